@@ -1,0 +1,32 @@
+using VolumeAgent.Docker;
+
+namespace VolumeAgent.Cli;
+
+/// <summary>The one place where a command's failure becomes a message and an exit code.</summary>
+internal static class CommandRunner
+{
+    public static async Task<int> RunAsync(Func<CancellationToken, Task<int>> command, TextWriter error, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            return await command(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await error.WriteLineAsync("Cancelled.");
+            return ExitCodes.Cancelled;
+        }
+        catch (DockerUnavailableException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+            return ExitCodes.EngineUnavailable;
+        }
+        catch (DockerApiException ex)
+        {
+            await error.WriteLineAsync(ex.Message);
+            return ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,303 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Polly;
+using Polly.Retry;
+
+namespace VolumeAgent.Docker;
+
+/// <summary>
+/// A small typed client for the Docker Engine API over a unix socket or plain tcp. Requests are versioned
+/// with the API version negotiated on first use; streaming answers are handed out as streams, never buffered.
+/// </summary>
+internal sealed class DockerClient : IAsyncDisposable, IDisposable
+{
+    /// <summary>The newest API version whose shapes this client relies on; engines that speak less are asked in theirs.</summary>
+    public const string MaxApiVersion = "1.47";
+
+    /// <summary>The oldest API version the client works with (Docker Engine 20.10).</summary>
+    public const string MinApiVersion = "1.41";
+
+    public static readonly string UserAgent = $"volume-agent/{typeof(DockerClient).Assembly.GetName().Version?.ToString(3) ?? "0"}";
+
+    private readonly HttpClient _http;
+    private readonly ResiliencePipeline _retry;
+    private readonly SemaphoreSlim _negotiation = new(1, 1);
+    private string? _apiVersion;
+    private int _disposed;
+
+    public DockerClient(DockerEndpoint endpoint, DockerClientOptions? options = null)
+    {
+        Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+        options ??= new DockerClientOptions();
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) => await endpoint.ConnectAsync(ct),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            UseProxy = false,
+            AllowAutoRedirect = false,
+        };
+        _http = new HttpClient(handler, disposeHandler: true)
+        {
+            BaseAddress = endpoint.BaseAddress,
+            // Streams (archives, dumps, pulls) run for as long as they run; each call bounds itself by its token.
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        _retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.RetryAttempts,
+                Delay = options.RetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            })
+            .Build();
+        Containers = new ContainerOperations(this);
+        Exec = new ExecOperations(this);
+        Volumes = new VolumeOperations(this);
+        Images = new ImageOperations(this);
+    }
+
+    public DockerEndpoint Endpoint { get; }
+
+    public ContainerOperations Containers { get; }
+
+    public ExecOperations Exec { get; }
+
+    public VolumeOperations Volumes { get; }
+
+    public ImageOperations Images { get; }
+
+    public static DockerClient FromEnvironment(Func<string, string?>? environment = null) =>
+        new(DockerEndpoint.FromEnvironment(environment));
+
+    /// <summary>Asks the engine whether it is there; throws <see cref="DockerUnavailableException"/> when not.</summary>
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        using var response = await SendUnversionedAsync("/_ping", "ping the engine", cancellationToken);
+    }
+
+    /// <summary>The API version used for requests: the engine's own when older than ours, else ours.</summary>
+    public async Task<string> GetApiVersionAsync(CancellationToken cancellationToken)
+    {
+        if (_apiVersion is not null)
+        {
+            return _apiVersion;
+        }
+
+        await _negotiation.WaitAsync(cancellationToken);
+        try
+        {
+            if (_apiVersion is null)
+            {
+                using var response = await SendUnversionedAsync("/_ping", "ping the engine", cancellationToken);
+                var engineVersion = response.Headers.TryGetValues("API-Version", out var values) ? values.FirstOrDefault() : null;
+                _apiVersion = Negotiate(engineVersion);
+            }
+
+            return _apiVersion;
+        }
+        finally
+        {
+            _negotiation.Release();
+        }
+    }
+
+    public Task<Models.EngineVersion> GetVersionAsync(CancellationToken cancellationToken) =>
+        GetJsonAsync("/version", DockerJsonContext.Default.EngineVersion, "read the engine version", cancellationToken);
+
+    /// <summary>Chooses the request version from the engine's; pure, for tests.</summary>
+    internal static string Negotiate(string? engineApiVersion)
+    {
+        if (string.IsNullOrWhiteSpace(engineApiVersion) || !Version.TryParse(engineApiVersion, out var engine))
+        {
+            return MinApiVersion;
+        }
+
+        if (engine < Version.Parse(MinApiVersion))
+        {
+            throw new DockerApiException(
+                $"The Docker engine speaks API {engineApiVersion}, older than the {MinApiVersion} this agent needs (Docker Engine 20.10 or newer). Upgrade the engine.");
+        }
+
+        return engine > Version.Parse(MaxApiVersion) ? MaxApiVersion : engineApiVersion;
+    }
+
+    internal static string Query(params (string Name, string? Value)[] parameters)
+    {
+        var parts = parameters
+            .Where(p => p.Value is not null)
+            .Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}")
+            .ToArray();
+        return parts.Length == 0 ? string.Empty : "?" + string.Join('&', parts);
+    }
+
+    internal static string LabelFilters(IReadOnlyDictionary<string, string?>? labels, params (string Name, string Value)[] extra)
+    {
+        var filters = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (labels is { Count: > 0 })
+        {
+            filters["label"] = labels.Select(l => l.Value is null ? l.Key : $"{l.Key}={l.Value}").ToList();
+        }
+
+        foreach (var group in extra.GroupBy(e => e.Name, StringComparer.Ordinal))
+        {
+            filters[group.Key] = group.Select(g => g.Value).ToList();
+        }
+
+        return JsonSerializer.Serialize(filters, DockerJsonContext.Default.DictionaryStringIReadOnlyListString);
+    }
+
+    internal async Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> type, string operation, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, path, null, operation, idempotent: true, cancellationToken);
+        return await ReadJsonAsync(response, type, operation, cancellationToken);
+    }
+
+    internal async Task<TResult> PostJsonAsync<TBody, TResult>(
+        string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TResult> resultType, string operation, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, path, () => JsonContent(body, bodyType), operation, idempotent: false, cancellationToken);
+        return await ReadJsonAsync(response, resultType, operation, cancellationToken);
+    }
+
+    internal static HttpContent JsonContent<T>(T body, JsonTypeInfo<T> type)
+    {
+        var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, type));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    /// <summary>
+    /// Sends a versioned request and returns the answer once its headers are in; the body is the caller's to
+    /// read (and dispose). A non-success answer becomes a <see cref="DockerApiException"/> with the engine's message.
+    /// </summary>
+    internal async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method,
+        string path,
+        Func<HttpContent>? content,
+        string operation,
+        bool idempotent,
+        CancellationToken cancellationToken,
+        params HttpStatusCode[] alsoAccepted)
+    {
+        var version = await GetApiVersionAsync(cancellationToken);
+        var uri = new Uri($"/v{version}{path}", UriKind.Relative);
+        async ValueTask<HttpResponseMessage> Attempt(CancellationToken ct)
+        {
+            using var request = new HttpRequestMessage(method, uri) { Content = content?.Invoke() };
+            var response = await SendRawAsync(request, ct);
+            if (response.IsSuccessStatusCode || alsoAccepted.Contains(response.StatusCode))
+            {
+                return response;
+            }
+
+            using (response)
+            {
+                throw await ToApiExceptionAsync(response, operation, ct);
+            }
+        }
+
+        return idempotent
+            ? await _retry.ExecuteAsync(Attempt, cancellationToken)
+            : await Attempt(cancellationToken);
+    }
+
+    /// <summary>Opens a hijacked connection (exec start, attach) on the negotiated version.</summary>
+    internal async Task<HijackedStream> HijackAsync(string path, byte[]? jsonBody, string operation, CancellationToken cancellationToken)
+    {
+        var version = await GetApiVersionAsync(cancellationToken);
+        return await HijackedStream.OpenAsync(Endpoint, $"/v{version}{path}", jsonBody, operation, cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _http.Dispose();
+            _negotiation.Dispose();
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static bool IsTransient(Exception exception) => exception switch
+    {
+        DockerApiException api => api.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
+        DockerUnavailableException => true,
+        HttpRequestException => true,
+        _ => false,
+    };
+
+    private async Task<HttpResponseMessage> SendUnversionedAsync(string path, string operation, CancellationToken cancellationToken)
+    {
+        return await _retry.ExecuteAsync(
+            async ct =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+                var response = await SendRawAsync(request, ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    return response;
+                }
+
+                using (response)
+                {
+                    throw await ToApiExceptionAsync(response, operation, ct);
+                }
+            },
+            cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        }
+        catch (HttpRequestException ex) when (ex.InnerException is SocketException or IOException || ex.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            throw new DockerUnavailableException(Endpoint, ex);
+        }
+    }
+
+    private static async Task<DockerApiException> ToApiExceptionAsync(HttpResponseMessage response, string operation, CancellationToken cancellationToken)
+    {
+        byte[] body;
+        try
+        {
+            body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            body = [];
+        }
+
+        return new DockerApiException(operation, response.StatusCode, HijackedStream.ExtractMessage(body));
+    }
+
+    private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, string operation, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var value = await JsonSerializer.DeserializeAsync(stream, type, cancellationToken);
+        return value ?? throw new InvalidDataException(
+            string.Create(CultureInfo.InvariantCulture, $"The engine's answer to '{operation}' was empty."));
+    }
+}
+
+internal sealed class DockerClientOptions
+{
+    /// <summary>Retries of idempotent calls after a transient failure (connection lost, 502/503/504).</summary>
+    public int RetryAttempts { get; init; } = 3;
+
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+}
