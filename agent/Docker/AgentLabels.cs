@@ -8,6 +8,7 @@ internal static class AgentLabels
     public const string RunId = "io.volume-agent.run-id";
     public const string Role = "io.volume-agent.role";
     public const string Job = "io.volume-agent.job";
+    public const string Instance = "io.volume-agent.instance";
 
     public static Dictionary<string, string> For(string runId, string role, string? job = null)
     {

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+
+namespace VolumeAgent.Runs;
+
+/// <summary>
+/// This process, as other agent processes can see it: an id carried as a label on every container it
+/// creates, and a lock file held for as long as the process lives. The kernel drops the lock when the
+/// process dies, however it dies, so a later start can tell a crashed run's leftovers from a live run's work.
+/// </summary>
+internal sealed class AgentInstance : IDisposable
+{
+    private const string Folder = "instances";
+    private readonly FileStream _lock;
+
+    private AgentInstance(string id, string lockPath, FileStream lockFile)
+    {
+        Id = id;
+        LockPath = lockPath;
+        _lock = lockFile;
+    }
+
+    public string Id { get; }
+
+    public string LockPath { get; }
+
+    public static AgentInstance Acquire(string stateDir)
+    {
+        var folder = Path.Combine(stateDir, Folder);
+        try
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            throw new InvalidOperationException(
+                $"The state directory {stateDir} cannot be created or written ({ex.Message}). "
+                + "Mount a writable volume there, or set state_dir in backup.yml to a writable directory.",
+                ex);
+        }
+
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+        var path = Path.Combine(folder, id + ".lock");
+        var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        return new AgentInstance(id, path, file);
+    }
+
+    /// <summary>True while the process with that id holds its lock.</summary>
+    public static bool IsAlive(string stateDir, string instanceId)
+    {
+        if (instanceId.Length == 0 || instanceId.Any(c => !char.IsAsciiHexDigitLower(c)))
+        {
+            return false;
+        }
+
+        var path = Path.Combine(stateDir, Folder, instanceId + ".lock");
+        try
+        {
+            using (new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+            }
+
+            File.Delete(path);
+            return false;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
+    public void Dispose()
+    {
+        _lock.Dispose();
+        try
+        {
+            File.Delete(LockPath);
+        }
+        catch (IOException)
+        {
+            // A stale lock file is harmless: the next sweep finds it unlocked and deletes it.
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using VolumeAgent.Docker.Models;
+
+namespace VolumeAgent.Sources;
+
+/// <summary>A named volume or a host directory, archived by a helper that mounts it read-only.</summary>
+internal sealed class ArchiveSource : IBackupSource
+{
+    private const string MountPoint = "/data";
+    private readonly SourceContext _context;
+    private readonly string _artifactName;
+    private readonly IReadOnlyList<string> _exclude;
+
+    public ArchiveSource(SourceContext context, SourceKind kind, string target, string artifactName, IReadOnlyList<string> exclude)
+    {
+        if (kind is not (SourceKind.Volume or SourceKind.Path))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "An archive source is a volume or a path.");
+        }
+
+        _context = context;
+        Kind = kind;
+        Target = target;
+        _artifactName = artifactName;
+        _exclude = exclude;
+    }
+
+    public SourceKind Kind { get; }
+
+    public string Target { get; }
+
+    public string DisplayName => Kind == SourceKind.Volume ? $"volume {Target}" : $"path {Target}";
+
+    public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
+    {
+        if (Kind == SourceKind.Volume && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
+        {
+            throw new ArtifactFailedException(
+                $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
+        }
+
+        var descriptor = new ArtifactDescriptor
+        {
+            BaseFileName = _artifactName + ".tar",
+            Kind = Kind,
+            SourceName = Target,
+            Format = ArtifactFormat.Tar,
+            Image = _context.HelperImage,
+        };
+        var spec = new HelperSpec
+        {
+            Image = _context.HelperImage,
+            // Flags every tar accepts (busybox, GNU, bsdtar); exclusions are applied to the stream by the agent.
+            Command = ["tar", "cf", "-", "-C", MountPoint, "."],
+            Mounts = [new MountSpec { Type = Kind == SourceKind.Volume ? "volume" : "bind", Source = Target, Target = MountPoint, ReadOnly = true }],
+            Labels = _context.HelperLabels(),
+            Purpose = $"archive {DisplayName}",
+        };
+        return [new HelperArchiveProducer(_context, descriptor, spec, _exclude)];
+    }
+}

@@ -1,0 +1,45 @@
+namespace VolumeAgent.Sources;
+
+internal enum SourceKind
+{
+    Volume,
+    Path,
+    Postgres,
+    Mysql,
+    Sqlite,
+    Globals,
+}
+
+internal enum ArtifactFormat
+{
+    Tar,
+    PgCustom,
+    PgPlain,
+    Sql,
+    Sqlite,
+}
+
+/// <summary>What an artifact is, for its file name and the manifest.</summary>
+internal sealed record ArtifactDescriptor
+{
+    /// <summary>The file name before the compression suffix, e.g. <c>volume-uploads.tar</c>.</summary>
+    public required string BaseFileName { get; init; }
+
+    public required SourceKind Kind { get; init; }
+
+    /// <summary>The source as backup.yml names it (volume, path, container or service).</summary>
+    public required string SourceName { get; init; }
+
+    public required ArtifactFormat Format { get; init; }
+
+    public string? Database { get; init; }
+
+    public string? Container { get; init; }
+
+    public string? Image { get; init; }
+
+    public string? ToolVersion { get; init; }
+
+    /// <summary>True when the source is already compressed and should be stored as it is.</summary>
+    public bool Incompressible { get; init; }
+}

@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
+
+namespace VolumeAgent.Sources;
+
+/// <summary>
+/// A dump tool run by exec inside the database's own container (so its version always matches the server's),
+/// its stdout streamed out. Secrets travel in the exec's environment, never on its command line.
+/// </summary>
+internal sealed partial class ExecDumpProducer : IArtifactProducer
+{
+    private readonly DockerClient _docker;
+    private readonly ContainerInspect _container;
+    private readonly IReadOnlyList<string> _command;
+    private readonly IReadOnlyList<string> _environment;
+    private readonly IDumpCheck? _check;
+    private ExecProcess? _process;
+
+    public ExecDumpProducer(
+        DockerClient docker, ContainerInspect container, ArtifactDescriptor descriptor, IReadOnlyList<string> command, IReadOnlyList<string> environment, IDumpCheck? check = null)
+    {
+        _docker = docker;
+        _container = container;
+        Descriptor = descriptor;
+        _command = command;
+        _environment = environment;
+        _check = check;
+    }
+
+    public ArtifactDescriptor Descriptor { get; }
+
+    private string ContainerName => ContainerResolver.NameOf(_container);
+
+    private string What => Descriptor.Database is null
+        ? $"{_command[0]} in container {ContainerName}"
+        : $"{_command[0]} of database '{Descriptor.Database}' in container {ContainerName}";
+
+    public async Task<Stream> OpenAsync(CancellationToken cancellationToken)
+    {
+        await EnsureRunningAsync("before the dump", cancellationToken);
+        if (_check is not null)
+        {
+            await _check.StartAsync(cancellationToken);
+        }
+
+        _process = await _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment });
+        return _check is null ? _process.Stdout : _check.Wrap(_process.Stdout);
+    }
+
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        var process = _process ?? throw new InvalidOperationException("The dump was not opened.");
+        long exit;
+        try
+        {
+            exit = await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or IOException or TimeoutException)
+        {
+            await EnsureRunningAsync("during the dump", cancellationToken);
+            throw new ArtifactFailedException($"{What} was cut off: {ex.Message}", ex);
+        }
+
+        await EnsureRunningAsync("during the dump", cancellationToken);
+        var stderr = process.Stderr.ToString();
+        if (exit != 0)
+        {
+            throw new ArtifactFailedException($"{What} exited with code {exit}: {(stderr.Length > 0 ? stderr : "no error output")}");
+        }
+
+        if (ErrorLine().Match(stderr) is { Success: true } error)
+        {
+            throw new ArtifactFailedException($"{What} exited 0 but reported an error: {error.Value.Trim()}");
+        }
+
+        if (_check is not null)
+        {
+            await _check.VerifyAsync(What, cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is not null)
+        {
+            await _process.DisposeAsync();
+        }
+
+        if (_check is not null)
+        {
+            await _check.DisposeAsync();
+        }
+    }
+
+    private async Task EnsureRunningAsync(string when, CancellationToken cancellationToken)
+    {
+        var state = await _docker.Containers.TryInspectAsync(_container.Id, cancellationToken);
+        if (state?.State is not { Running: true })
+        {
+            var status = state?.State?.Status ?? "removed";
+            throw new ArtifactFailedException(
+                $"Container {ContainerName} is not running ({status}) {when} of {(Descriptor.Database is null ? "its dump" : $"database '{Descriptor.Database}'")}. "
+                + "Databases are dumped from running containers: start it and run the job again.");
+        }
+    }
+
+    // pg_dump, mysqldump and friends print errors with these prefixes; warnings pass.
+    [GeneratedRegex(@"^.*\b(error|ERROR|FATAL|PANIC):.*$", RegexOptions.Multiline)]
+    private static partial Regex ErrorLine();
+}

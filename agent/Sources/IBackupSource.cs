@@ -1,0 +1,15 @@
+namespace VolumeAgent.Sources;
+
+/// <summary>
+/// One entry of a job's sources. Planning finds the target and what it holds (a volume, every database of a
+/// server) and yields one producer per artifact; a target that is missing fails here, naming it.
+/// </summary>
+internal interface IBackupSource
+{
+    /// <summary>The source as backup.yml names it, for messages.</summary>
+    string DisplayName { get; }
+
+    SourceKind Kind { get; }
+
+    Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken);
+}

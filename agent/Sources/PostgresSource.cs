@@ -1,0 +1,147 @@
+using VolumeAgent.Docker.Models;
+
+namespace VolumeAgent.Sources;
+
+/// <summary>Every (or the named) database of a PostgreSQL container, one artifact each, plus its roles and tablespaces.</summary>
+internal sealed class PostgresSource : IBackupSource
+{
+    private const string DatabaseQuery =
+        "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname";
+
+    private readonly SourceContext _context;
+    private readonly PostgresSourceSettings _settings;
+
+    public PostgresSource(SourceContext context, PostgresSourceSettings settings)
+    {
+        _context = context;
+        _settings = settings;
+    }
+
+    public string DisplayName => $"postgres {_settings.Target}";
+
+    public SourceKind Kind => SourceKind.Postgres;
+
+    public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
+    {
+        var container = await _context.Containers.ResolveAsync(_settings.Target, cancellationToken);
+        var name = ContainerResolver.NameOf(container);
+        if (container.State is not { Running: true })
+        {
+            throw new ArtifactFailedException(
+                $"Container {name} is not running ({container.State?.Status ?? "unknown"}). Databases are dumped from running containers: start it and run the job again.");
+        }
+
+        var env = new ContainerEnvironment(_context.Docker, container);
+        var user = _settings.User ?? await env.GetAsync(cancellationToken, "POSTGRES_USER") ?? "postgres";
+        var password = _settings.Password ?? await env.GetAsync(cancellationToken, "POSTGRES_PASSWORD");
+        var maintenanceDb = await env.GetAsync(cancellationToken, "POSTGRES_DB") ?? user;
+        IReadOnlyList<string> secrets = password is null ? [] : [$"PGPASSWORD={password}"];
+
+        var version = await ExecCapture.RunAsync(_context.Docker, container.Id, ["pg_dump", "--version"], null, cancellationToken);
+        if (!version.Succeeded)
+        {
+            throw new ArtifactFailedException(
+                $"Container {name} has no usable pg_dump ({version.Diagnostic}). Is it a PostgreSQL container? The dump runs inside it so that its version matches the server's.");
+        }
+
+        var databases = _settings.Databases.Count > 0
+            ? _settings.Databases
+            : await ListDatabasesAsync(container, name, user, maintenanceDb, secrets, cancellationToken);
+        var toolVersion = version.Stdout.Trim();
+        var producers = new List<IArtifactProducer>
+        {
+            new ExecDumpProducer(
+                _context.Docker,
+                container,
+                Describe(container, $"{_settings.ArtifactName}-globals.sql", SourceKind.Globals, ArtifactFormat.Sql, null, toolVersion.Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
+                ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
+                secrets),
+        };
+        foreach (var database in databases)
+        {
+            producers.Add(DumpDatabase(container, user, database, secrets, toolVersion));
+        }
+
+        return producers;
+    }
+
+    private ExecDumpProducer DumpDatabase(
+        ContainerInspect container, string user, string database, IReadOnlyList<string> secrets, string toolVersion)
+    {
+        var custom = _settings.Format == PostgresFormat.Custom;
+        List<string> command = ["pg_dump", "--username", user, "--no-password", "--dbname", database];
+        // Uncompressed custom format: the pipeline compresses (in parallel) and pg_restore reads either.
+        command.AddRange(custom ? ["--format", "custom", "--compress", "0"] : ["--format", "plain"]);
+        var descriptor = Describe(
+            container,
+            $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database)}{(custom ? ".dump" : ".sql")}",
+            SourceKind.Postgres,
+            custom ? ArtifactFormat.PgCustom : ArtifactFormat.PgPlain,
+            database,
+            toolVersion);
+        var check = custom ? new PgListCheck(_context.Docker, container.Id, secrets) : null;
+        return new ExecDumpProducer(_context.Docker, container, descriptor, command, secrets, check);
+    }
+
+    private async Task<IReadOnlyList<string>> ListDatabasesAsync(
+        ContainerInspect container, string name, string user, string maintenanceDb, IReadOnlyList<string> secrets, CancellationToken cancellationToken)
+    {
+        ExecResult? result = null;
+        foreach (var db in new[] { maintenanceDb, "postgres", "template1" }.Distinct(StringComparer.Ordinal))
+        {
+            result = await ExecCapture.RunAsync(
+                _context.Docker,
+                container.Id,
+                ["psql", "--username", user, "--no-password", "--dbname", db, "--no-psqlrc", "--tuples-only", "--no-align", "--command", DatabaseQuery],
+                secrets,
+                cancellationToken);
+            // The maintenance database may have been dropped; only then is another worth a try.
+            if (result.Succeeded || !result.Stderr.Contains($"database \"{db}\" does not exist", StringComparison.Ordinal))
+            {
+                break;
+            }
+        }
+
+        if (result is not { Succeeded: true })
+        {
+            throw new ArtifactFailedException(
+                $"Cannot list the databases of container {name} as user '{user}': {result?.Diagnostic}. "
+                + "Check `user` / `password` (or `password_file`) of this source, or the container's POSTGRES_USER / POSTGRES_PASSWORD.");
+        }
+
+        return result.Lines;
+    }
+
+    private ArtifactDescriptor Describe(ContainerInspect container, string file, SourceKind kind, ArtifactFormat format, string? database, string toolVersion) => new()
+    {
+        BaseFileName = file,
+        Kind = kind,
+        SourceName = _settings.Target,
+        Format = format,
+        Database = database,
+        Container = ContainerResolver.NameOf(container),
+        Image = container.Config?.Image,
+        ToolVersion = toolVersion,
+    };
+}
+
+internal enum PostgresFormat
+{
+    Custom,
+    Plain,
+}
+
+internal sealed record PostgresSourceSettings
+{
+    public required string Target { get; init; }
+
+    public required string ArtifactName { get; init; }
+
+    public IReadOnlyList<string> Databases { get; init; } = [];
+
+    public PostgresFormat Format { get; init; } = PostgresFormat.Custom;
+
+    public string? User { get; init; }
+
+    public string? Password { get; init; }
+}
