@@ -10,9 +10,9 @@ internal sealed class ArchiveSource : IBackupSource
     private readonly string _artifactName;
     private readonly IReadOnlyList<string> _exclude;
 
-    public ArchiveSource(SourceContext context, SourceKind kind, string target, string artifactName, IReadOnlyList<string> exclude)
+    public ArchiveSource(SourceContext context, ArtifactKind kind, string target, string artifactName, IReadOnlyList<string> exclude)
     {
-        if (kind is not (SourceKind.Volume or SourceKind.Path))
+        if (kind is not (ArtifactKind.Volume or ArtifactKind.Path))
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "An archive source is a volume or a path.");
         }
@@ -24,15 +24,15 @@ internal sealed class ArchiveSource : IBackupSource
         _exclude = exclude;
     }
 
-    public SourceKind Kind { get; }
+    public ArtifactKind Kind { get; }
 
     public string Target { get; }
 
-    public string DisplayName => Kind == SourceKind.Volume ? $"volume {Target}" : $"path {Target}";
+    public string DisplayName => Kind == ArtifactKind.Volume ? $"volume {Target}" : $"path {Target}";
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        if (Kind == SourceKind.Volume && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
+        if (Kind == ArtifactKind.Volume && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
         {
             throw new ArtifactFailedException(
                 $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
@@ -51,7 +51,7 @@ internal sealed class ArchiveSource : IBackupSource
             Image = _context.HelperImage,
             // Flags every tar accepts (busybox, GNU, bsdtar); exclusions are applied to the stream by the agent.
             Command = ["tar", "cf", "-", "-C", MountPoint, "."],
-            Mounts = [new MountSpec { Type = Kind == SourceKind.Volume ? "volume" : "bind", Source = Target, Target = MountPoint, ReadOnly = true }],
+            Mounts = [new MountSpec { Type = Kind == ArtifactKind.Volume ? "volume" : "bind", Source = Target, Target = MountPoint, ReadOnly = true }],
             Labels = _context.HelperLabels(),
             Purpose = $"archive {DisplayName}",
         };

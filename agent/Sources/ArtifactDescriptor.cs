@@ -1,6 +1,6 @@
 namespace VolumeAgent.Sources;
 
-internal enum SourceKind
+internal enum ArtifactKind
 {
     Volume,
     Path,
@@ -25,7 +25,7 @@ internal sealed record ArtifactDescriptor
     /// <summary>The file name before the compression suffix, e.g. <c>volume-uploads.tar</c>.</summary>
     public required string BaseFileName { get; init; }
 
-    public required SourceKind Kind { get; init; }
+    public required ArtifactKind Kind { get; init; }
 
     /// <summary>The source as backup.yml names it (volume, path, container or service).</summary>
     public required string SourceName { get; init; }

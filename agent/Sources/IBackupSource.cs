@@ -9,7 +9,7 @@ internal interface IBackupSource
     /// <summary>The source as backup.yml names it, for messages.</summary>
     string DisplayName { get; }
 
-    SourceKind Kind { get; }
+    ArtifactKind Kind { get; }
 
     Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken);
 }

@@ -3,7 +3,7 @@ using VolumeAgent.Docker.Models;
 namespace VolumeAgent.Sources;
 
 /// <summary>Every (or the named) database of a MySQL or MariaDB container, one SQL artifact each.</summary>
-internal sealed class MysqlSource : IBackupSource
+internal sealed class MysqlDumpSource : IBackupSource
 {
     private static readonly HashSet<string> SystemSchemas = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -13,7 +13,7 @@ internal sealed class MysqlSource : IBackupSource
     private readonly SourceContext _context;
     private readonly MysqlSourceSettings _settings;
 
-    public MysqlSource(SourceContext context, MysqlSourceSettings settings)
+    public MysqlDumpSource(SourceContext context, MysqlSourceSettings settings)
     {
         _context = context;
         _settings = settings;
@@ -21,7 +21,7 @@ internal sealed class MysqlSource : IBackupSource
 
     public string DisplayName => $"mysql {_settings.Target}";
 
-    public SourceKind Kind => SourceKind.Mysql;
+    public ArtifactKind Kind => ArtifactKind.Mysql;
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
@@ -62,7 +62,7 @@ internal sealed class MysqlSource : IBackupSource
                 new ArtifactDescriptor
                 {
                     BaseFileName = $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database)}.sql",
-                    Kind = SourceKind.Mysql,
+                    Kind = ArtifactKind.Mysql,
                     SourceName = _settings.Target,
                     Format = ArtifactFormat.Sql,
                     Database = database,

@@ -3,7 +3,7 @@ using VolumeAgent.Docker.Models;
 namespace VolumeAgent.Sources;
 
 /// <summary>Every (or the named) database of a PostgreSQL container, one artifact each, plus its roles and tablespaces.</summary>
-internal sealed class PostgresSource : IBackupSource
+internal sealed class PostgresDumpSource : IBackupSource
 {
     private const string DatabaseQuery =
         "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname";
@@ -11,7 +11,7 @@ internal sealed class PostgresSource : IBackupSource
     private readonly SourceContext _context;
     private readonly PostgresSourceSettings _settings;
 
-    public PostgresSource(SourceContext context, PostgresSourceSettings settings)
+    public PostgresDumpSource(SourceContext context, PostgresSourceSettings settings)
     {
         _context = context;
         _settings = settings;
@@ -19,7 +19,7 @@ internal sealed class PostgresSource : IBackupSource
 
     public string DisplayName => $"postgres {_settings.Target}";
 
-    public SourceKind Kind => SourceKind.Postgres;
+    public ArtifactKind Kind => ArtifactKind.Postgres;
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
@@ -53,7 +53,7 @@ internal sealed class PostgresSource : IBackupSource
             new ExecDumpProducer(
                 _context.Docker,
                 container,
-                Describe(container, $"{_settings.ArtifactName}-globals.sql", SourceKind.Globals, ArtifactFormat.Sql, null, toolVersion.Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
+                Describe(container, $"{_settings.ArtifactName}-globals.sql", ArtifactKind.Globals, ArtifactFormat.Sql, null, toolVersion.Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
                 ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
                 secrets),
         };
@@ -68,14 +68,14 @@ internal sealed class PostgresSource : IBackupSource
     private ExecDumpProducer DumpDatabase(
         ContainerInspect container, string user, string database, IReadOnlyList<string> secrets, string toolVersion)
     {
-        var custom = _settings.Format == PostgresFormat.Custom;
+        var custom = _settings.Format == PgDumpFormat.Custom;
         List<string> command = ["pg_dump", "--username", user, "--no-password", "--dbname", database];
         // Uncompressed custom format: the pipeline compresses (in parallel) and pg_restore reads either.
         command.AddRange(custom ? ["--format", "custom", "--compress", "0"] : ["--format", "plain"]);
         var descriptor = Describe(
             container,
             $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database)}{(custom ? ".dump" : ".sql")}",
-            SourceKind.Postgres,
+            ArtifactKind.Postgres,
             custom ? ArtifactFormat.PgCustom : ArtifactFormat.PgPlain,
             database,
             toolVersion);
@@ -112,7 +112,7 @@ internal sealed class PostgresSource : IBackupSource
         return result.Lines;
     }
 
-    private ArtifactDescriptor Describe(ContainerInspect container, string file, SourceKind kind, ArtifactFormat format, string? database, string toolVersion) => new()
+    private ArtifactDescriptor Describe(ContainerInspect container, string file, ArtifactKind kind, ArtifactFormat format, string? database, string toolVersion) => new()
     {
         BaseFileName = file,
         Kind = kind,
@@ -125,7 +125,7 @@ internal sealed class PostgresSource : IBackupSource
     };
 }
 
-internal enum PostgresFormat
+internal enum PgDumpFormat
 {
     Custom,
     Plain,
@@ -139,7 +139,7 @@ internal sealed record PostgresSourceSettings
 
     public IReadOnlyList<string> Databases { get; init; } = [];
 
-    public PostgresFormat Format { get; init; } = PostgresFormat.Custom;
+    public PgDumpFormat Format { get; init; } = PgDumpFormat.Custom;
 
     public string? User { get; init; }
 
