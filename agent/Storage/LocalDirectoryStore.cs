@@ -300,6 +300,11 @@ internal sealed class LocalDirectoryStore : IBackupStore
         {
             LocalFileSystem.CreateDirectory(path);
         }
+        catch (DirectoryNotFoundException ex)
+        {
+            // Creating parents is part of CreateDirectory: this means a part of the path is a file.
+            throw new StorageNotWritableException(path, LocalFileSystem.DescribeUser(), ex);
+        }
         catch (Exception ex) when (LocalFileSystem.Translate(ex, path) is { } translated)
         {
             throw translated;

@@ -8,6 +8,8 @@ internal static class ManifestSerializer
     /// <summary>Real manifests are a few KiB; a bound keeps a damaged or hostile file from filling memory.</summary>
     public const int MaxManifestBytes = 16 * 1024 * 1024;
 
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
     public static byte[] SerializeToUtf8Bytes(BackupManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
@@ -26,6 +28,18 @@ internal static class ManifestSerializer
         if (utf8Json.Length > MaxManifestBytes)
         {
             throw new ManifestFormatException($"manifest.json is {utf8Json.Length} bytes, more than the {MaxManifestBytes} bytes a manifest may have.");
+        }
+
+        // Editors on some systems add a byte order mark, which the JSON reader does not skip.
+        if (utf8Json.StartsWith(Utf8Bom))
+        {
+            utf8Json = utf8Json[Utf8Bom.Length..];
+        }
+
+        // A newer format may lack fields this version requires; say so rather than list them as missing.
+        if (ReadFormatVersion(utf8Json) is > BackupManifest.CurrentFormatVersion and var newer)
+        {
+            throw new ManifestFormatException($"manifest.json is not a valid manifest: {NewerVersionProblem(newer)}");
         }
 
         BackupManifest? manifest;
@@ -62,7 +76,7 @@ internal static class ManifestSerializer
         {
             return writing
                 ? $"format_version {manifest.FormatVersion} is not the version this agent writes ({BackupManifest.CurrentFormatVersion})."
-                : $"format_version {manifest.FormatVersion} was written by a newer agent; this agent reads up to version {BackupManifest.CurrentFormatVersion}. Upgrade the agent to read it.";
+                : NewerVersionProblem(manifest.FormatVersion);
         }
 
         if (string.IsNullOrWhiteSpace(manifest.Job))
@@ -103,6 +117,39 @@ internal static class ManifestSerializer
         if (artifact.RawBytes < 0 || artifact.StoredBytes < 0 || artifact.DurationMs < 0 || artifact.Entries < 0)
         {
             return "has a negative size, duration or entry count.";
+        }
+
+        return null;
+    }
+
+    private static string NewerVersionProblem(int version) =>
+        $"format_version {version} was written by a newer agent; this agent reads up to version {BackupManifest.CurrentFormatVersion}. Upgrade the agent to read it.";
+
+    private static int? ReadFormatVersion(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isVersion = reader.ValueTextEquals("format_version"u8);
+                reader.Read();
+                if (isVersion)
+                {
+                    return reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var version) ? version : null;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // The full deserialization reports the syntax error.
         }
 
         return null;

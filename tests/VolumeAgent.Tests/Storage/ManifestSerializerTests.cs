@@ -242,6 +242,22 @@ public sealed class ManifestSerializerTests
     }
 
     [Fact]
+    public void Deserialize_TextWithByteOrderMark_IsAccepted()
+    {
+        byte[] withBom = [0xEF, 0xBB, 0xBF, .. ManifestSerializer.SerializeToUtf8Bytes(ManifestSamples.Full())];
+
+        ManifestSerializer.Deserialize(withBom).Should().BeEquivalentTo(ManifestSamples.Full());
+    }
+
+    [Fact]
+    public void Deserialize_NewerFormatVersionLackingRequiredFields_ReportsTheVersionNotTheMissingFields()
+    {
+        var read = () => ManifestSerializer.Deserialize("{\"format_version\": 2, \"layout\": {}}"u8);
+
+        read.Should().Throw<ManifestFormatException>().WithMessage("*format_version 2*newer agent*Upgrade*");
+    }
+
+    [Fact]
     public void Deserialize_TimeWithOffset_IsConvertedToUtc()
     {
         var node = ToNode(ManifestSamples.Full());
