@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
 
 namespace VolumeAgent.Storage;
@@ -54,7 +55,7 @@ internal sealed class ArtifactWriteStream : Stream
         }
         catch (IOException ex)
         {
-            throw Fail(ex);
+            ThrowFailure(ex);
         }
 
         Interlocked.Add(ref _written, buffer.Length);
@@ -77,7 +78,7 @@ internal sealed class ArtifactWriteStream : Stream
         }
         catch (IOException ex)
         {
-            throw Fail(ex);
+            ThrowFailure(ex);
         }
 
         Interlocked.Add(ref _written, buffer.Length);
@@ -96,7 +97,7 @@ internal sealed class ArtifactWriteStream : Stream
         }
         catch (IOException ex)
         {
-            throw Fail(ex);
+            ThrowFailure(ex);
         }
     }
 
@@ -113,7 +114,7 @@ internal sealed class ArtifactWriteStream : Stream
         }
         catch (IOException ex)
         {
-            throw Fail(ex);
+            ThrowFailure(ex);
         }
     }
 
@@ -132,11 +133,12 @@ internal sealed class ArtifactWriteStream : Stream
         base.Dispose(disposing);
     }
 
-    private Exception Fail(IOException ex)
+    [DoesNotReturn]
+    private void ThrowFailure(IOException ex)
     {
         _failure = _onWriteFailure(ex);
         _ended = true;
-        return _failure;
+        ExceptionDispatchInfo.Throw(_failure);
     }
 
     private void ThrowIfEnded()

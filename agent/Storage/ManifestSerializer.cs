@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace VolumeAgent.Storage;
@@ -7,6 +8,15 @@ internal static class ManifestSerializer
 {
     /// <summary>Real manifests are a few KiB; a bound keeps a damaged or hostile file from filling memory.</summary>
     public const int MaxManifestBytes = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// The default encoder writes quotes in error messages as \u0027 and every non-ASCII letter as an
+    /// escape; a file meant for people keeps them as text (the relaxed encoder only matters inside HTML).
+    /// </summary>
+    private static readonly ManifestJsonContext Context = new(new JsonSerializerOptions(ManifestJsonContext.Default.Options)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
@@ -19,7 +29,7 @@ internal static class ManifestSerializer
             throw new ArgumentException($"The manifest of job '{manifest.Job}' run {manifest.RunId} cannot be written: {problem}", nameof(manifest));
         }
 
-        return JsonSerializer.SerializeToUtf8Bytes(manifest, ManifestJsonContext.Default.BackupManifest);
+        return JsonSerializer.SerializeToUtf8Bytes(manifest, Context.BackupManifest);
     }
 
     /// <exception cref="ManifestFormatException">The text is not a valid manifest; the message says why.</exception>
@@ -45,7 +55,7 @@ internal static class ManifestSerializer
         BackupManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(utf8Json, ManifestJsonContext.Default.BackupManifest);
+            manifest = JsonSerializer.Deserialize(utf8Json, Context.BackupManifest);
         }
         catch (JsonException ex)
         {

@@ -137,6 +137,17 @@ public sealed class ManifestSerializerTests
     }
 
     [Fact]
+    public void Serialize_QuotesAndNonAsciiText_StayReadableButControlCharactersAreEscaped()
+    {
+        var manifest = ManifestSamples.Full() with { Error = "Zugriff verweigert für 'backup' <db> & \"x\"\n" };
+
+        var json = Encoding.UTF8.GetString(ManifestSerializer.SerializeToUtf8Bytes(manifest));
+
+        json.Should().Contain("\"error\": \"Zugriff verweigert für 'backup' <db> & \\\"x\\\"\\n\"");
+        ManifestSerializer.Deserialize(Encoding.UTF8.GetBytes(json)).Error.Should().Be(manifest.Error);
+    }
+
+    [Fact]
     public void Deserialize_SerializedManifest_RoundTripsEveryField()
     {
         var original = ManifestSamples.Full();
