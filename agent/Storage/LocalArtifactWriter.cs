@@ -75,11 +75,11 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
             _state = State.Committing;
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        _stream.End();
         var renamed = false;
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
+            _stream.End();
             await _file.FlushAsync(cancellationToken);
             _file.Flush(flushToDisk: true);
             await _file.DisposeAsync();

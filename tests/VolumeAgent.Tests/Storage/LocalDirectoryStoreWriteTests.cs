@@ -58,6 +58,22 @@ public sealed class LocalDirectoryStoreWriteTests : IDisposable
     }
 
     [Fact]
+    public async Task CompleteAsync_ArtifactsWrittenConcurrently_AreAllCommittedAndChecked()
+    {
+        var runId = RunId.New();
+        await using var set = await _store.BeginSetAsync("nightly", Started, runId, CancellationToken.None);
+        var setPath = Path.Combine(_store.RootPath, "nightly", set.DirectoryName);
+
+        var entries = await Task.WhenAll(Enumerable.Range(0, 6).Select(i =>
+            Task.Run(() => WriteArtifactAsync(set, $"volume-{i}.tar.gz", Content(200_000 + i, 100 + i)))));
+        await set.CompleteAsync(ManifestSamples.Manifest("nightly", runId, Started, entries), CancellationToken.None);
+
+        var (exitCode, output) = await RunAsync("sha256sum", setPath, "-c", "--strict", "SHA256SUMS");
+        exitCode.Should().Be(0, output);
+        File.ReadAllLines(Path.Combine(setPath, "SHA256SUMS")).Should().HaveCount(6);
+    }
+
+    [Fact]
     public async Task CompleteAsync_NewRoot_CreatesDirectories0700AndFiles0600()
     {
         var setPath = await WriteCompleteSetAsync(_store, "nightly", Started, RunId.New(), ("volume-a.tar.gz", Content(10, 5)));
@@ -308,6 +324,22 @@ public sealed class LocalDirectoryStoreWriteTests : IDisposable
 
         await commit.Should().ThrowAsync<ArgumentException>().WithMessage("*SHA-256*");
         await artifact.CommitAsync(new string('A', 64), CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task CommitAsync_Cancelled_RemovesThePartialAndTheArtifactIsNotCommitted()
+    {
+        await using var set = await _store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
+        var setPath = Path.Combine(_store.RootPath, "nightly", set.DirectoryName);
+        var artifact = await set.CreateArtifactAsync("volume-a.tar.gz", CancellationToken.None);
+        await artifact.Stream.WriteAsync(Content(1000, 19));
+
+        var commit = () => artifact.CommitAsync(new string('a', 64), new CancellationToken(canceled: true));
+
+        await commit.Should().ThrowAsync<OperationCanceledException>();
+        FileNames(setPath).Should().BeEmpty();
+        var again = await set.CreateArtifactAsync("volume-a.tar.gz", CancellationToken.None);
+        await again.AbortAsync();
     }
 
     [Fact]
