@@ -1,0 +1,155 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
+
+namespace VolumeAgent.Storage;
+
+/// <summary>
+/// The write side handed to the pipeline: counts bytes, turns a full disk into
+/// <see cref="StorageFullException"/> (after the owner removed the partial file), and keeps the file
+/// open when disposed so the owner can still fsync and commit it.
+/// </summary>
+internal sealed class ArtifactWriteStream : Stream
+{
+    private readonly FileStream _file;
+    private readonly Func<Exception, Exception> _onWriteFailure;
+    private bool _ended;
+    private Exception? _failure;
+    private long _written;
+
+    /// <param name="file">The partial file, owned by the caller.</param>
+    /// <param name="onWriteFailure">Called with a failed write's exception; returns the exception to throw.</param>
+    public ArtifactWriteStream(FileStream file, Func<Exception, Exception> onWriteFailure)
+    {
+        _file = file;
+        _onWriteFailure = onWriteFailure;
+    }
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => !_ended;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => Interlocked.Read(ref _written);
+        set => throw new NotSupportedException();
+    }
+
+    public long BytesWritten => Interlocked.Read(ref _written);
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        Write(buffer.AsSpan(offset, count));
+    }
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ThrowIfEnded();
+        try
+        {
+            _file.Write(buffer);
+        }
+        catch (IOException ex)
+        {
+            ThrowFailure(ex);
+        }
+
+        Interlocked.Add(ref _written, buffer.Length);
+    }
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        ValidateBufferArguments(buffer, offset, count);
+        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ThrowIfEnded();
+        try
+        {
+            await _file.WriteAsync(buffer, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            ThrowFailure(ex);
+        }
+
+        Interlocked.Add(ref _written, buffer.Length);
+    }
+
+    public override void Flush()
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        try
+        {
+            _file.Flush();
+        }
+        catch (IOException ex)
+        {
+            ThrowFailure(ex);
+        }
+    }
+
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (_ended)
+        {
+            return;
+        }
+
+        try
+        {
+            await _file.FlushAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            ThrowFailure(ex);
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>Ends writing without closing the file: commit or abort decides what happens to it.</summary>
+    internal void End() => _ended = true;
+
+    protected override void Dispose(bool disposing)
+    {
+        _ended = true;
+        base.Dispose(disposing);
+    }
+
+    [DoesNotReturn]
+    private void ThrowFailure(IOException ex)
+    {
+        _failure = _onWriteFailure(ex);
+        _ended = true;
+        ExceptionDispatchInfo.Throw(_failure);
+    }
+
+    private void ThrowIfEnded()
+    {
+        // A compressor may write again after a failed write (e.g. while disposing); it must see the
+        // same cause, not an unrelated ObjectDisposedException.
+        if (_failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(_failure);
+        }
+
+        ObjectDisposedException.ThrowIf(_ended, this);
+    }
+}

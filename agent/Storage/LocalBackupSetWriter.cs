@@ -1,0 +1,231 @@
+using System.Globalization;
+using System.Text;
+
+namespace VolumeAgent.Storage;
+
+/// <summary>Writes one set directory of a <see cref="LocalDirectoryStore"/>.</summary>
+internal sealed class LocalBackupSetWriter : IBackupSetWriter
+{
+    private readonly Action<LocalBackupSetWriter> _onClosed;
+    private readonly Lock _gate = new();
+
+    // A null value reserves a name while its partial file is being created.
+    private readonly Dictionary<string, LocalArtifactWriter?> _open = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, CommittedArtifact> _committed = new(StringComparer.Ordinal);
+    private bool _completing;
+    private bool _completed;
+    private bool _disposed;
+
+    public LocalBackupSetWriter(string job, RunId runId, string directoryName, string setPath, Action<LocalBackupSetWriter> onClosed)
+    {
+        Job = job;
+        RunId = runId;
+        DirectoryName = directoryName;
+        SetPath = setPath;
+        _onClosed = onClosed;
+    }
+
+    public string Job { get; }
+
+    public RunId RunId { get; }
+
+    public string DirectoryName { get; }
+
+    public string SetPath { get; }
+
+    public Task<IArtifactWriter> CreateArtifactAsync(string fileName, CancellationToken cancellationToken)
+    {
+        BackupSetLayout.ThrowIfInvalidArtifactName(fileName);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfClosed();
+            if (_open.ContainsKey(fileName) || _committed.ContainsKey(fileName))
+            {
+                throw new InvalidOperationException($"Artifact '{fileName}' was already created in backup set {Job}/{DirectoryName}: every artifact of a set needs its own file name.");
+            }
+
+            _open.Add(fileName, null);
+        }
+
+        LocalArtifactWriter writer;
+        try
+        {
+            writer = LocalArtifactWriter.Create(this, fileName);
+        }
+        catch
+        {
+            OnArtifactRemoved(fileName);
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _open[fileName] = writer;
+        }
+
+        return Task.FromResult<IArtifactWriter>(writer);
+    }
+
+    public async Task CompleteAsync(BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (!string.Equals(manifest.Job, Job, StringComparison.Ordinal) || manifest.RunId != RunId)
+        {
+            throw new ArgumentException(
+                $"The manifest is for job '{manifest.Job}' run {manifest.RunId}, but this set is job '{Job}' run {RunId}.", nameof(manifest));
+        }
+
+        lock (_gate)
+        {
+            ThrowIfClosed();
+
+            // No new artifact may start while the file list is being fixed.
+            _completing = true;
+        }
+
+        try
+        {
+            await AbortOpenArtifactsAsync();
+            List<KeyValuePair<string, CommittedArtifact>> committed;
+            lock (_gate)
+            {
+                committed = [.. _committed];
+            }
+
+            ThrowIfManifestDisagrees(manifest, committed);
+            var manifestBytes = ManifestSerializer.SerializeToUtf8Bytes(manifest);
+            var sums = new StringBuilder();
+            foreach (var (name, artifact) in committed)
+            {
+                sums.Append(CultureInfo.InvariantCulture, $"{artifact.Sha256}  {name}\n");
+            }
+
+            await AtomicFile.WriteAsync(SetPath, BackupSetLayout.ChecksumsFileName, Encoding.UTF8.GetBytes(sums.ToString()), cancellationToken);
+            await AtomicFile.WriteAsync(SetPath, BackupSetLayout.ManifestFileName, manifestBytes, cancellationToken);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                _completing = false;
+            }
+
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _completed = true;
+        }
+
+        _onClosed(this);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        await AbortOpenArtifactsAsync();
+        _onClosed(this);
+    }
+
+    internal void OnArtifactCommitted(string fileName, string sha256, long storedBytes)
+    {
+        lock (_gate)
+        {
+            _open.Remove(fileName);
+            _committed[fileName] = new CommittedArtifact(sha256, storedBytes);
+        }
+    }
+
+    internal void OnArtifactRemoved(string fileName)
+    {
+        lock (_gate)
+        {
+            _open.Remove(fileName);
+        }
+    }
+
+    /// <summary>
+    /// The manifest and SHA256SUMS must describe the same files: a manifest never names a file the set
+    /// lacks, and no stored file goes unexplained.
+    /// </summary>
+    private void ThrowIfManifestDisagrees(BackupManifest manifest, List<KeyValuePair<string, CommittedArtifact>> committed)
+    {
+        var problems = new List<string>();
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        var byName = committed.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        foreach (var artifact in manifest.Artifacts)
+        {
+            if (artifact?.File is not { } file)
+            {
+                continue;
+            }
+
+            if (!named.Add(file))
+            {
+                problems.Add($"'{file}' is listed twice");
+            }
+            else if (!byName.TryGetValue(file, out var stored))
+            {
+                problems.Add($"'{file}' was not committed to the set (a failed artifact without a kept file has file null)");
+            }
+            else if (!string.Equals(artifact.Sha256, stored.Sha256, StringComparison.Ordinal))
+            {
+                problems.Add($"'{file}' has sha256 {artifact.Sha256 ?? "null"} in the manifest but {stored.Sha256} was committed");
+            }
+            else if (artifact.StoredBytes != stored.Bytes)
+            {
+                problems.Add($"'{file}' has stored_bytes {artifact.StoredBytes} in the manifest but {stored.Bytes} bytes were written");
+            }
+        }
+
+        foreach (var (name, _) in committed)
+        {
+            if (!named.Contains(name))
+            {
+                problems.Add($"committed file '{name}' is not in the manifest");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The manifest of backup set {Job}/{DirectoryName} does not match the files written: {string.Join("; ", problems)}.");
+        }
+    }
+
+    private async Task AbortOpenArtifactsAsync()
+    {
+        List<LocalArtifactWriter> open;
+        lock (_gate)
+        {
+            open = [.. _open.Values.OfType<LocalArtifactWriter>()];
+        }
+
+        foreach (var writer in open)
+        {
+            await writer.AbortAsync();
+        }
+    }
+
+    private void ThrowIfClosed()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_completed || _completing)
+        {
+            throw new InvalidOperationException($"Backup set {Job}/{DirectoryName} is already {(_completed ? "complete" : "being completed")}.");
+        }
+    }
+
+    private readonly record struct CommittedArtifact(string Sha256, long Bytes);
+}

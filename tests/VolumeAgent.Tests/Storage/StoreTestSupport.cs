@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Tests.Storage;
+
+internal static class StoreTestSupport
+{
+    public static byte[] Content(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    public static string Sha256Hex(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+
+    /// <summary>Writes and commits an artifact in uneven chunks, as a compressor would; returns its manifest entry.</summary>
+    public static async Task<ManifestArtifact> WriteArtifactAsync(IBackupSetWriter set, string fileName, byte[] content)
+    {
+        await using var artifact = await set.CreateArtifactAsync(fileName, CancellationToken.None);
+        for (var offset = 0; offset < content.Length; offset += 7919)
+        {
+            await artifact.Stream.WriteAsync(content.AsMemory(offset, Math.Min(7919, content.Length - offset)));
+        }
+
+        var sha256 = Sha256Hex(content);
+        await artifact.CommitAsync(sha256, CancellationToken.None);
+        return ManifestSamples.Artifact(fileName, sha256, content.Length);
+    }
+
+    /// <summary>A complete, succeeded set with the given artifacts; returns its directory path.</summary>
+    public static async Task<string> WriteCompleteSetAsync(
+        LocalDirectoryStore store, string job, DateTimeOffset started, RunId runId, params (string Name, byte[] Content)[] artifacts)
+    {
+        await using var set = await store.BeginSetAsync(job, started, runId, CancellationToken.None);
+        var entries = new List<ManifestArtifact>();
+        foreach (var (name, content) in artifacts)
+        {
+            entries.Add(await WriteArtifactAsync(set, name, content));
+        }
+
+        await set.CompleteAsync(ManifestSamples.Manifest(job, runId, started, entries), CancellationToken.None);
+        return Path.Combine(store.RootPath, job, set.DirectoryName);
+    }
+
+    public static async Task<List<BackupSetInfo>> ListAsync(IBackupStore store, string? job = null)
+    {
+        var sets = new List<BackupSetInfo>();
+        await foreach (var set in store.ListSetsAsync(job, CancellationToken.None))
+        {
+            sets.Add(set);
+        }
+
+        return sets;
+    }
+
+    /// <summary>Files of a directory by name, hidden ones included.</summary>
+    public static List<string> FileNames(string directory) =>
+        [.. Directory.EnumerateFileSystemEntries(directory).Select(path => Path.GetFileName(path)).Order(StringComparer.Ordinal)];
+}
