@@ -107,7 +107,7 @@ internal static class JobReader
             "[local]",
             name => declared is null || declared.Contains(name, StringComparer.Ordinal)
                 ? null
-                : $"storage '{name}' is not defined under 'storage'{KeySuggestion.DidYouMean(name, declared)}; defined: {string.Join(", ", declared)}",
+                : $"storage '{name}' is not defined under 'storage' (defined: {string.Join(", ", declared)}){KeySuggestion.DidYouMean(name, declared)}",
             required: true);
         if (names is { Count: 0 })
         {

@@ -120,18 +120,38 @@ internal static class YamlDocumentReader
         }
         catch (YamlException e)
         {
-            problems.Add(e.Start, string.Empty, "YAML syntax error: " + e.Message);
+            var (line, column) = e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase)
+                ? FindTabIndentation(text, (int)e.Start.Line) ?? ((int)e.Start.Line, (int)e.Start.Column)
+                : ((int)e.Start.Line, (int)e.Start.Column);
+            problems.Add(line, column, string.Empty, "YAML syntax error: " + e.Message);
             return null;
         }
         catch (InvalidOperationException)
         {
-            // YamlDotNet's scanner throws this without a position on some malformed flow collections.
-            var mark = last?.End ?? Mark.Empty;
-            problems.Add(Math.Max(1, (int)mark.Line), Math.Max(1, (int)mark.Column), string.Empty, "YAML syntax error after this point; check brackets [ ], braces { } and quotes");
+            // YamlDotNet's scanner throws this without a position on some malformed flow collections;
+            // the last node it managed to read is the nearest place to look.
+            var mark = last?.Start ?? Mark.Empty;
+            problems.Add(Math.Max(1, (int)mark.Line), Math.Max(1, (int)mark.Column), string.Empty, "YAML syntax error at or after this point; check that brackets [ ], braces { } and quotes are closed");
             return null;
         }
 
         return events;
+    }
+
+    /// <summary>YamlDotNet reports a tab in indentation at the start of the enclosing mapping; the tab itself is more useful.</summary>
+    private static (int Line, int Column)? FindTabIndentation(string text, int fromLine)
+    {
+        var lines = text.Split('\n');
+        for (var i = Math.Max(0, fromLine - 1); i < lines.Length; i++)
+        {
+            var indentation = lines[i].Length - lines[i].TrimStart(' ').Length;
+            if (indentation < lines[i].Length && lines[i][indentation] == '\t')
+            {
+                return (i + 1, indentation + 1);
+            }
+        }
+
+        return null;
     }
 
     private static string ChildPath(Frame? parent) => parent switch
