@@ -5,8 +5,9 @@ namespace VolumeAgent.Policy;
 
 /// <summary>
 /// A 5-field cron expression (minute hour day-of-month month day-of-week) or one of the macros
-/// <c>@hourly @daily @midnight @weekly @monthly @yearly @annually</c>. Occurrences are wall-clock times; the
-/// caller applies the policy's time zone.
+/// <c>@hourly @daily @midnight @weekly @monthly @yearly @annually</c>, with cron's rule that a restricted
+/// day-of-month and day-of-week match either way. Occurrences are wall-clock times; the caller applies the
+/// policy's time zone.
 /// </summary>
 internal sealed class CronSchedule
 {
@@ -23,11 +24,13 @@ internal sealed class CronSchedule
 
     private static readonly CrontabSchedule.ParseOptions FiveFields = new() { IncludingSeconds = false };
 
-    private CronSchedule(string expression, string cronExpression, CrontabSchedule schedule)
+    private readonly CrontabSchedule[] schedules;
+
+    private CronSchedule(string expression, string cronExpression, CrontabSchedule[] schedules)
     {
         Expression = expression;
         CronExpression = cronExpression;
-        Schedule = schedule;
+        this.schedules = schedules;
     }
 
     /// <summary>The text as written in backup.yml, e.g. <c>@daily</c> or <c>0 2 * * *</c>.</summary>
@@ -35,8 +38,6 @@ internal sealed class CronSchedule
 
     /// <summary>The five fields the expression stands for, e.g. <c>0 0 * * *</c> for <c>@daily</c>.</summary>
     public string CronExpression { get; }
-
-    public CrontabSchedule Schedule { get; }
 
     public static bool TryParse(string? text, [NotNullWhen(true)] out CronSchedule? schedule, [NotNullWhen(false)] out string? error)
     {
@@ -64,10 +65,10 @@ internal sealed class CronSchedule
             cron = expression;
         }
 
-        CrontabSchedule crontab;
+        CrontabSchedule[] crontabs;
         try
         {
-            crontab = CrontabSchedule.Parse(cron, FiveFields);
+            crontabs = ParseWithCronDaySemantics(cron);
         }
         catch (CrontabException e)
         {
@@ -75,17 +76,19 @@ internal sealed class CronSchedule
             return false;
         }
 
+        schedule = new CronSchedule(expression, cron, crontabs);
+
         // NCrontab accepts dates that never exist (30 February) and then finds no occurrence at all.
         // 29 years cover every weekday/date combination, leap days included.
         var from = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
         var until = from.AddYears(29);
-        if (crontab.GetNextOccurrence(from, until) >= until)
+        if (schedule.GetNextOccurrence(from, until) >= until)
         {
+            schedule = null;
             error = $"'{expression}' never matches a date; check the day-of-month and month fields";
             return false;
         }
 
-        schedule = new CronSchedule(expression, cron, crontab);
         error = null;
         return true;
     }
@@ -96,7 +99,41 @@ internal sealed class CronSchedule
     }
 
     /// <summary>The first occurrence strictly after <paramref name="wallClockTime"/>, in the same wall-clock terms.</summary>
-    public DateTime GetNextOccurrence(DateTime wallClockTime) => Schedule.GetNextOccurrence(wallClockTime);
+    public DateTime GetNextOccurrence(DateTime wallClockTime) => GetNextOccurrence(wallClockTime, DateTime.MaxValue);
+
+    /// <summary>The first occurrence strictly after <paramref name="wallClockTime"/> and before <paramref name="end"/>; <paramref name="end"/> when there is none.</summary>
+    public DateTime GetNextOccurrence(DateTime wallClockTime, DateTime end)
+    {
+        var next = end;
+        foreach (var crontab in schedules)
+        {
+            var candidate = crontab.GetNextOccurrence(wallClockTime, end);
+            if (candidate < next)
+            {
+                next = candidate;
+            }
+        }
+
+        return next;
+    }
 
     public override string ToString() => Expression;
+
+    /// <summary>
+    /// Cron runs a job when the day-of-month OR the day-of-week matches if both are restricted (neither starts
+    /// with '*'); NCrontab requires both. Such an expression becomes two schedules, one per day field.
+    /// </summary>
+    private static CrontabSchedule[] ParseWithCronDaySemantics(string cron)
+    {
+        var whole = CrontabSchedule.Parse(cron, FiveFields);
+        var fields = cron.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length != 5 || fields[2].StartsWith('*') || fields[4].StartsWith('*'))
+        {
+            return [whole];
+        }
+
+        var byDayOfMonth = CrontabSchedule.Parse($"{fields[0]} {fields[1]} {fields[2]} {fields[3]} *", FiveFields);
+        var byDayOfWeek = CrontabSchedule.Parse($"{fields[0]} {fields[1]} * {fields[3]} {fields[4]}", FiveFields);
+        return [byDayOfMonth, byDayOfWeek];
+    }
 }

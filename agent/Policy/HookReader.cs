@@ -6,8 +6,6 @@ internal static class HookReader
     private const string Example = "[{ container: app, command: [\"sh\", \"-c\", \"...\"] }]";
     private const string CommandExample = "[\"sh\", \"-c\", \"echo ready\"]";
 
-    private static readonly string[] HookKeys = ["container", "command", "timeout"];
-
     public static IReadOnlyList<HookOptions> ReadList(NodeReader reader, MapNode hooks, string key)
     {
         var items = reader.Items(hooks, key, example: Example);
@@ -25,7 +23,7 @@ internal static class HookReader
                 continue;
             }
 
-            reader.RejectUnknownKeys(map, HookKeys);
+            reader.RejectUnknownKeys(map, PolicyKeys.Hook);
             var container = reader.Name(map, "container", "container or service", required: true);
             var command = ReadCommand(reader, map);
             var timeout = reader.Duration(map, "timeout", allowZero: false) ?? PolicyDefaults.HookTimeout;

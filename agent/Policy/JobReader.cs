@@ -3,14 +3,6 @@ namespace VolumeAgent.Policy;
 /// <summary>Reads the <c>jobs</c> map.</summary>
 internal static class JobReader
 {
-    private static readonly string[] JobKeys =
-        ["schedule", "jitter", "storage", "compression", "compression_level", "retention", "stop_containers", "verify", "sources", "hooks"];
-
-    private static readonly string[] RetentionKeys =
-        ["keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within"];
-
-    private static readonly string[] VerifyKeys = ["schedule", "drill"];
-
     private static readonly (string Name, Compression Value)[] Compressions =
         [("gzip", Compression.Gzip), ("zstd", Compression.Zstd), ("none", Compression.None)];
 
@@ -51,7 +43,7 @@ internal static class JobReader
 
     private static JobOptions? ReadOne(NodeReader reader, string name, MapNode map, IReadOnlyList<string>? storageNames)
     {
-        reader.RejectUnknownKeys(map, JobKeys);
+        reader.RejectUnknownKeys(map, PolicyKeys.Job);
         var problemsBefore = reader.Problems.Count;
         var schedule = reader.Cron(map, "schedule");
         var jitter = reader.Duration(map, "jitter", allowZero: true);
@@ -150,7 +142,7 @@ internal static class JobReader
             return null;
         }
 
-        reader.RejectUnknownKeys(map, RetentionKeys);
+        reader.RejectUnknownKeys(map, PolicyKeys.Retention);
         var problemsBefore = reader.Problems.Count;
         var retention = new RetentionOptions
         {
@@ -180,7 +172,7 @@ internal static class JobReader
             return null;
         }
 
-        reader.RejectUnknownKeys(map, VerifyKeys);
+        reader.RejectUnknownKeys(map, PolicyKeys.Verify);
         return new VerifyOptions
         {
             Schedule = reader.Cron(map, "schedule"),
@@ -196,7 +188,7 @@ internal static class JobReader
             return JobHooks.None;
         }
 
-        reader.RejectUnknownKeys(map, ["before", "after"]);
+        reader.RejectUnknownKeys(map, PolicyKeys.Hooks);
         return new JobHooks
         {
             Before = HookReader.ReadList(reader, map, "before"),

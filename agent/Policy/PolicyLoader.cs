@@ -5,8 +5,6 @@ namespace VolumeAgent.Policy;
 /// <summary>Loads backup.yml strictly: every problem in the file is collected and reported in one <see cref="PolicyException"/>.</summary>
 internal static class PolicyLoader
 {
-    private static readonly string[] RootKeys = ["timezone", "helper_image", "state_dir", "log_format", "project", "storage", "jobs"];
-
     private static readonly (string Name, LogFormat Value)[] LogFormats = [("text", LogFormat.Text), ("json", LogFormat.Json)];
 
     /// <exception cref="PolicyException">The file cannot be read or has problems.</exception>
@@ -51,7 +49,7 @@ internal static class PolicyLoader
             return null;
         }
 
-        reader.RejectUnknownKeys(map, RootKeys);
+        reader.RejectUnknownKeys(map, PolicyKeys.Root);
         var timeZone = ReadTimeZone(reader, map);
         var helperImage = reader.Text(map, "helper_image");
         if (helperImage is not null && helperImage.Any(char.IsWhiteSpace))

@@ -7,18 +7,9 @@ internal static class SourceReader
 {
     private const string Example = "[{ volume: app_data }]";
 
-    private static readonly Dictionary<string, string[]> KindKeys = new(StringComparer.Ordinal)
-    {
-        ["volume"] = ["exclude"],
-        ["path"] = ["exclude"],
-        ["postgres"] = ["databases", "format", "user", "password", "password_file"],
-        ["mysql"] = ["databases", "user", "password", "password_file"],
-        ["sqlite"] = ["file"],
-    };
+    private static readonly Dictionary<string, IReadOnlyList<string>> KindKeys = new(PolicyKeys.SourceKinds, StringComparer.Ordinal);
 
-    private static readonly string[] CommonKeys = ["name"];
-
-    private static readonly string[] AllKeys = [.. KindKeys.Keys, .. CommonKeys, .. KindKeys.Values.SelectMany(k => k).Distinct()];
+    private static readonly string[] AllKeys = [.. KindKeys.Keys, .. PolicyKeys.SourceCommon, .. KindKeys.Values.SelectMany(k => k).Distinct()];
 
     private static readonly (string Name, PostgresDumpFormat Value)[] Formats =
         [("custom", PostgresDumpFormat.Custom), ("plain", PostgresDumpFormat.Plain)];
@@ -71,7 +62,7 @@ internal static class SourceReader
         var kinds = map.Entries.Where(e => KindKeys.ContainsKey(e.Key)).ToList();
         if (kinds.Count == 0)
         {
-            reader.Report(node.Start, path, $"says nothing to back up; give exactly one of {string.Join(", ", KindKeys.Keys)}");
+            reader.Report(node.Start, path, $"says nothing to back up; give exactly one of {string.Join(", ", PolicyKeys.SourceKinds.Select(k => k.Key))}");
             reader.RejectUnknownKeys(map, AllKeys);
             return null;
         }
@@ -86,7 +77,7 @@ internal static class SourceReader
         }
 
         var kind = kinds[0].Key;
-        string[] allowed = [kind, .. CommonKeys, .. KindKeys[kind]];
+        string[] allowed = [kind, .. PolicyKeys.SourceCommon, .. KindKeys[kind]];
         reader.RejectUnknownKeys(map, allowed, key => ExplainForeignKey(kind, key));
 
         var problemsBefore = reader.Problems.Count;

@@ -3,15 +3,10 @@ namespace VolumeAgent.Policy;
 /// <summary>Reads the <c>storage</c> map.</summary>
 internal static class StorageReader
 {
-    private static readonly string[] LocalKeys = ["type", "path"];
-
-    private static readonly string[] S3Keys =
-        ["type", "endpoint", "bucket", "region", "prefix", "access_key", "access_key_file", "secret_key", "secret_key_file", "path_style"];
-
     private static readonly (string Name, StorageType Value)[] Types =
         [(LocalStorageOptions.TypeName, StorageType.Local), (S3StorageOptions.TypeName, StorageType.S3)];
 
-    private static readonly string[] AllKeys = [.. LocalKeys.Union(S3Keys)];
+    private static readonly string[] AllKeys = [.. PolicyKeys.LocalStorage.Union(PolicyKeys.S3Storage)];
 
     /// <summary>The storages that are valid, plus the names of all declared ones (for checking references); names are null when <c>storage</c> itself is unusable.</summary>
     public static (Dictionary<string, StorageOptions> Storage, IReadOnlyList<string>? DeclaredNames) Read(NodeReader reader, MapNode root)
@@ -53,11 +48,11 @@ internal static class StorageReader
         switch (type)
         {
             case StorageType.Local:
-                reader.RejectUnknownKeys(map, LocalKeys, key => S3Keys.Contains(key) ? $"'{key}' applies to s3 storage only, and this one is local" : null);
+                reader.RejectUnknownKeys(map, PolicyKeys.LocalStorage, key => PolicyKeys.S3Storage.Contains(key) ? $"'{key}' applies to s3 storage only, and this one is local" : null);
                 var directory = reader.AbsolutePath(map, "path", required: true, missingHint: "; the directory backup sets are written to, e.g. /backups");
                 return directory is null ? null : new LocalStorageOptions { Name = name, Path = directory };
             case StorageType.S3:
-                reader.RejectUnknownKeys(map, S3Keys);
+                reader.RejectUnknownKeys(map, PolicyKeys.S3Storage);
                 return ReadS3(reader, name, map);
             default:
                 reader.RejectUnknownKeys(map, AllKeys);
