@@ -10,13 +10,23 @@ internal static class KeySuggestion
         var normalized = Normalize(input);
         string? best = null;
         var bestDistance = int.MaxValue;
+        var bestPrefix = 0;
         foreach (var candidate in candidates)
         {
-            var distance = Distance(normalized, Normalize(candidate));
-            if (distance < bestDistance && distance <= Tolerance(candidate.Length))
+            var other = Normalize(candidate);
+            var distance = Distance(normalized, other);
+            if (distance > Tolerance(candidate.Length))
+            {
+                continue;
+            }
+
+            // Slips are likelier at the end of a word than at its start: on a tie, the longer shared start wins.
+            var prefix = CommonPrefixLength(normalized, other);
+            if (distance < bestDistance || (distance == bestDistance && prefix > bestPrefix))
             {
                 best = candidate;
                 bestDistance = distance;
+                bestPrefix = prefix;
             }
         }
 
@@ -35,6 +45,17 @@ internal static class KeySuggestion
 
     // Case and '-' versus '_' are the commonest slips; they should not count as edits.
     private static string Normalize(string text) => text.ToUpperInvariant().Replace('-', '_');
+
+    private static int CommonPrefixLength(string a, string b)
+    {
+        var length = 0;
+        while (length < a.Length && length < b.Length && a[length] == b[length])
+        {
+            length++;
+        }
+
+        return length;
+    }
 
     /// <summary>Optimal string alignment distance: Levenshtein plus adjacent transpositions as one edit.</summary>
     private static int Distance(string a, string b)

@@ -58,9 +58,10 @@ internal static class PolicyDescriber
         }
 
         text.Append(CultureInfo.InvariantCulture, $"    sources ({job.Sources.Count}):").AppendLine();
+        var nameWidth = job.Sources.Count == 0 ? 0 : job.Sources.Max(s => s.ArtifactName.Length);
         foreach (var source in job.Sources)
         {
-            text.Append("      ").Append(source.ArtifactName).Append(" <- ").Append(source.Describe()).AppendLine();
+            text.Append("      ").Append(source.ArtifactName.PadRight(nameWidth)).Append(" <- ").Append(source.Describe()).AppendLine();
         }
     }
 

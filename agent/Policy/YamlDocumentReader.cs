@@ -123,7 +123,7 @@ internal static class YamlDocumentReader
             var (line, column) = e.Message.Contains("tab", StringComparison.OrdinalIgnoreCase)
                 ? FindTabIndentation(text, (int)e.Start.Line) ?? ((int)e.Start.Line, (int)e.Start.Column)
                 : ((int)e.Start.Line, (int)e.Start.Column);
-            problems.Add(line, column, string.Empty, "YAML syntax error: " + e.Message);
+            problems.Add(line, column, string.Empty, "YAML syntax error: " + e.Message + QuotingHint(text, e));
             return null;
         }
         catch (InvalidOperationException)
@@ -136,6 +136,25 @@ internal static class YamlDocumentReader
         }
 
         return events;
+    }
+
+    /// <summary>The commonest cause of these errors in backup.yml is an unquoted cron expression or macro.</summary>
+    private static string QuotingHint(string text, YamlException e)
+    {
+        if (e.Message.Contains("anchor or alias", StringComparison.Ordinal))
+        {
+            return " A value starting with * or & is read as a YAML alias or anchor: quote it, e.g. \"*/5 * * * *\".";
+        }
+
+        var lines = text.Split('\n');
+        var line = (int)e.Start.Line - 1;
+        var column = (int)e.Start.Column - 1;
+        if (line >= 0 && line < lines.Length && column >= 0 && column < lines[line].Length && lines[line][column] is '@' or '`')
+        {
+            return $" A value starting with {lines[line][column]} must be quoted, e.g. \"@daily\".";
+        }
+
+        return string.Empty;
     }
 
     /// <summary>YamlDotNet reports a tab in indentation at the start of the enclosing mapping; the tab itself is more useful.</summary>

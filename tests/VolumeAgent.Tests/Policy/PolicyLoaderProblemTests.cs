@@ -126,6 +126,8 @@ public sealed class PolicyLoaderProblemTests
         { "empty file", "# nothing here\n", "# nothing", 1, string.Empty, "the file is empty" },
         { "bad indentation", "storage:\n  local: { type: local, path: /backups }\n jobs:\n", " |jobs", 1, string.Empty, "YAML syntax error" },
         { "unclosed flow list", WithJob("storage: [local\nsources: [{ volume: data }]"), "[local", 1, string.Empty, "YAML syntax error at or after this point" },
+        { "unquoted macro", WithJob("schedule: @daily\nsources: [{ volume: data }]"), "@daily", 1, string.Empty, "A value starting with @ must be quoted, e.g. \"@daily\"." },
+        { "unquoted cron starting with *", WithJob("schedule: * * * * *\nsources: [{ volume: data }]"), "schedule: |*", 1, string.Empty, "A value starting with * or & is read as a YAML alias or anchor: quote it" },
         { "tab indentation", "storage:\n\tlocal: { type: local, path: /backups }\n", "\tlocal", 1, string.Empty, "YAML syntax error" },
     };
 
