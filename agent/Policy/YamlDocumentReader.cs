@@ -41,7 +41,7 @@ internal static class YamlDocumentReader
         }
 
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
-        if (root is null || root is YamlScalarNode { Style: ScalarStyle.Plain, Value: "" or "~" or "null" or "Null" or "NULL" })
+        if (root is null || NodeReader.IsNull(root))
         {
             problems.Add(1, 1, string.Empty, "the file is empty; it needs at least 'storage' and 'jobs'");
             return null;

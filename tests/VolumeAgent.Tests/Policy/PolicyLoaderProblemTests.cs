@@ -122,6 +122,7 @@ public sealed class PolicyLoaderProblemTests
         { "duplicate key", WithJob("schedule: \"@daily\"\nschedule: \"@hourly\"\nsources: [{ volume: data }]"), "schedule", 2, "jobs.nightly.schedule", "duplicate key 'schedule' (first set on line 5); this one is ignored" },
         { "duplicate key in flow map", "storage:\n  local: { type: local, path: /backups, path: /other }\njobs:\n  j:\n    sources: [{ volume: data }]\n", "path", 2, "storage.local.path", "duplicate key 'path' (first set on line 2)" },
         { "duplicate job", Minimal + "\n  nightly:\n    sources: [{ volume: other }]\n", "nightly", 2, "jobs.nightly", "duplicate key 'nightly' (first set on line 4)" },
+        { "duplicate key in a list item", WithSources("- volume: a\n- volume: b\n  exclude: [x]\n  exclude: [y]"), "exclude", 2, "jobs.nightly.sources[1].exclude", "duplicate key 'exclude' (first set on line 8)" },
         { "two documents", Minimal + "\n---\nfoo: bar\n", "foo", 1, string.Empty, "more than one YAML document" },
         { "empty file", "# nothing here\n", "# nothing", 1, string.Empty, "the file is empty" },
         { "bad indentation", "storage:\n  local: { type: local, path: /backups }\n jobs:\n", " |jobs", 1, string.Empty, "YAML syntax error" },
