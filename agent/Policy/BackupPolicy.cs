@@ -1,0 +1,36 @@
+namespace VolumeAgent.Policy;
+
+/// <summary>A loaded, fully validated backup.yml. Build it with <see cref="PolicyLoader"/>.</summary>
+internal sealed record BackupPolicy
+{
+    /// <summary>The zone cron schedules and retention calendars are read in.</summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>Image of the throwaway containers that read volumes and host paths.</summary>
+    public string HelperImage { get; init; } = PolicyDefaults.HelperImage;
+
+    /// <summary>Directory for the agent's own state (run records, stop/restart journal).</summary>
+    public string StateDir { get; init; } = PolicyDefaults.StateDir;
+
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
+
+    /// <summary>Compose project used to resolve service names in sources, hooks and stop_containers; null matches any project.</summary>
+    public string? Project { get; init; }
+
+    public required IReadOnlyDictionary<string, StorageOptions> Storage { get; init; }
+
+    /// <summary>The jobs in file order.</summary>
+    public required IReadOnlyList<JobOptions> Jobs { get; init; }
+
+    public JobOptions? FindJob(string name) => Jobs.FirstOrDefault(j => string.Equals(j.Name, name, StringComparison.Ordinal));
+
+    /// <summary>The storages a job writes to, in the job's order.</summary>
+    public IReadOnlyList<StorageOptions> StoragesOf(JobOptions job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.StorageNames.Select(name => Storage[name]).ToList();
+    }
+
+    /// <summary>A human summary of settings, storages, jobs and their sources, as printed by <c>volume-agent validate</c>.</summary>
+    public string Describe() => PolicyDescriber.Describe(this);
+}

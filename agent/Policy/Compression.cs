@@ -1,0 +1,8 @@
+namespace VolumeAgent.Policy;
+
+internal enum Compression
+{
+    Gzip,
+    Zstd,
+    None,
+}

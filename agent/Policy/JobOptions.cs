@@ -1,0 +1,34 @@
+namespace VolumeAgent.Policy;
+
+/// <summary>One entry under <c>jobs</c>: what to back up, when, where to, and how long to keep it.</summary>
+internal sealed record JobOptions
+{
+    /// <summary>The key under <c>jobs</c>; also the job's directory in every storage.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>When the job runs, read in the policy's time zone; null means only on demand (run-now).</summary>
+    public CronSchedule? Schedule { get; init; }
+
+    /// <summary>Upper bound of a random delay added to each scheduled start.</summary>
+    public TimeSpan? Jitter { get; init; }
+
+    /// <summary>Names of entries in <see cref="BackupPolicy.Storage"/> each backup set is written to.</summary>
+    public required IReadOnlyList<string> StorageNames { get; init; }
+
+    public Compression Compression { get; init; } = Compression.Gzip;
+
+    /// <summary>The compressor's level; 0 when <see cref="Compression"/> is <see cref="Compression.None"/>.</summary>
+    public int CompressionLevel { get; init; } = PolicyDefaults.GzipLevel;
+
+    /// <summary>Null keeps every backup set.</summary>
+    public RetentionOptions? Retention { get; init; }
+
+    /// <summary>Containers (or compose services) stopped while the sources are archived and started again afterwards.</summary>
+    public IReadOnlyList<string> StopContainers { get; init; } = [];
+
+    public required IReadOnlyList<SourceOptions> Sources { get; init; }
+
+    public JobHooks Hooks { get; init; } = JobHooks.None;
+
+    public VerifyOptions? Verify { get; init; }
+}

@@ -1,0 +1,7 @@
+namespace VolumeAgent.Policy;
+
+internal enum LogFormat
+{
+    Text,
+    Json,
+}

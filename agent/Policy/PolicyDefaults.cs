@@ -1,0 +1,20 @@
+namespace VolumeAgent.Policy;
+
+/// <summary>The values backup.yml falls back to when a key is left out; docs/backup-yml.md lists the same.</summary>
+internal static class PolicyDefaults
+{
+    public const string HelperImage = "alpine:3.20";
+    public const string StateDir = "/var/lib/volume-agent";
+    public const string S3Region = "us-east-1";
+    public const int GzipLevel = 6;
+    public const int ZstdLevel = 3;
+
+    public static TimeSpan HookTimeout { get; } = TimeSpan.FromMinutes(5);
+
+    public static int CompressionLevel(Compression compression) => compression switch
+    {
+        Compression.Gzip => GzipLevel,
+        Compression.Zstd => ZstdLevel,
+        _ => 0,
+    };
+}

@@ -1,0 +1,46 @@
+namespace VolumeAgent.Policy;
+
+/// <summary>Every key backup.yml knows, by the mapping it belongs to. The readers reject anything else.</summary>
+internal static class PolicyKeys
+{
+    public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "storage", "jobs"];
+
+    public static readonly IReadOnlyList<string> LocalStorage = ["type", "path"];
+
+    public static readonly IReadOnlyList<string> S3Storage =
+        ["type", "endpoint", "bucket", "region", "prefix", "access_key", "access_key_file", "secret_key", "secret_key_file", "path_style"];
+
+    public static readonly IReadOnlyList<string> Job =
+        ["schedule", "jitter", "storage", "compression", "compression_level", "retention", "stop_containers", "verify", "sources", "hooks"];
+
+    public static readonly IReadOnlyList<string> Retention =
+        ["keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within"];
+
+    public static readonly IReadOnlyList<string> Verify = ["schedule", "drill"];
+
+    public static readonly IReadOnlyList<string> Hooks = ["before", "after"];
+
+    public static readonly IReadOnlyList<string> Hook = ["container", "command", "timeout"];
+
+    /// <summary>The keys every source may have besides its kind key.</summary>
+    public static readonly IReadOnlyList<string> SourceCommon = ["name"];
+
+    /// <summary>Source kind key (in the order documented) to the keys only that kind may have.</summary>
+    public static readonly IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> SourceKinds =
+    [
+        new("volume", ["exclude"]),
+        new("path", ["exclude"]),
+        new("postgres", ["databases", "format", "user", "password", "password_file"]),
+        new("mysql", ["databases", "user", "password", "password_file"]),
+        new("sqlite", ["file"]),
+    ];
+
+    /// <summary>Every distinct key of every mapping.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        .. Root
+            .Concat(LocalStorage).Concat(S3Storage).Concat(Job).Concat(Retention).Concat(Verify).Concat(Hooks).Concat(Hook)
+            .Concat(SourceCommon).Concat(SourceKinds.Select(k => k.Key)).Concat(SourceKinds.SelectMany(k => k.Value))
+            .Distinct(StringComparer.Ordinal),
+    ];
+}

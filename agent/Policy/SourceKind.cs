@@ -1,0 +1,10 @@
+namespace VolumeAgent.Policy;
+
+internal enum SourceKind
+{
+    Volume,
+    Path,
+    Postgres,
+    Mysql,
+    Sqlite,
+}

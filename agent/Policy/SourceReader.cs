@@ -1,0 +1,168 @@
+using YamlDotNet.RepresentationModel;
+
+namespace VolumeAgent.Policy;
+
+/// <summary>Reads a job's <c>sources</c> list: each item has exactly one kind key plus that kind's options.</summary>
+internal static class SourceReader
+{
+    private const string Example = "[{ volume: app_data }]";
+
+    private static readonly Dictionary<string, IReadOnlyList<string>> KindKeys = new(PolicyKeys.SourceKinds, StringComparer.Ordinal);
+
+    private static readonly string[] AllKeys = [.. KindKeys.Keys, .. PolicyKeys.SourceCommon, .. KindKeys.Values.SelectMany(k => k).Distinct()];
+
+    private static readonly (string Name, PostgresDumpFormat Value)[] Formats =
+        [("custom", PostgresDumpFormat.Custom), ("plain", PostgresDumpFormat.Plain)];
+
+    public static IReadOnlyList<SourceOptions> ReadAll(NodeReader reader, MapNode job)
+    {
+        var items = reader.Items(job, "sources", required: true, example: Example);
+        if (items is null)
+        {
+            return [];
+        }
+
+        if (items.Count == 0)
+        {
+            reader.Report(NodeReader.ValueMark(job, "sources"), job.PathOf("sources"), $"list at least one source, e.g. {Example}");
+            return [];
+        }
+
+        var sources = new List<SourceOptions>(items.Count);
+        var artifacts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (node, path) in items)
+        {
+            var source = ReadOne(reader, node, path);
+            if (source is null)
+            {
+                continue;
+            }
+
+            if (artifacts.TryGetValue(source.ArtifactName, out var otherPath))
+            {
+                reader.Report(node.Start, path, $"produces the artifact '{source.ArtifactName}' like {otherPath}; give one of them a distinct 'name'");
+                continue;
+            }
+
+            artifacts.Add(source.ArtifactName, path);
+            sources.Add(source);
+        }
+
+        return sources;
+    }
+
+    private static SourceOptions? ReadOne(NodeReader reader, YamlNode node, string path)
+    {
+        var map = reader.AsMap(node, path, node.Start, "a map such as { volume: app_data }");
+        if (map is null)
+        {
+            return null;
+        }
+
+        var kinds = map.Entries.Where(e => KindKeys.ContainsKey(e.Key)).ToList();
+        if (kinds.Count == 0)
+        {
+            reader.Report(node.Start, path, $"says nothing to back up; give exactly one of {string.Join(", ", PolicyKeys.SourceKinds.Select(k => k.Key))}");
+            reader.RejectUnknownKeys(map, AllKeys);
+            return null;
+        }
+
+        if (kinds.Count > 1)
+        {
+            reader.Report(
+                kinds[1].KeyNode.Start,
+                map.PathOf(kinds[1].Key),
+                $"a source has exactly one kind, but this one has both '{kinds[0].Key}' and '{kinds[1].Key}'; make them two list items");
+            return null;
+        }
+
+        var kind = kinds[0].Key;
+        string[] allowed = [kind, .. PolicyKeys.SourceCommon, .. KindKeys[kind]];
+        reader.RejectUnknownKeys(map, allowed, key => ExplainForeignKey(kind, key));
+
+        var problemsBefore = reader.Problems.Count;
+        var customName = reader.Text(map, "name");
+        if (customName is not null && !ArtifactNames.IsValid(customName))
+        {
+            reader.Report(NodeReader.ValueMark(map, "name"), map.PathOf("name"), $"'{customName}' is not a valid artifact name; use {ArtifactNames.Rule}");
+        }
+
+        SourceOptions? source = kind switch
+        {
+            "volume" => ReadVolume(reader, map),
+            "path" => ReadPath(reader, map),
+            "postgres" => ReadPostgres(reader, map),
+            "mysql" => ReadMysql(reader, map),
+            _ => ReadSqlite(reader, map),
+        };
+
+        return reader.Problems.Count > problemsBefore || source is null ? null : source with { CustomName = customName };
+    }
+
+    private static string? ExplainForeignKey(string kind, string key)
+    {
+        var owners = KindKeys.Where(k => k.Value.Contains(key)).Select(k => k.Key).ToList();
+        if (KindKeys.ContainsKey(key) || owners.Count == 0)
+        {
+            return null;
+        }
+
+        return $"'{key}' does not apply to a {kind} source (it is for {string.Join(" and ", owners)} sources)";
+    }
+
+    private static VolumeSource? ReadVolume(NodeReader reader, MapNode map)
+    {
+        var volume = reader.Name(map, "volume", "volume", required: true);
+        var exclude = ReadExclude(reader, map);
+        return volume is null ? null : new VolumeSource { Volume = volume, Exclude = exclude };
+    }
+
+    private static PathSource? ReadPath(NodeReader reader, MapNode map)
+    {
+        var hostPath = reader.AbsolutePath(map, "path", required: true);
+        var exclude = ReadExclude(reader, map);
+        return hostPath is null ? null : new PathSource { Path = hostPath, Exclude = exclude };
+    }
+
+    private static PostgresSource? ReadPostgres(NodeReader reader, MapNode map)
+    {
+        var target = reader.Name(map, "postgres", "container or service", required: true);
+        var databases = ReadDatabases(reader, map);
+        var format = reader.Choice(map, "format", Formats) ?? PostgresDumpFormat.Custom;
+        var user = reader.Text(map, "user");
+        var password = reader.Secret(map, "password");
+        return target is null
+            ? null
+            : new PostgresSource { Target = target, Databases = databases, Format = format, User = user, Password = password };
+    }
+
+    private static MysqlSource? ReadMysql(NodeReader reader, MapNode map)
+    {
+        var target = reader.Name(map, "mysql", "container or service", required: true);
+        var databases = ReadDatabases(reader, map);
+        var user = reader.Text(map, "user");
+        var password = reader.Secret(map, "password");
+        return target is null
+            ? null
+            : new MysqlSource { Target = target, Databases = databases, User = user, Password = password };
+    }
+
+    private static SqliteSource? ReadSqlite(NodeReader reader, MapNode map)
+    {
+        var volume = reader.Name(map, "sqlite", "volume", required: true);
+        var file = reader.Text(map, "file", required: true, missingHint: " for sqlite: the database file's path inside the volume, e.g. db/app.sqlite");
+        if (file is not null && (file.StartsWith('/') || file.EndsWith('/') || file.Split('/').Contains("..")))
+        {
+            reader.Report(NodeReader.ValueMark(map, "file"), map.PathOf("file"), $"must be a file path relative to the volume's root without '..', e.g. db/app.sqlite; got '{file}'");
+            return null;
+        }
+
+        return volume is null || file is null ? null : new SqliteSource { Volume = volume, File = file };
+    }
+
+    private static IReadOnlyList<string> ReadExclude(NodeReader reader, MapNode map) =>
+        reader.TextList(map, "exclude", "[\"cache/*\", \"*.tmp\"]") ?? [];
+
+    private static IReadOnlyList<string> ReadDatabases(NodeReader reader, MapNode map) =>
+        reader.TextList(map, "databases", "[app]") ?? [];
+}

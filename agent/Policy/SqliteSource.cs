@@ -1,0 +1,17 @@
+namespace VolumeAgent.Policy;
+
+/// <summary>An SQLite database file inside a volume.</summary>
+internal sealed record SqliteSource : SourceOptions
+{
+    public required string Volume { get; init; }
+
+    /// <summary>The database file's path relative to the volume's root.</summary>
+    public required string File { get; init; }
+
+    public override SourceKind Kind => SourceKind.Sqlite;
+
+    protected override string DefaultArtifactName =>
+        "sqlite-" + Volume + "-" + ArtifactNames.Sanitize(System.IO.Path.GetFileNameWithoutExtension(File), "db");
+
+    public override string Describe() => $"sqlite {Volume}:{File}";
+}
