@@ -1,3 +1,4 @@
+using VolumeAgent.Storage;
 using VolumeAgent.Docker.Models;
 
 namespace VolumeAgent.Sources;
@@ -10,9 +11,9 @@ internal sealed class ArchiveSource : IBackupSource
     private readonly string _artifactName;
     private readonly IReadOnlyList<string> _exclude;
 
-    public ArchiveSource(SourceContext context, ArtifactKind kind, string target, string artifactName, IReadOnlyList<string> exclude)
+    public ArchiveSource(SourceContext context, ManifestSourceKind kind, string target, string artifactName, IReadOnlyList<string> exclude)
     {
-        if (kind is not (ArtifactKind.Volume or ArtifactKind.Path))
+        if (kind is not (ManifestSourceKind.Volume or ManifestSourceKind.Path))
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "An archive source is a volume or a path.");
         }
@@ -24,15 +25,15 @@ internal sealed class ArchiveSource : IBackupSource
         _exclude = exclude;
     }
 
-    public ArtifactKind Kind { get; }
+    public ManifestSourceKind Kind { get; }
 
     public string Target { get; }
 
-    public string DisplayName => Kind == ArtifactKind.Volume ? $"volume {Target}" : $"path {Target}";
+    public string DisplayName => Kind == ManifestSourceKind.Volume ? $"volume {Target}" : $"path {Target}";
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        if (Kind == ArtifactKind.Volume && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
+        if (Kind == ManifestSourceKind.Volume && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
         {
             throw new ArtifactFailedException(
                 $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
@@ -43,7 +44,7 @@ internal sealed class ArchiveSource : IBackupSource
             BaseFileName = _artifactName + ".tar",
             Kind = Kind,
             SourceName = Target,
-            Format = ArtifactFormat.Tar,
+            Format = ManifestArtifactFormat.Tar,
             Image = _context.HelperImage,
         };
         var spec = new HelperSpec
@@ -51,7 +52,7 @@ internal sealed class ArchiveSource : IBackupSource
             Image = _context.HelperImage,
             // Flags every tar accepts (busybox, GNU, bsdtar); exclusions are applied to the stream by the agent.
             Command = ["tar", "cf", "-", "-C", MountPoint, "."],
-            Mounts = [new MountSpec { Type = Kind == ArtifactKind.Volume ? "volume" : "bind", Source = Target, Target = MountPoint, ReadOnly = true }],
+            Mounts = [new MountSpec { Type = Kind == ManifestSourceKind.Volume ? "volume" : "bind", Source = Target, Target = MountPoint, ReadOnly = true }],
             Labels = _context.HelperLabels(),
             Purpose = $"archive {DisplayName}",
         };

@@ -1,23 +1,6 @@
+using VolumeAgent.Storage;
+
 namespace VolumeAgent.Sources;
-
-internal enum ArtifactKind
-{
-    Volume,
-    Path,
-    Postgres,
-    Mysql,
-    Sqlite,
-    Globals,
-}
-
-internal enum ArtifactFormat
-{
-    Tar,
-    PgCustom,
-    PgPlain,
-    Sql,
-    Sqlite,
-}
 
 /// <summary>What an artifact is, for its file name and the manifest.</summary>
 internal sealed record ArtifactDescriptor
@@ -25,12 +8,12 @@ internal sealed record ArtifactDescriptor
     /// <summary>The file name before the compression suffix, e.g. <c>volume-uploads.tar</c>.</summary>
     public required string BaseFileName { get; init; }
 
-    public required ArtifactKind Kind { get; init; }
+    public required ManifestSourceKind Kind { get; init; }
 
     /// <summary>The source as backup.yml names it (volume, path, container or service).</summary>
     public required string SourceName { get; init; }
 
-    public required ArtifactFormat Format { get; init; }
+    public required ManifestArtifactFormat Format { get; init; }
 
     public string? Database { get; init; }
 

@@ -1,3 +1,5 @@
+using VolumeAgent.Storage;
+
 namespace VolumeAgent.Sources;
 
 /// <summary>
@@ -9,7 +11,7 @@ internal interface IBackupSource
     /// <summary>The source as backup.yml names it, for messages.</summary>
     string DisplayName { get; }
 
-    ArtifactKind Kind { get; }
+    ManifestSourceKind Kind { get; }
 
     Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken);
 }

@@ -1,4 +1,6 @@
+using VolumeAgent.Storage;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Policy;
 
 namespace VolumeAgent.Sources;
 
@@ -21,7 +23,7 @@ internal sealed class MysqlDumpSource : IBackupSource
 
     public string DisplayName => $"mysql {_settings.Target}";
 
-    public ArtifactKind Kind => ArtifactKind.Mysql;
+    public ManifestSourceKind Kind => ManifestSourceKind.Mysql;
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
@@ -61,10 +63,10 @@ internal sealed class MysqlDumpSource : IBackupSource
                 container,
                 new ArtifactDescriptor
                 {
-                    BaseFileName = $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database)}.sql",
-                    Kind = ArtifactKind.Mysql,
+                    BaseFileName = $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database, "db")}.sql",
+                    Kind = ManifestSourceKind.Mysql,
                     SourceName = _settings.Target,
-                    Format = ArtifactFormat.Sql,
+                    Format = ManifestArtifactFormat.Sql,
                     Database = database,
                     Container = name,
                     Image = container.Config?.Image,

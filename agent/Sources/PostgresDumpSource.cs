@@ -1,4 +1,6 @@
+using VolumeAgent.Storage;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Policy;
 
 namespace VolumeAgent.Sources;
 
@@ -19,7 +21,7 @@ internal sealed class PostgresDumpSource : IBackupSource
 
     public string DisplayName => $"postgres {_settings.Target}";
 
-    public ArtifactKind Kind => ArtifactKind.Postgres;
+    public ManifestSourceKind Kind => ManifestSourceKind.Postgres;
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
@@ -53,7 +55,7 @@ internal sealed class PostgresDumpSource : IBackupSource
             new ExecDumpProducer(
                 _context.Docker,
                 container,
-                Describe(container, $"{_settings.ArtifactName}-globals.sql", ArtifactKind.Globals, ArtifactFormat.Sql, null, toolVersion.Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
+                Describe(container, $"{_settings.ArtifactName}-globals.sql", ManifestSourceKind.Globals, ManifestArtifactFormat.Sql, null, toolVersion.Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
                 ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
                 secrets),
         };
@@ -68,15 +70,15 @@ internal sealed class PostgresDumpSource : IBackupSource
     private ExecDumpProducer DumpDatabase(
         ContainerInspect container, string user, string database, IReadOnlyList<string> secrets, string toolVersion)
     {
-        var custom = _settings.Format == PgDumpFormat.Custom;
+        var custom = _settings.Format == PostgresDumpFormat.Custom;
         List<string> command = ["pg_dump", "--username", user, "--no-password", "--dbname", database];
         // Uncompressed custom format: the pipeline compresses (in parallel) and pg_restore reads either.
         command.AddRange(custom ? ["--format", "custom", "--compress", "0"] : ["--format", "plain"]);
         var descriptor = Describe(
             container,
-            $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database)}{(custom ? ".dump" : ".sql")}",
-            ArtifactKind.Postgres,
-            custom ? ArtifactFormat.PgCustom : ArtifactFormat.PgPlain,
+            $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database, "db")}{(custom ? ".dump" : ".sql")}",
+            ManifestSourceKind.Postgres,
+            custom ? ManifestArtifactFormat.PgCustom : ManifestArtifactFormat.PgPlain,
             database,
             toolVersion);
         var check = custom ? new PgListCheck(_context.Docker, container.Id, secrets) : null;
@@ -112,7 +114,7 @@ internal sealed class PostgresDumpSource : IBackupSource
         return result.Lines;
     }
 
-    private ArtifactDescriptor Describe(ContainerInspect container, string file, ArtifactKind kind, ArtifactFormat format, string? database, string toolVersion) => new()
+    private ArtifactDescriptor Describe(ContainerInspect container, string file, ManifestSourceKind kind, ManifestArtifactFormat format, string? database, string toolVersion) => new()
     {
         BaseFileName = file,
         Kind = kind,
@@ -125,12 +127,6 @@ internal sealed class PostgresDumpSource : IBackupSource
     };
 }
 
-internal enum PgDumpFormat
-{
-    Custom,
-    Plain,
-}
-
 internal sealed record PostgresSourceSettings
 {
     public required string Target { get; init; }
@@ -139,7 +135,7 @@ internal sealed record PostgresSourceSettings
 
     public IReadOnlyList<string> Databases { get; init; } = [];
 
-    public PgDumpFormat Format { get; init; } = PgDumpFormat.Custom;
+    public PostgresDumpFormat Format { get; init; } = PostgresDumpFormat.Custom;
 
     public string? User { get; init; }
 
