@@ -53,10 +53,10 @@ internal sealed class ArtifactPipeline
         cancellationToken.ThrowIfCancellationRequested();
 
         var started = _timeProvider.GetTimestamp();
-        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
         await using var counted = new CountingReadStream(source, leaveOpen: true);
         await using var hashing = new HashingStream(destination, leaveOpen: true);
         var compressing = compressor.Open(hashing, leaveOpen: true);
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
         try
         {
             int read;
