@@ -1,0 +1,8 @@
+namespace VolumeAgent.Pipeline;
+
+internal enum CompressionKind
+{
+    Gzip,
+    Zstd,
+    None,
+}
