@@ -1,3 +1,5 @@
+using VolumeAgent.Pipeline;
+
 namespace VolumeAgent.Policy;
 
 /// <summary>One entry under <c>jobs</c>: what to back up, when, where to, and how long to keep it.</summary>
@@ -15,9 +17,9 @@ internal sealed record JobOptions
     /// <summary>Names of entries in <see cref="BackupPolicy.Storage"/> each backup set is written to.</summary>
     public required IReadOnlyList<string> StorageNames { get; init; }
 
-    public Compression Compression { get; init; } = Compression.Gzip;
+    public CompressionKind Compression { get; init; } = CompressionKind.Gzip;
 
-    /// <summary>The compressor's level; 0 when <see cref="Compression"/> is <see cref="Compression.None"/>.</summary>
+    /// <summary>The compressor's level; 0 when <see cref="Compression"/> is <see cref="CompressionKind.None"/>.</summary>
     public int CompressionLevel { get; init; } = PolicyDefaults.GzipLevel;
 
     /// <summary>Null keeps every backup set.</summary>

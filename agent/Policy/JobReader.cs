@@ -1,10 +1,12 @@
+using VolumeAgent.Pipeline;
+
 namespace VolumeAgent.Policy;
 
 /// <summary>Reads the <c>jobs</c> map.</summary>
 internal static class JobReader
 {
-    private static readonly (string Name, Compression Value)[] Compressions =
-        [("gzip", Compression.Gzip), ("zstd", Compression.Zstd), ("none", Compression.None)];
+    private static readonly (string Name, CompressionKind Value)[] Compressions =
+        [("gzip", CompressionKind.Gzip), ("zstd", CompressionKind.Zstd), ("none", CompressionKind.None)];
 
     public static IReadOnlyList<JobOptions> ReadAll(NodeReader reader, MapNode root, IReadOnlyList<string>? storageNames)
     {
@@ -49,7 +51,7 @@ internal static class JobReader
         var jitter = reader.Duration(map, "jitter", allowZero: true);
         var storage = ReadStorageNames(reader, map, storageNames);
         var compression = reader.Choice(map, "compression", Compressions);
-        var level = ReadCompressionLevel(reader, map, compression ?? Compression.Gzip, compressionKnown: compression is not null || !map.Has("compression"));
+        var level = ReadCompressionLevel(reader, map, compression ?? CompressionKind.Gzip, compressionKnown: compression is not null || !map.Has("compression"));
         var retention = ReadRetention(reader, map);
         var stop = reader.TextList(map, "stop_containers", "[app, worker]", text => NodeReader.IsName(text) ? null : $"'{text}' is not a valid container or service name; use {NodeReader.NameRule}");
         var verify = ReadVerify(reader, map);
@@ -66,7 +68,7 @@ internal static class JobReader
             Schedule = schedule,
             Jitter = jitter,
             StorageNames = storage,
-            Compression = compression ?? Compression.Gzip,
+            Compression = compression ?? CompressionKind.Gzip,
             CompressionLevel = level,
             Retention = retention,
             StopContainers = stop ?? [],
@@ -109,7 +111,7 @@ internal static class JobReader
         return names ?? [];
     }
 
-    private static int ReadCompressionLevel(NodeReader reader, MapNode map, Compression compression, bool compressionKnown)
+    private static int ReadCompressionLevel(NodeReader reader, MapNode map, CompressionKind compression, bool compressionKnown)
     {
         if (!map.Has("compression_level"))
         {
@@ -124,10 +126,10 @@ internal static class JobReader
 
         switch (compression)
         {
-            case Compression.None:
+            case CompressionKind.None:
                 reader.Report(NodeReader.ValueMark(map, "compression_level"), map.PathOf("compression_level"), "does not apply when compression is none; remove it");
                 return 0;
-            case Compression.Zstd:
+            case CompressionKind.Zstd:
                 return reader.Integer(map, "compression_level", 1, 19) ?? PolicyDefaults.ZstdLevel;
             default:
                 return reader.Integer(map, "compression_level", 1, 9) ?? PolicyDefaults.GzipLevel;

@@ -1,3 +1,5 @@
+using VolumeAgent.Pipeline;
+
 namespace VolumeAgent.Policy;
 
 /// <summary>The values backup.yml falls back to when a key is left out; docs/backup-yml.md lists the same.</summary>
@@ -11,10 +13,10 @@ internal static class PolicyDefaults
 
     public static TimeSpan HookTimeout { get; } = TimeSpan.FromMinutes(5);
 
-    public static int CompressionLevel(Compression compression) => compression switch
+    public static int CompressionLevel(CompressionKind compression) => compression switch
     {
-        Compression.Gzip => GzipLevel,
-        Compression.Zstd => ZstdLevel,
+        CompressionKind.Gzip => GzipLevel,
+        CompressionKind.Zstd => ZstdLevel,
         _ => 0,
     };
 }

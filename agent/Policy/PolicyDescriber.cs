@@ -1,3 +1,4 @@
+using VolumeAgent.Pipeline;
 using System.Globalization;
 using System.Text;
 
@@ -40,7 +41,7 @@ internal static class PolicyDescriber
             : $"{job.Schedule.Expression} ({zone.Id})" + (job.Jitter is { } jitter && jitter > TimeSpan.Zero ? $", jitter up to {Duration.Format(jitter)}" : string.Empty);
         Line(text, "schedule", schedule);
         Line(text, "storage", string.Join(", ", job.StorageNames));
-        Line(text, "compression", job.Compression == Compression.None ? "none" : $"{Lower(job.Compression)} level {job.CompressionLevel.ToString(CultureInfo.InvariantCulture)}");
+        Line(text, "compression", job.Compression == CompressionKind.None ? "none" : $"{Lower(job.Compression)} level {job.CompressionLevel.ToString(CultureInfo.InvariantCulture)}");
         Line(text, "retention", job.Retention is null ? "keep every set" : Describe(job.Retention));
         if (job.StopContainers.Count > 0)
         {

@@ -1,3 +1,4 @@
+using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 
 namespace VolumeAgent.Tests.Policy;
@@ -100,7 +101,7 @@ public sealed class PolicyLoaderValidFileTests
         job.Schedule!.Expression.Should().Be("0 2 * * *");
         job.Jitter.Should().Be(TimeSpan.FromMinutes(5));
         job.StorageNames.Should().Equal("local", "offsite");
-        job.Compression.Should().Be(Compression.Zstd);
+        job.Compression.Should().Be(CompressionKind.Zstd);
         job.CompressionLevel.Should().Be(12);
         job.Retention.Should().Be(new RetentionOptions
         {
@@ -174,7 +175,7 @@ public sealed class PolicyLoaderValidFileTests
         var job = policy.Jobs[1];
         job.Schedule.Should().BeNull("a job without schedule runs only on demand");
         job.Jitter.Should().BeNull();
-        job.Compression.Should().Be(Compression.None);
+        job.Compression.Should().Be(CompressionKind.None);
         job.CompressionLevel.Should().Be(0);
         job.Retention.Should().BeNull("no retention keeps every set");
         job.StopContainers.Should().BeEmpty();
@@ -195,7 +196,7 @@ public sealed class PolicyLoaderValidFileTests
         minimal.Project.Should().BeNull();
         var job = minimal.Jobs.Should().ContainSingle().Which;
         job.StorageNames.Should().Equal(["local"], "the only storage is the default");
-        job.Compression.Should().Be(Compression.Gzip);
+        job.Compression.Should().Be(CompressionKind.Gzip);
         job.CompressionLevel.Should().Be(6);
     }
 

@@ -1,8 +1,0 @@
-namespace VolumeAgent.Policy;
-
-internal enum Compression
-{
-    Gzip,
-    Zstd,
-    None,
-}
