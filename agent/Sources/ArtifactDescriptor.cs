@@ -22,7 +22,4 @@ internal sealed record ArtifactDescriptor
     public string? Image { get; init; }
 
     public string? ToolVersion { get; init; }
-
-    /// <summary>True when the source is already compressed and should be stored as it is.</summary>
-    public bool Incompressible { get; init; }
 }

@@ -13,4 +13,13 @@ internal interface IArtifactProducer : IAsyncDisposable
     Task<Stream> OpenAsync(CancellationToken cancellationToken);
 
     Task CompleteAsync(CancellationToken cancellationToken);
+
+    /// <summary>What the producer learnt of the content while it streamed; read after <see cref="CompleteAsync"/>.</summary>
+    ArtifactFacts Facts => ArtifactFacts.None;
+}
+
+/// <summary>Facts about an artifact's content, for the manifest (an archive's entry count and tree digest).</summary>
+internal sealed record ArtifactFacts(long? Entries, string? TreeDigest)
+{
+    public static readonly ArtifactFacts None = new(null, null);
 }

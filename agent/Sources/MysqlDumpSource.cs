@@ -13,21 +13,21 @@ internal sealed class MysqlDumpSource : IBackupSource
     };
 
     private readonly SourceContext _context;
-    private readonly MysqlSourceSettings _settings;
+    private readonly MysqlSource _options;
 
-    public MysqlDumpSource(SourceContext context, MysqlSourceSettings settings)
+    public MysqlDumpSource(SourceContext context, MysqlSource options)
     {
         _context = context;
-        _settings = settings;
+        _options = options;
     }
 
-    public string DisplayName => $"mysql {_settings.Target}";
+    public string DisplayName => $"mysql {_options.Target}";
 
     public ManifestSourceKind Kind => ManifestSourceKind.Mysql;
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        var container = await _context.Containers.ResolveAsync(_settings.Target, cancellationToken);
+        var container = await _context.Containers.ResolveAsync(_options.Target, cancellationToken);
         var name = ContainerResolver.NameOf(container);
         if (container.State is not { Running: true })
         {
@@ -54,8 +54,8 @@ internal sealed class MysqlDumpSource : IBackupSource
         }
 
         var version = await ExecCapture.RunAsync(_context.Docker, container.Id, [dump, "--version"], null, cancellationToken);
-        var databases = _settings.Databases.Count > 0
-            ? _settings.Databases
+        var databases = _options.Databases.Count > 0
+            ? _options.Databases
             : await ListDatabasesAsync(container, name, client, user, secrets, cancellationToken);
         return databases
             .Select(database => (IArtifactProducer)new ExecDumpProducer(
@@ -63,9 +63,9 @@ internal sealed class MysqlDumpSource : IBackupSource
                 container,
                 new ArtifactDescriptor
                 {
-                    BaseFileName = $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database, "db")}.sql",
+                    BaseFileName = $"{_options.ArtifactName}-{ArtifactNames.Sanitize(database, "db")}.sql",
                     Kind = ManifestSourceKind.Mysql,
-                    SourceName = _settings.Target,
+                    SourceName = _options.Target,
                     Format = ManifestArtifactFormat.Sql,
                     Database = database,
                     Container = name,
@@ -80,16 +80,16 @@ internal sealed class MysqlDumpSource : IBackupSource
 
     private async Task<(string User, string? Password)> CredentialsAsync(ContainerInspect container, CancellationToken cancellationToken)
     {
-        if (_settings.User is not null)
+        if (_options.User is not null)
         {
-            return (_settings.User, _settings.Password);
+            return (_options.User, _options.Password?.Reveal());
         }
 
         var env = new ContainerEnvironment(_context.Docker, container);
         var rootPassword = await env.GetAsync(cancellationToken, "MARIADB_ROOT_PASSWORD", "MYSQL_ROOT_PASSWORD");
-        if (rootPassword is not null || _settings.Password is not null)
+        if (rootPassword is not null || _options.Password is not null)
         {
-            return ("root", _settings.Password ?? rootPassword);
+            return ("root", _options.Password?.Reveal() ?? rootPassword);
         }
 
         var user = await env.GetAsync(cancellationToken, "MARIADB_USER", "MYSQL_USER");
@@ -116,17 +116,4 @@ internal sealed class MysqlDumpSource : IBackupSource
 
         return result.Lines.Where(db => !SystemSchemas.Contains(db)).ToList();
     }
-}
-
-internal sealed record MysqlSourceSettings
-{
-    public required string Target { get; init; }
-
-    public required string ArtifactName { get; init; }
-
-    public IReadOnlyList<string> Databases { get; init; } = [];
-
-    public string? User { get; init; }
-
-    public string? Password { get; init; }
 }

@@ -11,21 +11,21 @@ internal sealed class PostgresDumpSource : IBackupSource
         "SELECT datname FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY datname";
 
     private readonly SourceContext _context;
-    private readonly PostgresSourceSettings _settings;
+    private readonly PostgresSource _options;
 
-    public PostgresDumpSource(SourceContext context, PostgresSourceSettings settings)
+    public PostgresDumpSource(SourceContext context, PostgresSource options)
     {
         _context = context;
-        _settings = settings;
+        _options = options;
     }
 
-    public string DisplayName => $"postgres {_settings.Target}";
+    public string DisplayName => $"postgres {_options.Target}";
 
     public ManifestSourceKind Kind => ManifestSourceKind.Postgres;
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        var container = await _context.Containers.ResolveAsync(_settings.Target, cancellationToken);
+        var container = await _context.Containers.ResolveAsync(_options.Target, cancellationToken);
         var name = ContainerResolver.NameOf(container);
         if (container.State is not { Running: true })
         {
@@ -34,8 +34,8 @@ internal sealed class PostgresDumpSource : IBackupSource
         }
 
         var env = new ContainerEnvironment(_context.Docker, container);
-        var user = _settings.User ?? await env.GetAsync(cancellationToken, "POSTGRES_USER") ?? "postgres";
-        var password = _settings.Password ?? await env.GetAsync(cancellationToken, "POSTGRES_PASSWORD");
+        var user = _options.User ?? await env.GetAsync(cancellationToken, "POSTGRES_USER") ?? "postgres";
+        var password = _options.Password?.Reveal() ?? await env.GetAsync(cancellationToken, "POSTGRES_PASSWORD");
         var maintenanceDb = await env.GetAsync(cancellationToken, "POSTGRES_DB") ?? user;
         IReadOnlyList<string> secrets = password is null ? [] : [$"PGPASSWORD={password}"];
 
@@ -46,8 +46,8 @@ internal sealed class PostgresDumpSource : IBackupSource
                 $"Container {name} has no usable pg_dump ({version.Diagnostic}). Is it a PostgreSQL container? The dump runs inside it so that its version matches the server's.");
         }
 
-        var databases = _settings.Databases.Count > 0
-            ? _settings.Databases
+        var databases = _options.Databases.Count > 0
+            ? _options.Databases
             : await ListDatabasesAsync(container, name, user, maintenanceDb, secrets, cancellationToken);
         var toolVersion = version.Stdout.Trim();
         var producers = new List<IArtifactProducer>
@@ -55,7 +55,7 @@ internal sealed class PostgresDumpSource : IBackupSource
             new ExecDumpProducer(
                 _context.Docker,
                 container,
-                Describe(container, $"{_settings.ArtifactName}-globals.sql", ManifestSourceKind.Globals, ManifestArtifactFormat.Sql, null, toolVersion.Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
+                Describe(container, $"{_options.ArtifactName}-globals.sql", ManifestSourceKind.Globals, ManifestArtifactFormat.Sql, null, toolVersion.Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
                 ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
                 secrets),
         };
@@ -70,13 +70,13 @@ internal sealed class PostgresDumpSource : IBackupSource
     private ExecDumpProducer DumpDatabase(
         ContainerInspect container, string user, string database, IReadOnlyList<string> secrets, string toolVersion)
     {
-        var custom = _settings.Format == PostgresDumpFormat.Custom;
+        var custom = _options.Format == PostgresDumpFormat.Custom;
         List<string> command = ["pg_dump", "--username", user, "--no-password", "--dbname", database];
         // Uncompressed custom format: the pipeline compresses (in parallel) and pg_restore reads either.
         command.AddRange(custom ? ["--format", "custom", "--compress", "0"] : ["--format", "plain"]);
         var descriptor = Describe(
             container,
-            $"{_settings.ArtifactName}-{ArtifactNames.Sanitize(database, "db")}{(custom ? ".dump" : ".sql")}",
+            $"{_options.ArtifactName}-{ArtifactNames.Sanitize(database, "db")}{(custom ? ".dump" : ".sql")}",
             ManifestSourceKind.Postgres,
             custom ? ManifestArtifactFormat.PgCustom : ManifestArtifactFormat.PgPlain,
             database,
@@ -118,26 +118,11 @@ internal sealed class PostgresDumpSource : IBackupSource
     {
         BaseFileName = file,
         Kind = kind,
-        SourceName = _settings.Target,
+        SourceName = _options.Target,
         Format = format,
         Database = database,
         Container = ContainerResolver.NameOf(container),
         Image = container.Config?.Image,
         ToolVersion = toolVersion,
     };
-}
-
-internal sealed record PostgresSourceSettings
-{
-    public required string Target { get; init; }
-
-    public required string ArtifactName { get; init; }
-
-    public IReadOnlyList<string> Databases { get; init; } = [];
-
-    public PostgresDumpFormat Format { get; init; } = PostgresDumpFormat.Custom;
-
-    public string? User { get; init; }
-
-    public string? Password { get; init; }
 }

@@ -1,0 +1,26 @@
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Runs;
+
+/// <summary>How one run of a job went: what its manifest says, and where the set is.</summary>
+internal sealed record RunResult
+{
+    public required string Job { get; init; }
+
+    public required RunId RunId { get; init; }
+
+    public required ManifestStatus Status { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required DateTimeOffset FinishedAt { get; init; }
+
+    /// <summary>The set's directory name inside each storage, e.g. 20260321T020000Z-1a2b3c4d.</summary>
+    public required string SetName { get; init; }
+
+    public required IReadOnlyList<ManifestArtifact> Artifacts { get; init; }
+
+    public string? Error { get; init; }
+
+    public bool Succeeded => Status == ManifestStatus.Succeeded;
+}
