@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Fixtures;
@@ -104,6 +105,37 @@ public sealed partial class DockerFixture : IAsyncLifetime
         finally
         {
             await _client.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// A labelled volume with a unique name, living until the end of the run (for objects shared by a class of
+    /// tests); a single test's objects belong in <see cref="CreateScope"/>, which removes them when the test ends.
+    /// </summary>
+    internal async Task<string> CreateVolumeAsync(string prefix, CancellationToken cancellationToken, params (string Key, string Value)[] extraLabels)
+    {
+        var name = UniqueName(prefix);
+        await Client.Volumes.CreateAsync(name, LabelsWith(extraLabels), cancellationToken);
+        return name;
+    }
+
+    /// <summary>Creates and starts a container living until the end of the run; its request carries <see cref="LabelsWith"/>.</summary>
+    internal async Task<string> RunContainerAsync(ContainerCreateRequest request, CancellationToken cancellationToken, string? name = null)
+    {
+        EnsureLabelled(request);
+        var id = await Client.Containers.CreateAsync(request, name, cancellationToken);
+        await Client.Containers.StartAsync(id, cancellationToken);
+        return id;
+    }
+
+    /// <summary>Refuses a request without this run's labels: a crash would leak what it creates.</summary>
+    internal void EnsureLabelled(ContainerCreateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Labels is null || !request.Labels.TryGetValue(RunLabel, out var run) || run != TestRunId)
+        {
+            throw new ArgumentException(
+                "A test container must carry the run's labels (Labels = fixture.LabelsWith(...)), or a crash would leak it.", nameof(request));
         }
     }
 
@@ -206,7 +238,7 @@ public sealed partial class DockerFixture : IAsyncLifetime
     /// traced, that are old), and registry tags of runs whose registry no longer listens. Live parallel runs
     /// (another worktree's tests on the same engine) are left alone.
     /// </summary>
-    private async Task SweepEarlierRunsAsync(CancellationToken cancellationToken)
+    internal async Task SweepEarlierRunsAsync(CancellationToken cancellationToken)
     {
         var owner = new Dictionary<string, string?>(StringComparer.Ordinal) { [OwnerLabel] = OwnerValue };
         var now = Time.GetUtcNow();
@@ -221,7 +253,7 @@ public sealed partial class DockerFixture : IAsyncLifetime
             var created = DateTimeOffset.FromUnixTimeSeconds(container.GetProperty("Created").GetInt64());
             if (IsLeftover(labels, created, now))
             {
-                await Client.Containers.RemoveAsync(container.GetProperty("Id").GetString()!, cancellationToken, force: true, removeVolumes: true);
+                await SweepAsync(() => Client.Containers.RemoveAsync(container.GetProperty("Id").GetString()!, cancellationToken, force: true, removeVolumes: true));
             }
         }
 
@@ -230,7 +262,7 @@ public sealed partial class DockerFixture : IAsyncLifetime
             var created = DateTimeOffset.TryParse(volume.CreatedAt, CultureInfo.InvariantCulture, out var at) ? at : DateTimeOffset.MinValue;
             if (IsLeftover(volume.Labels ?? new Dictionary<string, string>(), created, now))
             {
-                await Client.Volumes.RemoveAsync(volume.Name, cancellationToken, force: true);
+                await SweepAsync(() => Client.Volumes.RemoveAsync(volume.Name, cancellationToken, force: true));
             }
         }
 
@@ -241,9 +273,21 @@ public sealed partial class DockerFixture : IAsyncLifetime
                 var match = RegistryTag().Match(tag);
                 if (match.Success && !await IsListeningAsync(int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture), cancellationToken))
                 {
-                    await Client.Images.RemoveAsync(tag, cancellationToken);
+                    await SweepAsync(() => Client.Images.RemoveAsync(tag, cancellationToken));
                 }
             }
+        }
+    }
+
+    /// <summary>A leftover the engine will not remove yet (say, a volume used by a stranger's container) waits for a later sweep.</summary>
+    private static async Task SweepAsync(Func<Task> remove)
+    {
+        try
+        {
+            await remove();
+        }
+        catch (DockerApiException ex) when (ex.IsConflict)
+        {
         }
     }
 

@@ -105,7 +105,8 @@ public sealed class LocalRegistryFixture : IAsyncLifetime
         foreach (var argument in new[]
         {
             "-c",
-            "\"$0\" serve \"$1\" >\"$2\" 2>&1 & child=$!; read -r _; kill \"$child\" 2>/dev/null; wait \"$child\"",
+            // The shell's own stderr would only report the registry's end ("Terminated") into the test output.
+            "exec 2>/dev/null; \"$0\" serve \"$1\" >\"$2\" 2>&1 & child=$!; read -r _; kill \"$child\"; wait \"$child\"",
             Binary,
             config,
             log,

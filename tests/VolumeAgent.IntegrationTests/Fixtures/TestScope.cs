@@ -43,12 +43,7 @@ internal sealed class TestScope : IAsyncDisposable
     /// <summary>Creates a container; its request must carry this run's labels (use <see cref="DockerFixture.LabelsWith"/>).</summary>
     public async Task<string> CreateContainerAsync(ContainerCreateRequest request, CancellationToken cancellationToken, string? name = null)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        if (request.Labels is null || !request.Labels.TryGetValue(DockerFixture.RunLabel, out var run) || run != _fixture.TestRunId)
-        {
-            throw new ArgumentException("A test container must carry the run's labels (Labels = fixture.LabelsWith(...)), or a crash would leak it.", nameof(request));
-        }
-
+        _fixture.EnsureLabelled(request);
         try
         {
             var id = await Client.Containers.CreateAsync(request, name, cancellationToken);
