@@ -79,7 +79,8 @@ public sealed partial class DockerFixture : IAsyncLifetime
             throw new InvalidOperationException(UnreachableMessage(_client.Endpoint, ex), ex);
         }
 
-        await SweepEarlierRunsAsync(timeout.Token);
+        using var sweep = new CancellationTokenSource(CleanupTimeout);
+        await SweepEarlierRunsAsync(sweep.Token);
         _ready = true;
     }
 
