@@ -191,6 +191,15 @@ internal sealed class DockerClient : IAsyncDisposable, IDisposable
         async ValueTask<HttpResponseMessage> Attempt(CancellationToken ct)
         {
             using var request = new HttpRequestMessage(method, uri) { Content = content?.Invoke() };
+
+            // A streamed body is sent only once the engine accepts the request. An engine refusing it (no such
+            // container or path) answers without reading and closes the connection; an upload already under
+            // way would then fail with a broken pipe that hides the engine's answer.
+            if (request.Content is StreamContent)
+            {
+                request.Headers.ExpectContinue = true;
+            }
+
             var response = await SendRawAsync(request, ct);
             if (response.IsSuccessStatusCode || alsoAccepted.Contains(response.StatusCode))
             {
