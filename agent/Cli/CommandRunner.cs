@@ -1,4 +1,6 @@
 using VolumeAgent.Docker;
+using VolumeAgent.Policy;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;
 
@@ -18,12 +20,12 @@ internal static class CommandRunner
             await error.WriteLineAsync("Cancelled.");
             return ExitCodes.Cancelled;
         }
-        catch (DockerUnavailableException ex)
+        catch (Exception ex) when (ex is PolicyException or UsageException or NotSupportedException)
         {
             await error.WriteLineAsync(ex.Message);
-            return ExitCodes.EngineUnavailable;
+            return ExitCodes.ConfigurationError;
         }
-        catch (DockerApiException ex)
+        catch (Exception ex) when (ex is DockerUnavailableException or DockerApiException or StorageException or InvalidOperationException)
         {
             await error.WriteLineAsync(ex.Message);
             return ExitCodes.Failure;

@@ -4,14 +4,11 @@ internal static class ExitCodes
 {
     public const int Success = 0;
 
-    /// <summary>The work ran and something in it failed (a job, an artifact, a check).</summary>
+    /// <summary>The work ran and something in it failed (a job, an artifact, a check), or the engine was unreachable.</summary>
     public const int Failure = 1;
 
-    /// <summary>The configuration is wrong; nothing ran.</summary>
+    /// <summary>The configuration or the command line is wrong; nothing ran.</summary>
     public const int ConfigurationError = 2;
-
-    /// <summary>The Docker engine could not be reached.</summary>
-    public const int EngineUnavailable = 3;
 
     public const int Cancelled = 130;
 }

@@ -43,7 +43,7 @@ internal sealed class ExecOperations
             containerId,
             new ExecCreateRequest
             {
-                Cmd = command,
+                Cmd = options.StopOnDispose ? [.. ExecProcess.PidAnnouncingShell, .. command] : command,
                 Env = options.Environment,
                 User = options.User,
                 WorkingDir = options.WorkingDir,
@@ -53,7 +53,7 @@ internal sealed class ExecOperations
             },
             cancellationToken);
         var connection = await StartAsync(execId, cancellationToken);
-        return new ExecProcess(this, containerId, execId, command[0], connection, options.StderrSink);
+        return new ExecProcess(this, containerId, execId, command[0], connection, options.StderrSink, options.StopOnDispose);
     }
 }
 
@@ -69,4 +69,11 @@ internal sealed class ExecStartOptions
     public bool Stdin { get; init; }
 
     public Action<ReadOnlySpan<byte>>? StderrSink { get; init; }
+
+    /// <summary>
+    /// Stop the command when the process is disposed before it ended. The engine does not end an exec whose
+    /// client went away (it blocks writing to a pipe nobody reads): a dump abandoned so would hold its database
+    /// transaction open. Needs <c>sh</c> in the container, which announces the command's pid.
+    /// </summary>
+    public bool StopOnDispose { get; init; }
 }

@@ -44,7 +44,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
             await _check.StartAsync(cancellationToken);
         }
 
-        _process = await _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment });
+        _process = await _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true });
         return _check is null ? _process.Stdout : _check.Wrap(_process.Stdout);
     }
 

@@ -1,21 +1,29 @@
+using System.Buffers;
+using System.Threading.Channels;
 using VolumeAgent.Docker;
 
 namespace VolumeAgent.Sources;
 
 /// <summary>
-/// Feeds a custom-format dump, as it streams past, to <c>pg_restore --list</c> in the same container: the
-/// archive must open and list its table of contents. pg_restore stops reading once it has the list, so
-/// the copy costs only the archive's head.
+/// Feeds the head of a custom-format dump, as it streams past, to <c>pg_restore --list</c> in the same
+/// container: the archive's header and table of contents must parse. pg_restore prints its listing only
+/// once it has read the whole table of contents, so feeding stops at its first line of output; the copy
+/// runs on its own task so a pg_restore that has stopped reading never holds up the dump.
 /// </summary>
 internal sealed class PgListCheck : IDumpCheck
 {
+    private const int QueueDepth = 32;
     private readonly DockerClient _docker;
     private readonly string _containerId;
     private readonly IReadOnlyList<string> _environment;
+    private readonly Channel<(byte[] Buffer, int Length)> _queue =
+        Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(QueueDepth) { SingleReader = true, SingleWriter = true });
+
     private ExecProcess? _lister;
-    private Task<long>? _listed;
-    private long _entries;
-    private bool _feeding = true;
+    private Task? _listed;
+    private Task? _pump;
+    private readonly CancellationTokenSource _answered = new();
+    private bool _sawFormat;
 
     public PgListCheck(DockerClient docker, string containerId, IReadOnlyList<string> environment)
     {
@@ -27,81 +35,125 @@ internal sealed class PgListCheck : IDumpCheck
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _lister = await _docker.Exec.RunAsync(
-            _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true });
-        _listed = CountEntriesAsync(_lister, cancellationToken);
+            _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true, StopOnDispose = true });
+        _listed = ReadListingAsync(_lister, cancellationToken);
+        _pump = PumpAsync(_lister, cancellationToken);
     }
 
-    public Stream Wrap(Stream raw) => new TapStream(raw, 16, FeedAsync);
+    public Stream Wrap(Stream raw) => new TapStream(raw, 16, EnqueueAsync);
 
     public async Task VerifyAsync(string what, CancellationToken cancellationToken)
     {
         var lister = _lister ?? throw new InvalidOperationException("The check was not started.");
-        CloseInput(lister);
+        _queue.Writer.TryComplete();
+        await _pump!;
         await _listed!;
         var exit = await lister.WaitForExitAsync(cancellationToken);
-        if (exit != 0 || _entries == 0)
+        if (exit != 0 || !_sawFormat)
         {
             var stderr = lister.Stderr.ToString();
             throw new ArtifactFailedException(
-                $"{what} produced an archive that pg_restore --list rejects (exit {exit}, {_entries} entries): {(stderr.Length > 0 ? stderr : "no error output")}");
+                $"{what} produced an archive that pg_restore --list rejects (exit {exit}): {(stderr.Length > 0 ? stderr : "it printed no archive header")}");
         }
     }
 
     public async ValueTask DisposeAsync()
     {
+        _queue.Writer.TryComplete();
+        await _answered.CancelAsync();
         if (_lister is not null)
         {
             await _lister.DisposeAsync();
         }
+
+        foreach (var task in new[] { _pump, _listed })
+        {
+            try
+            {
+                await (task ?? Task.CompletedTask);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidDataException)
+            {
+                // The check is being abandoned; its own errors no longer matter.
+            }
+        }
+
+        while (_queue.Reader.TryRead(out var item))
+        {
+            ArrayPool<byte>.Shared.Return(item.Buffer);
+        }
+
+        _answered.Dispose();
     }
 
-    private static void CloseInput(ExecProcess lister)
+    private async ValueTask EnqueueAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        if (_answered.IsCancellationRequested || _lister is null)
+        {
+            return;
+        }
+
+        var copy = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(copy);
+        if (!_queue.Writer.TryWrite((copy, data.Length)))
+        {
+            // Waits only while pg_restore is still reading the table of contents; its answer ends the wait.
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _answered.Token);
+            try
+            {
+                await _queue.Writer.WriteAsync((copy, data.Length), linked.Token);
+            }
+            catch (Exception ex) when (ex is ChannelClosedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+        }
+    }
+
+    private async Task PumpAsync(ExecProcess lister, CancellationToken cancellationToken)
+    {
+        var open = true;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _answered.Token);
+        await foreach (var (buffer, length) in _queue.Reader.ReadAllAsync(cancellationToken))
+        {
+            try
+            {
+                if (open && !_answered.IsCancellationRequested)
+                {
+                    await lister.Stdin.WriteAsync(buffer.AsMemory(0, length), linked.Token);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException
+                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // pg_restore has answered or stopped reading: it has what it needs, or failed, which VerifyAsync reports.
+                open = false;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
         try
         {
             lister.CloseStdin();
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
         {
-            // pg_restore has already finished reading and gone.
+            // Already gone.
         }
     }
 
-    private async ValueTask FeedAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        if (!_feeding || _lister is null)
-        {
-            return;
-        }
-
-        if (_listed!.IsCompleted)
-        {
-            _feeding = false;
-            return;
-        }
-
-        try
-        {
-            await _lister.Stdin.WriteAsync(data, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException)
-        {
-            // pg_restore stopped reading: it has what it needs (or failed, which VerifyAsync reports).
-            _feeding = false;
-        }
-    }
-
-    private async Task<long> CountEntriesAsync(ExecProcess lister, CancellationToken cancellationToken)
+    private async Task ReadListingAsync(ExecProcess lister, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(lister.Stdout, leaveOpen: true);
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
-            if (line.Length > 0 && line[0] != ';')
-            {
-                _entries++;
-            }
+            await _answered.CancelAsync();
+            _sawFormat |= line.StartsWith(";     Format: CUSTOM", StringComparison.Ordinal);
         }
 
-        return _entries;
+        await _answered.CancelAsync();
     }
 }

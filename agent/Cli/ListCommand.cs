@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using VolumeAgent.Policy;
+using VolumeAgent.Runs;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Cli;
+
+/// <summary><c>volume-agent list [JOB]</c>: the backup sets in every storage, newest last.</summary>
+internal static class ListCommand
+{
+    private static readonly string[] Header = ["STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS"];
+
+    public static Command Create(Option<string> config)
+    {
+        var jobArgument = new Argument<string?>("job") { Description = "Only this job's sets.", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("list", "List the backup sets in the storages: time, status, size, artifact count.");
+        command.Arguments.Add(jobArgument);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
+            ct => RunAsync(parse.GetValue(config)!, parse.GetValue(jobArgument), ct),
+            Console.Error,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string configPath, string? job, CancellationToken cancellationToken)
+    {
+        var policy = ConfigOption.Load(configPath);
+        if (job is not null)
+        {
+            RunNowCommand.SelectJobs(policy, [job]);
+        }
+
+        var stores = AgentSession.OpenStores(policy);
+        var rows = new List<string[]> { Header };
+        foreach (var (name, store) in stores)
+        {
+            await foreach (var set in store.ListSetsAsync(job, cancellationToken))
+            {
+                rows.Add(
+                [
+                    name,
+                    set.Job,
+                    set.DirectoryName,
+                    TimeZoneInfo.ConvertTime(set.StartedAt, policy.TimeZone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture),
+                    StatusOf(set),
+                    Bytes.Format(set.TotalStoredBytes),
+                    set.ArtifactCount.ToString(CultureInfo.InvariantCulture),
+                ]);
+            }
+        }
+
+        if (rows.Count == 1)
+        {
+            Console.WriteLine(job is null ? "No backup sets yet." : $"No backup sets of job {job} yet.");
+            return ExitCodes.Success;
+        }
+
+        TextTable.Write(Console.Out, rows);
+        return ExitCodes.Success;
+    }
+
+    internal static string StatusOf(BackupSetInfo set) => set.State switch
+    {
+        BackupSetState.Incomplete => "incomplete",
+        BackupSetState.Corrupt => $"corrupt ({set.Problem})",
+        _ => set.Status == ManifestStatus.Succeeded ? "succeeded" : "failed",
+    };
+}

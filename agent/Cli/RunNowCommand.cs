@@ -1,0 +1,82 @@
+using System.CommandLine;
+using Serilog.Events;
+using VolumeAgent.Policy;
+using VolumeAgent.Runs;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Cli;
+
+/// <summary><c>volume-agent run-now [JOB...]</c>: runs jobs now, in this process, and reports every artifact.</summary>
+internal static class RunNowCommand
+{
+    public static Command Create(Option<string> config)
+    {
+        var jobsArgument = new Argument<string[]>("job") { Description = "Jobs to run (default: all).", Arity = ArgumentArity.ZeroOrMore };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every step, not only problems." };
+        var command = new Command("run-now", "Run jobs now: back up their sources into their storages.");
+        command.Arguments.Add(jobsArgument);
+        command.Options.Add(verbose);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
+            ct => RunAsync(parse.GetValue(config)!, parse.GetValue(jobsArgument) ?? [], parse.GetValue(verbose), ct),
+            Console.Error,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string configPath, IReadOnlyList<string> jobNames, bool verbose, CancellationToken cancellationToken)
+    {
+        var policy = ConfigOption.Load(configPath);
+        var jobs = SelectJobs(policy, jobNames);
+        var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
+        await using var session = await AgentSession.OpenAsync(policy, log, TimeProvider.System, cancellationToken);
+        var results = new List<RunResult>();
+        var failed = false;
+        foreach (var job in jobs)
+        {
+            using var jobLock = JobLock.TryAcquire(policy.StateDir, job.Name);
+            if (jobLock is null)
+            {
+                Console.Error.WriteLine($"Job {job.Name} is already running in another agent process; not started again. Wait for it to finish.");
+                failed = true;
+                continue;
+            }
+
+            Console.WriteLine($"job {job.Name}: running");
+            var progress = new Progress(job.Name);
+            var result = await session.Runner.RunAsync(job, ManifestTrigger.Manual, progress, cancellationToken);
+            results.Add(result);
+            failed |= !result.Succeeded;
+        }
+
+        RunTable.Write(Console.Out, results);
+        return failed ? ExitCodes.Failure : ExitCodes.Success;
+    }
+
+    internal static IReadOnlyList<JobOptions> SelectJobs(BackupPolicy policy, IReadOnlyList<string> names)
+    {
+        if (names.Count == 0)
+        {
+            return policy.Jobs;
+        }
+
+        var unknown = names.Where(n => policy.FindJob(n) is null).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new UsageException(
+                $"No job named {string.Join(", ", unknown.Select(n => $"'{n}'"))} in the configuration. Jobs: {string.Join(", ", policy.Jobs.Select(j => j.Name))}.");
+        }
+
+        return names.Distinct(StringComparer.Ordinal).Select(n => policy.FindJob(n)!).ToList();
+    }
+
+    /// <summary>One line per artifact as it finishes; synchronous so lines come in order.</summary>
+    private sealed class Progress(string job) : IProgress<ManifestArtifact>
+    {
+        public void Report(ManifestArtifact value)
+        {
+            Console.WriteLine(value.Status == ManifestStatus.Succeeded
+                ? $"  ok    {job}/{value.File}  {Bytes.Format(value.RawBytes)} -> {Bytes.Format(value.StoredBytes)}  {value.DurationMs / 1000.0:0.0} s"
+                : $"  FAIL  {job}/{value.File ?? value.SourceName}: {value.Error}");
+        }
+    }
+}

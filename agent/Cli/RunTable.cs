@@ -1,0 +1,45 @@
+using VolumeAgent.Runs;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Cli;
+
+/// <summary>The table at the end of a run-now: every artifact with its size, duration and status.</summary>
+internal static class RunTable
+{
+    private static readonly string[] Header = ["JOB", "ARTIFACT", "RAW", "STORED", "DURATION", "STATUS"];
+
+    public static void Write(TextWriter output, IReadOnlyList<RunResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(results);
+        var rows = new List<string[]> { Header };
+        foreach (var result in results)
+        {
+            foreach (var artifact in result.Artifacts)
+            {
+                rows.Add(
+                [
+                    result.Job,
+                    artifact.File ?? $"({artifact.SourceName})",
+                    Bytes.Format(artifact.RawBytes),
+                    Bytes.Format(artifact.StoredBytes),
+                    $"{artifact.DurationMs / 1000.0:0.0} s",
+                    artifact.Status == ManifestStatus.Succeeded ? "ok" : "FAILED",
+                ]);
+            }
+        }
+
+        output.WriteLine();
+        TextTable.Write(output, rows);
+        foreach (var result in results)
+        {
+            output.WriteLine(result.Succeeded
+                ? $"job {result.Job}: succeeded, set {result.SetName}"
+                : $"job {result.Job}: FAILED, set {result.SetName}: {result.Error}");
+            foreach (var artifact in result.Artifacts.Where(a => a.Status != ManifestStatus.Succeeded))
+            {
+                output.WriteLine($"  {artifact.File ?? artifact.SourceName}: {artifact.Error}");
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using Serilog;
+using VolumeAgent.Docker;
+using VolumeAgent.Policy;
+using VolumeAgent.Sources;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Runs;
+
+/// <summary>
+/// What a process needs to run jobs: the engine (checked to answer), its own instance lock, the stores,
+/// and a runner. Opening one sweeps what crashed processes left behind.
+/// </summary>
+internal sealed class AgentSession : IAsyncDisposable
+{
+    private AgentSession(BackupPolicy policy, DockerClient docker, AgentInstance instance, IReadOnlyDictionary<string, IBackupStore> stores, JobRunner runner, ILogger log)
+    {
+        Policy = policy;
+        Docker = docker;
+        Instance = instance;
+        Stores = stores;
+        Runner = runner;
+        Log = log;
+    }
+
+    public BackupPolicy Policy { get; }
+
+    public DockerClient Docker { get; }
+
+    public AgentInstance Instance { get; }
+
+    public IReadOnlyDictionary<string, IBackupStore> Stores { get; }
+
+    public JobRunner Runner { get; }
+
+    public ILogger Log { get; }
+
+    /// <summary>Opens the stores the policy names; an unsupported store type fails here, before anything runs.</summary>
+    public static IReadOnlyDictionary<string, IBackupStore> OpenStores(BackupPolicy policy) =>
+        policy.Storage.Values.ToDictionary(s => s.Name, StoreFactory.Create, StringComparer.Ordinal);
+
+    public static async Task<AgentSession> OpenAsync(BackupPolicy policy, ILogger log, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var stores = OpenStores(policy);
+        var docker = DockerClient.FromEnvironment();
+        AgentInstance? instance = null;
+        try
+        {
+            await docker.PingAsync(cancellationToken);
+            instance = AgentInstance.Acquire(policy.StateDir);
+            var swept = await LeftoverSweeper.SweepAsync(docker, policy.StateDir, log, cancellationToken);
+            if (swept > 0)
+            {
+                log.Information("Removed {Count} object(s) interrupted runs left behind", swept);
+            }
+
+            var project = policy.Project ?? await ContainerResolver.DetectOwnProjectAsync(docker, cancellationToken);
+            var runner = new JobRunner(docker, policy, stores, instance, new ContainerResolver(docker, project), time, log);
+            return new AgentSession(policy, docker, instance, stores, runner, log);
+        }
+        catch
+        {
+            instance?.Dispose();
+            await docker.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Instance.Dispose();
+        await Docker.DisposeAsync();
+    }
+}
