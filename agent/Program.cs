@@ -14,6 +14,7 @@ root.Options.Add(config);
 root.Subcommands.Add(ValidateCommand.Create(config));
 root.Subcommands.Add(RunNowCommand.Create(config));
 root.Subcommands.Add(ListCommand.Create(config));
+root.Subcommands.Add(PruneCommand.Create(config));
 root.Subcommands.Add(EngineCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);

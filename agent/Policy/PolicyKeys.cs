@@ -32,7 +32,7 @@ internal static class PolicyKeys
         new("path", ["exclude"]),
         new("postgres", ["databases", "format", "user", "password", "password_file"]),
         new("mysql", ["databases", "user", "password", "password_file"]),
-        new("sqlite", ["file"]),
+        new("sqlite", ["file", "image"]),
     ];
 
     /// <summary>Every distinct key of every mapping.</summary>

@@ -157,7 +157,8 @@ internal static class SourceReader
             return null;
         }
 
-        return volume is null || file is null ? null : new SqliteSource { Volume = volume, File = file };
+        var image = reader.Text(map, "image");
+        return volume is null || file is null ? null : new SqliteSource { Volume = volume, File = file, Image = image };
     }
 
     private static IReadOnlyList<string> ReadExclude(NodeReader reader, MapNode map) =>

@@ -8,6 +8,9 @@ internal sealed record SqliteSource : SourceOptions
     /// <summary>The database file's path relative to the volume's root.</summary>
     public required string File { get; init; }
 
+    /// <summary>The image of the helper that copies the database; it needs <c>sqlite3</c>. Null: the policy's helper_image.</summary>
+    public string? Image { get; init; }
+
     public override SourceKind Kind => SourceKind.Sqlite;
 
     protected override string DefaultArtifactName =>

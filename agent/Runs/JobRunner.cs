@@ -16,6 +16,7 @@ namespace VolumeAgent.Runs;
 internal sealed class JobRunner
 {
     private static readonly TimeSpan DiagnosisBound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AfterHooksBoundWhenCancelled = TimeSpan.FromSeconds(60);
     private readonly DockerClient _docker;
     private readonly BackupPolicy _policy;
     private readonly IReadOnlyDictionary<string, IBackupStore> _stores;
@@ -51,9 +52,79 @@ internal sealed class JobRunner
         var runId = RunId.New();
         var started = _time.GetUtcNow();
         var log = _log.ForContext("Job", job.Name).ForContext("RunId", runId.ToString());
-        var stores = job.StorageNames.Select(name => _stores[name]).ToList();
-        log.Information("Run of job {Job} started ({Trigger}), {Count} source(s) into {Stores}", job.Name, trigger, job.Sources.Count, string.Join(", ", stores.Select(s => s.Location)));
+        log.Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
+        RunResult? result = null;
+        try
+        {
+            try
+            {
+                await HookRunner.RunAsync("before", job.Hooks.Before, _docker, _containers, log, cancellationToken);
+            }
+            catch (HookFailedException ex)
+            {
+                // Nothing has been touched yet: no set is written for a run that never started.
+                log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
+                return result = new RunResult
+                {
+                    Job = job.Name,
+                    RunId = runId,
+                    Status = ManifestStatus.Failed,
+                    StartedAt = started,
+                    FinishedAt = _time.GetUtcNow(),
+                    SetName = string.Empty,
+                    Artifacts = [],
+                    Error = ex.Message,
+                };
+            }
 
+            result = await BackUpAsync(job, trigger, runId, started, progress, log, cancellationToken);
+            if (result.Succeeded && job.Retention is not null)
+            {
+                foreach (var name in job.StorageNames)
+                {
+                    await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
+                }
+            }
+
+            return result;
+        }
+        finally
+        {
+            var hookError = await RunAfterHooksAsync(job, log, cancellationToken);
+            if (hookError is not null && result is not null)
+            {
+                // The set stays as its manifest says; the run as a whole reports the failure.
+                result = result with { Status = ManifestStatus.Failed, Error = result.Error is null ? hookError : $"{result.Error} {hookError}" };
+            }
+        }
+    }
+
+    private async Task<string?> RunAfterHooksAsync(JobOptions job, ILogger log, CancellationToken cancellationToken)
+    {
+        if (job.Hooks.After.Count == 0)
+        {
+            return null;
+        }
+
+        // After-hooks run even when the run failed or was cancelled (they often undo a before-hook); each keeps
+        // its own timeout, and a cancelled run gives them a bounded time of their own.
+        using var bound = new CancellationTokenSource(AfterHooksBoundWhenCancelled);
+        try
+        {
+            await HookRunner.RunAsync("after", job.Hooks.After, _docker, _containers, log, cancellationToken.IsCancellationRequested ? bound.Token : cancellationToken);
+            return null;
+        }
+        catch (HookFailedException ex)
+        {
+            log.Error("{Error}", ex.Message);
+            return ex.Message;
+        }
+    }
+
+    private async Task<RunResult> BackUpAsync(
+        JobOptions job, ManifestTrigger trigger, RunId runId, DateTimeOffset started, IProgress<ManifestArtifact>? progress, ILogger log, CancellationToken cancellationToken)
+    {
+        var stores = job.StorageNames.Select(name => _stores[name]).ToList();
         var writers = new List<IBackupSetWriter>();
         try
         {
@@ -78,29 +149,96 @@ internal sealed class JobRunner
                 Containers = _containers,
             };
             var compressor = Compressors.Create(job.Compression, job.Compression == CompressionKind.None ? null : job.CompressionLevel);
+            var sources = job.Sources.Select(options => SourceFactory.Create(context, options)).ToList();
+
+            // Files are read first, while stop_containers are down; databases are dumped live, after they are up.
+            var files = sources.Where(s => s.Kind is ManifestSourceKind.Volume or ManifestSourceKind.Path or ManifestSourceKind.Sqlite).ToList();
+            var databases = sources.Except(files).ToList();
             var artifacts = new List<ManifestArtifact>();
-            string? runError = null;
+            var runErrors = new List<string>();
             try
             {
-                foreach (var options in job.Sources)
+                await BackUpFilesAsync(job, runId, files, compressor, writers, artifacts, runErrors, progress, log, cancellationToken);
+                foreach (var source in databases)
                 {
-                    await RunSourceAsync(SourceFactory.Create(context, options), compressor, writers, artifacts, progress, log, cancellationToken);
+                    await RunSourceAsync(source, compressor, writers, artifacts, progress, log, cancellationToken);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                runError = "The run was cancelled before it finished.";
-                await CompleteAsync(job, trigger, runId, started, artifacts, runError, writers, log);
+                runErrors.Insert(0, "The run was cancelled before it finished.");
+                await CompleteAsync(job, trigger, runId, started, artifacts, runErrors, writers, log);
                 throw;
             }
 
-            return await CompleteAsync(job, trigger, runId, started, artifacts, runError, writers, log);
+            return await CompleteAsync(job, trigger, runId, started, artifacts, runErrors, writers, log);
         }
         finally
         {
             foreach (var writer in writers)
             {
                 await writer.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task BackUpFilesAsync(
+        JobOptions job,
+        RunId runId,
+        List<IBackupSource> files,
+        ICompressor compressor,
+        List<IBackupSetWriter> writers,
+        List<ManifestArtifact> artifacts,
+        List<string> runErrors,
+        IProgress<ManifestArtifact>? progress,
+        ILogger log,
+        CancellationToken cancellationToken)
+    {
+        ContainerStopper? stopper = null;
+        if (job.StopContainers.Count > 0 && files.Count > 0)
+        {
+            try
+            {
+                stopper = await ContainerStopper.StopAsync(
+                    _docker, _containers, job.StopContainers, _policy.StateDir, _instance.Id, job.Name, runId.ToString(), log, cancellationToken);
+            }
+            catch (Exception ex) when (ex is ArtifactFailedException or DockerApiException or DockerUnavailableException or ContainerRestartException)
+            {
+                // Reading files under a running application would give an inconsistent copy: do not pretend.
+                var error = $"stop_containers: {ex.Message}";
+                log.Error("{Error}", error);
+                runErrors.Add(error);
+                foreach (var source in files)
+                {
+                    var failed = FailedBeforeStart(source, _time.GetUtcNow(), $"Not read: the containers to stop first could not be stopped ({ex.Message})");
+                    artifacts.Add(failed);
+                    progress?.Report(failed);
+                }
+
+                return;
+            }
+        }
+
+        try
+        {
+            foreach (var source in files)
+            {
+                await RunSourceAsync(source, compressor, writers, artifacts, progress, log, cancellationToken);
+            }
+        }
+        finally
+        {
+            if (stopper is not null)
+            {
+                try
+                {
+                    await stopper.RestartAsync();
+                }
+                catch (ContainerRestartException ex)
+                {
+                    log.Error("{Error}", ex.Message);
+                    runErrors.Add(ex.Message);
+                }
             }
         }
     }
@@ -220,12 +358,13 @@ internal sealed class JobRunner
         RunId runId,
         DateTimeOffset started,
         List<ManifestArtifact> artifacts,
-        string? runError,
+        List<string> runErrors,
         List<IBackupSetWriter> writers,
         ILogger log)
     {
         var failed = artifacts.Count(a => a.Status != ManifestStatus.Succeeded);
-        runError ??= failed == 0 ? null : $"{failed} of {artifacts.Count} artifact(s) failed.";
+        List<string> errors = failed == 0 ? runErrors : [.. runErrors, $"{failed} of {artifacts.Count} artifact(s) failed."];
+        var runError = errors.Count == 0 ? null : string.Join(" ", errors);
         var manifest = new BackupManifest
         {
             FormatVersion = BackupManifest.CurrentFormatVersion,

@@ -13,21 +13,7 @@ internal static class SourceFactory
         PathSource path => new ArchiveSource(context, ManifestSourceKind.Path, path.Path, path.ArtifactName, path.Exclude),
         PostgresSource postgres => new PostgresDumpSource(context, postgres),
         MysqlSource mysql => new MysqlDumpSource(context, mysql),
-        SqliteSource sqlite => new UnsupportedSource(
-            $"sqlite {sqlite.Volume}:{sqlite.File}",
-            ManifestSourceKind.Sqlite,
-            "SQLite sources are not supported by this version of the agent yet. Back the volume up with a `volume:` source while the application is stopped (stop_containers) instead."),
+        SqliteSource sqlite => new SqliteCopySource(context, sqlite),
         _ => throw new ArgumentOutOfRangeException(nameof(options), options.GetType().Name, "Unknown source kind."),
     };
-
-    /// <summary>A source this version cannot back up: it fails, saying so, and the job's other sources still run.</summary>
-    private sealed class UnsupportedSource(string displayName, ManifestSourceKind kind, string reason) : IBackupSource
-    {
-        public string DisplayName => displayName;
-
-        public ManifestSourceKind Kind => kind;
-
-        public Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken) =>
-            throw new ArtifactFailedException(reason);
-    }
 }

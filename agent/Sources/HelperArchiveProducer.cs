@@ -23,7 +23,7 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
 
     public async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
-        await _context.EnsureHelperImageAsync(cancellationToken);
+        await _context.EnsureImageAsync(_spec.Image, cancellationToken);
         _helper = await HelperContainer.StartAsync(_context.Docker, _spec, cancellationToken);
         // Always parsed on the way through: exclusions, a tree digest for restore drills, and a tar that must end cleanly.
         _tar = new TarFilterStream(_helper.Output, _exclude, leaveOpen: true);

@@ -19,33 +19,33 @@ internal sealed class SourceContext
     public required ContainerResolver Containers { get; init; }
 
     private readonly Lock _gate = new();
-    private Task? _helperImage;
+    private readonly Dictionary<string, Task> _images = new(StringComparer.Ordinal);
 
-    /// <summary>Pulls the helper image once per run, when the engine does not have it.</summary>
-    public Task EnsureHelperImageAsync(CancellationToken cancellationToken)
+    /// <summary>Pulls a helper image once per run, when the engine does not have it.</summary>
+    public Task EnsureImageAsync(string image, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_helperImage is null || _helperImage.IsFaulted || _helperImage.IsCanceled)
+            if (!_images.TryGetValue(image, out var task) || task.IsFaulted || task.IsCanceled)
             {
-                _helperImage = PullHelperAsync(cancellationToken);
+                _images[image] = task = PullAsync(image, cancellationToken);
             }
 
-            return _helperImage;
+            return task;
         }
     }
 
-    private async Task PullHelperAsync(CancellationToken cancellationToken)
+    private async Task PullAsync(string image, CancellationToken cancellationToken)
     {
         try
         {
-            await Docker.Images.EnsureAsync(HelperImage, null, cancellationToken);
+            await Docker.Images.EnsureAsync(image, null, cancellationToken);
         }
         catch (DockerApiException ex)
         {
             throw new ArtifactFailedException(
-                $"The helper image {HelperImage} is not on this engine and could not be pulled: {ex.EngineMessage ?? ex.Message}. "
-                + "Pull or load it (docker pull / docker load), or set helper_image in backup.yml to an image the engine has.",
+                $"The helper image {image} is not on this engine and could not be pulled: {ex.EngineMessage ?? ex.Message}. "
+                + "Pull or load it (docker pull / docker load), or name an image the engine has in backup.yml.",
                 ex);
         }
     }

@@ -1,0 +1,109 @@
+using System.Text;
+using Serilog;
+using VolumeAgent.Docker;
+using VolumeAgent.Policy;
+using VolumeAgent.Sources;
+
+namespace VolumeAgent.Runs;
+
+/// <summary>
+/// Runs a job's hooks in order, each by exec in its container within its timeout, logging its output line by
+/// line. Command lines are not logged: users put credentials in them.
+/// </summary>
+internal static class HookRunner
+{
+    public static async Task RunAsync(
+        string stage, IReadOnlyList<HookOptions> hooks, DockerClient docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < hooks.Count; i++)
+        {
+            await RunOneAsync($"{stage} hook {i + 1} ({hooks[i].Command[0]} in {hooks[i].Container})", hooks[i], docker, resolver, log, cancellationToken);
+        }
+    }
+
+    private static async Task RunOneAsync(
+        string what, HookOptions hook, DockerClient docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(hook.Timeout);
+        try
+        {
+            var container = await resolver.ResolveAsync(hook.Container, timeout.Token);
+            if (container.State is not { Running: true })
+            {
+                throw new HookFailedException($"The {what} cannot run: container {ContainerResolver.NameOf(container)} is not running.");
+            }
+
+            log.Information("Running the {Hook}", what);
+            var stderr = new LineLogger(log, what);
+            await using var process = await docker.Exec.RunAsync(
+                container.Id, hook.Command, timeout.Token, new ExecStartOptions { StderrSink = stderr.Append, StopOnDispose = true });
+            using (var reader = new StreamReader(process.Stdout, leaveOpen: true))
+            {
+                while (await reader.ReadLineAsync(timeout.Token) is { } line)
+                {
+                    log.Information("{Hook}: {Line}", what, line);
+                }
+            }
+
+            var exit = await process.WaitForExitAsync(timeout.Token);
+            stderr.Flush();
+            if (exit != 0)
+            {
+                var tail = process.Stderr.ToString();
+                throw new HookFailedException($"The {what} exited with code {exit}{(tail.Length > 0 ? ": " + tail : string.Empty)}");
+            }
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new HookFailedException($"The {what} did not finish within its timeout of {Duration.Format(hook.Timeout)}; it was stopped.");
+        }
+        catch (Exception ex) when (ex is ArtifactFailedException or DockerApiException or IOException)
+        {
+            throw new HookFailedException($"The {what} failed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Logs a process's stderr a line at a time as it arrives.</summary>
+    private sealed class LineLogger(ILogger log, string what)
+    {
+        private readonly StringBuilder _pending = new();
+
+        public void Append(ReadOnlySpan<byte> data)
+        {
+            _pending.Append(Encoding.UTF8.GetString(data));
+            int newline;
+            while ((newline = _pending.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
+            {
+                log.Warning("{Hook} (stderr): {Line}", what, _pending.ToString(0, newline).TrimEnd('\r'));
+                _pending.Remove(0, newline + 1);
+            }
+        }
+
+        public void Flush()
+        {
+            if (_pending.Length > 0)
+            {
+                log.Warning("{Hook} (stderr): {Line}", what, _pending.ToString());
+                _pending.Clear();
+            }
+        }
+    }
+}
+
+internal sealed class HookFailedException : Exception
+{
+    public HookFailedException()
+    {
+    }
+
+    public HookFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public HookFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

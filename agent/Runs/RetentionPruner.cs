@@ -1,0 +1,53 @@
+using Serilog;
+using VolumeAgent.Policy;
+using VolumeAgent.Retention;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Runs;
+
+/// <summary>Applies a job's retention to one store: plans from the manifests' times, then deletes what no rule keeps.</summary>
+internal static class RetentionPruner
+{
+    public static async Task<IReadOnlyList<RetentionDecision>> PruneAsync(
+        IBackupStore store,
+        string job,
+        RetentionOptions? retention,
+        TimeZoneInfo zone,
+        DateTimeOffset now,
+        bool dryRun,
+        ILogger log,
+        CancellationToken cancellationToken)
+    {
+        var sets = new Dictionary<string, BackupSetInfo>(StringComparer.Ordinal);
+        await foreach (var set in store.ListSetsAsync(job, cancellationToken))
+        {
+            sets[set.DirectoryName] = set;
+        }
+
+        var decisions = RetentionPlanner.Plan(sets.Values.Select(ToCandidate), ToRules(retention), zone, now);
+        if (dryRun)
+        {
+            return decisions;
+        }
+
+        foreach (var decision in decisions.Where(d => !d.Keep))
+        {
+            await store.DeleteSetAsync(sets[decision.Set.Id], cancellationToken);
+            log.Information("Pruned set {Set} of job {Job} from {Store} ({Reasons})", decision.Set.Id, job, store.Location, string.Join(", ", decision.Reasons));
+        }
+
+        return decisions;
+    }
+
+    internal static RetentionCandidate ToCandidate(BackupSetInfo set) => new(
+        set.DirectoryName,
+        set.StartedAt,
+        set.State != BackupSetState.Complete ? RetentionSetState.Incomplete
+            : set.Status == ManifestStatus.Succeeded ? RetentionSetState.Succeeded
+            : RetentionSetState.Failed);
+
+    internal static RetentionRules ToRules(RetentionOptions? options) => options is null
+        ? RetentionRules.None
+        : new RetentionRules(
+            options.KeepLast, options.KeepHourly, options.KeepDaily, options.KeepWeekly, options.KeepMonthly, options.KeepYearly, options.KeepWithin);
+}
