@@ -1,7 +1,9 @@
+using VolumeAgent.IO;
+
 namespace VolumeAgent.Docker;
 
 /// <summary>A response body that owns its response: disposing the stream releases the connection.</summary>
-internal sealed class ResponseStream : Stream
+internal sealed class ResponseStream : ReadOnlyStream
 {
     private readonly HttpResponseMessage _response;
     private readonly Stream _body;
@@ -26,20 +28,6 @@ internal sealed class ResponseStream : Stream
         }
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _body.ReadAsync(buffer, cancellationToken);
 
@@ -47,16 +35,6 @@ internal sealed class ResponseStream : Stream
         _body.ReadAsync(buffer, offset, count, cancellationToken);
 
     public override int Read(byte[] buffer, int offset, int count) => _body.Read(buffer, offset, count);
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using VolumeAgent.IO;
 
 namespace VolumeAgent.Docker;
 
@@ -6,7 +7,7 @@ namespace VolumeAgent.Docker;
 /// A read-only stream of a multiplexed output's stdout; stderr goes to a tail (and an optional sink) as it
 /// arrives, so a process that writes much to stderr never stalls the one reading stdout.
 /// </summary>
-internal sealed class StdoutStream : Stream
+internal sealed class StdoutStream : ReadOnlyStream
 {
     private const int StderrBufferSize = 16 * 1024;
     private readonly MultiplexedStreamReader _reader;
@@ -25,14 +26,6 @@ internal sealed class StdoutStream : Stream
     public OutputTail StderrTail { get; }
 
     public long StdoutBytes { get; private set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -66,12 +59,6 @@ internal sealed class StdoutStream : Stream
         }
     }
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
     /// <summary>Reads to the end, dropping stdout, so that stderr and the end of the process are observed.</summary>
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
@@ -87,16 +74,6 @@ internal sealed class StdoutStream : Stream
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

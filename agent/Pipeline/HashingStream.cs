@@ -1,9 +1,10 @@
 using System.Security.Cryptography;
+using VolumeAgent.IO;
 
 namespace VolumeAgent.Pipeline;
 
 /// <summary>A write-through stream that hashes (SHA-256) and counts every byte on its way to the inner stream.</summary>
-internal sealed class HashingStream : Stream
+internal sealed class HashingStream : WriteOnlyStream
 {
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
@@ -26,31 +27,13 @@ internal sealed class HashingStream : Stream
 
     public long BytesWritten => _bytesWritten;
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_disposed && _sha256Hex is null;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Ends hashing and returns the lowercase hex SHA-256 of everything written; later writes are refused.</summary>
     public string FinishHash()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _sha256Hex ??= Convert.ToHexStringLower(_hash.GetHashAndReset());
-    }
-
-    public override void Write(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        Write(buffer.AsSpan(offset, count));
     }
 
     public override void Write(ReadOnlySpan<byte> buffer)
@@ -61,12 +44,6 @@ internal sealed class HashingStream : Stream
         _inner.Write(buffer);
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-    }
-
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ThrowIfNotWritable();
@@ -75,17 +52,9 @@ internal sealed class HashingStream : Stream
         return _inner.WriteAsync(buffer, cancellationToken);
     }
 
-    public override void WriteByte(byte value) => Write([value]);
-
     public override void Flush() => _inner.Flush();
 
     public override Task FlushAsync(CancellationToken cancellationToken) => _inner.FlushAsync(cancellationToken);
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

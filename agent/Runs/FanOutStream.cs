@@ -1,25 +1,13 @@
+using VolumeAgent.IO;
+
 namespace VolumeAgent.Runs;
 
 /// <summary>Writes every byte to each of several streams (one per storage of the job), in order.</summary>
-internal sealed class FanOutStream : Stream
+internal sealed class FanOutStream : WriteOnlyStream
 {
     private readonly IReadOnlyList<Stream> _targets;
 
     public FanOutStream(IReadOnlyList<Stream> targets) => _targets = targets;
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -29,14 +17,11 @@ internal sealed class FanOutStream : Stream
         }
     }
 
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Write(byte[] buffer, int offset, int count)
+    public override void Write(ReadOnlySpan<byte> buffer)
     {
         foreach (var target in _targets)
         {
-            target.Write(buffer, offset, count);
+            target.Write(buffer);
         }
     }
 
@@ -55,10 +40,4 @@ internal sealed class FanOutStream : Stream
             target.Flush();
         }
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

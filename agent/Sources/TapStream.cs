@@ -1,4 +1,5 @@
 using VolumeAgent.Docker;
+using VolumeAgent.IO;
 
 namespace VolumeAgent.Sources;
 
@@ -6,7 +7,7 @@ namespace VolumeAgent.Sources;
 /// Passes a stream through unchanged while keeping its last bytes (for trailers such as mysqldump's
 /// "-- Dump completed") and optionally copying each read to a sink (for a validator reading alongside).
 /// </summary>
-internal sealed class TapStream : Stream
+internal sealed class TapStream : ReadOnlyStream
 {
     private readonly Stream _inner;
     private readonly OutputTail _tail;
@@ -21,14 +22,6 @@ internal sealed class TapStream : Stream
     }
 
     public long BytesRead => _total;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -54,22 +47,6 @@ internal sealed class TapStream : Stream
 
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) =>
-        ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

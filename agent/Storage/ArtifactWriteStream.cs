@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
+using VolumeAgent.IO;
 
 namespace VolumeAgent.Storage;
 
@@ -8,7 +9,7 @@ namespace VolumeAgent.Storage;
 /// <see cref="StorageFullException"/> (after the owner removed the partial file), and keeps the file
 /// open when disposed so the owner can still fsync and commit it.
 /// </summary>
-internal sealed class ArtifactWriteStream : Stream
+internal sealed class ArtifactWriteStream : WriteOnlyStream
 {
     private readonly FileStream _file;
     private readonly Func<Exception, Exception> _onWriteFailure;
@@ -24,13 +25,7 @@ internal sealed class ArtifactWriteStream : Stream
         _onWriteFailure = onWriteFailure;
     }
 
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
     public override bool CanWrite => !_ended;
-
-    public override long Length => throw new NotSupportedException();
 
     public override long Position
     {
@@ -39,12 +34,6 @@ internal sealed class ArtifactWriteStream : Stream
     }
 
     public long BytesWritten => Interlocked.Read(ref _written);
-
-    public override void Write(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        Write(buffer.AsSpan(offset, count));
-    }
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -59,14 +48,6 @@ internal sealed class ArtifactWriteStream : Stream
         }
 
         Interlocked.Add(ref _written, buffer.Length);
-    }
-
-    public override void WriteByte(byte value) => Write([value]);
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -117,12 +98,6 @@ internal sealed class ArtifactWriteStream : Stream
             ThrowFailure(ex);
         }
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     /// <summary>Ends writing without closing the file: commit or abort decides what happens to it.</summary>
     internal void End() => _ended = true;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using VolumeAgent.IO;
 
 namespace VolumeAgent.Pipeline.Tar;
 
@@ -7,7 +8,7 @@ namespace VolumeAgent.Pipeline.Tar;
 /// recording the tree digest of what it keeps on the way. It fits in front of <see cref="ArtifactPipeline"/>
 /// as the source. A truncated or corrupt archive surfaces as <see cref="TarFormatException"/> from a read.
 /// </summary>
-internal sealed class TarFilterStream : Stream
+internal sealed class TarFilterStream : ReadOnlyStream
 {
     private const int InputBufferSize = 128 * 1024;
 
@@ -57,24 +58,6 @@ internal sealed class TarFilterStream : Stream
         : throw new InvalidOperationException("The tree digest is known only after the whole archive was read.");
 
     public override bool CanRead => !_disposed;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
-    }
 
     public override int Read(Span<byte> buffer)
     {
@@ -129,16 +112,6 @@ internal sealed class TarFilterStream : Stream
             Consume(await _inner.ReadAsync(_input.AsMemory(0, InputBufferSize), cancellationToken));
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

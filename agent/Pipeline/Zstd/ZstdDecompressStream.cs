@@ -1,9 +1,10 @@
 using System.Buffers;
+using VolumeAgent.IO;
 
 namespace VolumeAgent.Pipeline.Zstd;
 
 /// <summary>Reads zstd data (one or more concatenated frames) as the decompressed bytes.</summary>
-internal sealed class ZstdDecompressStream : Stream
+internal sealed class ZstdDecompressStream : ReadOnlyStream
 {
     private readonly Stream _input;
     private readonly bool _leaveOpen;
@@ -43,24 +44,6 @@ internal sealed class ZstdDecompressStream : Stream
     }
 
     public override bool CanRead => !_disposed;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        ValidateBufferArguments(buffer, offset, count);
-        return Read(buffer.AsSpan(offset, count));
-    }
 
     public override int Read(Span<byte> buffer)
     {
@@ -116,16 +99,6 @@ internal sealed class ZstdDecompressStream : Stream
             Fill(await _input.ReadAsync(_inBuffer.AsMemory(), cancellationToken));
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
