@@ -78,6 +78,19 @@ internal sealed class ContainerResolver
         return await _docker.Containers.InspectAsync(chosen.Id, cancellationToken);
     }
 
+    /// <summary>Resolves a database's container, which must be running: databases are dumped live, never started for it.</summary>
+    public async Task<ContainerInspect> ResolveRunningDatabaseAsync(string nameOrService, CancellationToken cancellationToken)
+    {
+        var container = await ResolveAsync(nameOrService, cancellationToken);
+        if (container.State is not { Running: true })
+        {
+            throw new ArtifactFailedException(
+                $"Container {NameOf(container)} is not running ({container.State?.Status ?? "unknown"}). Databases are dumped from running containers: start it and run the job again.");
+        }
+
+        return container;
+    }
+
     public static string NameOf(ContainerInspect container) =>
         container.Name?.TrimStart('/') ?? container.Id[..Math.Min(12, container.Id.Length)];
 }

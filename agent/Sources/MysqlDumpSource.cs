@@ -27,13 +27,8 @@ internal sealed class MysqlDumpSource : IBackupSource
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        var container = await _context.Containers.ResolveAsync(_options.Target, cancellationToken);
+        var container = await _context.Containers.ResolveRunningDatabaseAsync(_options.Target, cancellationToken);
         var name = ContainerResolver.NameOf(container);
-        if (container.State is not { Running: true })
-        {
-            throw new ArtifactFailedException(
-                $"Container {name} is not running ({container.State?.Status ?? "unknown"}). Databases are dumped from running containers: start it and run the job again.");
-        }
 
         var (user, password) = await CredentialsAsync(container, cancellationToken);
         IReadOnlyList<string> secrets = password is null ? [] : [$"MYSQL_PWD={password}"];

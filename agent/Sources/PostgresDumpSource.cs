@@ -25,13 +25,8 @@ internal sealed class PostgresDumpSource : IBackupSource
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        var container = await _context.Containers.ResolveAsync(_options.Target, cancellationToken);
+        var container = await _context.Containers.ResolveRunningDatabaseAsync(_options.Target, cancellationToken);
         var name = ContainerResolver.NameOf(container);
-        if (container.State is not { Running: true })
-        {
-            throw new ArtifactFailedException(
-                $"Container {name} is not running ({container.State?.Status ?? "unknown"}). Databases are dumped from running containers: start it and run the job again.");
-        }
 
         var env = new ContainerEnvironment(_context.Docker, container);
         var user = _options.User ?? await env.GetAsync(cancellationToken, "POSTGRES_USER") ?? "postgres";
