@@ -72,9 +72,11 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     }
 
     /// <summary>Writes <see cref="Header"/> followed by <paramref name="body"/> (the jobs) as backup.yml; returns its path.</summary>
-    public string WriteConfig(string body)
+    public string WriteConfig(string body) => WriteWholeConfig(Header + body);
+
+    /// <summary>Writes <paramref name="text"/> as backup.yml, as it is (no header); returns its path.</summary>
+    public string WriteWholeConfig(string text)
     {
-        var text = Header + body;
         File.WriteAllText(ConfigPath, text);
         _output?.WriteLine($"--- {ConfigPath} ---{Environment.NewLine}{text}");
         return ConfigPath;
