@@ -64,6 +64,20 @@ internal sealed class DatabaseContainer
         return HostProcess.RunAsync("docker", arguments, cancellationToken, stdin, timeout: TimeSpan.FromMinutes(2));
     }
 
+    /// <summary>`gunzip -c FILE | docker exec -i [-e VAR=value] NAME COMMAND...`: a stored artifact restored exactly as a person would.</summary>
+    public Task<ProcessResult> PipeGunzippedAsync(string file, IReadOnlyList<string> command, CancellationToken cancellationToken, params string[] environment)
+    {
+        List<string> arguments = ["-c", "set -o pipefail; file=$1; shift; gunzip -c \"$file\" | docker exec -i \"$@\"", "restore", file];
+        foreach (var variable in environment)
+        {
+            arguments.AddRange(["-e", variable]);
+        }
+
+        arguments.Add(Name);
+        arguments.AddRange(command);
+        return HostProcess.RunAsync("bash", arguments, cancellationToken, timeout: TimeSpan.FromMinutes(2));
+    }
+
     /// <summary>Like <see cref="ExecAsync"/>, failing with the output unless the command exits 0; returns its standard output.</summary>
     public async Task<string> ExecCheckedAsync(IReadOnlyList<string> command, CancellationToken cancellationToken, Stream? stdin = null, params string[] environment)
     {

@@ -65,11 +65,8 @@ public sealed class MariaDbBackupTests : IClassFixture<MariaDbServersFixture>
             set.Artifact($"mysql-{source.Name}-{db}.sql.gz").Should().Match<SetArtifact>(
                 a => a.SourceKind == "mysql" && a.Format == "sql" && a.Compression == "gzip" && a.Database == db && a.Container == source.Name);
             await fresh.MariaDbAsync(MariaDbServersFixture.FreshRootPassword, null, $"CREATE DATABASE `{db}`;", cts.Token);
-            var load = await PostgresBackupTests.PipeGunzippedAsync(
-                set.FilePath($"mysql-{source.Name}-{db}.sql.gz"),
-                fresh,
-                ["env", $"MYSQL_PWD={MariaDbServersFixture.FreshRootPassword}", "mariadb", "-uroot", db],
-                cts.Token);
+            var load = await fresh.PipeGunzippedAsync(
+                set.FilePath($"mysql-{source.Name}-{db}.sql.gz"), ["mariadb", "-uroot", db], cts.Token, $"MYSQL_PWD={MariaDbServersFixture.FreshRootPassword}");
             load.ExitCode.Should().Be(0, $"loading {db}: {load.Output}");
         }
 
