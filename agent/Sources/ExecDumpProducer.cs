@@ -10,6 +10,9 @@ namespace VolumeAgent.Sources;
 /// </summary>
 internal sealed partial class ExecDumpProducer : IArtifactProducer
 {
+    /// <summary>Shells report a process killed by signal N as exit code 128 + N (SIGKILL: 137).</summary>
+    private const long SignalExitBase = 128;
+    private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(3);
     private readonly DockerClient _docker;
     private readonly ContainerInspect _container;
     private readonly IReadOnlyList<string> _command;
@@ -58,8 +61,14 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         }
         catch (Exception ex) when (ex is EndOfStreamException or IOException or TimeoutException)
         {
+            await SettleAsync(cancellationToken);
             await EnsureRunningAsync("during the dump", cancellationToken);
             throw new ArtifactFailedException($"{What} was cut off: {ex.Message}", ex);
+        }
+
+        if (exit > SignalExitBase)
+        {
+            await SettleAsync(cancellationToken);
         }
 
         await EnsureRunningAsync("during the dump", cancellationToken);
@@ -90,6 +99,25 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         if (_check is not null)
         {
             await _check.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// A tool killed with its container (docker kill, docker stop, OOM) ends before the engine reports the
+    /// container stopped; waiting a moment for that lets the error name the real cause, not just an exit code.
+    /// </summary>
+    private async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(SettleBound);
+        try
+        {
+            await _docker.Containers.WaitAsync(_container.Id, bound.Token);
+        }
+        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or IOException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // Still running (the tool itself failed) or already gone: EnsureRunningAsync tells which.
         }
     }
 

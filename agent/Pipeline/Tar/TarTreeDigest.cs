@@ -7,9 +7,12 @@ namespace VolumeAgent.Pipeline.Tar;
 /// One SHA-256 over an archive's sorted canonical entry lines: equal for archives of the same tree whatever
 /// the order of entries or the tar program, different when a path, type, mode, owner, size, link or file
 /// content differs. Modification times are left out so a restored tree compares equal to its source.
+/// The value carries its algorithm ("sha256:" + hex), as manifest.json's tree_digest is documented to.
 /// </summary>
 internal static class TarTreeDigest
 {
+    public const string Prefix = "sha256:";
+
     public static string Compute(IEnumerable<TarEntryInfo> entries)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -30,6 +33,6 @@ internal static class TarTreeDigest
             hash.AppendData(buffer, 0, length + 1);
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return Prefix + Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 }

@@ -1,0 +1,57 @@
+using VolumeAgent.IntegrationTests.Fixtures;
+
+namespace VolumeAgent.IntegrationTests.Backups;
+
+/// <summary>
+/// What every failed run must leave: a set whose manifest says failed, no file under a final name for what
+/// failed (and no partial file), and the job's earlier good set exactly as it was.
+/// </summary>
+internal static class FailureChecks
+{
+    /// <summary>Runs <paramref name="config"/> once, expecting success, and records the set it made.</summary>
+    public static async Task<EarlierSet> MakeEarlierSetAsync(AgentWorkspace workspace, string job, string config, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        workspace.WriteConfig(config);
+        var result = await workspace.RunAsync(cancellationToken, "run-now", job);
+        result.ExitCode.Should().Be(0, $"the earlier run must succeed: {result}");
+        var sets = workspace.SetDirectories(job);
+        sets.Should().ContainSingle();
+        var set = await BackupSet.ReadAsync(sets[0], cancellationToken);
+        await set.VerifyAsync(job, "succeeded", cancellationToken);
+        return new EarlierSet(set.Path, await BackupSet.SnapshotAsync(set.Path, cancellationToken));
+    }
+
+    /// <summary>The set of the failed run after <paramref name="earlier"/>, checked as a finished, failed set.</summary>
+    public static async Task<BackupSet> FailedSetAsync(AgentWorkspace workspace, string job, EarlierSet earlier, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(earlier);
+        var sets = workspace.SetDirectories(job);
+        sets.Should().HaveCount(2, "the failed run makes a set of its own").And.StartWith(earlier.Path);
+        var set = await BackupSet.ReadAsync(sets[1], cancellationToken);
+        await set.VerifyAsync(job, "failed", cancellationToken);
+        return set;
+    }
+
+    public static void ExpectNoFile(BackupSet set, params string[] files)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var present = Directory.EnumerateFiles(set.Path).Select(Path.GetFileName).ToList();
+        foreach (var file in files)
+        {
+            present.Should().NotContain(file, "a failed artifact is never kept under its final name");
+            present.Should().NotContain($".{file}.partial", "a failed artifact's partial file is removed");
+        }
+    }
+}
+
+/// <summary>A good set made before a failing run, with every file's size and hash as they were.</summary>
+internal sealed record EarlierSet(string Path, IReadOnlyDictionary<string, (long Length, string Sha256)> Files)
+{
+    public async Task ExpectUntouchedAsync(CancellationToken cancellationToken)
+    {
+        Directory.Exists(Path).Should().BeTrue("a failed run never removes an earlier set");
+        (await BackupSet.SnapshotAsync(Path, cancellationToken)).Should().Equal(Files, "a failed run never touches an earlier set");
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using VolumeAgent.IntegrationTests.Fixtures;
+using Xunit.Abstractions;
+
+namespace VolumeAgent.IntegrationTests.Backups;
+
+/// <summary>
+/// A PostgreSQL source that cannot be dumped: `run-now` exits 1 naming the container and the cause, keeps no
+/// file for what failed, records it in a failed set's manifest, and leaves the job's earlier good set alone.
+/// </summary>
+[Collection(DockerTests.Name)]
+public sealed class PostgresFailureTests
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);
+    private readonly DockerFixture _docker;
+    private readonly ITestOutputHelper _output;
+
+    public PostgresFailureTests(DockerFixture docker, ITestOutputHelper output)
+    {
+        _docker = docker;
+        _output = output;
+    }
+
+    [Fact]
+    public async Task RunNow_WrongPasswordOnServerThatAsksForOne_FailsWithAuthenticationErrorAndKeepsEarlierSet()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        const string password = "right-secret";
+        var server = await DatabaseContainer.StartPostgresAsync(
+            scope, "pg-scram", cts.Token, $"POSTGRES_PASSWORD={password}", "POSTGRES_INITDB_ARGS=--auth-local=scram-sha-256 --auth-host=scram-sha-256");
+        var withoutPassword = await server.ExecAsync(["psql", "-X", "-w", "-U", "postgres", "-c", "SELECT 1"], cts.Token);
+        withoutPassword.ExitCode.Should().NotBe(0, "this server asks for a password on its socket too");
+        var job = workspace.Job("pgpass");
+        string Config(string secret) => $"""
+            jobs:
+              {job}:
+                sources:
+                  - postgres: {server.Name}
+                    password: {secret}
+            """;
+        var earlier = await FailureChecks.MakeEarlierSetAsync(workspace, job, Config(password), cts.Token);
+        workspace.WriteConfig(Config("wrong"));
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain("password authentication failed").And.Contain(server.Name);
+        result.Output.Should().NotContain(password, "secrets never reach the output");
+        var failed = await FailureChecks.FailedSetAsync(workspace, job, earlier, cts.Token);
+        failed.Artifacts.Should().ContainSingle().Which.Should().Match<SetArtifact>(
+            a => a.Status == "failed" && a.File == null && a.SourceKind == "postgres" && a.Error!.Contains("password authentication failed", StringComparison.Ordinal));
+        FailureChecks.ExpectNoFile(failed, $"postgres-{server.Name}-globals.sql.gz", $"postgres-{server.Name}-postgres.dump.gz");
+        await earlier.ExpectUntouchedAsync(cts.Token);
+        await workspace.AssertNoAgentLeftoversAsync(cts.Token);
+    }
+
+    [Fact]
+    public async Task RunNow_ContainerKilledDuringTheDump_FailsNamingTheStoppedContainerAndKeepsNoDumpFile()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var server = await DatabaseContainer.StartPostgresAsync(scope, "pg-big", cts.Token, "POSTGRES_PASSWORD=big-secret");
+        await server.PsqlAsync("postgres", "CREATE DATABASE big; \\connect big\nCREATE TABLE t (id int, s text); INSERT INTO t SELECT i, md5(i::text) FROM generate_series(1, 10) i;", cts.Token);
+        var job = workspace.Job("pgkill");
+        var dumpFile = $"postgres-{server.Name}-big.dump.gz";
+        var earlier = await FailureChecks.MakeEarlierSetAsync(workspace, job, $"""
+            jobs:
+              {job}:
+                sources:
+                  - postgres: {server.Name}
+                    databases: [big]
+            """, cts.Token);
+
+        // About 330 MB of dump: several seconds of streaming to interrupt.
+        await server.PsqlAsync("big", "INSERT INTO t SELECT i, repeat(md5(i::text), 3) FROM generate_series(11, 3000000) i;", cts.Token);
+        await using var run = await workspace.StartAsync(cts.Token, "run-now", job);
+        var killedAt = await KillWhenDumpIsGrowingAsync(workspace, job, earlier, dumpFile, server, run, cts.Token);
+        var result = await run.WaitAsync(AgentCli.DefaultTimeout, cts.Token);
+        _output.WriteLine($"--- run-now (container killed with {killedAt} bytes of the dump stored): {result}");
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain($"Container {server.Name} is not running");
+        var failed = await FailureChecks.FailedSetAsync(workspace, job, earlier, cts.Token);
+        failed.Artifact($"postgres-{server.Name}-globals.sql.gz").Status.Should().Be("succeeded", "the globals were dumped before the kill");
+        failed.Artifacts.Should().ContainSingle(a => a.Status == "failed").Which.Should().Match<SetArtifact>(
+            a => a.File == null && a.Database == "big" && a.Container == server.Name && a.Error!.Contains("not running", StringComparison.Ordinal));
+        FailureChecks.ExpectNoFile(failed, dumpFile);
+        await earlier.ExpectUntouchedAsync(cts.Token);
+        await workspace.AssertNoAgentLeftoversAsync(cts.Token);
+    }
+
+    [Fact]
+    public async Task RunNow_DatabaseContainerStopped_FailsNamingItAsNotRunningAndKeepsEarlierSet()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var server = await DatabaseContainer.StartPostgresAsync(scope, "pg-stopped", cts.Token, "POSTGRES_PASSWORD=stopped-secret");
+        var job = workspace.Job("pgstop");
+        var earlier = await FailureChecks.MakeEarlierSetAsync(workspace, job, $"""
+            jobs:
+              {job}:
+                sources:
+                  - postgres: {server.Name}
+            """, cts.Token);
+        await server.StopAsync(cts.Token);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain($"Container {server.Name} is not running");
+        var failed = await FailureChecks.FailedSetAsync(workspace, job, earlier, cts.Token);
+        failed.Artifacts.Should().ContainSingle().Which.Should().Match<SetArtifact>(
+            a => a.Status == "failed" && a.File == null && a.Error!.Contains("not running", StringComparison.Ordinal));
+        FailureChecks.ExpectNoFile(failed, $"postgres-{server.Name}-globals.sql.gz", $"postgres-{server.Name}-postgres.dump.gz");
+        await earlier.ExpectUntouchedAsync(cts.Token);
+        await workspace.AssertNoAgentLeftoversAsync(cts.Token);
+    }
+
+    /// <summary>Waits until the new set's partial dump file exists and grows between two looks, then kills the database container.</summary>
+    private static async Task<long> KillWhenDumpIsGrowingAsync(
+        AgentWorkspace workspace, string job, EarlierSet earlier, string dumpFile, DatabaseContainer server, AgentRun run, CancellationToken cancellationToken)
+    {
+        var waited = Stopwatch.StartNew();
+        long seen = 0;
+        while (waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            run.HasExited.Should().BeFalse($"the run must still be dumping when the container is killed; it ended: {run.OutputSoFar}");
+            var set = workspace.SetDirectories(job).FirstOrDefault(s => s != earlier.Path);
+            var partial = set is null ? null : new FileInfo(Path.Combine(set, $".{dumpFile}.partial"));
+            if (partial is { Exists: true })
+            {
+                var length = partial.Length;
+                if (seen > 0 && length > seen)
+                {
+                    await server.KillAsync(cancellationToken);
+                    return length;
+                }
+
+                seen = length;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"The partial dump file {dumpFile} did not appear and grow within 60 s. Agent output: {run.OutputSoFar}");
+    }
+}

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Globalization;
+using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
+using Xunit.Abstractions;
+
+namespace VolumeAgent.IntegrationTests.Fixtures;
+
+/// <summary>
+/// One test's agent setup: a temporary directory holding backup.yml, the agent's state_dir and a local storage,
+/// and job names carrying the test run's id. Disposing removes whatever agent containers and volumes those jobs
+/// left (the agent labels them, not the test fixture) and the directory, pass or fail. Directories of test
+/// processes that died are swept when the next workspace is made.
+/// </summary>
+internal sealed class AgentWorkspace : IAsyncDisposable
+{
+    public const string StorageName = "local";
+    private const string DirectoryPrefix = "va-test-agent-";
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
+    private readonly DockerFixture _docker;
+    private readonly ITestOutputHelper? _output;
+    private readonly HashSet<string> _jobs = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private int _disposed;
+
+    private AgentWorkspace(DockerFixture docker, ITestOutputHelper? output, string root)
+    {
+        _docker = docker;
+        _output = output;
+        Root = root;
+        StateDir = Path.Combine(root, "state");
+        StorePath = Path.Combine(root, "store");
+        ConfigPath = Path.Combine(root, "backup.yml");
+    }
+
+    public string Root { get; }
+
+    public string StateDir { get; }
+
+    /// <summary>The path of the one local storage, <see cref="StorageName"/>.</summary>
+    public string StorePath { get; }
+
+    public string ConfigPath { get; }
+
+    /// <summary>The top of every backup.yml written here: the busybox helper, this state_dir and this storage.</summary>
+    public string Header => $"""
+        helper_image: {TestImages.Helper}
+        state_dir: {StateDir}
+        storage:
+          {StorageName}: {"{"} type: local, path: {StorePath} {"}"}
+
+        """;
+
+    public static AgentWorkspace Create(DockerFixture docker, ITestOutputHelper? output)
+    {
+        ArgumentNullException.ThrowIfNull(docker);
+        RemoveDirectoriesOfDeadRuns();
+        var root = Directory.CreateTempSubdirectory(string.Create(CultureInfo.InvariantCulture, $"{DirectoryPrefix}{Environment.ProcessId}-")).FullName;
+        return new AgentWorkspace(docker, output, root);
+    }
+
+    /// <summary>A job name unique to this test run (it names the job's folder and labels the agent's helpers).</summary>
+    public string Job(string prefix)
+    {
+        var name = $"{prefix}-{_docker.TestRunId}";
+        lock (_gate)
+        {
+            _jobs.Add(name);
+        }
+
+        return name;
+    }
+
+    /// <summary>Writes <see cref="Header"/> followed by <paramref name="body"/> (the jobs) as backup.yml; returns its path.</summary>
+    public string WriteConfig(string body) => WriteWholeConfig(Header + body);
+
+    /// <summary>Writes <paramref name="text"/> as backup.yml, as it is (no header); returns its path.</summary>
+    public string WriteWholeConfig(string text)
+    {
+        File.WriteAllText(ConfigPath, text);
+        _output?.WriteLine($"--- {ConfigPath} ---{Environment.NewLine}{text}");
+        return ConfigPath;
+    }
+
+    /// <summary>Runs the agent with <paramref name="arguments"/> and <c>-c backup.yml</c>; its output goes to the test output.</summary>
+    public async Task<AgentResult> RunAsync(CancellationToken cancellationToken, params string[] arguments)
+    {
+        var watch = Stopwatch.StartNew();
+        var result = await AgentCli.RunAsync([.. arguments, "-c", ConfigPath], cancellationToken);
+        _output?.WriteLine($"--- volume-agent {string.Join(' ', arguments)}: {result} ({watch.Elapsed.TotalSeconds:0.0} s)");
+        return result;
+    }
+
+    public Task<AgentRun> StartAsync(CancellationToken cancellationToken, params string[] arguments) =>
+        AgentCli.StartAsync([.. arguments, "-c", ConfigPath], cancellationToken);
+
+    /// <summary>The set directories of <paramref name="job"/> in the storage, oldest first.</summary>
+    public IReadOnlyList<string> SetDirectories(string job)
+    {
+        var jobPath = Path.Combine(StorePath, job);
+        return Directory.Exists(jobPath)
+            ? [.. Directory.EnumerateDirectories(jobPath).Order(StringComparer.Ordinal)]
+            : [];
+    }
+
+    /// <summary>Containers the agent created for this workspace's jobs that still exist (running or not).</summary>
+    public async Task<IReadOnlyList<ContainerSummary>> AgentContainersAsync(CancellationToken cancellationToken)
+    {
+        var owned = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue };
+        var containers = await _docker.Client.Containers.ListAsync(cancellationToken, all: true, labels: owned);
+        return [.. containers.Where(c => IsMine(c.Labels))];
+    }
+
+    /// <summary>The agent must remove every helper it starts, whatever happened to the run.</summary>
+    public async Task AssertNoAgentLeftoversAsync(CancellationToken cancellationToken)
+    {
+        var containers = await AgentContainersAsync(cancellationToken);
+        containers.Should().BeEmpty("the agent removes its helper containers when a run ends (left: {0})", string.Join(", ", containers.Select(c => c.DisplayName)));
+        var owned = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue };
+        var volumes = (await _docker.Client.Volumes.ListAsync(cancellationToken, labels: owned)).Where(v => IsMine(v.Labels)).ToList();
+        volumes.Should().BeEmpty("the agent removes its scratch volumes when a run ends");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(CleanupTimeout);
+        try
+        {
+            foreach (var container in await AgentContainersAsync(timeout.Token))
+            {
+                await _docker.Client.Containers.RemoveAsync(container.Id, timeout.Token, force: true, removeVolumes: true);
+            }
+
+            var owned = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue };
+            foreach (var volume in await _docker.Client.Volumes.ListAsync(timeout.Token, labels: owned))
+            {
+                if (IsMine(volume.Labels))
+                {
+                    await _docker.Client.Volumes.RemoveAsync(volume.Name, timeout.Token, force: true);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException or IOException)
+        {
+            // The test's own outcome stands; the agent's next start sweeps what its dead runs left.
+            _output?.WriteLine($"cleanup: could not remove the agent's leftovers: {ex.Message}");
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _output?.WriteLine($"cleanup: could not delete {Root}: {ex.Message}");
+        }
+    }
+
+    private bool IsMine(IReadOnlyDictionary<string, string>? labels)
+    {
+        if (labels is null || !labels.TryGetValue(AgentLabels.Job, out var job))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return _jobs.Contains(job);
+        }
+    }
+
+    /// <summary>Workspaces named after a test process that no longer runs.</summary>
+    private static void RemoveDirectoriesOfDeadRuns()
+    {
+        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
+        {
+            var rest = Path.GetFileName(directory)[DirectoryPrefix.Length..];
+            var dash = rest.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(rest[..dash], CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Another sweep got there first, or it is still being written.
+                }
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+}
