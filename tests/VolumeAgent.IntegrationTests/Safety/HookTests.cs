@@ -1,0 +1,120 @@
+using VolumeAgent.Docker.Models;
+using VolumeAgent.IntegrationTests.Fixtures;
+using Xunit.Abstractions;
+
+namespace VolumeAgent.IntegrationTests.Safety;
+
+/// <summary>Before-hooks gate a run; after-hooks always run.</summary>
+[Collection(DockerTests.Name)]
+public sealed class HookTests
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);
+    private readonly DockerFixture _docker;
+    private readonly ITestOutputHelper _output;
+
+    public HookTests(DockerFixture docker, ITestOutputHelper output)
+    {
+        _docker = docker;
+        _output = output;
+    }
+
+    [Fact]
+    public async Task RunNow_BeforeHookFails_JobFailsWithNoSetWritten()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var (app, volume) = await AppAsync(scope, cts.Token);
+        var job = workspace.Job("hookfail");
+        workspace.WriteConfig($"""
+            jobs:
+              {job}:
+                hooks:
+                  before:
+                    - container: {app}
+                      command: ["sh", "-c", "echo flushing; echo cannot flush >&2; exit 3"]
+                sources:
+                  - volume: {volume}
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain("before hook 1").And.Contain("exited with code 3").And.Contain("cannot flush");
+        workspace.SetDirectories(job).Should().BeEmpty("a run whose before-hook failed touches nothing and writes no set");
+        await workspace.AssertNoAgentLeftoversAsync(cts.Token);
+    }
+
+    [Fact]
+    public async Task RunNow_BeforeHookTimesOut_JobFailsWithNoSetAndTheHookIsStopped()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var (app, volume) = await AppAsync(scope, cts.Token);
+        var job = workspace.Job("hookslow");
+        workspace.WriteConfig($"""
+            jobs:
+              {job}:
+                hooks:
+                  before:
+                    - container: {app}
+                      command: ["sleep", "97"]
+                      timeout: 2s
+                sources:
+                  - volume: {volume}
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain("before hook 1").And.Contain("did not finish within its timeout of 2s");
+        workspace.SetDirectories(job).Should().BeEmpty("a run whose before-hook timed out writes no set");
+        var processes = await ProcessListAsync(app, cts.Token);
+        processes.Should().NotContain("sleep 97", "a hook that timed out is stopped, not left running in the container");
+    }
+
+    [Fact]
+    public async Task RunNow_JobFails_AfterHookStillRuns()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var (app, _) = await AppAsync(scope, cts.Token);
+        var job = workspace.Job("hookafter");
+        workspace.WriteConfig($"""
+            jobs:
+              {job}:
+                hooks:
+                  after:
+                    - container: {app}
+                      command: ["sh", "-c", "date > /tmp/after-hook-ran"]
+                sources:
+                  - volume: no-such-volume-{_docker.TestRunId}
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain($"no-such-volume-{_docker.TestRunId}");
+        var marker = await ExecAsync(app, ["cat", "/tmp/after-hook-ran"], cts.Token);
+        marker.ExitCode.Should().Be(0, "the after-hook ran although the job failed");
+        workspace.SetDirectories(job).Should().ContainSingle("the failed run wrote its set with a failed manifest");
+    }
+
+    private async Task<(string App, string Volume)> AppAsync(TestScope scope, CancellationToken cancellationToken)
+    {
+        var volume = await scope.CreateVolumeAsync("hook-data", cancellationToken);
+        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new MountSpec { Type = "volume", Source = volume, Target = "/data" }], cancellationToken);
+        return (app, volume);
+    }
+
+    private async Task<string> ProcessListAsync(string container, CancellationToken cancellationToken)
+    {
+        var result = await ExecAsync(container, ["sh", "-c", "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done"], cancellationToken);
+        return result.Stdout;
+    }
+
+    private async Task<VolumeAgent.Sources.ExecResult> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken) =>
+        await VolumeAgent.Sources.ExecCapture.RunAsync(_docker.Client, container, command, null, cancellationToken);
+}
