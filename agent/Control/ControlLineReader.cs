@@ -39,6 +39,11 @@ internal sealed class ControlLineReader : IDisposable
             if (newline >= 0)
             {
                 var length = newline - _start;
+                if (length > _maxLineBytes)
+                {
+                    throw TooLong();
+                }
+
                 if (length > 0 && _buffer[newline - 1] == (byte)'\r')
                 {
                     length--;
@@ -49,9 +54,9 @@ internal sealed class ControlLineReader : IDisposable
                 return line;
             }
 
-            if (_end - _start >= _maxLineBytes)
+            if (_end - _start > _maxLineBytes)
             {
-                throw new ControlProtocolException($"A control message is longer than {_maxLineBytes} bytes; the connection is closed.");
+                throw TooLong();
             }
 
             Compact();
@@ -70,6 +75,9 @@ internal sealed class ControlLineReader : IDisposable
             _end += read;
         }
     }
+
+    private ControlProtocolException TooLong() =>
+        new($"A control message is longer than {_maxLineBytes} bytes; the connection is closed.");
 
     public void Dispose()
     {

@@ -8,14 +8,15 @@ internal sealed record ControlRequest
 {
     public const int CurrentProtocol = 1;
 
-    public int Protocol { get; init; } = CurrentProtocol;
+    // Settable rather than init-only: the JSON reader then keeps these defaults for members a request leaves out.
+    public int Protocol { get; set; } = CurrentProtocol;
 
     /// <summary>One of <see cref="ControlCommands"/>.</summary>
     public required string Command { get; init; }
 
     /// <summary>The command's arguments, as on the command line (job names).</summary>
-    public IReadOnlyList<string> Args { get; init; } = [];
+    public IReadOnlyList<string> Args { get; set; } = [];
 
     /// <summary>Stream every log line of the run, not only warnings and errors.</summary>
-    public bool Verbose { get; init; }
+    public bool Verbose { get; set; }
 }
