@@ -1,7 +1,7 @@
 using System.Globalization;
 using Serilog.Core;
 using Serilog.Events;
-using Serilog.Formatting.Display;
+using Serilog.Parsing;
 
 namespace VolumeAgent.Control;
 
@@ -11,9 +11,6 @@ namespace VolumeAgent.Control;
 /// </summary>
 internal sealed class LogBroadcast : ILogEventSink
 {
-    /// <summary>Strings as they are, not quoted: the console's own rendering ({Message:lj}).</summary>
-    private static readonly MessageTemplateTextFormatter Literal = new("{Message:lj}", CultureInfo.InvariantCulture);
-
     private readonly Lock _gate = new();
     private Subscription[] _subscriptions = [];
 
@@ -51,15 +48,34 @@ internal sealed class LogBroadcast : ILogEventSink
 
     internal static ControlEvent ToControlEvent(LogEvent logEvent, string job)
     {
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        Literal.Format(logEvent, text);
-        var message = text.ToString();
+        var message = RenderLiteral(logEvent);
         if (logEvent.Exception is { } exception)
         {
             message += $" ({exception.GetType().Name}: {exception.Message})";
         }
 
         return ControlEvent.Log(logEvent.Timestamp, LevelName(logEvent.Level), job, Scalar(logEvent, "RunId"), message);
+    }
+
+    /// <summary>The message with scalar values as they are (no quotes around strings or enums), as the console shows it.</summary>
+    internal static string RenderLiteral(LogEvent logEvent)
+    {
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        foreach (var token in logEvent.MessageTemplate.Tokens)
+        {
+            if (token is PropertyToken property
+                && logEvent.Properties.TryGetValue(property.PropertyName, out var value)
+                && value is ScalarValue { Value: var raw })
+            {
+                text.Write(raw is IFormattable formattable ? formattable.ToString(property.Format, CultureInfo.InvariantCulture) : raw?.ToString());
+            }
+            else
+            {
+                token.Render(logEvent.Properties, text, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return text.ToString();
     }
 
     internal static string LevelName(LogEventLevel level) => level switch

@@ -44,10 +44,14 @@ fi
 # Digest of the recipe: every file the image is built from (git's view when available, so build
 # outputs never count), plus the base image's id.
 recipe_digest() {
+  local inputs=(agent global.json Directory.Build.props Directory.Packages.props .editorconfig Dockerfile
+    .dockerignore tests/images/build-agent.sh)
   {
-    git ls-files -z --cached --others --exclude-standard -- agent global.json Directory.Build.props \
-      Directory.Packages.props .editorconfig Dockerfile .dockerignore tests/images/build-agent.sh |
-      LC_ALL=C sort -z | xargs -0 -r sha256sum
+    if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+      git ls-files -z --cached --others --exclude-standard -- "${inputs[@]}"
+    else
+      find "${inputs[@]}" -type f -not -path '*/bin/*' -not -path '*/obj/*' -print0
+    fi | LC_ALL=C sort -z | xargs -0 -r sha256sum
     image_id "$BASE"
     echo "$RID"
   } | sha256sum | cut -c1-16

@@ -126,7 +126,7 @@ public sealed class JobExecutorTests : IDisposable
         var executor = new JobExecutor(_policy, (job, _, _, _) =>
         {
             logger.ForContext("Job", job.Name).ForContext("RunId", "1a2b3c4d").Information("step {Name}", "one");
-            logger.ForContext("Job", job.Name).Warning("careful");
+            logger.ForContext("Job", job.Name).Warning("careful with {Trigger} at {Size:0.0} MB", ManifestTrigger.Manual, 1.25);
             logger.ForContext("Job", "other").Error("not ours");
             logger.Error("no job");
             return Task.FromResult(Result(ManifestStatus.Succeeded));
@@ -138,8 +138,8 @@ public sealed class JobExecutorTests : IDisposable
         await executor.RunManualAsync(Nightly, verboseEvents, verbose: true, _timeout.Token);
         var loud = verboseEvents.Events.Where(e => e.Type == ControlEventTypes.Log).ToList();
 
-        quiet.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Level = "warning", Job = "nightly", Message = "careful" });
-        loud.Select(e => (e.Level, e.RunId, e.Message)).Should().Equal(("information", "1a2b3c4d", "step one"), ("warning", (string?)null, "careful"));
+        quiet.Should().ContainSingle().Which.Should().BeEquivalentTo(new { Level = "warning", Job = "nightly", Message = "careful with Manual at 1.3 MB" });
+        loud.Select(e => (e.Level, e.RunId, e.Message)).Should().Equal(("information", "1a2b3c4d", "step one"), ("warning", (string?)null, "careful with Manual at 1.3 MB"));
     }
 
     private JobExecutor Executor(RunJobAsync run) => new(_policy, run, Task.CompletedTask, _status, null, TimeProvider.System, _log.Logger);
