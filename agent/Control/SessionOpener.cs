@@ -16,8 +16,8 @@ internal static class SessionOpener
     private static readonly TimeSpan LongestDelay = TimeSpan.FromSeconds(10);
 
     /// <exception cref="DockerUnavailableException">The engine did not answer within <paramref name="patience"/>.</exception>
-    public static async Task<AgentSession> OpenAsync(
-        Func<CancellationToken, Task<AgentSession>> open, TimeSpan patience, TimeProvider time, ILogger log, CancellationToken cancellationToken)
+    public static async Task<T> OpenAsync<T>(
+        Func<CancellationToken, Task<T>> open, TimeSpan patience, TimeProvider time, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(open);
         ArgumentNullException.ThrowIfNull(time);
@@ -32,7 +32,7 @@ internal static class SessionOpener
             }
             catch (DockerUnavailableException ex) when (time.GetElapsedTime(started) + delay <= patience)
             {
-                log.Warning("The Docker engine does not answer yet ({Error}); trying again in {Delay:0} s", ex.Message, delay.TotalSeconds);
+                log.Warning("The Docker engine does not answer yet; trying again in {Delay} s: {Error}", (int)delay.TotalSeconds, ex.Message);
             }
             catch (DockerUnavailableException ex)
             {
