@@ -20,18 +20,25 @@ internal sealed class ControlConsole
     /// <summary>Called with each <c>status</c> event's report (the status command prints it its own way).</summary>
     public Action<AgentStatus>? OnStatus { get; init; }
 
-    /// <exception cref="ControlProtocolException">The daemon went away before its exit event.</exception>
+    /// <summary>Sends the request and prints its events; a daemon that goes away mid-answer is a failure (exit 1) with its reason.</summary>
     public async Task<int> RunAsync(ControlClient client, ControlRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        await foreach (var item in client.RequestAsync(request, cancellationToken))
+        try
         {
-            if (item.Type == ControlEventTypes.Exit)
+            await foreach (var item in client.RequestAsync(request, cancellationToken))
             {
-                return item.Code ?? Cli.ExitCodes.Failure;
-            }
+                if (item.Type == ControlEventTypes.Exit)
+                {
+                    return item.Code ?? Cli.ExitCodes.Failure;
+                }
 
-            Print(item);
+                Print(item);
+            }
+        }
+        catch (Exception ex) when (ex is ControlProtocolException or IOException)
+        {
+            await _error.WriteLineAsync($"The connection to the daemon ({client.Path}) broke: {ex.Message}");
         }
 
         return Cli.ExitCodes.Failure;

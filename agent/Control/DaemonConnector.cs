@@ -9,8 +9,18 @@ internal static class DaemonConnector
     /// A connection to the daemon, or null when none answers. The configuration is read only for its state_dir
     /// (the fallback socket's folder); a file the client cannot read does not stop it from reaching the daemon.
     /// </summary>
-    public static Task<ControlClient?> TryConnectAsync(string configPath, CancellationToken cancellationToken) =>
-        ControlClient.TryConnectAnyAsync(Paths(configPath), cancellationToken);
+    /// <exception cref="InvalidOperationException">A daemon's socket exists but this user may not use it.</exception>
+    public static async Task<ControlClient?> TryConnectAsync(string configPath, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ControlClient.TryConnectAnyAsync(Paths(configPath), cancellationToken);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new InvalidOperationException(ex.Message, ex);
+        }
+    }
 
     public static IReadOnlyList<string> Paths(string configPath) => ControlEndpoint.ForClient(TryReadStateDir(configPath));
 
