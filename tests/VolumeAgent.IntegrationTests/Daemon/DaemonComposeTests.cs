@@ -7,7 +7,7 @@ namespace VolumeAgent.IntegrationTests.Daemon;
 /// <summary>
 /// examples/postgres-app end to end with the agent image: compose up, the daemon turns healthy,
 /// `docker exec agent run-now` streams the run through the control socket, the set verifies with sha256sum,
-/// `status` shows it, and `down -v` leaves nothing of the project or of the agent's helpers.
+/// `status` shows it (also after a restart), and `down -v` leaves nothing of the project or of the agent's helpers.
 /// </summary>
 [Collection(DockerTests.Name)]
 public sealed partial class DaemonComposeTests
@@ -72,6 +72,12 @@ public sealed partial class DaemonComposeTests
 
             var health = await CommandLine.DockerAsync(ct, "exec", agent, "health");
             health.ExitCode.Should().Be(0, health.ToString());
+
+            var restart = await stack.ComposeAsync(ct, "restart", "agent");
+            restart.ExitCode.Should().Be(0, restart.ToString());
+            await DaemonWait.HealthyAsync(agent, HealthLimit, ct);
+            var afterRestart = await CommandLine.DockerAsync(ct, "exec", agent, "status");
+            CommandLine.Lines(afterRestart.Stdout).Should().Contain(l => NightlySucceeded().IsMatch(l), "the last run is kept in status.json across a restart: {0}", afterRestart);
 
             var logs = await CommandLine.DockerAsync(ct, "logs", agent);
             instance = InstanceLine().Match(logs.Output).Groups["id"].Value;
