@@ -57,6 +57,7 @@ internal sealed class AgentDaemon
             _policy.TimeZone.Id,
             _options.ConfigPath ?? "(given)");
         var server = await ControlServer.StartAsync(_options.ControlPath, handler, _log, cancellationToken);
+        server.DrainBound = _options.ShutdownGrace;
         AgentSession? session = null;
         try
         {

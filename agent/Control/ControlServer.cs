@@ -33,7 +33,7 @@ internal sealed class ControlServer : IAsyncDisposable
     public string Path { get; }
 
     /// <summary>How long <see cref="DisposeAsync"/> waits for requests in progress (a run-now winding down).</summary>
-    public TimeSpan DrainBound { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan DrainBound { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <exception cref="InvalidOperationException">Another daemon answers on the path, or the socket cannot be made.</exception>
     public static async Task<ControlServer> StartAsync(string path, IControlHandler handler, ILogger log, CancellationToken cancellationToken)
