@@ -31,7 +31,14 @@ internal static class ListCommand
             RunNowCommand.SelectJobs(policy, [job]);
         }
 
-        var stores = AgentSession.OpenStores(policy);
+        await WriteSetsAsync(policy, AgentSession.OpenStores(policy), job, Console.Out, cancellationToken);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The table of sets, or a line saying there are none; shared with the daemon's <c>list</c> over the control socket.</summary>
+    internal static async Task WriteSetsAsync(
+        BackupPolicy policy, IReadOnlyDictionary<string, IBackupStore> stores, string? job, TextWriter output, CancellationToken cancellationToken)
+    {
         var rows = new List<string[]> { Header };
         foreach (var (name, store) in stores)
         {
@@ -52,12 +59,11 @@ internal static class ListCommand
 
         if (rows.Count == 1)
         {
-            Console.WriteLine(job is null ? "No backup sets yet." : $"No backup sets of job {job} yet.");
-            return ExitCodes.Success;
+            await output.WriteLineAsync(job is null ? "No backup sets yet." : $"No backup sets of job {job} yet.");
+            return;
         }
 
-        TextTable.Write(Console.Out, rows);
-        return ExitCodes.Success;
+        TextTable.Write(output, rows);
     }
 
     internal static string StatusOf(BackupSetInfo set) => set.State switch

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Serilog.Events;
+using VolumeAgent.Control;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
@@ -13,18 +14,30 @@ internal static class RunNowCommand
     {
         var jobsArgument = new Argument<string[]>("job") { Description = "Jobs to run (default: all).", Arity = ArgumentArity.ZeroOrMore };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every step, not only problems." };
+        var noDaemon = new Option<bool>("--no-daemon") { Description = "Run in this process even when a daemon answers on the control socket." };
         var command = new Command("run-now", "Run jobs now: back up their sources into their storages.");
         command.Arguments.Add(jobsArgument);
         command.Options.Add(verbose);
+        command.Options.Add(noDaemon);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
-            ct => RunAsync(parse.GetValue(config)!, parse.GetValue(jobsArgument) ?? [], parse.GetValue(verbose), ct),
+            ct => RunAsync(parse.GetValue(config)!, parse.GetValue(jobsArgument) ?? [], parse.GetValue(verbose), parse.GetValue(noDaemon), ct),
             Console.Error,
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string configPath, IReadOnlyList<string> jobNames, bool verbose, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string configPath, IReadOnlyList<string> jobNames, bool verbose, bool noDaemon, CancellationToken cancellationToken)
     {
+        // A daemon that answers runs the jobs itself: its job locks, status and health then know about the run.
+        if (!noDaemon && await DaemonConnector.TryConnectAsync(configPath, cancellationToken) is { } daemon)
+        {
+            await using (daemon)
+            {
+                var request = new ControlRequest { Command = ControlCommands.RunNow, Args = jobNames, Verbose = verbose };
+                return await new ControlConsole(Console.Out, Console.Error).RunAsync(daemon, request, cancellationToken);
+            }
+        }
+
         var policy = ConfigOption.Load(configPath);
         var jobs = SelectJobs(policy, jobNames);
         var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
@@ -72,11 +85,6 @@ internal static class RunNowCommand
     /// <summary>One line per artifact as it finishes; synchronous so lines come in order.</summary>
     private sealed class Progress(string job) : IProgress<ManifestArtifact>
     {
-        public void Report(ManifestArtifact value)
-        {
-            Console.WriteLine(value.Status == ManifestStatus.Succeeded
-                ? $"  ok    {job}/{value.File}  {Bytes.Format(value.RawBytes)} -> {Bytes.Format(value.StoredBytes)}  {value.DurationMs / 1000.0:0.0} s"
-                : $"  FAIL  {job}/{value.File ?? value.SourceName}: {value.Error}");
-        }
+        public void Report(ManifestArtifact value) => Console.WriteLine(ControlEvent.ForArtifact(job, value).ArtifactLine());
     }
 }

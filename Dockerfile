@@ -1,0 +1,60 @@
+# The volume-agent image.
+#
+#   docker build -t volume-agent .            with a registry at hand: .NET SDK and runtime-deps images
+#   bash tests/images/build-agent.sh          offline (CI here): local Debian base, publish made on the host
+#
+# The agent is published self-contained, so the runtime image needs no .NET runtime: any Debian or
+# Ubuntu image with apt will do as RUNTIME_IMAGE.
+
+# Image with the .NET 10 SDK, for the build stage.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0
+# Base of the final image (needs apt-get); .NET's runtime-deps is Ubuntu with what a self-contained app needs.
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime-deps:10.0
+
+FROM ${SDK_IMAGE} AS build
+# Runtime identifier of the target: linux-x64 or linux-arm64.
+ARG RID=linux-x64
+# A folder of the build context holding a `dotnet publish` made outside the build (offline builds,
+# where no NuGet is reachable from inside docker build); empty: publish here.
+ARG PREBUILT=
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY agent/VolumeAgent.csproj agent/
+RUN if [ -z "$PREBUILT" ]; then dotnet restore agent/VolumeAgent.csproj -r "$RID"; fi
+COPY . .
+RUN set -eu; \
+    if [ -n "$PREBUILT" ]; then \
+      if [ ! -x "$PREBUILT/volume-agent" ]; then echo "PREBUILT=$PREBUILT holds no volume-agent executable" >&2; exit 1; fi; \
+      mkdir -p /out; cp -a "$PREBUILT/." /out/; \
+    else \
+      dotnet publish agent/VolumeAgent.csproj -c Release -r "$RID" --self-contained --no-restore -p:DebugType=none -o /out; \
+    fi; \
+    rm -f /out/*.pdb /out/*.dbg
+
+FROM ${RUNTIME_IMAGE}
+# tzdata: cron schedules in IANA time zones; libzstd1: zstd compression; ca-certificates: S3 over TLS.
+RUN set -eu; \
+    export DEBIAN_FRONTEND=noninteractive; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends tzdata ca-certificates libzstd1; \
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
+COPY --from=build /out/ /opt/volume-agent/
+# `docker exec agent run-now` works literally: each command is a two-line wrapper on PATH.
+RUN set -eu; \
+    ln -s /opt/volume-agent/volume-agent /usr/local/bin/volume-agent; \
+    for command in run-now status list validate restore verify health; do \
+      printf '#!/bin/sh\nexec volume-agent %s "$@"\n' "$command" > "/usr/local/bin/$command"; \
+      chmod 0755 "/usr/local/bin/$command"; \
+    done; \
+    mkdir -p /etc/volume-agent /var/lib/volume-agent /backups; \
+    chmod 0700 /var/lib/volume-agent
+ENV VOLUME_AGENT_CONFIG=/etc/volume-agent/backup.yml \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1
+# The agent's state (job locks, instance locks, status.json); keep it across container re-creation.
+VOLUME /var/lib/volume-agent
+# Unhealthy when the daemon does not answer on its control socket or a job's last run failed.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=90s --retries=3 CMD ["volume-agent", "health"]
+# SIGTERM lets running jobs stop cleanly within --shutdown-grace (30 s): give `docker stop -t` / compose's
+# stop_grace_period more than that.
+STOPSIGNAL SIGTERM
+CMD ["volume-agent", "daemon"]

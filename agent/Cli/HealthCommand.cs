@@ -1,0 +1,51 @@
+using System.CommandLine;
+using VolumeAgent.Control;
+
+namespace VolumeAgent.Cli;
+
+/// <summary>
+/// <c>volume-agent health</c>, the image's HEALTHCHECK: exit 0 when the daemon answers on its control socket,
+/// is connected to the engine and no job's last run failed; exit 1 otherwise, saying why.
+/// </summary>
+internal static class HealthCommand
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(8);
+
+    public static Command Create(Option<string> config)
+    {
+        var command = new Command("health", "Exit 0 when the daemon answers and no job's last run failed, else 1 (the image's health check).");
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
+            ct => RunAsync(parse.GetValue(config)!, ct),
+            Console.Error,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string configPath, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(Bound);
+        var paths = DaemonConnector.Paths(configPath);
+        try
+        {
+            await using var client = await ControlClient.TryConnectAnyAsync(paths, bound.Token);
+            if (client is null)
+            {
+                Console.WriteLine($"unhealthy: no daemon answers on {string.Join(" or ", paths)}");
+                return ExitCodes.Failure;
+            }
+
+            return await new ControlConsole(Console.Out, Console.Error).RunAsync(client, new ControlRequest { Command = ControlCommands.Health }, bound.Token);
+        }
+        catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Console.WriteLine($"unhealthy: the daemon did not answer within {Bound.TotalSeconds:0} s");
+            return ExitCodes.Failure;
+        }
+        catch (Exception ex) when (ex is ControlProtocolException or IOException or UnauthorizedAccessException)
+        {
+            Console.WriteLine($"unhealthy: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Text.Json;
+using VolumeAgent.Control;
+using VolumeAgent.Runs;
+
+namespace VolumeAgent.Cli;
+
+/// <summary>
+/// <c>volume-agent status</c>: per job, the last run (time, result, size, duration) and the next scheduled run.
+/// From the daemon when one answers on the control socket; otherwise from the storages' newest sets, marked so.
+/// </summary>
+internal static class StatusCommand
+{
+    public static Command Create(Option<string> config)
+    {
+        var json = new Option<bool>("--json") { Description = "Print the report as one JSON object." };
+        var noDaemon = new Option<bool>("--no-daemon") { Description = "Read the storages even when a daemon answers." };
+        var command = new Command("status", "Show each job's last run and next scheduled run.");
+        command.Options.Add(json);
+        command.Options.Add(noDaemon);
+        command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
+            ct => RunAsync(parse.GetValue(config)!, parse.GetValue(json), parse.GetValue(noDaemon), ct),
+            Console.Error,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string configPath, bool json, bool noDaemon, CancellationToken cancellationToken)
+    {
+        if (!noDaemon && await DaemonConnector.TryConnectAsync(configPath, cancellationToken) is { } client)
+        {
+            await using (client)
+            {
+                var console = new ControlConsole(Console.Out, Console.Error) { OnStatus = status => Print(status, json) };
+                return await console.RunAsync(client, new ControlRequest { Command = ControlCommands.Status }, cancellationToken);
+            }
+        }
+
+        var policy = ConfigOption.Load(configPath);
+        var report = await StorageStatus.ReadAsync(policy, AgentSession.OpenStores(policy), TimeProvider.System, cancellationToken);
+        Print(report, json);
+        return ExitCodes.Success;
+    }
+
+    private static void Print(AgentStatus status, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(status, ControlJsonContext.Default.AgentStatus));
+            return;
+        }
+
+        StatusFormatter.Write(Console.Out, status);
+    }
+}

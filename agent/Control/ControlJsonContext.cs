@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace VolumeAgent.Control;
+
+/// <summary>The control protocol's JSON: snake_case, nulls left out, one object per line (never indented).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    WriteIndented = false,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip)]
+[JsonSerializable(typeof(ControlRequest))]
+[JsonSerializable(typeof(ControlEvent))]
+[JsonSerializable(typeof(AgentStatus))]
+internal sealed partial class ControlJsonContext : JsonSerializerContext;

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Serilog;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Control;
+
+/// <summary>
+/// The daemon's memory of runs: what runs now (memory only) and each job's last run (also in
+/// <c>state_dir/status.json</c>, replaced atomically after every run, read back at start).
+/// </summary>
+internal sealed class StatusBook : IDisposable
+{
+    public const string FileName = "status.json";
+
+    private readonly string _directory;
+    private readonly ILogger _log;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RunRecord> _lastRuns;
+    private readonly Dictionary<string, RunningRun> _running = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _saving = new(1, 1);
+
+    private StatusBook(string directory, Dictionary<string, RunRecord> lastRuns, ILogger log)
+    {
+        _directory = directory;
+        _lastRuns = lastRuns;
+        _log = log;
+    }
+
+    public string FilePath => Path.Combine(_directory, FileName);
+
+    /// <summary>Reads status.json from the state directory; a missing file is an empty book, an unreadable one is logged and replaced.</summary>
+    public static StatusBook Load(string stateDir, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(stateDir);
+        ArgumentNullException.ThrowIfNull(log);
+        var path = Path.Combine(stateDir, FileName);
+        var lastRuns = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        try
+        {
+            var bytes = File.ReadAllBytes(path);
+            var file = JsonSerializer.Deserialize(bytes, StatusJsonContext.Default.StatusFile);
+            foreach (var (job, run) in file?.LastRuns ?? new Dictionary<string, RunRecord>())
+            {
+                lastRuns[job] = run;
+            }
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            // First start: no run yet.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            log.Warning("The run status file {Path} cannot be read ({Error}); starting without last runs, it is rewritten after the next run", path, ex.Message);
+        }
+
+        return new StatusBook(stateDir, lastRuns, log);
+    }
+
+    public RunRecord? LastRun(string job)
+    {
+        lock (_gate)
+        {
+            return _lastRuns.GetValueOrDefault(job);
+        }
+    }
+
+    public RunningRun? Running(string job)
+    {
+        lock (_gate)
+        {
+            return _running.GetValueOrDefault(job);
+        }
+    }
+
+    public void MarkRunning(string job, ManifestTrigger trigger, DateTimeOffset since)
+    {
+        lock (_gate)
+        {
+            _running[job] = new RunningRun { Trigger = RunRecord.TriggerText(trigger), Since = since };
+        }
+    }
+
+    public void ClearRunning(string job)
+    {
+        lock (_gate)
+        {
+            _running.Remove(job);
+        }
+    }
+
+    /// <summary>Remembers the job's last run and saves the file; a failed save is logged, never thrown (the run is done).</summary>
+    public async Task RecordAsync(string job, RunRecord run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(run);
+        lock (_gate)
+        {
+            _running.Remove(job);
+            _lastRuns[job] = run;
+        }
+
+        // The snapshot is taken inside the gate, so the file written last holds the newest runs.
+        await _saving.WaitAsync(cancellationToken);
+        try
+        {
+            byte[] content;
+            lock (_gate)
+            {
+                content = JsonSerializer.SerializeToUtf8Bytes(
+                    new StatusFile { LastRuns = new Dictionary<string, RunRecord>(_lastRuns, StringComparer.Ordinal) },
+                    StatusJsonContext.Default.StatusFile);
+            }
+
+            Directory.CreateDirectory(_directory);
+            await AtomicFile.WriteAsync(_directory, FileName, content, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StorageException)
+        {
+            _log.Warning("The run status file {Path} cannot be written ({Error}); status and health after a restart will miss this run", FilePath, ex.Message);
+        }
+        finally
+        {
+            _saving.Release();
+        }
+    }
+
+    public void Dispose() => _saving.Dispose();
+}

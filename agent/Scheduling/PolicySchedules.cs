@@ -1,0 +1,25 @@
+using VolumeAgent.Policy;
+
+namespace VolumeAgent.Scheduling;
+
+/// <summary>The scheduler's view of backup.yml: the jobs with a <c>schedule</c>, and the jobs with a <c>verify.schedule</c>.</summary>
+internal static class PolicySchedules
+{
+    public static IReadOnlyList<ScheduledJob> Backups(BackupPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return policy.Jobs
+            .Where(j => j.Schedule is not null)
+            .Select(j => new ScheduledJob(j.Name, ZonedCron.Parse(j.Schedule!.Expression, policy.TimeZone), j.Jitter))
+            .ToList();
+    }
+
+    public static IReadOnlyList<ScheduledJob> Verifications(BackupPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return policy.Jobs
+            .Where(j => j.Verify?.Schedule is not null)
+            .Select(j => new ScheduledJob(j.Name, ZonedCron.Parse(j.Verify!.Schedule!.Expression, policy.TimeZone)))
+            .ToList();
+    }
+}

@@ -1,0 +1,148 @@
+using VolumeAgent.Cli;
+using VolumeAgent.Control;
+using VolumeAgent.Policy;
+using VolumeAgent.Runs;
+using VolumeAgent.Storage;
+using VolumeAgent.Tests.Policy;
+using VolumeAgent.Tests.Scheduling;
+using VolumeAgent.Tests.Storage;
+
+namespace VolumeAgent.Tests.Control;
+
+public sealed class DaemonControlHandlerTests : IDisposable
+{
+    private readonly TempDirectory _state = new();
+    private readonly LogCapture _log = new();
+    private readonly BackupPolicy _policy;
+    private readonly StatusBook _status;
+    private readonly List<string> _ran = [];
+    private AgentStatus _report;
+
+    public DaemonControlHandlerTests()
+    {
+        _policy = PolicyLoader.Load(
+            $$"""
+            state_dir: {{_state.Path}}
+            storage:
+              local: { type: local, path: {{_state.Combine("backups")}} }
+            jobs:
+              good:
+                storage: [local]
+                sources: [{ volume: data }]
+              bad:
+                storage: [local]
+                sources: [{ volume: other }]
+            """,
+            "backup.yml",
+            FakePolicyEnvironment.Empty());
+        _status = StatusBook.Load(_state.Path, _log.Logger);
+        _report = new AgentStatus { DaemonRunning = true, EngineConnected = true, GeneratedAt = ControlTestData.Start, Jobs = [] };
+    }
+
+    public void Dispose()
+    {
+        _status.Dispose();
+        _state.Dispose();
+    }
+
+    [Fact]
+    public async Task RunNow_UnknownJob_IsAnErrorWithExitCode2AndRunsNothing()
+    {
+        var events = new RecordingEvents();
+
+        var code = await Handler().HandleAsync(new ControlRequest { Command = ControlCommands.RunNow, Args = ["good", "nope"] }, events, CancellationToken.None);
+
+        code.Should().Be(ExitCodes.ConfigurationError);
+        events.Events.Should().ContainSingle(e => e.Type == ControlEventTypes.Error).Which.Message.Should().Contain("'nope'");
+        _ran.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData(new[] { "good" }, ExitCodes.Success)]
+    [InlineData(new[] { "bad", "good" }, ExitCodes.Failure)]
+    [InlineData(new string[0], ExitCodes.Failure)]
+    public async Task RunNow_Jobs_RunsEachInOrderAndExitsByTheirResults(string[] jobs, int expected)
+    {
+        var events = new RecordingEvents();
+
+        var code = await Handler().HandleAsync(new ControlRequest { Command = ControlCommands.RunNow, Args = jobs }, events, CancellationToken.None);
+
+        code.Should().Be(expected);
+        _ran.Should().Equal(jobs.Length == 0 ? ["good", "bad"] : jobs);
+        events.Events.Count(e => e.Type == ControlEventTypes.Result).Should().Be(_ran.Count);
+        events.Messages.Should().Contain(m => m.StartsWith("JOB", StringComparison.Ordinal), "the run ends with the same table as an in-process run");
+    }
+
+    [Theory]
+    [InlineData(null, ExitCodes.Success, true)]
+    [InlineData(RunRecord.Failed, ExitCodes.Failure, false)]
+    public async Task Health_ByLastRun_ExitCodeAndEvent(string? lastRun, int expected, bool healthy)
+    {
+        _report = _report with { Jobs = [new JobStatus { Job = "good", LastRun = lastRun is null ? null : ControlTestData.Run(lastRun, "x") }] };
+        var events = new RecordingEvents();
+
+        var code = await Handler().HandleAsync(new ControlRequest { Command = ControlCommands.Health }, events, CancellationToken.None);
+
+        code.Should().Be(expected);
+        events.Events.Should().ContainSingle().Which.Healthy.Should().Be(healthy);
+    }
+
+    [Fact]
+    public async Task Status_PostsTheDaemonsReport()
+    {
+        var events = new RecordingEvents();
+
+        var code = await Handler().HandleAsync(new ControlRequest { Command = ControlCommands.Status }, events, CancellationToken.None);
+
+        code.Should().Be(0);
+        events.Events.Should().ContainSingle().Which.Report.Should().BeSameAs(_report);
+    }
+
+    [Fact]
+    public async Task UnknownCommand_ListsTheCommandsWithExitCode2()
+    {
+        var events = new RecordingEvents();
+
+        var code = await Handler().HandleAsync(new ControlRequest { Command = "reboot" }, events, CancellationToken.None);
+
+        code.Should().Be(ExitCodes.ConfigurationError);
+        events.Events.Single().Message.Should().Contain("run-now, status, health, list, validate");
+    }
+
+    [Fact]
+    public async Task List_NoSets_SaysSo()
+    {
+        var events = new RecordingEvents();
+
+        var code = await Handler().HandleAsync(new ControlRequest { Command = ControlCommands.List }, events, CancellationToken.None);
+
+        code.Should().Be(0);
+        events.Messages.Should().Equal("No backup sets yet.");
+    }
+
+    private DaemonControlHandler Handler()
+    {
+        var executor = new JobExecutor(
+            _policy,
+            (job, _, _, _) =>
+            {
+                _ran.Add(job.Name);
+                return Task.FromResult(new RunResult
+                {
+                    Job = job.Name,
+                    RunId = RunId.New(),
+                    Status = job.Name == "bad" ? ManifestStatus.Failed : ManifestStatus.Succeeded,
+                    StartedAt = ControlTestData.Start,
+                    FinishedAt = ControlTestData.Start.AddSeconds(1),
+                    SetName = "set",
+                    Artifacts = [],
+                });
+            },
+            Task.CompletedTask,
+            _status,
+            null,
+            TimeProvider.System,
+            _log.Logger);
+        return new DaemonControlHandler(_policy, executor, () => _report, AgentSession.OpenStores(_policy), _log.Logger);
+    }
+}
