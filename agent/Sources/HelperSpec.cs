@@ -16,7 +16,8 @@ internal sealed record HelperSpec
     /// <summary>Capabilities beyond none at all; reading every file needs DAC_READ_SEARCH.</summary>
     public IReadOnlyList<string> Capabilities { get; init; } = ["DAC_READ_SEARCH"];
 
-    public string? User { get; init; }
+    /// <summary>Root by default whatever the image says: reading every file needs it (capabilities stay dropped).</summary>
+    public string User { get; init; } = "0:0";
 
     public bool Stdin { get; init; }
 
