@@ -22,11 +22,11 @@ public sealed class CrashRecoveryTests
     // swept from under the test.
     private const int Chunks = 12;
 
-    private const string FillScript = """
+    private static readonly string FillScript = $"""
         set -e
         head -c 67108864 /dev/urandom > /data/chunk
         i=0
-        while [ $i -lt 12 ]; do cat /data/chunk; i=$((i + 1)); done > /data/large.bin
+        while [ $i -lt {Chunks} ]; do cat /data/chunk; i=$((i + 1)); done > /data/large.bin
         rm /data/chunk
         """;
 
