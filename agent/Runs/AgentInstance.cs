@@ -63,7 +63,6 @@ internal sealed class AgentInstance : IDisposable
             {
             }
 
-            File.Delete(path);
             return false;
         }
         catch (FileNotFoundException)
@@ -77,6 +76,24 @@ internal sealed class AgentInstance : IDisposable
         catch (IOException)
         {
             return true;
+        }
+    }
+
+    /// <summary>Every instance that left a lock file in the state directory, alive or not.</summary>
+    public static IReadOnlyList<string> ListLockFiles(string stateDir)
+    {
+        var folder = Path.Combine(stateDir, Folder);
+        return Directory.Exists(folder)
+            ? [.. Directory.EnumerateFiles(folder, "*.lock").Select(Path.GetFileNameWithoutExtension).OfType<string>().Where(IsInstanceId)]
+            : [];
+    }
+
+    /// <summary>Deletes a dead instance's lock file, once nothing it made is left to recognise by it.</summary>
+    public static void Forget(string stateDir, string instanceId)
+    {
+        if (IsInstanceId(instanceId))
+        {
+            File.Delete(Path.Combine(stateDir, Folder, instanceId + ".lock"));
         }
     }
 

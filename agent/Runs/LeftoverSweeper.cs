@@ -17,6 +17,9 @@ internal static class LeftoverSweeper
         var owned = new Dictionary<string, string?> { [AgentLabels.Owner] = AgentLabels.OwnerValue };
         var removed = 0;
         var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal);
+
+        // An instance whose leftovers could not all be removed keeps its lock file, so the next sweep still knows them.
+        var unfinished = new HashSet<string>(StringComparer.Ordinal);
         foreach (var container in await docker.Containers.ListAsync(cancellationToken, all: true, labels: owned))
         {
             var instance = container.Labels?.GetValueOrDefault(AgentLabels.Instance) ?? string.Empty;
@@ -25,7 +28,17 @@ internal static class LeftoverSweeper
                 continue;
             }
 
-            await docker.Containers.RemoveAsync(container.Id, cancellationToken, force: true);
+            try
+            {
+                await docker.Containers.RemoveAsync(container.Id, cancellationToken, force: true);
+            }
+            catch (DockerApiException ex)
+            {
+                log.Warning("Could not remove container {Container} an interrupted run left: {Error}; the next start tries again", container.DisplayName, ex.Message);
+                unfinished.Add(instance);
+                continue;
+            }
+
             log.Information(
                 "Removed container {Container} that an interrupted run ({RunId}) left behind",
                 container.DisplayName,
@@ -41,17 +54,34 @@ internal static class LeftoverSweeper
                 continue;
             }
 
-            await docker.Volumes.RemoveAsync(volume.Name, cancellationToken, force: true);
+            try
+            {
+                await docker.Volumes.RemoveAsync(volume.Name, cancellationToken, force: true);
+            }
+            catch (DockerApiException ex)
+            {
+                log.Warning("Could not remove scratch volume {Volume} an interrupted run left: {Error}; the next start tries again", volume.Name, ex.Message);
+                unfinished.Add(instance);
+                continue;
+            }
+
             log.Information("Removed scratch volume {Volume} that an interrupted run left behind", volume.Name);
             removed++;
+        }
+
+        foreach (var instance in AgentInstance.ListLockFiles(stateDir))
+        {
+            if (!unfinished.Contains(instance) && !AgentInstance.IsAlive(stateDir, instance))
+            {
+                AgentInstance.Forget(stateDir, instance);
+            }
         }
 
         return removed;
     }
 
     /// <summary>
-    /// True when the instance left its lock file here and no longer holds it. Judged once per instance: the check
-    /// deletes a dead instance's lock file, and its later objects must still be recognised.
+    /// True when the instance left its lock file here and no longer holds it. Judged once per instance.
     /// </summary>
     private static bool IsOrphanOfThisStateDir(string stateDir, string instance, Dictionary<string, bool> verdicts)
     {
