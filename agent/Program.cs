@@ -15,6 +15,8 @@ root.Subcommands.Add(ValidateCommand.Create(config));
 root.Subcommands.Add(RunNowCommand.Create(config));
 root.Subcommands.Add(ListCommand.Create(config));
 root.Subcommands.Add(PruneCommand.Create(config));
+root.Subcommands.Add(RestoreCommand.Create(config));
+root.Subcommands.Add(VerifyCommand.Create(config));
 root.Subcommands.Add(EngineCommand.Create());
 root.Subcommands.Add(VersionCommand.Create());
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);
