@@ -104,13 +104,9 @@ internal static class ArtifactScanner
         }
         else if (listed is not null && !string.Equals(sha, listed, StringComparison.Ordinal))
         {
-            problems.Insert(0, $"{file}: SHA-256 is {sha}, but {BackupSetLayout.ChecksumsFileName} says {listed}.");
-        }
-
-        if (listed is not null && artifact.Sha256 is { } manifestHash && !string.Equals(listed, manifestHash, StringComparison.OrdinalIgnoreCase)
-            && string.Equals(sha, manifestHash, StringComparison.OrdinalIgnoreCase))
-        {
-            problems.Add($"{file}: {BackupSetLayout.ChecksumsFileName} says {listed}, the manifest and the file say {manifestHash}; {BackupSetLayout.ChecksumsFileName} was changed.");
+            problems.Insert(0, artifact.Sha256 is null
+                ? $"{file}: SHA-256 is {sha}, but {BackupSetLayout.ChecksumsFileName} says {listed}."
+                : $"{file}: {BackupSetLayout.ChecksumsFileName} says {listed}, but the manifest and the file say {sha}; {BackupSetLayout.ChecksumsFileName} was changed.");
         }
 
         if (hashing.BytesRead != artifact.StoredBytes)
