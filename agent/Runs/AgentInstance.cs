@@ -44,10 +44,14 @@ internal sealed class AgentInstance : IDisposable
         return new AgentInstance(id, path, file);
     }
 
+    /// <summary>True when an instance with that id ran with this state directory and has not ended cleanly.</summary>
+    public static bool HasLockFile(string stateDir, string instanceId) =>
+        IsInstanceId(instanceId) && File.Exists(Path.Combine(stateDir, Folder, instanceId + ".lock"));
+
     /// <summary>True while the process with that id holds its lock.</summary>
     public static bool IsAlive(string stateDir, string instanceId)
     {
-        if (instanceId.Length == 0 || instanceId.Any(c => !char.IsAsciiHexDigitLower(c)))
+        if (!IsInstanceId(instanceId))
         {
             return false;
         }
@@ -75,6 +79,8 @@ internal sealed class AgentInstance : IDisposable
             return true;
         }
     }
+
+    private static bool IsInstanceId(string value) => value.Length > 0 && value.All(char.IsAsciiHexDigitLower);
 
     public void Dispose()
     {

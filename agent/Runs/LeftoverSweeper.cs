@@ -6,6 +6,9 @@ namespace VolumeAgent.Runs;
 /// <summary>
 /// Removes containers and volumes that an agent process created and did not live to remove (killed,
 /// crashed, host rebooted). Work of a live process is left alone: its instance lock is still held.
+/// Work of an instance without a lock file in this state directory is left alone too: it belongs to another
+/// agent (another stack's agent, a test's in-process session) on the same engine, whose liveness this process
+/// cannot see.
 /// </summary>
 internal static class LeftoverSweeper
 {
@@ -13,10 +16,11 @@ internal static class LeftoverSweeper
     {
         var owned = new Dictionary<string, string?> { [AgentLabels.Owner] = AgentLabels.OwnerValue };
         var removed = 0;
+        var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (var container in await docker.Containers.ListAsync(cancellationToken, all: true, labels: owned))
         {
             var instance = container.Labels?.GetValueOrDefault(AgentLabels.Instance) ?? string.Empty;
-            if (AgentInstance.IsAlive(stateDir, instance))
+            if (!IsOrphanOfThisStateDir(stateDir, instance, verdicts))
             {
                 continue;
             }
@@ -32,7 +36,7 @@ internal static class LeftoverSweeper
         foreach (var volume in await docker.Volumes.ListAsync(cancellationToken, labels: owned))
         {
             var instance = volume.Labels?.GetValueOrDefault(AgentLabels.Instance) ?? string.Empty;
-            if (AgentInstance.IsAlive(stateDir, instance))
+            if (!IsOrphanOfThisStateDir(stateDir, instance, verdicts))
             {
                 continue;
             }
@@ -43,5 +47,20 @@ internal static class LeftoverSweeper
         }
 
         return removed;
+    }
+
+    /// <summary>
+    /// True when the instance left its lock file here and no longer holds it. Judged once per instance: the check
+    /// deletes a dead instance's lock file, and its later objects must still be recognised.
+    /// </summary>
+    private static bool IsOrphanOfThisStateDir(string stateDir, string instance, Dictionary<string, bool> verdicts)
+    {
+        if (!verdicts.TryGetValue(instance, out var orphan))
+        {
+            orphan = AgentInstance.HasLockFile(stateDir, instance) && !AgentInstance.IsAlive(stateDir, instance);
+            verdicts[instance] = orphan;
+        }
+
+        return orphan;
     }
 }
