@@ -150,6 +150,9 @@ internal static class ArtifactScanner
         };
     }
 
+    /// <summary>A tree digest with its algorithm prefix, as manifest.json documents it (older agents wrote bare hex).</summary>
+    public static string Prefixed(string digest) => TreeDigestPrefix + Bare(digest);
+
     /// <summary>A tree digest without its algorithm prefix.</summary>
     public static string Bare(string digest) =>
         digest.StartsWith(TreeDigestPrefix, StringComparison.OrdinalIgnoreCase) ? digest[TreeDigestPrefix.Length..] : digest;
@@ -216,7 +219,7 @@ internal static class ArtifactScanner
         }
 
         parser.Complete();
-        return new ContentFacts(parser.Entries, TreeDigestPrefix + TarTreeDigest.Compute(parser.Entries));
+        return new ContentFacts(parser.Entries, Prefixed(TarTreeDigest.Compute(parser.Entries)));
     }
 
     private static async Task<byte[]> ReadHeadAndRestAsync(Stream source, int headLength, CancellationToken cancellationToken)
