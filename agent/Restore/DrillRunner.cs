@@ -62,7 +62,7 @@ internal sealed class DrillRunner
 
         return scans
             .Select(scan => outcomes.GetValueOrDefault(scan)
-                ?? new ArtifactOutcome(scan.File, true, $"{scan.File}: not drilled; {scan.Artifact.SourceKind.ToString().ToLowerInvariant()} artifacts are checked by verify only"))
+                ?? new ArtifactOutcome(scan.File, true, $"{scan.File}: not drilled; {scan.Artifact.SourceKind.ToString().ToLowerInvariant()} artifacts are checked by verify only", Skipped: true))
             .ToList();
     }
 

@@ -113,20 +113,28 @@ internal sealed class RestoreRunner
                 done.Add(line);
                 progress?.Report("  " + line);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                progress?.Report(Account($"Cancelled while restoring {step.Scan.File}.", done, plan.Steps.Skip(i + 1)));
+                throw;
+            }
             catch (Exception ex) when (ex is RestoreFailedException or ArtifactFailedException or DockerApiException or DockerUnavailableException
                 or UnsafeEntryException or IOException or InvalidDataException or TimeoutException or Runs.ContainerRestartException
-                || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                or OperationCanceledException)
             {
-                var rest = plan.Steps.Skip(i + 1).Select(s => s.Scan.File).ToList();
-                throw new RestoreFailedException(
-                    $"Restoring {step.Scan.File} failed: {(ex is OperationCanceledException ? "cancelled" : ex.Message)}"
-                    + (done.Count > 0 ? $"{Environment.NewLine}Restored before the failure: {string.Join("; ", done)}" : string.Empty)
-                    + (rest.Count > 0 ? $"{Environment.NewLine}Not restored: {string.Join(", ", rest)}" : string.Empty),
-                    ex);
+                throw new RestoreFailedException(Account($"Restoring {step.Scan.File} failed: {ex.Message}", done, plan.Steps.Skip(i + 1)), ex);
             }
         }
 
         return done;
+    }
+
+    private static string Account(string what, List<string> done, IEnumerable<IRestoreStep> rest)
+    {
+        var left = rest.Select(s => s.Scan.File).ToList();
+        return what
+            + (done.Count > 0 ? $"{Environment.NewLine}Restored before that: {string.Join("; ", done)}" : string.Empty)
+            + (left.Count > 0 ? $"{Environment.NewLine}Not restored: {string.Join(", ", left)}" : string.Empty);
     }
 
     private static List<ManifestArtifact> Select(BackupManifest manifest, RestoreRequest request, List<string> notes)

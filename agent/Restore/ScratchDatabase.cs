@@ -189,7 +189,9 @@ internal sealed class ScratchDatabase : IAsyncDisposable
         ExecResult? last = null;
         while (waited.Elapsed < ReadyTimeout)
         {
-            var state = await _docker.Containers.InspectAsync(Id, cancellationToken);
+            var state = await _docker.Containers.TryInspectAsync(Id, cancellationToken)
+                ?? throw new RestoreFailedException(
+                    $"The scratch server {Name} was removed while it was starting, by something other than this drill (another agent's sweep of leftovers?).");
             if (state.State is not { Running: true })
             {
                 throw new RestoreFailedException(

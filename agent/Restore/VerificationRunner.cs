@@ -75,7 +75,7 @@ internal sealed class VerificationRunner
             {
                 if (artifact.File is null || artifact.Status != ManifestStatus.Succeeded)
                 {
-                    outcomes.Add(new ArtifactOutcome(artifact.File ?? artifact.SourceName, true, $"{artifact.File ?? artifact.SourceName}: not checked; it failed when the backup ran ({artifact.Error})"));
+                    outcomes.Add(new ArtifactOutcome(artifact.File ?? artifact.SourceName, true, $"{artifact.File ?? artifact.SourceName}: not checked; it failed when the backup ran ({artifact.Error})", Skipped: true));
                     continue;
                 }
 
@@ -122,7 +122,7 @@ internal sealed class VerificationRunner
     {
         var failed = outcomes.Where(o => !o.Succeeded).ToList();
         var succeeded = problems.Count == 0 && failed.Count == 0;
-        var checkedFiles = outcomes.Select(o => o.File).Distinct(StringComparer.Ordinal).Count();
+        var checkedFiles = outcomes.Where(o => !o.Skipped).Select(o => o.File).Distinct(StringComparer.Ordinal).Count();
         var headline = succeeded
             ? kind == ManifestVerificationKind.Drill
                 ? $"{checkedFiles} artifact(s) checked and restored into throwaway targets; every restore matches the backup"
