@@ -264,7 +264,13 @@ internal sealed class RestoreRunner
         var users = target.Type == "volume" && exists
             ? (await Docker.Containers.ListUsingVolumeAsync(target.Source!, cancellationToken)).Where(c => c.State == "running").ToList()
             : [];
-        if (!request.Force && content.Count > 0)
+        if (users.FirstOrDefault(IsThisProcess) is { } self)
+        {
+            refusals.Add(
+                $"{targetName} is used by the agent's own container {self.DisplayName}, which cannot be stopped for the restore while it runs it. "
+                + "Restore it with `docker run` of the agent image (without that volume), or by hand (docs/restore.md).");
+        }
+        else if (!request.Force && content.Count > 0)
         {
             refusals.Add(
                 $"{targetName} is not empty ({string.Join(", ", content)}…). Restore into a new volume with --to-volume NAME, or pass --force to replace its content"
@@ -320,6 +326,12 @@ internal sealed class RestoreRunner
         RefuseIfOccupied(state, database, $"mysql container {target.Name}", request, refusals);
         return scan => new DatabaseRestoreStep { Scan = scan, Mysql = target, Database = database, State = state };
     }
+
+    /// <summary>Whether the container is the one this process runs in (its hostname is the container id's prefix).</summary>
+    private static bool IsThisProcess(ContainerSummary container) =>
+        File.Exists("/.dockerenv")
+        && Environment.GetEnvironmentVariable("HOSTNAME") is { Length: >= 12 } hostname
+        && container.Id.StartsWith(hostname, StringComparison.Ordinal);
 
     private static void RefuseIfOccupied(DatabaseState state, string database, string server, RestoreRequest request, List<string> refusals)
     {
