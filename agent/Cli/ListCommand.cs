@@ -9,7 +9,7 @@ namespace VolumeAgent.Cli;
 /// <summary><c>volume-agent list [JOB]</c>: the backup sets in every storage, newest last.</summary>
 internal static class ListCommand
 {
-    private static readonly string[] Header = ["STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS"];
+    private static readonly string[] Header = ["STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS", "VERIFIED"];
 
     public static Command Create(Option<string> config)
     {
@@ -53,6 +53,7 @@ internal static class ListCommand
                     StatusOf(set),
                     Bytes.Format(set.TotalStoredBytes),
                     set.ArtifactCount.ToString(CultureInfo.InvariantCulture),
+                    VerifiedOf(set),
                 ]);
             }
         }
@@ -65,6 +66,15 @@ internal static class ListCommand
 
         TextTable.Write(output, rows);
     }
+
+    /// <summary>The latest check of the set: verified (checksums), drilled (trial restore), failed, or empty when never checked.</summary>
+    internal static string VerifiedOf(BackupSetInfo set) => set.Manifest?.Verification switch
+    {
+        null => string.Empty,
+        { Status: not ManifestStatus.Succeeded } => "failed",
+        { Kind: ManifestVerificationKind.Drill } => "drilled",
+        _ => "verified",
+    };
 
     internal static string StatusOf(BackupSetInfo set) => set.State switch
     {

@@ -101,6 +101,14 @@ internal sealed class ContainerOperations
             cancellationToken);
     }
 
+    /// <summary>Containers (running or not) that mount the named volume.</summary>
+    public Task<IReadOnlyList<ContainerSummary>> ListUsingVolumeAsync(string volume, CancellationToken cancellationToken) =>
+        _client.GetJsonAsync(
+            "/containers/json" + DockerClient.Query(("all", "1"), ("filters", DockerClient.LabelFilters(null, ("volume", volume)))),
+            DockerJsonContext.Default.IReadOnlyListContainerSummary,
+            $"list the containers using volume {volume}",
+            cancellationToken);
+
     /// <summary>
     /// Attaches to the container's streams. Attach before start so no output is missed; the stream ends when
     /// the container's process does.

@@ -33,6 +33,10 @@ internal interface IBackupStore
     /// <exception cref="FileNotFoundException">The set has no such artifact.</exception>
     Task<Stream> OpenArtifactReadAsync(BackupSetInfo set, string fileName, CancellationToken cancellationToken);
 
+    /// <summary>Opens the set's SHA256SUMS, which restore and verify check every artifact against.</summary>
+    /// <exception cref="FileNotFoundException">The set has no SHA256SUMS.</exception>
+    Task<Stream> OpenChecksumsReadAsync(BackupSetInfo set, CancellationToken cancellationToken);
+
     /// <summary>Atomically replaces the manifest of a complete set, e.g. to record a verification.</summary>
     Task UpdateManifestAsync(BackupSetInfo set, BackupManifest manifest, CancellationToken cancellationToken);
 

@@ -154,6 +154,14 @@ internal sealed class LocalDirectoryStore : IBackupStore
     public Task<Stream> OpenArtifactReadAsync(BackupSetInfo set, string fileName, CancellationToken cancellationToken)
     {
         BackupSetLayout.ThrowIfInvalidArtifactName(fileName);
+        return OpenReadAsync(set, fileName, cancellationToken);
+    }
+
+    public Task<Stream> OpenChecksumsReadAsync(BackupSetInfo set, CancellationToken cancellationToken) =>
+        OpenReadAsync(set, BackupSetLayout.ChecksumsFileName, cancellationToken);
+
+    private Task<Stream> OpenReadAsync(BackupSetInfo set, string fileName, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var path = Path.Combine(SetPath(set), fileName);
         try
@@ -162,7 +170,7 @@ internal sealed class LocalDirectoryStore : IBackupStore
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new FileNotFoundException($"Backup set {set.Job}/{set.DirectoryName} has no artifact '{fileName}' (looked for '{path}').", path, ex);
+            throw new FileNotFoundException($"Backup set {set.Job}/{set.DirectoryName} has no file '{fileName}' (looked for '{path}').", path, ex);
         }
     }
 

@@ -13,6 +13,16 @@ internal sealed class ImageInspect
     public string? Architecture { get; init; }
 
     public long Size { get; init; }
+
+    public ImageConfig? Config { get; init; }
+}
+
+internal sealed class ImageConfig
+{
+    public IReadOnlyList<string>? Env { get; init; }
+
+    /// <summary>Paths the image declares as VOLUME (values are empty objects).</summary>
+    public IReadOnlyDictionary<string, System.Text.Json.JsonElement>? Volumes { get; init; }
 }
 
 internal sealed class ImageSummary

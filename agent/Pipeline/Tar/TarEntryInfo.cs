@@ -22,6 +22,12 @@ internal sealed record TarEntryInfo(
     string? ContentSha256,
     long ModifiedUnixSeconds)
 {
+    /// <summary>The name exactly as the archive stores it, before normalization (a restore must refuse "/x" and "../x").</summary>
+    public string? StoredPath { get; init; }
+
+    /// <summary>A link's target exactly as the archive stores it; null for other entries.</summary>
+    public string? StoredLinkTarget { get; init; }
+
     /// <summary>The line this entry contributes to the tree digest; fields are tab-separated and escaped.</summary>
     public string ToCanonicalLine()
     {

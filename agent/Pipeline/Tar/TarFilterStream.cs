@@ -27,13 +27,13 @@ internal sealed class TarFilterStream : ReadOnlyStream
     {
     }
 
-    public TarFilterStream(Stream inner, TarExcludeMatcher excludes, bool leaveOpen = false)
+    public TarFilterStream(Stream inner, TarExcludeMatcher excludes, bool leaveOpen = false, Action<TarEntryInfo>? entryStarting = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(excludes);
         _inner = inner;
         _leaveOpen = leaveOpen;
-        _parser = new TarStreamParser(excludes, _output);
+        _parser = new TarStreamParser(excludes, _output) { EntryStarting = entryStarting };
     }
 
     /// <summary>Kept entries so far; all of them once the stream has been read to its end.</summary>

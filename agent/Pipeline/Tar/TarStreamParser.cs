@@ -55,6 +55,12 @@ internal sealed class TarStreamParser : IDisposable
         _output = output;
     }
 
+    /// <summary>
+    /// Called with each kept entry (content hash not yet known) before any of its bytes are written to the
+    /// output; throwing stops the parse there, so a consumer downstream never sees that entry.
+    /// </summary>
+    public Action<TarEntryInfo>? EntryStarting { get; init; }
+
     private enum State
     {
         Header,
@@ -317,10 +323,11 @@ internal sealed class TarStreamParser : IDisposable
         var size = Number("size", TarHeader.TrySize, "size", headerOffset, path);
         // POSIX: links, devices, directories and FIFOs have no data blocks, whatever the size field says.
         var dataLength = typeFlag is >= (byte)'1' and <= (byte)'6' ? 0 : size;
+        var storedLink = type is TarEntryType.Symlink or TarEntryType.HardLink ? Pax("linkpath") ?? _longLink ?? TarHeader.LinkName(block) : null;
         var linkTarget = type switch
         {
-            TarEntryType.Symlink => Pax("linkpath") ?? _longLink ?? TarHeader.LinkName(block),
-            TarEntryType.HardLink => TarExcludeMatcher.NormalizePath(Pax("linkpath") ?? _longLink ?? TarHeader.LinkName(block)),
+            TarEntryType.Symlink => storedLink,
+            TarEntryType.HardLink => TarExcludeMatcher.NormalizePath(storedLink!),
             _ => null,
         };
 
@@ -334,8 +341,6 @@ internal sealed class TarStreamParser : IDisposable
         _keep = !excluded;
         if (_keep)
         {
-            Emit(_pending.WrittenSpan);
-            Emit(block);
             _current = new TarEntryInfo(
                 path,
                 type,
@@ -345,7 +350,14 @@ internal sealed class TarStreamParser : IDisposable
                 type == TarEntryType.File ? size : 0,
                 linkTarget,
                 ContentSha256: null,
-                Number("mtime", TarHeader.TryMtime, "mtime", headerOffset, path));
+                Number("mtime", TarHeader.TryMtime, "mtime", headerOffset, path))
+            {
+                StoredPath = name,
+                StoredLinkTarget = storedLink,
+            };
+            EntryStarting?.Invoke(_current);
+            Emit(_pending.WrittenSpan);
+            Emit(block);
         }
         else
         {

@@ -1,0 +1,283 @@
+using System.Buffers;
+using VolumeAgent.Docker;
+using VolumeAgent.Pipeline;
+using VolumeAgent.Pipeline.Tar;
+using VolumeAgent.Pipeline.Zstd;
+using VolumeAgent.Sources;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Restore;
+
+/// <summary>
+/// Reads a stored artifact once, start to end, without writing anything anywhere: its SHA-256 against the
+/// manifest and SHA256SUMS, its sizes against the manifest, its compression to a clean end, and its content
+/// by format (a tar archive complete, with safe entry names and the manifest's tree digest; a dump with its
+/// header and trailer). Every problem found is reported, naming the file.
+/// </summary>
+internal static class ArtifactScanner
+{
+    public const string TreeDigestPrefix = "sha256:";
+    private const int BufferSize = 128 * 1024;
+    private const int TailBytes = 4096;
+    private static readonly byte[] PgCustomMagic = "PGDMP"u8.ToArray();
+    private static readonly byte[] SqliteMagic = "SQLite format 3\0"u8.ToArray();
+
+    /// <param name="check">An extra check fed the uncompressed content as it passes (pg_restore --list); may be null.</param>
+    /// <param name="keepEntries">Keep the archive's entries in the result, for comparing a restored tree with it.</param>
+    public static async Task<ArtifactScan> ScanAsync(
+        IBackupStore store,
+        BackupSetInfo set,
+        ManifestArtifact artifact,
+        ChecksumsFile checksums,
+        IDumpCheck? check,
+        bool keepEntries,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(artifact);
+        ArgumentNullException.ThrowIfNull(checksums);
+        var file = artifact.File ?? throw new ArgumentException("The artifact has no file.", nameof(artifact));
+        var problems = new List<string>();
+        var listed = checksums.HashOf(file);
+        if (listed is null)
+        {
+            problems.Add($"{file} is not listed in {BackupSetLayout.ChecksumsFileName}.");
+        }
+
+        Stream stored;
+        try
+        {
+            stored = await store.OpenArtifactReadAsync(set, file, cancellationToken);
+        }
+        catch (FileNotFoundException)
+        {
+            problems.Add($"{file} is missing from the set.");
+            return new ArtifactScan { Artifact = artifact, Problems = problems };
+        }
+
+        var content = new List<string>();
+        await using var hashing = new HashingReadStream(stored);
+        long raw = 0;
+        ContentFacts facts = ContentFacts.None;
+        try
+        {
+            if (check is not null)
+            {
+                await check.StartAsync(cancellationToken);
+            }
+
+            await using var decompressed = new CountingReadStream(
+                Compressors.OpenRead(ManifestCompressions.ToKind(artifact.Compression), hashing, leaveOpen: true));
+            var source = check is null ? decompressed : check.Wrap(decompressed);
+            facts = await ReadContentAsync(artifact, source, content, cancellationToken);
+            raw = decompressed.BytesRead;
+            if (check is not null && content.Count == 0)
+            {
+                await check.VerifyAsync(file, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnsafeEntryException or ArtifactFailedException or CompressionUnavailableException)
+        {
+            content.Add(ex switch
+            {
+                TarFormatException or UnsafeEntryException or ArtifactFailedException => ex.Message,
+                CompressionUnavailableException => $"it cannot be decompressed here: {ex.Message}",
+                InvalidDataException or ZstdException or EndOfStreamException =>
+                    $"its {artifact.Compression.ToString().ToLowerInvariant()} stream is corrupt or cut off: {ex.Message}",
+                _ => $"it cannot be read: {ex.Message}",
+            });
+        }
+        finally
+        {
+            if (check is not null)
+            {
+                await check.DisposeAsync();
+            }
+        }
+
+        var sha = await hashing.FinishAsync(cancellationToken);
+
+        // The checksum comes first: when it differs, everything else found is its consequence.
+        if (artifact.Sha256 is { } expected && !string.Equals(sha, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Insert(0, $"{file}: SHA-256 is {sha}, but the manifest says {expected}; the file was changed or damaged after the backup.");
+        }
+        else if (listed is not null && !string.Equals(sha, listed, StringComparison.Ordinal))
+        {
+            problems.Insert(0, artifact.Sha256 is null
+                ? $"{file}: SHA-256 is {sha}, but {BackupSetLayout.ChecksumsFileName} says {listed}."
+                : $"{file}: {BackupSetLayout.ChecksumsFileName} says {listed}, but the manifest and the file say {sha}; {BackupSetLayout.ChecksumsFileName} was changed.");
+        }
+
+        if (hashing.BytesRead != artifact.StoredBytes)
+        {
+            problems.Add($"{file} is {hashing.BytesRead} bytes, but the manifest says {artifact.StoredBytes}.");
+        }
+
+        foreach (var problem in content)
+        {
+            problems.Add($"{file}: {problem}");
+        }
+
+        if (content.Count == 0 && raw != artifact.RawBytes)
+        {
+            problems.Add($"{file} decompresses to {raw} bytes, but the manifest says {artifact.RawBytes}.");
+        }
+
+        if (facts.TreeDigest is { } digest)
+        {
+            if (artifact.TreeDigest is { } recorded && !string.Equals(Bare(recorded), Bare(digest), StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"{file}: the archive's tree digest is {digest}, but the manifest says {recorded}; the archive does not hold the tree that was backed up.");
+            }
+
+            if (artifact.Entries is { } entries && facts.Entries is { } count && entries != count.Count)
+            {
+                problems.Add($"{file} holds {count.Count} entries, but the manifest says {entries}.");
+            }
+        }
+
+        return new ArtifactScan
+        {
+            Artifact = artifact,
+            Problems = problems,
+            Sha256 = sha,
+            StoredBytes = hashing.BytesRead,
+            RawBytes = raw,
+            EntryCount = facts.Entries?.Count,
+            Entries = keepEntries ? facts.Entries : null,
+            TreeDigest = facts.TreeDigest,
+        };
+    }
+
+    /// <summary>A tree digest with its algorithm prefix, as manifest.json documents it (older agents wrote bare hex).</summary>
+    public static string Prefixed(string digest) => TreeDigestPrefix + Bare(digest);
+
+    /// <summary>A tree digest without its algorithm prefix.</summary>
+    public static string Bare(string digest) =>
+        digest.StartsWith(TreeDigestPrefix, StringComparison.OrdinalIgnoreCase) ? digest[TreeDigestPrefix.Length..] : digest;
+
+    private static async Task<ContentFacts> ReadContentAsync(
+        ManifestArtifact artifact, Stream source, List<string> problems, CancellationToken cancellationToken)
+    {
+        switch (artifact.Format)
+        {
+            case ManifestArtifactFormat.Tar:
+                return await ReadTarAsync(source, cancellationToken);
+            case ManifestArtifactFormat.PgCustom:
+                var head = await ReadHeadAndRestAsync(source, PgCustomMagic.Length, cancellationToken);
+                if (!head.AsSpan().SequenceEqual(PgCustomMagic))
+                {
+                    problems.Add("it does not start with PGDMP, so it is not a pg_dump custom-format archive.");
+                }
+
+                return ContentFacts.None;
+            case ManifestArtifactFormat.Sqlite:
+                var header = await ReadHeadAndRestAsync(source, SqliteMagic.Length, cancellationToken);
+                if (!header.AsSpan().SequenceEqual(SqliteMagic))
+                {
+                    problems.Add("it does not start with the SQLite header, so it is not an SQLite database file.");
+                }
+
+                return ContentFacts.None;
+            default:
+                var tail = await ReadTailAsync(source, cancellationToken);
+                if (TrailerOf(artifact) is { } trailer && !tail.Contains(trailer, StringComparison.Ordinal))
+                {
+                    problems.Add($"it does not end with '{trailer}', so the dump is cut off.");
+                }
+
+                return ContentFacts.None;
+        }
+    }
+
+    /// <summary>The line a complete dump of this kind ends with, or null when the format has none.</summary>
+    internal static string? TrailerOf(ManifestArtifact artifact) => (artifact.Format, artifact.SourceKind) switch
+    {
+        (ManifestArtifactFormat.Sql, ManifestSourceKind.Globals) => "-- PostgreSQL database cluster dump complete",
+        (ManifestArtifactFormat.PgPlain, _) => "-- PostgreSQL database dump complete",
+        (ManifestArtifactFormat.Sql, ManifestSourceKind.Mysql) => "-- Dump completed",
+        _ => null,
+    };
+
+    private static async Task<ContentFacts> ReadTarAsync(Stream source, CancellationToken cancellationToken)
+    {
+        var guard = new EntryNameGuard();
+        using var parser = new TarStreamParser { EntryStarting = guard.Check };
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            {
+                parser.Feed(buffer.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        parser.Complete();
+        return new ContentFacts(parser.Entries, Prefixed(TarTreeDigest.Compute(parser.Entries)));
+    }
+
+    private static async Task<byte[]> ReadHeadAndRestAsync(Stream source, int headLength, CancellationToken cancellationToken)
+    {
+        var head = new byte[headLength];
+        var filled = 0;
+        while (filled < headLength)
+        {
+            var read = await source.ReadAsync(head.AsMemory(filled), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        await DrainAsync(source, cancellationToken);
+        return head[..filled];
+    }
+
+    private static async Task<string> ReadTailAsync(Stream source, CancellationToken cancellationToken)
+    {
+        var tail = new OutputTail(TailBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
+            {
+                tail.Append(buffer.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return tail.ToString();
+    }
+
+    private static async Task DrainAsync(Stream source, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            while (await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken) > 0)
+            {
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private sealed record ContentFacts(IReadOnlyList<TarEntryInfo>? Entries, string? TreeDigest)
+    {
+        public static readonly ContentFacts None = new(null, null);
+    }
+}

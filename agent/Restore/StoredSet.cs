@@ -1,0 +1,10 @@
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Restore;
+
+/// <summary>A backup set as found in one of the configured storages.</summary>
+internal sealed record StoredSet(string StorageName, IBackupStore Store, BackupSetInfo Set)
+{
+    /// <summary>job/directory, as commands print and accept it.</summary>
+    public string Name => $"{Set.Job}/{Set.DirectoryName}";
+}

@@ -1,0 +1,173 @@
+using Serilog;
+using VolumeAgent.Docker;
+using VolumeAgent.Sources;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Restore;
+
+/// <summary>
+/// Checks a backup set where it is stored and records the result in its manifest. A verify reads every artifact
+/// in full: SHA-256 against SHA256SUMS and the manifest, sizes, the compression to a clean end, archives
+/// complete with the manifest's tree digest, custom-format dumps listable by pg_restore (run in a throwaway
+/// container from the database's image; without an engine, the PGDMP header only), SQL dumps with their
+/// trailer. A drill does all that, then restores the set into throwaway targets and compares (see
+/// <see cref="DrillRunner"/>). The daemon's scheduled checks call <see cref="RunAsync"/>.
+/// </summary>
+internal sealed class VerificationRunner
+{
+    private const int MaxDetailsLength = 4000;
+    private readonly DockerClient? _docker;
+    private readonly string _helperImage;
+    private readonly string _instanceId;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+
+    /// <param name="docker">The engine; null verifies without one (no pg_restore --list, no drill).</param>
+    /// <param name="helperImage">Image of the helpers that write and read scratch volumes (backup.yml's helper_image).</param>
+    /// <param name="instanceId">The agent process's instance id, on the labels of everything a drill creates.</param>
+    public VerificationRunner(DockerClient? docker, string helperImage, string instanceId, TimeProvider time, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(helperImage);
+        ArgumentNullException.ThrowIfNull(instanceId);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(log);
+        _docker = docker;
+        _helperImage = helperImage;
+        _instanceId = instanceId;
+        _time = time;
+        _log = log;
+    }
+
+    /// <summary>
+    /// Verifies (and with <paramref name="drill"/> drills) the set, then writes the result to its manifest's
+    /// <c>verification</c> unless <paramref name="record"/> is false. Failures of the set are in the result, never
+    /// thrown; cancellation is thrown, and then nothing is recorded. Whatever a drill created is removed.
+    /// </summary>
+    public async Task<VerificationResult> RunAsync(StoredSet set, bool drill, CancellationToken cancellationToken, bool record = true)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var kind = drill ? ManifestVerificationKind.Drill : ManifestVerificationKind.Verify;
+        var log = _log.ForContext("Job", set.Set.Job);
+        var manifest = set.Set.Manifest;
+        if (manifest is null || set.Set.State != BackupSetState.Complete)
+        {
+            return Result(set, kind, [], [$"Backup set {set.Name} is {set.Set.State.ToString().ToLowerInvariant()}: {set.Set.Problem}"]);
+        }
+
+        var problems = new List<string>();
+        var outcomes = new List<ArtifactOutcome>();
+        var checksums = await ChecksumsFile.ReadAsync(set.Store, set.Set, cancellationToken);
+        if (checksums is null)
+        {
+            problems.Add($"The set has no {BackupSetLayout.ChecksumsFileName}.");
+            checksums = ChecksumsFile.Parse(string.Empty);
+        }
+
+        problems.AddRange(checksums.Problems);
+        var files = manifest.Artifacts.Where(a => a.File is not null).Select(a => a.File!).ToHashSet(StringComparer.Ordinal);
+        problems.AddRange(checksums.FileNames.Where(f => !files.Contains(f)).Select(f => $"{BackupSetLayout.ChecksumsFileName} lists {f}, which the manifest does not."));
+
+        var context = _docker is null ? null : NewContext(set);
+        var scans = new List<ArtifactScan>();
+        await using (var listers = new PgListers(context, log))
+        {
+            foreach (var artifact in manifest.Artifacts)
+            {
+                if (artifact.File is null || artifact.Status != ManifestStatus.Succeeded)
+                {
+                    outcomes.Add(new ArtifactOutcome(artifact.File ?? artifact.SourceName, true, $"{artifact.File ?? artifact.SourceName}: not checked; it failed when the backup ran ({artifact.Error})", Skipped: true));
+                    continue;
+                }
+
+                var check = await listers.CheckForAsync(artifact, cancellationToken);
+                var scan = await ArtifactScanner.ScanAsync(set.Store, set.Set, artifact, checksums, check.Check, keepEntries: drill, cancellationToken);
+                scans.Add(scan);
+                outcomes.Add(scan.Sound
+                    ? new ArtifactOutcome(scan.File, true, $"{scan.File}: {Describe(scan)}{check.Note}")
+                    : new ArtifactOutcome(scan.File, false, string.Join(" ", scan.Problems)));
+            }
+        }
+
+        if (drill)
+        {
+            if (context is null)
+            {
+                problems.Add("The drill needs the Docker engine, which did not answer.");
+            }
+            else if (problems.Count > 0 || outcomes.Any(o => !o.Succeeded))
+            {
+                problems.Add("The drill was not run: the set failed its checks.");
+            }
+            else
+            {
+                outcomes.AddRange(await new DrillRunner(context, log).RunAsync(set, scans, cancellationToken));
+            }
+        }
+
+        var result = Result(set, kind, outcomes, problems);
+        return record ? await RecordAsync(set, manifest, result, log, cancellationToken) : result;
+    }
+
+    private SourceContext NewContext(StoredSet set) => new()
+    {
+        Docker = _docker!,
+        HelperImage = _helperImage,
+        Job = set.Set.Job,
+        RunId = RunId.New().ToString(),
+        InstanceId = _instanceId,
+        Containers = new ContainerResolver(_docker!, null),
+    };
+
+    private VerificationResult Result(StoredSet set, ManifestVerificationKind kind, List<ArtifactOutcome> outcomes, List<string> problems)
+    {
+        var failed = outcomes.Where(o => !o.Succeeded).ToList();
+        var succeeded = problems.Count == 0 && failed.Count == 0;
+        var checkedFiles = outcomes.Where(o => !o.Skipped).Select(o => o.File).Distinct(StringComparer.Ordinal).Count();
+        var headline = succeeded
+            ? kind == ManifestVerificationKind.Drill
+                ? $"{checkedFiles} artifact(s) checked and restored into throwaway targets; every restore matches the backup"
+                : $"{checkedFiles} artifact(s) match SHA256SUMS and the manifest and read back whole"
+            : $"{failed.Select(o => o.File).Distinct(StringComparer.Ordinal).Count()} of {checkedFiles} artifact(s) failed";
+        var details = string.Join("; ", [headline, .. problems, .. (succeeded ? outcomes : failed).Select(o => o.Detail)]);
+        if (details.Length > MaxDetailsLength)
+        {
+            details = details[..MaxDetailsLength] + "…";
+        }
+
+        return new VerificationResult
+        {
+            Storage = set.StorageName,
+            SetName = set.Name,
+            Kind = kind,
+            Status = succeeded ? ManifestStatus.Succeeded : ManifestStatus.Failed,
+            VerifiedAt = _time.GetUtcNow(),
+            Artifacts = outcomes,
+            Problems = problems,
+            Details = details,
+        };
+    }
+
+    private static async Task<VerificationResult> RecordAsync(
+        StoredSet set, BackupManifest manifest, VerificationResult result, ILogger log, CancellationToken cancellationToken)
+    {
+        var verification = new ManifestVerification { VerifiedAt = result.VerifiedAt, Kind = result.Kind, Status = result.Status, Details = result.Details };
+        try
+        {
+            await set.Store.UpdateManifestAsync(set.Set, manifest with { Verification = verification }, cancellationToken);
+            return result;
+        }
+        catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            log.Warning("The result of checking {Set} could not be written to its manifest: {Error}", set.Name, ex.Message);
+            return result with { RecordError = ex.Message };
+        }
+    }
+
+    private static string Describe(ArtifactScan scan) => scan.Artifact.Format switch
+    {
+        ManifestArtifactFormat.Tar => $"SHA-256 matches; complete archive of {scan.EntryCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? scan.Artifact.Entries?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} entries, tree digest matches",
+        ManifestArtifactFormat.PgCustom => "SHA-256 matches; custom-format archive",
+        ManifestArtifactFormat.Sqlite => "SHA-256 matches; SQLite database file",
+        _ => "SHA-256 matches; dump complete (trailer present)",
+    };
+}

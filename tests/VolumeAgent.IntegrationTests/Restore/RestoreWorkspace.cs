@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text;
+using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
+using VolumeAgent.IntegrationTests.Fixtures;
+using Xunit.Abstractions;
+
+namespace VolumeAgent.IntegrationTests.Restore;
+
+/// <summary>
+/// One test's agent: a temporary directory with backup.yml, state_dir and a local storage; a job named with the
+/// test run's id; and the cleanup of whatever the agent made for that job (its labelled helpers and scratch
+/// objects) and of the unlabelled targets a restore created (the test names them), pass or fail.
+/// </summary>
+internal sealed class RestoreWorkspace : IAsyncDisposable
+{
+    public const string Storage = "local";
+    private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(90);
+    private readonly TestScope _scope;
+    private readonly ITestOutputHelper _output;
+    private readonly List<string> _targets = [];
+    private readonly List<string> _containers = [];
+
+    public RestoreWorkspace(TestScope scope, ITestOutputHelper output, string jobPrefix)
+    {
+        _scope = scope;
+        _output = output;
+        Root = Directory.CreateTempSubdirectory("va-test-restore-").FullName;
+        Job = $"{jobPrefix}-{scope.Fixture.TestRunId}";
+    }
+
+    public string Root { get; }
+
+    public string Job { get; }
+
+    public string StorePath => Path.Combine(Root, "store");
+
+    public string ConfigPath => Path.Combine(Root, "backup.yml");
+
+    public DockerClient Client => _scope.Client;
+
+    /// <summary>Writes backup.yml with one job of <paramref name="sources"/> (YAML list items, already indented).</summary>
+    public void Configure(string sources, string compression = "gzip")
+    {
+        var text = $"""
+            helper_image: {TestImages.Helper}
+            state_dir: {Path.Combine(Root, "state")}
+            storage:
+              {Storage}: {"{"} type: local, path: {StorePath} {"}"}
+            jobs:
+              {Job}:
+                storage: [{Storage}]
+                compression: {compression}
+                sources:
+            {sources}
+            """;
+        File.WriteAllText(ConfigPath, text);
+    }
+
+    /// <summary>Runs the agent with -c backup.yml; its output goes to the test's output.</summary>
+    public async Task<AgentOutcome> RunAsync(CancellationToken cancellationToken, params string[] arguments)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await AgentProcess.RunAsync([.. arguments, "-c", ConfigPath], cancellationToken);
+        _output.WriteLine($"$ volume-agent {string.Join(' ', arguments)}  ({started.Elapsed.TotalSeconds:0.0} s){Environment.NewLine}{outcome}");
+        return outcome;
+    }
+
+    /// <summary>Backs the job up and returns the new set's directory.</summary>
+    public async Task<string> BackUpAsync(CancellationToken cancellationToken)
+    {
+        var before = SetDirectories();
+        var outcome = await RunAsync(cancellationToken, "run-now", Job);
+        outcome.ExitCode.Should().Be(0, outcome.ToString());
+        return SetDirectories().Except(before).Should().ContainSingle().Subject;
+    }
+
+    public IReadOnlyList<string> SetDirectories()
+    {
+        var path = Path.Combine(StorePath, Job);
+        return Directory.Exists(path) ? [.. Directory.EnumerateDirectories(path).Order(StringComparer.Ordinal)] : [];
+    }
+
+    /// <summary>A volume name for a restore to create; removed at the end (the agent does not label a user's target).</summary>
+    public string TargetVolume(string prefix)
+    {
+        var name = _scope.Fixture.UniqueName(prefix);
+        _targets.Add(name);
+        return name;
+    }
+
+    /// <summary>A volume of the test, labelled and removed at the end.</summary>
+    public Task<string> CreateVolumeAsync(string prefix, CancellationToken cancellationToken) => _scope.CreateVolumeAsync(prefix, cancellationToken);
+
+    /// <summary>Runs a bash script in the tools image (GNU tar, coreutils) as root with the volume at /data; returns its stdout.</summary>
+    public async Task<string> ShellAsync(string volume, string script, CancellationToken cancellationToken, bool readOnly = false)
+    {
+        var result = await _scope.RunToCompletionAsync(
+            new ContainerCreateRequest
+            {
+                Image = TestImages.Tools,
+                Entrypoint = ["bash", "-euo", "pipefail", "-c"],
+                Cmd = [script],
+                Labels = _scope.Fixture.LabelsWith(),
+                HostConfig = new HostConfig
+                {
+                    NetworkMode = "none",
+                    LogConfig = new LogConfig { Type = "none" },
+                    Mounts = [new MountSpec { Type = "volume", Source = volume, Target = "/data", ReadOnly = readOnly }],
+                },
+            },
+            cancellationToken);
+        result.ExitCode.Should().Be(0, $"the script failed: {result.Stderr}");
+        return result.Stdout;
+    }
+
+    /// <summary>Every entry of the volume: path, type, mode, owner, link target, and a content hash for files.</summary>
+    public Task<string> ListTreeAsync(string volume, CancellationToken cancellationToken) =>
+        ShellAsync(
+            volume,
+            "cd /data && find . -printf '%p\\t%y\\t%m\\t%U:%G\\t%l\\t%s\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum",
+            cancellationToken,
+            readOnly: true);
+
+    /// <summary>Starts a database server of the test images under a unique name and waits until it is healthy.</summary>
+    public async Task<string> StartDatabaseAsync(string image, string prefix, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    {
+        var name = _scope.Fixture.UniqueName(prefix);
+        var id = await _scope.RunContainerAsync(
+            new ContainerCreateRequest { Image = image, Env = environment, Labels = _scope.Fixture.LabelsWith() },
+            cancellationToken,
+            name);
+        _containers.Add(id);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var state = await _scope.Fixture.InspectContainerRawAsync(id, cancellationToken);
+            var health = state.GetProperty("State").TryGetProperty("Health", out var h) ? h.GetProperty("Status").GetString() : null;
+            if (health == "healthy")
+            {
+                return name;
+            }
+
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(120), $"{name} should turn healthy");
+            await Task.Delay(500, cancellationToken);
+        }
+    }
+
+    /// <summary>`docker exec -i` with <paramref name="stdin"/>; fails unless it exits 0; returns stdout.</summary>
+    public async Task<string> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken, string? stdin = null, params string[] environment)
+    {
+        await using var process = await Client.Exec.RunAsync(
+            container, command, cancellationToken, new ExecStartOptions { Environment = environment, Stdin = stdin is not null });
+        if (stdin is not null)
+        {
+            await process.Stdin.WriteAsync(Encoding.UTF8.GetBytes(stdin), cancellationToken);
+            process.CloseStdin();
+        }
+
+        using var reader = new StreamReader(process.Stdout, Encoding.UTF8);
+        var output = await reader.ReadToEndAsync(cancellationToken);
+        var exit = await process.WaitForExitAsync(cancellationToken);
+        exit.Should().Be(0, $"`{string.Join(' ', command)}` in {container} failed: {process.Stderr}");
+        return output;
+    }
+
+    /// <summary>Containers and volumes the agent made for this workspace's job and did not remove.</summary>
+    public async Task<IReadOnlyList<string>> AgentLeftoversAsync(CancellationToken cancellationToken)
+    {
+        var mine = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue, [AgentLabels.Job] = Job };
+        var containers = await Client.Containers.ListAsync(cancellationToken, all: true, labels: mine);
+        var volumes = await Client.Volumes.ListAsync(cancellationToken, labels: mine);
+        return [.. containers.Select(c => "container " + c.DisplayName), .. volumes.Select(v => "volume " + v.Name)];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(CleanupTimeout);
+        try
+        {
+            var mine = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue, [AgentLabels.Job] = Job };
+            foreach (var container in await Client.Containers.ListAsync(timeout.Token, all: true, labels: mine))
+            {
+                await Client.Containers.RemoveAsync(container.Id, timeout.Token, force: true, removeVolumes: true);
+            }
+
+            foreach (var id in _containers)
+            {
+                await Client.Containers.RemoveAsync(id, timeout.Token, force: true, removeVolumes: true);
+            }
+
+            var volumes = (await Client.Volumes.ListAsync(timeout.Token, labels: mine)).Select(v => v.Name).Concat(_targets);
+            foreach (var volume in volumes)
+            {
+                await Client.Volumes.RemoveAsync(volume, timeout.Token, force: true);
+            }
+        }
+        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException or IOException)
+        {
+            _output.WriteLine($"cleanup: {ex.Message}");
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException ex)
+        {
+            _output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cleanup: could not remove {Root}: {ex.Message}"));
+        }
+    }
+}

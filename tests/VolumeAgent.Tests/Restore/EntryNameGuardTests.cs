@@ -1,0 +1,133 @@
+using VolumeAgent.Pipeline.Tar;
+using VolumeAgent.Restore;
+using VolumeAgent.Tests.Pipeline.Tar;
+
+namespace VolumeAgent.Tests.Restore;
+
+public sealed class EntryNameGuardTests
+{
+    public static TheoryData<string, string> UnsafeNames => new()
+    {
+        { "/etc/passwd", "absolute path" },
+        { "../escape", "'..' component" },
+        { "./../escape", "'..' component" },
+        { "a/../../escape", "'..' component" },
+        { "a/b/..", "'..' component" },
+        { "", "empty" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnsafeNames))]
+    public void Problem_UnsafeName_SaysWhy(string name, string reason) =>
+        EntryNameGuard.Problem(name).Should().Contain(reason);
+
+    [Theory]
+    [InlineData("./")]
+    [InlineData(".")]
+    [InlineData("./a/b/c.txt")]
+    [InlineData("a/b/")]
+    [InlineData("names with spaces/é and ü")]
+    [InlineData("a..b/..c/d..")]
+    public void Problem_SafeName_IsNull(string name) => EntryNameGuard.Problem(name).Should().BeNull();
+
+    [Theory]
+    [InlineData('0', "/abs/file", "", "absolute path")]
+    [InlineData('0', "../up", "", "'..' component")]
+    [InlineData('5', "./a/../../up/", "", "'..' component")]
+    [InlineData('1', "./hard", "/etc/shadow", "hard link to '/etc/shadow'")]
+    [InlineData('1', "./hard", "../outside", "hard link to '../outside'")]
+    [InlineData('1', "./hard", "./not-there", "not an earlier entry")]
+    public void Check_UnsafeEntryInArchive_StopsTheParseNamingIt(char type, string name, string link, string reason)
+    {
+        var archive = new RawTarBuilder()
+            .Entry('5', "./")
+            .Entry('0', "./first", "x"u8.ToArray())
+            .Entry(type, name, link: link)
+            .Entry('0', "./after", "y"u8.ToArray())
+            .Finish();
+
+        var act = () => Parse(archive);
+
+        act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain($"'{name}'").And.Contain(reason);
+    }
+
+    [Fact]
+    public void Check_EntryUnderAnArchivedSymlink_IsRefused()
+    {
+        var archive = new RawTarBuilder()
+            .Entry('2', "./etc", link: "/etc")
+            .Entry('0', "./etc/passwd", "root::0:0::/:/bin/sh\n"u8.ToArray())
+            .Finish();
+
+        var act = () => Parse(archive);
+
+        act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain("'./etc/passwd'").And.Contain("'etc'").And.Contain("symbolic link");
+    }
+
+    [Fact]
+    public void Check_DirectoryEntryOverAnArchivedSymlink_ThenFileUnderIt_IsRefused()
+    {
+        var archive = new RawTarBuilder()
+            .Entry('2', "a", link: "../../outside")
+            .Entry('5', "a/")
+            .Entry('0', "a/file", "z"u8.ToArray())
+            .Finish();
+
+        var act = () => Parse(archive);
+
+        act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain("'a/file'");
+    }
+
+    [Fact]
+    public void Check_HardLinkThroughASymlink_IsRefused()
+    {
+        var archive = new RawTarBuilder()
+            .Entry('2', "link", link: "/")
+            .Entry('1', "hard", link: "link/etc/shadow")
+            .Finish();
+
+        var act = () => Parse(archive);
+
+        act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain("symbolic link 'link'");
+    }
+
+    [Fact]
+    public void Check_VolumeWithAbsoluteAndClimbingSymlinks_PassesWithLinksAndHardLinks()
+    {
+        var archive = new RawTarBuilder()
+            .Entry('5', "./")
+            .Entry('2', "./abs", link: "/etc/passwd")
+            .Entry('2', "./up", link: "../../somewhere")
+            .Entry('5', "./dir/")
+            .Entry('0', "./dir/file", "content"u8.ToArray())
+            .Entry('1', "./dir/hard", link: "./dir/file")
+            .Entry('2', "./dir/rel", link: "file")
+            .Entry('0', "./upward-named..file", "x"u8.ToArray())
+            .Finish();
+
+        var entries = Parse(archive);
+
+        entries.Select(e => e.Path).Should().Equal(".", "abs", "up", "dir", "dir/file", "dir/hard", "dir/rel", "upward-named..file");
+        entries.Single(e => e.Path == "abs").StoredLinkTarget.Should().Be("/etc/passwd");
+    }
+
+    [Fact]
+    public void Check_RootEntryThatIsNotADirectory_IsRefused()
+    {
+        var guard = new EntryNameGuard();
+        var entry = new TarEntryInfo(".", TarEntryType.File, 420, 0, 0, 1, null, null, 0) { StoredPath = "./" };
+
+        var act = () => guard.Check(entry);
+
+        act.Should().Throw<UnsafeEntryException>().WithMessage("*target directory itself*");
+    }
+
+    private static List<TarEntryInfo> Parse(byte[] archive)
+    {
+        var guard = new EntryNameGuard();
+        using var parser = new TarStreamParser { EntryStarting = guard.Check };
+        parser.Feed(archive);
+        parser.Complete();
+        return [.. parser.Entries];
+    }
+}
