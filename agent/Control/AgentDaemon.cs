@@ -35,7 +35,7 @@ internal sealed class AgentDaemon
     }
 
     /// <summary>Called when a job's verify.schedule fires; replaced by the restore worker's drill once it exists.</summary>
-    public ScheduledVerificationHook Verification { get; init; } = ScheduledVerification.NotAvailableAsync;
+    public ScheduledVerificationHook Verification { get; init; } = ScheduledVerification.VerifyLatestAsync;
 
     /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; returns 0 after a clean stop.</summary>
     public async Task<int> RunAsync(CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using Serilog;
 using VolumeAgent.Policy;
+using VolumeAgent.Restore;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Scheduling;
 
@@ -11,18 +13,37 @@ internal delegate Task ScheduledVerificationHook(AgentSession session, JobOption
 internal static class ScheduledVerification
 {
     /// <summary>
-    /// The hook until verification exists in this build: it says so at every firing, so a configured
-    /// <c>verify.schedule</c> is never silently ignored.
+    /// Verifies (or drills) the job's newest successful set in each of its storages and records the result in the
+    /// set's manifest, where <c>list</c> and <c>status</c> show it. A failed check is logged as an error.
     /// </summary>
-    public static Task NotAvailableAsync(AgentSession session, JobOptions job, VerifyOptions verify, ILogger log, CancellationToken cancellationToken)
+    public static async Task VerifyLatestAsync(AgentSession session, JobOptions job, VerifyOptions verify, ILogger log, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(verify);
         ArgumentNullException.ThrowIfNull(log);
-        log.ForContext("Job", job.Name).Warning(
-            "Scheduled verification of job {Job}{Drill} is due, but verification is not available in this build",
-            job.Name,
-            verify.Drill ? " (with a restore drill)" : string.Empty);
-        return Task.CompletedTask;
+        var jobLog = log.ForContext("Job", job.Name);
+        var stores = job.StorageNames.ToDictionary(name => name, name => session.Stores[name], StringComparer.Ordinal);
+        var sets = await SetSelector.ListAsync(stores, null, job.Name, cancellationToken).ToListAsync(cancellationToken);
+        var latest = SetSelector.LatestGood(sets);
+        if (latest.Count == 0)
+        {
+            jobLog.Warning("Scheduled verification of job {Job}: no complete, successful set to check yet", job.Name);
+            return;
+        }
+
+        var runner = new VerificationRunner(session.Docker, session.Policy.HelperImage, session.Instance.Id, TimeProvider.System, jobLog);
+        foreach (var set in sets.Where(s => latest.Any(l => l.Name == s.Name) && s.Set.State == BackupSetState.Complete))
+        {
+            var result = await runner.RunAsync(set, verify.Drill, cancellationToken);
+            if (result.Succeeded)
+            {
+                jobLog.Information("Scheduled {Kind} of set {Set} in storage {Storage} succeeded: {Details}", result.Kind, set.Name, set.StorageName, result.Details);
+            }
+            else
+            {
+                jobLog.Error("Scheduled {Kind} of set {Set} in storage {Storage} FAILED: {Details}", result.Kind, set.Name, set.StorageName, result.Details);
+            }
+        }
     }
 }
