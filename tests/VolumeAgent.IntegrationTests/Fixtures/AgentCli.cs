@@ -19,14 +19,16 @@ internal static class AgentCli
     public static string AssemblyPath => Assembly.Value;
 
     /// <summary>Runs the agent to its end; a run over <paramref name="timeout"/> is killed and fails the test with its output.</summary>
-    public static async Task<AgentResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null)
+    public static async Task<AgentResult> RunAsync(
+        IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null)
     {
-        await using var run = await StartAsync(arguments, cancellationToken);
+        await using var run = await StartAsync(arguments, cancellationToken, environment);
         return await run.WaitAsync(timeout ?? DefaultTimeout, cancellationToken);
     }
 
     /// <summary>Starts the agent and returns at once: the handle reads its output, waits for it, or SIGKILLs it.</summary>
-    public static Task<AgentRun> StartAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    public static Task<AgentRun> StartAsync(
+        IReadOnlyList<string> arguments, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(arguments);
         cancellationToken.ThrowIfCancellationRequested();
@@ -48,6 +50,11 @@ internal static class AgentCli
         // Only the arguments choose the configuration.
         start.Environment.Remove("VOLUME_AGENT_CONFIG");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start `{start.FileName} {AssemblyPath}`.");
         process.StandardInput.Close();
         return Task.FromResult(new AgentRun(process, arguments));

@@ -1,0 +1,40 @@
+using VolumeAgent.IntegrationTests.Fixtures;
+
+namespace VolumeAgent.IntegrationTests;
+
+/// <summary><c>volume-agent engine</c> as a user runs it: against the engine, and against a socket that is not there.</summary>
+[Collection(DockerTests.Name)]
+public sealed class EngineCommandTests
+{
+    private readonly DockerFixture _docker;
+
+    public EngineCommandTests(DockerFixture docker) => _docker = docker;
+
+    [Fact]
+    public async Task Engine_LocalEngine_PrintsEngineAndApiVersions()
+    {
+        var version = await _docker.Client.GetVersionAsync(CancellationToken.None);
+
+        var result = await AgentCli.RunAsync(["engine"], CancellationToken.None, TimeSpan.FromMinutes(1));
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Stdout.Should().Contain($"engine version:  {version.Version}")
+            .And.Contain($"engine API:      {version.ApiVersion}")
+            .And.Contain("API in use:      1.41")
+            .And.Contain("os/arch:         linux/");
+    }
+
+    [Fact]
+    public async Task Engine_MissingSocket_ExitsNonZeroNamingTheSocketAndTheFix()
+    {
+        var socket = $"/tmp/no-engine-{_docker.TestRunId}.sock";
+
+        var result = await AgentCli.RunAsync(
+            ["engine"], CancellationToken.None, TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["DOCKER_HOST"] = $"unix://{socket}" });
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Stderr.Should().Contain($"Docker engine unreachable at unix://{socket}")
+            .And.Contain($"there is no socket at {socket}")
+            .And.Contain("DOCKER_HOST");
+    }
+}
