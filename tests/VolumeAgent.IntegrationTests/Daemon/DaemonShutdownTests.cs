@@ -7,7 +7,8 @@ namespace VolumeAgent.IntegrationTests.Daemon;
 
 /// <summary>
 /// `docker stop` (SIGTERM) while the daemon archives a big volume: the run is cancelled, its helper removed, a
-/// failed manifest written, and the daemon exits 0 well within its grace period.
+/// failed manifest written, the container it stopped for the archive running again, and the daemon exits 0 well
+/// within its grace period.
 /// </summary>
 [Collection(DockerTests.Name)]
 public sealed class DaemonShutdownTests
@@ -25,7 +26,7 @@ public sealed class DaemonShutdownTests
     }
 
     [Fact]
-    public async Task DockerStop_DuringARunOfABigVolume_ExitsZeroWithinTheGraceAndLeavesNoHelper()
+    public async Task DockerStop_DuringARunOfABigVolume_ExitsZeroWithinTheGraceLeavesNoHelperAndRestartsWhatItStopped()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         var ct = timeout.Token;
@@ -47,6 +48,8 @@ public sealed class DaemonShutdownTests
             },
             ct);
         fill.ExitCode.Should().Be(0, fill.Stderr);
+        var app = await Safety.StopContainersTests.StartAppAsync(
+            scope, _docker, [new Docker.Models.MountSpec { Type = "volume", Source = volume, Target = "/data" }], ct);
 
         var config = $"""
             helper_image: {TestImages.Helper}
@@ -57,6 +60,7 @@ public sealed class DaemonShutdownTests
                 storage: [local]
                 compression: gzip
                 compression_level: 9
+                stop_containers: [{app}]
                 sources:
                   - volume: {volume}
             """;
@@ -85,6 +89,7 @@ public sealed class DaemonShutdownTests
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
         runNow.IsCompleted.Should().BeFalse("the test must stop the daemon while the run is going on");
 
+        (await _docker.Client.Containers.InspectAsync(app, ct)).State!.Running.Should().BeFalse("the job stopped the app for the archive");
         var clock = Stopwatch.StartNew();
         var stop = await CommandLine.DockerAsync(ct, "stop", "-t", "60", agent.Name);
         clock.Stop();
@@ -98,6 +103,7 @@ public sealed class DaemonShutdownTests
         logs.Output.Should().Contain("Stopping: running jobs get up to").And.Contain("Stopped");
         (await CommandLine.DockerOkAsync(ct, "ps", "-aq", "--filter", "label=io.volume-agent.owner=volume-agent", "--filter", $"volume={volume}"))
             .Should().BeEmpty("the cancelled run removed its helper");
+        (await _docker.Client.Containers.InspectAsync(app, ct)).State!.Running.Should().BeTrue("the cancelled run started the app it had stopped again");
 
         var manifests = Directory.GetFiles(Path.Combine(agent.BackupDirectory, "big"), "manifest.json", SearchOption.AllDirectories);
         var manifest = manifests.Should().ContainSingle("the cancelled run still writes its manifest").Subject;
