@@ -179,8 +179,8 @@ public sealed partial class CommandLineTests
 
         result.ExitCode.Should().Be(0, result.ToString());
         var rows = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => Columns().Split(l.Trim())).ToList();
-        rows[0].Should().Equal("STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS");
-        rows.Should().HaveCount(3, "one row per set");
+        rows[0].Should().Equal("STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS", "VERIFIED");
+        rows.Should().HaveCount(3, "one row per set (never verified: the VERIFIED column is empty)");
         rows[1].Should().Equal(await ExpectedRowAsync(workspace, job, good.Path, "succeeded", 1, cts.Token));
         rows[2].Should().Equal(await ExpectedRowAsync(workspace, job, failed.Path, "failed", 2, cts.Token));
         await workspace.AssertNoAgentLeftoversAsync(cts.Token);

@@ -58,10 +58,10 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
     }
 
     /// <summary>Runs the agent with -c backup.yml; its output goes to the test's output.</summary>
-    public async Task<AgentOutcome> RunAsync(CancellationToken cancellationToken, params string[] arguments)
+    public async Task<AgentResult> RunAsync(CancellationToken cancellationToken, params string[] arguments)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var outcome = await AgentProcess.RunAsync([.. arguments, "-c", ConfigPath], cancellationToken);
+        var outcome = await AgentCli.RunAsync([.. arguments, "-c", ConfigPath], cancellationToken, TimeSpan.FromMinutes(4));
         _output.WriteLine($"$ volume-agent {string.Join(' ', arguments)}  ({started.Elapsed.TotalSeconds:0.0} s){Environment.NewLine}{outcome}");
         return outcome;
     }
