@@ -60,8 +60,12 @@ internal sealed class ContainerOperations
             $"send {signal} to container {id}", idempotent: false, cancellationToken);
     }
 
-    /// <summary>Removes the container; one already gone counts as removed.</summary>
-    public async Task RemoveAsync(string id, CancellationToken cancellationToken, bool force = true, bool removeVolumes = false)
+    /// <summary>
+    /// Removes the container, and by default its anonymous volumes (an image's VOLUME paths nobody named): left
+    /// behind, they would pile up with every helper of an image that declares one. Named volumes are never removed.
+    /// One already gone counts as removed.
+    /// </summary>
+    public async Task RemoveAsync(string id, CancellationToken cancellationToken, bool force = true, bool removeVolumes = true)
     {
         using var _ = await _client.SendAsync(
             HttpMethod.Delete,
