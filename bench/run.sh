@@ -261,7 +261,7 @@ for rep in $(seq 1 "$reps"); do
   # Diagnostics: the helper's raw stream alone (what the agent reads), and host tar alone.
   run_shell helper-tar "$rep" "$RAW" /dev/null \
     "docker run --rm --label $LABEL --log-driver none -v $VOL:/data:ro $HELPER_IMAGE tar cf - -C /data . > /dev/null"
-  run_shell host-tar "$rep" "$RAW" /dev/null "tar -cf - -C $MP . > /dev/null"
+  run_shell host-tar "$rep" "$RAW" /dev/null "tar -cf - -C $MP . | cat > /dev/null"
   if ((pg)); then
     run_shell pg-exec "$rep" "$PG_RAW" /dev/null "docker exec $PG pg_dump -U postgres -Fc -Z0 bench > /dev/null"
     run_agent agent-pg "$rep" "$WORK/pg.yml" agent-pg "$PG_RAW"
