@@ -65,9 +65,9 @@ def main():
 
     g, z = med.get("agent-gzip", {}), med.get("agent-zstd", {})
     target("gzip-6 throughput vs seed", g.get("vs_seed"), 2.5, ">=", "x")
-    target("gzip-6 throughput vs tar|pigz -p%s -6" % meta.get("cores", "N"), g.get("vs_reference"), 0.9, ">=", "x")
+    target("gzip-6 throughput vs tar \\| pigz -p%s -6" % meta.get("cores", "N"), g.get("vs_reference"), 0.9, ">=", "x")
     target("gzip-6 artifact vs pigz's", g.get("artifact_vs_reference"), 1.03, "<=", "x")
-    target("zstd-3 throughput vs tar|zstd -T0 -3", z.get("vs_reference"), 0.9, ">=", "x")
+    target("zstd-3 throughput vs tar \\| zstd -T0 -3", z.get("vs_reference"), 0.9, ">=", "x")
     target("zstd-3 artifact vs zstd's", z.get("artifact_vs_reference"), 1.03, "<=", "x")
     agent_rss = [m["rss_kb"] for n, m in med.items() if n in ("agent-gzip", "agent-zstd", "agent-none")]
     target("agent peak RSS, 1 GiB volume", max(agent_rss) / 1024 if agent_rss else None, 100, "<=", "MiB")
