@@ -91,7 +91,7 @@ for variant in "${variants[@]}"; do
   echo "CPU seconds by process name (499 samples/s per core, whole machine, including others' work):"
   echo '```'
   perf report -i "$WORK/perf.data" --sort comm --stdio -F overhead,sample,comm 2>/dev/null | grep -v '^#' | grep -v '^$' \
-    | awk '{ printf "%8.2f s  %6s  %s\n", $2 / 499, $1, substr($0, index($0, $3)) }' | head -15
+    | awk '{ printf "%8.2f s  %7s  %s\n", $2 / 499, $1, substr($0, index($0, $3)) }' | sort -rn | head -15
   echo '```'
   if [[ "$variant" == agent-* ]]; then
     echo
