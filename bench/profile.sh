@@ -90,14 +90,22 @@ for variant in "${variants[@]}"; do
   echo
   echo "CPU seconds by process name (499 samples/s per core, whole machine, including others' work):"
   echo '```'
-  perf report -i "$WORK/perf.data" --sort comm --stdio -F overhead,sample,comm 2>/dev/null | grep -v '^#' | grep -v '^$' \
-    | awk '{ printf "%8.2f s  %7s  %s\n", $2 / 499, $1, substr($0, index($0, $3)) }' | sort -rn | head -15
+  { perf report -i "$WORK/perf.data" --sort comm --stdio -F overhead,sample,comm 2>/dev/null || true; } | grep -v '^#' | grep -v '^$' \
+    | awk '{ printf "%8.2f s  %7s  %s\n", $2 / 499, $1, substr($0, index($0, $3)) }' | sort -rn | head -15 || true
   echo '```'
   if [[ "$variant" == agent-* ]]; then
     echo
-    echo "The agent's hottest functions (process $pid, all its threads):"
+    echo "The agent's CPU seconds by library (process $pid, all its threads):"
     echo '```'
-    perf report -i "$WORK/perf.data" --pid "$pid" --sort dso,sym --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' | head -30
+    { perf report -i "$WORK/perf.data" --pid "$pid" --sort dso --stdio -F overhead,sample,dso 2>/dev/null || true; } \
+      | grep -v '^#' | grep -v '^$' | awk '{ printf "%8.2f s  %s\n", $2 / 499, $3 }' | sort -rn | head -12 || true
+    echo '```'
+    echo
+    echo "Its hottest managed and runtime functions (libcrypto, unsymbolised, left out):"
+    echo '```'
+    { perf report -i "$WORK/perf.data" --pid "$pid" --sort sym --stdio -F overhead,sample,sym 2>/dev/null || true; } \
+      | grep -v '^#' | grep -v '^$' | grep -v ' 0x0000' | awk '{ printf "%8.2f s  %s\n", $2 / 499, substr($0, index($0, $4)) }' \
+      | sort -rn | head -25 || true
     echo '```'
   fi
   rm -f "/tmp/perf-$pid.map" "/tmp/perfinfo-$pid.map"
