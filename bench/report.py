@@ -1,0 +1,122 @@
+"""Medians, ratios and targets of one benchmark run: Markdown on stdout, JSON to a file.
+
+    python3 report.py RESULTS.tsv OUT.json key=value...
+"""
+import csv
+import json
+import statistics
+import sys
+
+# Each variant's hardware reference: the same work done by the host's own tools.
+REFERENCE = {
+    "seed": "host-pigz", "agent-gzip": "host-pigz", "agent-gzip-4g": "host-pigz",
+    "agent-zstd": "host-zstd", "agent-none": "host-tar", "helper-tar": "host-tar", "agent-pg": "pg-exec",
+}
+ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-zstd", "agent-none", "helper-tar", "host-tar",
+         "pg-exec", "agent-pg", "tiny-1", "tiny-20", "agent-gzip-4g"]
+NUMERIC = ["wall_s", "raw_bytes", "artifact_bytes", "rss_kb", "cpu_user_s", "cpu_sys_s", "temp_bytes"]
+
+
+def main():
+    tsv, out = sys.argv[1], sys.argv[2]
+    meta = dict(a.split("=", 1) for a in sys.argv[3:])
+    runs = {}
+    with open(tsv) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            for k in NUMERIC:
+                row[k] = float(row[k] or 0)
+            runs.setdefault(row["variant"], []).append(row)
+
+    med = {}
+    for name, rows in runs.items():
+        m = {k: statistics.median(r[k] for r in rows) for k in NUMERIC}
+        m["temp_bytes"] = max(r["temp_bytes"] for r in rows)
+        m["rss_kb"] = max(r["rss_kb"] for r in rows) if name.startswith(("agent", "tiny")) else m["rss_kb"]
+        m["walls"] = [r["wall_s"] for r in rows]
+        m["mb_s"] = m["raw_bytes"] / 1e6 / m["wall_s"]
+        med[name] = m
+    for name, m in med.items():
+        if "seed" in med and name not in ("pg-exec", "agent-pg", "tiny-1", "tiny-20"):
+            m["vs_seed"] = m["mb_s"] / med["seed"]["mb_s"]
+        ref = REFERENCE.get(name)
+        if ref in med:
+            m["reference"] = ref
+            m["vs_reference"] = m["mb_s"] / med[ref]["mb_s"]
+            if m["artifact_bytes"] and med[ref]["artifact_bytes"]:
+                m["artifact_vs_reference"] = m["artifact_bytes"] / med[ref]["artifact_bytes"]
+
+    per_volume = None
+    if "tiny-1" in med and "tiny-20" in med:
+        per_volume = {
+            "one_volume_s": med["tiny-1"]["wall_s"],
+            "twenty_volumes_s": med["tiny-20"]["wall_s"],
+            "marginal_s": (med["tiny-20"]["wall_s"] - med["tiny-1"]["wall_s"]) / 19,
+            "total_over_20_s": med["tiny-20"]["wall_s"] / 20,
+        }
+
+    targets = []
+
+    def target(name, value, limit, op, unit=""):
+        if value is None:
+            return
+        ok = value >= limit if op == ">=" else value <= limit
+        targets.append({"target": name, "value": round(value, 3), "limit": limit, "op": op, "unit": unit,
+                        "met": ok})
+
+    g, z = med.get("agent-gzip", {}), med.get("agent-zstd", {})
+    target("gzip-6 throughput vs seed", g.get("vs_seed"), 2.5, ">=", "x")
+    target("gzip-6 throughput vs tar \\| pigz -p%s -6" % meta.get("cores", "N"), g.get("vs_reference"), 0.9, ">=", "x")
+    target("gzip-6 artifact vs pigz's", g.get("artifact_vs_reference"), 1.03, "<=", "x")
+    target("zstd-3 throughput vs tar \\| zstd -T0 -3", z.get("vs_reference"), 0.9, ">=", "x")
+    target("zstd-3 artifact vs zstd's", z.get("artifact_vs_reference"), 1.03, "<=", "x")
+    agent_rss = [m["rss_kb"] for n, m in med.items() if n in ("agent-gzip", "agent-zstd", "agent-none")]
+    target("agent peak RSS, 1 GiB volume", max(agent_rss) / 1024 if agent_rss else None, 100, "<=", "MiB")
+    if "agent-gzip-4g" in med and "agent-gzip" in med:
+        target("agent peak RSS, 4 GiB vs 1 GiB", med["agent-gzip-4g"]["rss_kb"] / med["agent-gzip"]["rss_kb"], 1.10, "<=", "x")
+    temps = [m["temp_bytes"] for n, m in med.items() if n.startswith(("agent", "tiny"))]
+    target("agent temporary files", max(temps) / 1048576 if temps else None, 64, "<=", "MiB")
+    if per_volume:
+        target("per-volume overhead", per_volume["marginal_s"], 0.3, "<=", "s")
+    target("PostgreSQL (none) vs docker exec pg_dump", med.get("agent-pg", {}).get("vs_reference"), 0.95, ">=", "x")
+
+    result = {"meta": meta, "medians": med, "per_volume": per_volume, "targets": targets,
+              "runs": [r for rows in runs.values() for r in rows]}
+    with open(out, "w") as f:
+        json.dump(result, f, indent=2)
+
+    def fmt(v, spec):
+        return "" if v is None else format(v, spec)
+
+    print("Run %s: %s repetition(s), %s cores, load average at start %s; medians.\n"
+          % (meta.get("id"), meta.get("reps"), meta.get("cores"), meta.get("load_start")))
+    print("| variant | wall s (runs) | MB/s | vs seed | vs reference | artifact MB | artifact vs ref | peak RSS MiB | CPU user+sys s | temp bytes |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in ORDER:
+        if name not in med:
+            continue
+        m = med[name]
+        ref = m.get("reference")
+        print("| %s | %.2f (%s) | %.0f | %s | %s | %s | %s | %.0f | %.1f | %s |" % (
+            name, m["wall_s"], ", ".join("%.1f" % w for w in m["walls"]), m["mb_s"],
+            fmt(m.get("vs_seed"), ".2f") + ("x" if "vs_seed" in m else ""),
+            (fmt(m.get("vs_reference"), ".2f") + "x " + ref) if ref and "vs_reference" in m else "",
+            fmt(m["artifact_bytes"] / 1e6, ".1f") if m["artifact_bytes"] else "",
+            fmt(m.get("artifact_vs_reference"), ".3f"),
+            m["rss_kb"] / 1024, m["cpu_user_s"] + m["cpu_sys_s"],
+            ("%d" % m["temp_bytes"]) if name.startswith(("agent", "tiny")) else ""))
+    if per_volume:
+        print("\nPer-volume overhead: 1 tiny volume %.2f s, 20 tiny volumes %.2f s: marginal %.3f s per volume "
+              "((t20 - t1) / 19), %.3f s per volume all-in (t20 / 20)." % (
+                  per_volume["one_volume_s"], per_volume["twenty_volumes_s"], per_volume["marginal_s"],
+                  per_volume["total_over_20_s"]))
+    print("\n/tmp before/after the run: %s / %s bytes (shared with other processes on this machine).\n"
+          % (meta.get("tmp_before"), meta.get("tmp_after")))
+    print("| target | value | limit | |")
+    print("|---|---|---|---|")
+    for t in targets:
+        print("| %s | %s %s | %s %s %s | %s |" % (t["target"], t["value"], t["unit"], t["op"], t["limit"], t["unit"],
+                                              "met" if t["met"] else "**missed**"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# VolumeAgent against the alternatives, on the local Docker engine.
+#
+#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg]
+#
+#   --quick   one repetition (for development); the default is 3
+#   --reps N  N repetitions; each reported figure is the median
+#   --big     also a 4 GiB mixed volume, backed up by the agent (gzip) for its peak RSS
+#   --no-pg   skip the PostgreSQL comparison (saves building a ~600 MB database)
+#
+# Environment: VOLUME_AGENT_DLL=path/to/volume-agent.dll skips the Release build of agent/.
+# BENCH_PG_ROWS (default 2000000, about 600 MB of dump) sizes the database.
+#
+# Creates (all labelled io.volume-agent.bench=1, all removed at exit, also on failure or Ctrl-C):
+# a 1 GiB mixed volume (text-like, random, 20,000 small files), 20 tiny volumes, a PostgreSQL container.
+# Per repetition, in round-robin order, it times the seed approach (busybox `tar czf` in a helper on
+# stdout), host `tar | pigz` and `tar | zstd` over the volume's directory (the hardware reference), the
+# agent with gzip, zstd and none, `docker exec pg_dump -Fc -Z0 > /dev/null` against the agent's
+# postgres source, and agent jobs of 1 and 20 tiny volumes. Prints a Markdown table; writes JSON to
+# bench/results/<timestamp>.json.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+readonly REPO="$PWD"
+readonly BENCH="$REPO/bench"
+readonly HELPER_IMAGE="${BENCH_HELPER_IMAGE:-volume-agent-test/helper:busybox}"
+readonly PG_IMAGE="${BENCH_PG_IMAGE:-volume-agent-test/postgres:15}"
+readonly PG_ROWS="${BENCH_PG_ROWS:-2000000}"
+readonly LABEL="io.volume-agent.bench=1"
+readonly CORES="$(nproc)"
+
+reps=3 big=0 pg=1
+while (($#)); do
+  case "$1" in
+    --quick) reps=1 ;;
+    --reps) reps="$2"; shift ;;
+    --big) big=1 ;;
+    --no-pg) pg=0 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+now() { date +%s.%N; }
+
+for tool in docker python3 pigz zstd tar /usr/bin/time dotnet; do
+  command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (apt-get install -y ${tool##*/})" >&2; exit 1; }
+done
+docker info >/dev/null 2>&1 || { echo "bench/run.sh: the Docker engine does not answer" >&2; exit 1; }
+for image in "$HELPER_IMAGE" "$PG_IMAGE"; do
+  docker image inspect "$image" >/dev/null 2>&1 || { echo "bench/run.sh: image $image is missing (bash tests/images/build.sh)" >&2; exit 1; }
+done
+
+readonly ID="$(date -u +%Y%m%dT%H%M%SZ)-$$"
+# Not under /tmp: /tmp is watched for the agent's temporary files.
+readonly WORK="/var/tmp/va-bench-$ID"
+mkdir -p "$WORK"
+readonly VOL="va-bench-mixed-$$"
+readonly BIGVOL="va-bench-big-$$"
+readonly PG="va-bench-pg-$$"
+sampler_pid=""
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2>/dev/null || true
+  log "cleaning up"
+  local ids
+  ids="$(docker ps -aq --filter "label=$LABEL")"
+  [[ -n "$ids" ]] && docker rm -fv $ids >/dev/null 2>&1 || true
+  ids="$(docker volume ls -q --filter "label=$LABEL")"
+  [[ -n "$ids" ]] && docker volume rm -f $ids >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- the agent
+if [[ -n "${VOLUME_AGENT_DLL:-}" ]]; then
+  DLL="$VOLUME_AGENT_DLL"
+else
+  log "building agent/ (Release)"
+  dotnet build "$REPO/agent/VolumeAgent.csproj" -c Release -o "$WORK/agent" -nologo -v q >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+  DLL="$WORK/agent/volume-agent.dll"
+fi
+
+# ---------------------------------------------------------------- data
+mountpoint() { docker volume inspect -f '{{.Mountpoint}}' "$1"; }
+
+make_mixed() { # volume scale
+  docker volume create --label "$LABEL" "$1" >/dev/null
+  local mp; mp="$(mountpoint "$1")"
+  local t0; t0="$(now)"
+  python3 "$BENCH/gen.py" "$mp" "$2"
+  sync
+  log "volume $1: $(du -sh "$mp" | cut -f1), $(find "$mp" -type f | wc -l) files, made in $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.0f", b-a}') s"
+}
+
+log "creating the 1 GiB mixed volume"
+make_mixed "$VOL" 1
+readonly MP="$(mountpoint "$VOL")"
+readonly RAW="$(tar -cf - -C "$MP" . | wc -c)"
+
+log "creating 20 tiny volumes"
+tiny=()
+for i in $(seq -w 1 20); do
+  v="va-bench-tiny$i-$$"
+  docker volume create --label "$LABEL" "$v" >/dev/null
+  tmp="$(mountpoint "$v")"
+  printf 'tiny volume %s\n' "$i" >"$tmp/hello.txt"
+  head -c 4096 /dev/urandom >"$tmp/data.bin"
+  tiny+=("$v")
+done
+readonly TINY_RAW="$(tar -cf - -C "$(mountpoint "${tiny[0]}")" . | wc -c)"
+
+if ((big)); then
+  log "creating the 4 GiB mixed volume"
+  make_mixed "$BIGVOL" 4
+  readonly BIG_RAW="$(tar -cf - -C "$(mountpoint "$BIGVOL")" . | wc -c)"
+fi
+
+PG_RAW=0
+if ((pg)); then
+  log "starting PostgreSQL and filling it with $PG_ROWS rows"
+  docker run -d --name "$PG" --label "$LABEL" -e POSTGRES_PASSWORD=bench "$PG_IMAGE" >/dev/null
+  for _ in $(seq 1 120); do
+    [[ "$(docker inspect -f '{{.State.Health.Status}}' "$PG")" == healthy ]] && break
+    sleep 1
+  done
+  [[ "$(docker inspect -f '{{.State.Health.Status}}' "$PG")" == healthy ]] || { echo "bench/run.sh: PostgreSQL did not become healthy" >&2; exit 1; }
+  t0="$(now)"
+  docker exec "$PG" psql -q -v ON_ERROR_STOP=1 -U postgres -c "CREATE DATABASE bench" >/dev/null
+  # repeat(md5) rows stay under the TOAST threshold: stored and dumped uncompressed, like row data.
+  docker exec "$PG" psql -q -v ON_ERROR_STOP=1 -U postgres -d bench -c "SET synchronous_commit = off;
+    CREATE TABLE events AS SELECT g AS id, now() - g * interval '1 second' AS at, md5(g::text) AS key,
+      repeat(md5((g * 7)::text), 8) AS body FROM generate_series(1, $PG_ROWS) g;" >/dev/null
+  docker exec "$PG" psql -q -U postgres -c CHECKPOINT >/dev/null
+  PG_RAW="$(docker exec "$PG" pg_dump -U postgres -Fc -Z0 bench | wc -c)"
+  log "database bench: dump $((PG_RAW / 1000000)) MB, made in $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.0f", b-a}') s"
+fi
+
+# ---------------------------------------------------------------- configurations
+readonly STORE="$WORK/store" STATE="$WORK/state" AGENT_TMP="$WORK/agent-tmp"
+mkdir -p "$STORE" "$STATE" "$AGENT_TMP"
+write_config() { # file job compression sources-yaml
+  cat >"$1" <<EOF
+helper_image: $HELPER_IMAGE
+state_dir: $STATE
+storage:
+  local: { type: local, path: $STORE }
+jobs:
+  $2:
+    compression: $3
+    sources:
+$4
+EOF
+}
+write_config "$WORK/gzip.yml" agent-gzip gzip "      - volume: $VOL"
+write_config "$WORK/zstd.yml" agent-zstd zstd "      - volume: $VOL"
+write_config "$WORK/none.yml" agent-none none "      - volume: $VOL"
+write_config "$WORK/tiny1.yml" tiny-1 none "      - volume: ${tiny[0]}"
+write_config "$WORK/tiny20.yml" tiny-20 none "$(for v in "${tiny[@]}"; do echo "      - volume: $v"; done)"
+((big)) && write_config "$WORK/big.yml" agent-gzip-4g gzip "      - volume: $BIGVOL"
+((pg)) && write_config "$WORK/pg.yml" agent-pg none "      - postgres: $PG
+        databases: [bench]
+        user: postgres
+        password: bench"
+
+# ---------------------------------------------------------------- measuring
+readonly RESULTS_TSV="$WORK/results.tsv"
+printf 'variant\trep\twall_s\traw_bytes\tartifact_bytes\trss_kb\tcpu_user_s\tcpu_sys_s\ttemp_bytes\n' >"$RESULTS_TSV"
+
+record() { # variant rep wall raw artifact rss user sys temp
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS_TSV"
+  log "$(printf '%-16s rep %s: %6.2f s  artifact %s bytes  rss %s KiB  temp %s' "$1" "$2" "$3" "$5" "$6" "$9")"
+}
+
+timefield() { # file label
+  awk -F': ' -v k="$2" '$1 ~ "^[ \t]*" k "$" { print $2 }' "$1"
+}
+
+# Samples every 0.2 s: bytes of files in the storage that are not the artifacts being written
+# (.<name>.partial) or the finished set, plus everything in the agent's TMPDIR and state_dir.
+sample_temp() { # out-file
+  set +e
+  while :; do
+    local other
+    other="$(find "$STORE" -type f ! -name '*.partial' ! -name manifest.json ! -name SHA256SUMS \
+      ! -name '*.tar' ! -name '*.tar.gz' ! -name '*.tar.zst' ! -name '*.dump' ! -name '*.sql' ! -name '*.sql.*' \
+      ! -name '*.dump.*' -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}')"
+    local tmpb statb
+    tmpb="$(du -sb "$AGENT_TMP" 2>/dev/null | cut -f1)"
+    statb="$(find "$STATE" -type f -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}')"
+    echo $((other + tmpb - 4096 + statb)) >>"$1"
+    sleep 0.2
+  done
+}
+
+run_agent() { # variant rep config job raw
+  local variant="$1" rep="$2" cfg="$3" job="$4" raw="$5"
+  rm -rf "${STORE:?}"/*
+  local samples="$WORK/samples" tv="$WORK/time.txt"
+  : >"$samples"
+  sample_temp "$samples" &
+  sampler_pid=$!
+  local t0 t1 rc=0
+  t0="$(now)"
+  TMPDIR="$AGENT_TMP" /usr/bin/time -v -o "$tv" dotnet "$DLL" run-now --no-daemon -c "$cfg" "$job" >"$WORK/agent.out" 2>&1 || rc=$?
+  t1="$(now)"
+  kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true
+  sampler_pid=""
+  if ((rc != 0)); then
+    echo "bench/run.sh: the agent failed ($variant, exit $rc):" >&2
+    cat "$WORK/agent.out" >&2
+    exit 1
+  fi
+  local artifact
+  artifact="$(find "$STORE" -type f ! -name manifest.json ! -name SHA256SUMS ! -name '*.partial' -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+  local temp; temp="$(sort -n "$samples" | tail -1)"
+  record "$variant" "$rep" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" "$raw" "$artifact" \
+    "$(timefield "$tv" 'Maximum resident set size \\(kbytes\\)')" "$(timefield "$tv" 'User time \\(seconds\\)')" \
+    "$(timefield "$tv" 'System time \\(seconds\\)')" "${temp:-0}"
+}
+
+run_shell() { # variant rep raw output-file command...
+  local variant="$1" rep="$2" raw="$3" out="$4"; shift 4
+  local t0 t1 tv="$WORK/time.txt"
+  rm -f "$WORK"/out.*
+  t0="$(now)"
+  /usr/bin/time -v -o "$tv" bash -c "$*"
+  t1="$(now)"
+  local artifact=0
+  [[ "$out" != /dev/null ]] && artifact="$(stat -c %s "$out")"
+  record "$variant" "$rep" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" "$raw" "$artifact" \
+    "$(timefield "$tv" 'Maximum resident set size \\(kbytes\\)')" "$(timefield "$tv" 'User time \\(seconds\\)')" \
+    "$(timefield "$tv" 'System time \\(seconds\\)')" 0
+}
+
+tmp_before="$(du -sb /tmp 2>/dev/null | cut -f1 || true)"
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "load average at start: $load_start; $reps repetition(s)"
+
+# Warm the page cache once so no variant pays for the first read.
+tar -cf - -C "$MP" . >/dev/null
+
+for rep in $(seq 1 "$reps"); do
+  log "repetition $rep of $reps"
+  run_shell seed "$rep" "$RAW" "$WORK/out.seed.tar.gz" \
+    "docker run --rm --label $LABEL -v $VOL:/data:ro $HELPER_IMAGE tar czf - -C /data . > $WORK/out.seed.tar.gz"
+  run_shell host-pigz "$rep" "$RAW" "$WORK/out.pigz.tar.gz" \
+    "tar -cf - -C $MP . | pigz -p $CORES -6 > $WORK/out.pigz.tar.gz"
+  run_shell host-zstd "$rep" "$RAW" "$WORK/out.zstd.tar.zst" \
+    "tar -cf - -C $MP . | zstd -q -T0 -3 > $WORK/out.zstd.tar.zst"
+  run_agent agent-gzip "$rep" "$WORK/gzip.yml" agent-gzip "$RAW"
+  run_agent agent-zstd "$rep" "$WORK/zstd.yml" agent-zstd "$RAW"
+  run_agent agent-none "$rep" "$WORK/none.yml" agent-none "$RAW"
+  # Diagnostics: the helper's raw stream alone (what the agent reads), and host tar alone.
+  run_shell helper-tar "$rep" "$RAW" /dev/null \
+    "docker run --rm --label $LABEL --log-driver none -v $VOL:/data:ro $HELPER_IMAGE tar cf - -C /data . > /dev/null"
+  run_shell host-tar "$rep" "$RAW" /dev/null "tar -cf - -C $MP . | cat > /dev/null"
+  if ((pg)); then
+    run_shell pg-exec "$rep" "$PG_RAW" /dev/null "docker exec $PG pg_dump -U postgres -Fc -Z0 bench > /dev/null"
+    run_agent agent-pg "$rep" "$WORK/pg.yml" agent-pg "$PG_RAW"
+  fi
+  run_agent tiny-1 "$rep" "$WORK/tiny1.yml" tiny-1 "$TINY_RAW"
+  run_agent tiny-20 "$rep" "$WORK/tiny20.yml" tiny-20 "$((TINY_RAW * 20))"
+  ((big)) && run_agent agent-gzip-4g "$rep" "$WORK/big.yml" agent-gzip-4g "$BIG_RAW"
+done
+
+tmp_after="$(du -sb /tmp 2>/dev/null | cut -f1 || true)"
+
+mkdir -p "$BENCH/results"
+readonly JSON="$BENCH/results/$ID.json"
+python3 "$BENCH/report.py" "$RESULTS_TSV" "$JSON" \
+  "id=$ID" "reps=$reps" "cores=$CORES" "load_start=$load_start" "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" \
+  "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
+  "mem_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)" "engine=$(docker version -f '{{.Server.Version}}')" \
+  "tmp_before=${tmp_before:-0}" "tmp_after=${tmp_after:-0}" "helper_image=$HELPER_IMAGE" "pg_rows=$PG_ROWS"
+log "JSON: $JSON"
