@@ -70,7 +70,7 @@ fi
 log "dotnet publish ($RID, self-contained) into $PUBLISH_DIR"
 t="$(now)"
 rm -rf "$PUBLISH_DIR"
-# A separate artifacts path keeps this publish's restore and obj files away from the worktree's own build.
+# A separate artifacts path keeps this publish's restore and obj files away from the checkout's own build.
 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish agent/VolumeAgent.csproj -c Release -r "$RID" --self-contained \
   --artifacts-path .artifacts/agent-image/build -p:DebugType=none -o "$PUBLISH_DIR" -v quiet -nologo
 log "published in $(elapsed "$t")"

@@ -237,7 +237,7 @@ public sealed partial class DockerFixture : IAsyncLifetime
     /// <summary>
     /// Removes what crashed runs left: objects of this owner whose test process is gone (or, when it cannot be
     /// traced, that are old), and registry tags of runs whose registry no longer listens. Live parallel runs
-    /// (another worktree's tests on the same engine) are left alone.
+    /// (another checkout's tests on the same engine) are left alone.
     /// </summary>
     internal async Task SweepEarlierRunsAsync(CancellationToken cancellationToken)
     {
