@@ -192,6 +192,12 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
             var volumes = (await Client.Volumes.ListAsync(timeout.Token, labels: mine)).Select(v => v.Name).Concat(_targets);
             foreach (var volume in volumes)
             {
+                // The test's own containers (disposed after this workspace) may still mount a restore target.
+                foreach (var user in await Client.Containers.ListUsingVolumeAsync(volume, timeout.Token))
+                {
+                    await Client.Containers.RemoveAsync(user.Id, timeout.Token, force: true, removeVolumes: true);
+                }
+
                 await Client.Volumes.RemoveAsync(volume, timeout.Token, force: true);
             }
         }
