@@ -3,7 +3,10 @@ using VolumeAgent.Docker.Models;
 
 namespace VolumeAgent.Sources;
 
-/// <summary>A named volume or a host directory, archived by a helper that mounts it read-only.</summary>
+/// <summary>
+/// A named volume or a host directory, mounted read-only into a helper container that is never started; the engine's
+/// archive API reads it (see <see cref="HelperArchiveProducer"/>).
+/// </summary>
 internal sealed class ArchiveSource : IBackupSource
 {
     private const string MountPoint = "/data";
@@ -50,12 +53,12 @@ internal sealed class ArchiveSource : IBackupSource
         var spec = new HelperSpec
         {
             Image = _context.HelperImage,
-            // Flags every tar accepts (busybox, GNU, bsdtar); exclusions are applied to the stream by the agent.
-            Command = ["tar", "cf", "-", "-C", MountPoint, "."],
+            // Never run: the engine reads the mount through its archive API. A container needs a command all the same.
+            Command = ["true"],
             Mounts = [new MountSpec { Type = Kind == ManifestSourceKind.Volume ? "volume" : "bind", Source = Target, Target = MountPoint, ReadOnly = true }],
             Labels = _context.HelperLabels(),
             Purpose = $"archive {DisplayName}",
         };
-        return [new HelperArchiveProducer(_context, descriptor, spec, _exclude)];
+        return [new HelperArchiveProducer(_context, descriptor, spec, MountPoint, _exclude)];
     }
 }

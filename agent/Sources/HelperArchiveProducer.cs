@@ -1,39 +1,62 @@
+using VolumeAgent.Docker;
 using VolumeAgent.Pipeline.Tar;
 
 namespace VolumeAgent.Sources;
 
 /// <summary>
-/// A helper's tar output, parsed on the way through: exclusions applied, a tree digest recorded for restore
-/// drills, and whole only when the helper exits 0 and the archive ends with tar's end-of-archive marker.
+/// A volume or directory read through the engine's archive API (<c>GET /containers/{id}/archive</c>) from a helper
+/// that is created with the mount but never started: the engine writes the tar itself, so no process runs in the
+/// helper and no byte passes through a container's stdout. The tar is parsed on the way through: exclusions applied,
+/// a tree digest recorded for restore drills, and whole only when it ends with tar's end-of-archive marker.
 /// </summary>
 internal sealed class HelperArchiveProducer : IArtifactProducer
 {
-    private readonly HelperStreamProducer _helper;
+    private readonly SourceContext _context;
+    private readonly HelperSpec _spec;
+    private readonly string _path;
     private readonly IReadOnlyList<string> _exclude;
+    private string? _helperId;
     private TarFilterStream? _tar;
 
-    public HelperArchiveProducer(SourceContext context, ArtifactDescriptor descriptor, HelperSpec spec, IReadOnlyList<string> exclude)
+    /// <param name="path">The directory to archive inside the helper; its contents become the archive's "./" tree.</param>
+    public HelperArchiveProducer(SourceContext context, ArtifactDescriptor descriptor, HelperSpec spec, string path, IReadOnlyList<string> exclude)
     {
-        _helper = new HelperStreamProducer(context, descriptor, spec);
+        _context = context;
+        Descriptor = descriptor;
+        _spec = spec;
+        _path = path;
         _exclude = exclude;
     }
 
-    public ArtifactDescriptor Descriptor => _helper.Descriptor;
+    public ArtifactDescriptor Descriptor { get; }
 
     public ArtifactFacts Facts { get; private set; } = ArtifactFacts.None;
 
     public async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
-        _tar = new TarFilterStream(await _helper.OpenAsync(cancellationToken), _exclude, leaveOpen: true);
+        await _context.EnsureImageAsync(_spec.Image, cancellationToken);
+        _helperId = await HelperContainer.CreateAsync(_context.Docker, _spec, attach: false, cancellationToken);
+        Stream archive;
+        try
+        {
+            // "DIR/." makes the engine name the entries "./…", as `tar cf - -C DIR .` does.
+            archive = await _context.Docker.Containers.GetArchiveAsync(_helperId, _path.TrimEnd('/') + "/.", cancellationToken);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ArtifactFailedException($"The engine could not read {Descriptor.SourceName} to {_spec.Purpose}: {ex.EngineMessage ?? ex.Message}", ex);
+        }
+
+        _tar = new TarFilterStream(archive, _exclude);
         return _tar;
     }
 
-    public async Task CompleteAsync(CancellationToken cancellationToken)
+    public Task CompleteAsync(CancellationToken cancellationToken)
     {
-        await _helper.CompleteAsync(cancellationToken);
         if (_tar is not { IsComplete: true })
         {
-            throw new ArtifactFailedException($"The archive of {Descriptor.SourceName} ended before tar's end-of-archive marker.");
+            throw new ArtifactFailedException(
+                $"The archive of {Descriptor.SourceName} ended before tar's end-of-archive marker: the engine stopped reading it part way (see the engine's log, e.g. `journalctl -u docker`).");
         }
 
         if (_tar.OrphanedHardLinks.Count > 0)
@@ -46,6 +69,7 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
         }
 
         Facts = new ArtifactFacts(_tar.Entries.Count, _tar.TreeDigest);
+        return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
@@ -55,6 +79,9 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
             await _tar.DisposeAsync();
         }
 
-        await _helper.DisposeAsync();
+        if (_helperId is not null)
+        {
+            await HelperContainer.RemoveQuietlyAsync(_context.Docker, _helperId);
+        }
     }
 }

@@ -39,41 +39,7 @@ internal sealed class HelperContainer : IAsyncDisposable
 
     public static async Task<HelperContainer> StartAsync(DockerClient client, HelperSpec spec, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        ArgumentNullException.ThrowIfNull(spec);
-        var request = new ContainerCreateRequest
-        {
-            Image = spec.Image,
-            Entrypoint = [],
-            Cmd = spec.Command,
-            Labels = spec.Labels,
-            User = spec.User,
-            AttachStdout = true,
-            AttachStderr = true,
-            AttachStdin = spec.Stdin,
-            OpenStdin = spec.Stdin,
-            StdinOnce = spec.Stdin,
-            HostConfig = new HostConfig
-            {
-                Mounts = spec.Mounts,
-                NetworkMode = "none",
-                CapDrop = ["ALL"],
-                CapAdd = spec.Capabilities,
-                SecurityOpt = ["no-new-privileges"],
-                // The default json-file driver would write the whole archive to the engine's disk a second time.
-                LogConfig = new LogConfig { Type = "none" },
-            },
-        };
-        string id;
-        try
-        {
-            id = await client.Containers.CreateAsync(request, null, cancellationToken);
-        }
-        catch (DockerApiException ex)
-        {
-            throw new ArtifactFailedException($"Could not create the helper container to {spec.Purpose} from image {spec.Image}: {ex.EngineMessage ?? ex.Message}", ex);
-        }
-
+        var id = await CreateAsync(client, spec, attach: true, cancellationToken);
         HijackedStream? connection = null;
         try
         {
@@ -98,6 +64,47 @@ internal sealed class HelperContainer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Creates the helper container without starting it: isolated, labelled, its mounts in place. A container that
+    /// is only created is enough for the engine's archive API, which mounts its volumes to read them.
+    /// </summary>
+    public static async Task<string> CreateAsync(DockerClient client, HelperSpec spec, bool attach, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(spec);
+        var request = new ContainerCreateRequest
+        {
+            Image = spec.Image,
+            Entrypoint = [],
+            Cmd = spec.Command,
+            Labels = spec.Labels,
+            User = spec.User,
+            AttachStdout = attach,
+            AttachStderr = attach,
+            AttachStdin = attach && spec.Stdin,
+            OpenStdin = spec.Stdin,
+            StdinOnce = spec.Stdin,
+            HostConfig = new HostConfig
+            {
+                Mounts = spec.Mounts,
+                NetworkMode = "none",
+                CapDrop = ["ALL"],
+                CapAdd = spec.Capabilities,
+                SecurityOpt = ["no-new-privileges"],
+                // The default json-file driver would write the whole archive to the engine's disk a second time.
+                LogConfig = new LogConfig { Type = "none" },
+            },
+        };
+        try
+        {
+            return await client.Containers.CreateAsync(request, null, cancellationToken);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ArtifactFailedException($"Could not create the helper container to {spec.Purpose} from image {spec.Image}: {ex.EngineMessage ?? ex.Message}", ex);
+        }
+    }
+
     /// <summary>Waits for the helper to end (read <see cref="Output"/> to its end first) and returns its exit code.</summary>
     public async Task<long> WaitAsync(CancellationToken cancellationToken)
     {
@@ -117,7 +124,8 @@ internal sealed class HelperContainer : IAsyncDisposable
         await RemoveQuietlyAsync(_client, Id);
     }
 
-    private static async Task RemoveQuietlyAsync(DockerClient client, string id)
+    /// <summary>Removes a helper, within a bound even when the run was cancelled; a failure is logged, not thrown.</summary>
+    public static async Task RemoveQuietlyAsync(DockerClient client, string id)
     {
         // The run's own token may be cancelled by now; removal must still happen, within a bound.
         using var timeout = new CancellationTokenSource(RemoveTimeout);
