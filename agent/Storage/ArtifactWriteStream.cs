@@ -7,7 +7,9 @@ namespace VolumeAgent.Storage;
 /// <summary>
 /// The write side handed to the pipeline: counts bytes, turns a full disk into
 /// <see cref="StorageFullException"/> (after the owner removed the partial file), and keeps the file
-/// open when disposed so the owner can still fsync and commit it.
+/// open when disposed so the owner can still fsync and commit it. Every <see cref="WriteBehindBytes"/> it asks
+/// the kernel to start writing what it has so far to disk, so the disk works while the pipeline does and the
+/// fsync at commit waits only for the tail, not for the whole artifact.
 /// </summary>
 internal sealed class ArtifactWriteStream : WriteOnlyStream
 {
@@ -16,6 +18,12 @@ internal sealed class ArtifactWriteStream : WriteOnlyStream
     private bool _ended;
     private Exception? _failure;
     private long _written;
+    private long _writeBehindFrom;
+    private long _writeBehindAt = WriteBehindBytes;
+    private bool _writeBehind = !OperatingSystem.IsWindows();
+
+    /// <summary>How much is written between two starts of write-back.</summary>
+    internal const long WriteBehindBytes = 8L * 1024 * 1024;
 
     /// <param name="file">The partial file, owned by the caller.</param>
     /// <param name="onWriteFailure">Called with a failed write's exception; returns the exception to throw.</param>
@@ -47,7 +55,7 @@ internal sealed class ArtifactWriteStream : WriteOnlyStream
             ThrowFailure(ex);
         }
 
-        Interlocked.Add(ref _written, buffer.Length);
+        Advance(buffer.Length);
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -62,7 +70,7 @@ internal sealed class ArtifactWriteStream : WriteOnlyStream
             ThrowFailure(ex);
         }
 
-        Interlocked.Add(ref _written, buffer.Length);
+        Advance(buffer.Length);
     }
 
     public override void Flush()
@@ -97,6 +105,26 @@ internal sealed class ArtifactWriteStream : WriteOnlyStream
         {
             ThrowFailure(ex);
         }
+    }
+
+    private void Advance(int count)
+    {
+        var written = Interlocked.Add(ref _written, count);
+        if (written < _writeBehindAt || !_writeBehind)
+        {
+            return;
+        }
+
+        // From where the last call started to the end of the file (length 0): bytes still in the FileStream's
+        // buffer are covered by the next call, as the start stays one buffer behind what was handed over.
+        if (NativeMethods.SyncFileRange(_file.SafeFileHandle, _writeBehindFrom, 0, NativeMethods.SyncFileRangeWrite) != 0)
+        {
+            // Not supported here (some file systems): the fsync at commit does all of it, as without write-behind.
+            _writeBehind = false;
+        }
+
+        _writeBehindFrom = Math.Max(0, written - LocalFileSystem.BufferSize);
+        _writeBehindAt = written + WriteBehindBytes;
     }
 
     /// <summary>Ends writing without closing the file: commit or abort decides what happens to it.</summary>

@@ -4,7 +4,8 @@ namespace VolumeAgent.Storage;
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: opening a directory to fsync it (FileStream refuses
-/// directories) and an exclusive mkdir (Directory.CreateDirectory succeeds when the directory exists).
+/// directories), an exclusive mkdir (Directory.CreateDirectory succeeds when the directory exists), and
+/// sync_file_range to start writing an artifact back to disk while it is still being written.
 /// </summary>
 internal static partial class NativeMethods
 {
@@ -21,6 +22,12 @@ internal static partial class NativeMethods
 
     [LibraryImport(LibC, EntryPoint = "mkdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int MkDir(string path, uint mode);
+
+    /// <summary>sync_file_range's flag that starts write-out of the dirty pages in the range without waiting for it.</summary>
+    internal const uint SyncFileRangeWrite = 2;
+
+    [LibraryImport(LibC, EntryPoint = "sync_file_range", SetLastError = true)]
+    internal static partial int SyncFileRange(Microsoft.Win32.SafeHandles.SafeFileHandle fd, long offset, long nbytes, uint flags);
 
     [LibraryImport(LibC, EntryPoint = "geteuid")]
     internal static partial uint GetEffectiveUserId();
