@@ -8,6 +8,13 @@ namespace VolumeAgent.Pipeline.Zstd;
 /// </summary>
 internal sealed class ZstdCompressStream : CompressingStream
 {
+    /// <summary>
+    /// Input per worker job. The library's default at level 3 is 8 MiB, and it keeps several jobs' input and output
+    /// buffered: measured on the 1 GiB benchmark volume with the zstd tool, 8 MiB jobs peak at 72 MiB RSS, 2 MiB
+    /// jobs at 23 MiB, with the same speed and an artifact 0.04% smaller.
+    /// </summary>
+    internal const int JobSize = 2 * 1024 * 1024;
+
     private static int s_liveContexts;
 
     private readonly Stream _output;
@@ -38,7 +45,10 @@ internal sealed class ZstdCompressStream : CompressingStream
             if (threads > 0)
             {
                 // A libzstd built without multithreading rejects nbWorkers; it then compresses on the calling thread.
-                _ = ZstdNative.SetParameter(_context, ZstdNative.NbWorkersParameter, threads);
+                if (ZstdNative.IsError(ZstdNative.SetParameter(_context, ZstdNative.NbWorkersParameter, threads)) == 0)
+                {
+                    ZstdNative.Check(ZstdNative.SetParameter(_context, ZstdNative.JobSizeParameter, JobSize), "setting the job size");
+                }
             }
 
             _outBuffer = ArrayPool<byte>.Shared.Rent((int)ZstdNative.CStreamOutSize());

@@ -10,6 +10,7 @@ internal static partial class ZstdNative
     public const int CompressionLevelParameter = 100;
     public const int ChecksumFlagParameter = 201;
     public const int NbWorkersParameter = 400;
+    public const int JobSizeParameter = 401;
 
     public const int EndDirectiveContinue = 0;
     public const int EndDirectiveEnd = 2;
