@@ -8,6 +8,8 @@ using var shutdown = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
+VolumeAgent.IO.NativeHeap.FixMmapThreshold();
+
 var config = ConfigOption.Create();
 var root = new RootCommand("VolumeAgent: checked, streaming, restorable backups of Docker volumes and databases.");
 root.Options.Add(config);
