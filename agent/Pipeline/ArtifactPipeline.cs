@@ -1,5 +1,7 @@
 using System.Buffers;
 
+using VolumeAgent.IO;
+
 namespace VolumeAgent.Pipeline;
 
 /// <summary>
@@ -53,7 +55,10 @@ internal sealed class ArtifactPipeline
         cancellationToken.ThrowIfCancellationRequested();
 
         var started = _timeProvider.GetTimestamp();
-        await using var counted = new CountingReadStream(source, leaveOpen: true);
+        // The source (a socket drained, a tar parsed and hashed) is read on a task of its own, ahead of the
+        // compression, hashing and writing below, so the two halves use both cores.
+        await using var readAhead = new ReadAheadStream(source, leaveOpen: true);
+        await using var counted = new CountingReadStream(readAhead, leaveOpen: true);
         await using var hashing = new HashingStream(destination, leaveOpen: true);
         var compressing = compressor.Open(hashing, leaveOpen: true);
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);

@@ -1,4 +1,5 @@
 using VolumeAgent.Docker;
+using VolumeAgent.IO;
 using VolumeAgent.Pipeline.Tar;
 
 namespace VolumeAgent.Sources;
@@ -47,7 +48,8 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
             throw new ArtifactFailedException($"The engine could not read {Descriptor.SourceName} to {_spec.Purpose}: {ex.EngineMessage ?? ex.Message}", ex);
         }
 
-        _tar = new TarFilterStream(archive, _exclude);
+        // The engine's socket is drained ahead of the tar parsing and hashing, so the engine keeps writing meanwhile.
+        _tar = new TarFilterStream(new ReadAheadStream(archive), _exclude);
         return _tar;
     }
 

@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using VolumeAgent.IO;
+using VolumeAgent.Tests.Pipeline;
+
+namespace VolumeAgent.Tests.IO;
+
+public sealed class ReadAheadStreamTests
+{
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 7)]
+    [InlineData(1_000_003, 4096)]
+    [InlineData(3_333_333, 200_000)]
+    public async Task ReadAsync_AnyReadSize_YieldsTheInnerBytesInOrder(int size, int readSize)
+    {
+        var expected = await HashOfAsync(new GeneratedDataStream(size, DataProfile.Mixed), readSize);
+
+        await using var readAhead = new ReadAheadStream(new GeneratedDataStream(size, DataProfile.Mixed), bufferSize: 64 * 1024, depth: 3);
+        var actual = await HashOfAsync(readAhead, readSize);
+
+        actual.Should().Be(expected);
+    }
+
+    [Fact]
+    public async Task ReadAsync_InnerFailsPartWay_EveryByteBeforeTheFailureThenTheSameException()
+    {
+        const long good = 777_777;
+        var failure = new IOException("the engine closed the connection");
+        await using var readAhead = new ReadAheadStream(new FailingSourceStream(good, failure), bufferSize: 64 * 1024, depth: 2);
+        var buffer = new byte[10_000];
+        long total = 0;
+
+        var act = async () =>
+        {
+            int read;
+            while ((read = await readAhead.ReadAsync(buffer)) > 0)
+            {
+                total += read;
+            }
+        };
+
+        (await act.Should().ThrowAsync<IOException>()).Which.Should().BeSameAs(failure);
+        total.Should().Be(good, "the bytes before the failure arrive before it");
+    }
+
+    [Fact]
+    public async Task ReadAsync_SlowReader_InnerIsReadAtMostDepthPlusTwoBuffersAhead()
+    {
+        const int bufferSize = 16 * 1024;
+        const int depth = 3;
+        var inner = new PositionTrackingStream(new GeneratedDataStream(10_000_000, DataProfile.Random));
+        await using var readAhead = new ReadAheadStream(inner, bufferSize: bufferSize, depth: depth);
+
+        (await readAhead.ReadAsync(new byte[1])).Should().Be(1);
+        // Let the fill task run until it blocks on the bound (its position stops moving).
+        long last = -1;
+        for (var i = 0; i < 200 && inner.Position != last; i++)
+        {
+            last = inner.Position;
+            await Task.Delay(25);
+        }
+
+        inner.Position.Should().BeLessThanOrEqualTo((depth + 2) * bufferSize, "memory stays bounded whatever the reader's pace");
+        inner.Position.Should().BeGreaterThan(bufferSize, "the inner stream is read ahead of the reader");
+    }
+
+    [Fact]
+    public async Task Dispose_WhileTheInnerReadWaitsForever_EndsTheReadAndAPendingReadFails()
+    {
+        var inner = new NeverEndingReadStream();
+        var readAhead = new ReadAheadStream(inner);
+        var pending = readAhead.ReadAsync(new byte[16]).AsTask();
+        await inner.ReadStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await readAhead.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        inner.Disposed.Should().BeTrue();
+        await pending.Invoking(p => p).Should().ThrowAsync<ObjectDisposedException>("a read cut short must not look like the end of the data");
+    }
+
+    [Fact]
+    public async Task ReadAsync_CancelledByTheCaller_ThrowsOperationCanceled()
+    {
+        var inner = new NeverEndingReadStream();
+        await using var readAhead = new ReadAheadStream(inner);
+        using var cts = new CancellationTokenSource();
+        var pending = readAhead.ReadAsync(new byte[16], cts.Token).AsTask();
+        await inner.ReadStarted.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await cts.CancelAsync();
+
+        await pending.Invoking(p => p).Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    private static async Task<string> HashOfAsync(Stream stream, int readSize)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[readSize];
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+        }
+
+        await stream.DisposeAsync();
+        return Convert.ToHexString(hash.GetHashAndReset());
+    }
+
+    private sealed class PositionTrackingStream(Stream inner) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => Interlocked.Read(ref _position);
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            Interlocked.Add(ref _position, read);
+            return read;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+
+    /// <summary>A read that never completes on its own and ignores its token, like a socket nobody writes to; disposing ends it.</summary>
+    private sealed class NeverEndingReadStream : Stream
+    {
+        private readonly TaskCompletionSource<int> _read = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource ReadStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool Disposed { get; private set; }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            ReadStarted.TrySetResult();
+            return new ValueTask<int>(_read.Task);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            Disposed = true;
+            _read.TrySetException(new ObjectDisposedException(nameof(NeverEndingReadStream)));
+            base.Dispose(disposing);
+        }
+    }
+}
