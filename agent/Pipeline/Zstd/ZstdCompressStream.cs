@@ -11,7 +11,7 @@ internal sealed class ZstdCompressStream : CompressingStream
     /// <summary>
     /// Input per worker job. The library's default at level 3 is 8 MiB, and it keeps several jobs' input and output
     /// buffered: measured on the 1 GiB benchmark volume with the zstd tool, 8 MiB jobs peak at 72 MiB RSS, 2 MiB
-    /// jobs at 23 MiB, with the same speed and an artifact 0.04% smaller.
+    /// jobs at 23 MiB and 1 MiB jobs at 16 MiB, no slower, and the artifact 0.09% smaller.
     /// </summary>
     internal const int JobSize = 1024 * 1024;
 
