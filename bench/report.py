@@ -10,11 +10,11 @@ import sys
 # Each variant's hardware reference: the same work done by the host's own tools.
 REFERENCE = {
     "seed": "host-pigz", "agent-gzip": "host-pigz", "agent-gzip-4g": "host-pigz",
-    "agent-zstd": "host-zstd", "agent-none": "host-tar", "helper-tar": "host-tar", "agent-pg": "pg-exec",
+    "agent-zstd": "host-zstd", "agent-none": "host-tar", "archive-api": "host-tar", "agent-pg": "pg-exec",
 }
-ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-zstd", "agent-none", "helper-tar", "host-tar",
+ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-zstd", "agent-none", "archive-api", "host-tar",
          "pg-exec", "agent-pg", "tiny-1", "tiny-20", "agent-gzip-4g"]
-NUMERIC = ["wall_s", "raw_bytes", "artifact_bytes", "rss_kb", "cpu_user_s", "cpu_sys_s", "temp_bytes"]
+NUMERIC = ["wall_s", "raw_bytes", "artifact_bytes", "rss_kb", "cpu_user_s", "cpu_sys_s", "temp_bytes", "engine_cpu_s"]
 
 
 def main():
@@ -24,7 +24,7 @@ def main():
     with open(tsv) as f:
         for row in csv.DictReader(f, delimiter="\t"):
             for k in NUMERIC:
-                row[k] = float(row[k] or 0)
+                row[k] = float(row.get(k) or 0)
             runs.setdefault(row["variant"], []).append(row)
 
     med = {}
@@ -89,20 +89,20 @@ def main():
 
     print("Run %s: %s repetition(s), %s cores, load average at start %s; medians.\n"
           % (meta.get("id"), meta.get("reps"), meta.get("cores"), meta.get("load_start")))
-    print("| variant | wall s (runs) | MB/s | vs seed | vs reference | artifact MB | artifact vs ref | peak RSS MiB | CPU user+sys s | temp bytes |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| variant | wall s (runs) | MB/s | vs seed | vs reference | artifact MB | artifact vs ref | peak RSS MiB | CPU user+sys s | engine CPU s | temp bytes |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in ORDER:
         if name not in med:
             continue
         m = med[name]
         ref = m.get("reference")
-        print("| %s | %.2f (%s) | %.0f | %s | %s | %s | %s | %.0f | %.1f | %s |" % (
+        print("| %s | %.2f (%s) | %.0f | %s | %s | %s | %s | %.0f | %.1f | %.1f | %s |" % (
             name, m["wall_s"], ", ".join("%.1f" % w for w in m["walls"]), m["mb_s"],
             fmt(m.get("vs_seed"), ".2f") + ("x" if "vs_seed" in m else ""),
             (fmt(m.get("vs_reference"), ".2f") + "x " + ref) if ref and "vs_reference" in m else "",
             fmt(m["artifact_bytes"] / 1e6, ".1f") if m["artifact_bytes"] else "",
             fmt(m.get("artifact_vs_reference"), ".3f"),
-            m["rss_kb"] / 1024, m["cpu_user_s"] + m["cpu_sys_s"],
+            m["rss_kb"] / 1024, m["cpu_user_s"] + m["cpu_sys_s"], m["engine_cpu_s"],
             ("%d" % m["temp_bytes"]) if name.startswith(("agent", "tiny")) else ""))
     if per_volume:
         print("\nPer-volume overhead: 1 tiny volume %.2f s, 20 tiny volumes %.2f s: marginal %.3f s per volume "

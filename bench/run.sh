@@ -15,7 +15,7 @@
 # a 1 GiB mixed volume (text-like, random, 20,000 small files), 20 tiny volumes, a PostgreSQL container.
 # Per repetition, in round-robin order, it times the seed approach (busybox `tar czf` in a helper on
 # stdout), host `tar | pigz` and `tar | zstd` over the volume's directory (the hardware reference), the
-# agent with gzip, zstd and none, `docker exec pg_dump -Fc -Z0 > /dev/null` against the agent's
+# agent with gzip, zstd and none, the engine's archive API alone (curl to /dev/null), `docker exec pg_dump -Fc -Z0 > /dev/null` against the agent's
 # postgres source, and agent jobs of 1 and 20 tiny volumes. Prints a Markdown table; writes JSON to
 # bench/results/<timestamp>.json.
 set -euo pipefail
@@ -45,7 +45,7 @@ done
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
 
-for tool in docker python3 pigz zstd tar /usr/bin/time dotnet; do
+for tool in docker python3 pigz zstd tar curl /usr/bin/time dotnet; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (apt-get install -y ${tool##*/})" >&2; exit 1; }
 done
 docker info >/dev/null 2>&1 || { echo "bench/run.sh: the Docker engine does not answer" >&2; exit 1; }
@@ -87,6 +87,10 @@ else
     || { cat "$WORK/build.log" >&2; exit 1; }
   DLL="$WORK/agent/volume-agent.dll"
 fi
+
+# The agent runs with the runtime settings of its image (Dockerfile ENV).
+readonly AGENT_GEN0="$(sed -n 's/.*DOTNET_GCgen0size=\([0-9a-fx]*\).*/\1/p' "$REPO/Dockerfile")"
+[[ -n "$AGENT_GEN0" ]] || { echo "bench/run.sh: DOTNET_GCgen0size not found in the Dockerfile" >&2; exit 1; }
 
 # ---------------------------------------------------------------- data
 mountpoint() { docker volume inspect -f '{{.Mountpoint}}' "$1"; }
@@ -172,12 +176,28 @@ write_config "$WORK/tiny20.yml" tiny-20 none "$(for v in "${tiny[@]}"; do echo "
 
 # ---------------------------------------------------------------- measuring
 readonly RESULTS_TSV="$WORK/results.tsv"
-printf 'variant\trep\twall_s\traw_bytes\tartifact_bytes\trss_kb\tcpu_user_s\tcpu_sys_s\ttemp_bytes\n' >"$RESULTS_TSV"
+printf 'variant\trep\twall_s\traw_bytes\tartifact_bytes\trss_kb\tcpu_user_s\tcpu_sys_s\ttemp_bytes\tengine_cpu_s\n' >"$RESULTS_TSV"
 
-record() { # variant rep wall raw artifact rss user sys temp
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS_TSV"
-  log "$(printf '%-16s rep %s: %6.2f s  artifact %s bytes  rss %s KiB  temp %s' "$1" "$2" "$3" "$5" "$6" "$9")"
+record() { # variant rep wall raw artifact rss user sys temp engine-cpu
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RESULTS_TSV"
+  log "$(printf '%-16s rep %s: %6.2f s  artifact %s bytes  rss %s KiB  temp %s  engine %s CPU-s' "$1" "$2" "$3" "$5" "$6" "$9" "${10}")"
 }
+
+# CPU seconds (user + system) used so far by the engine's processes: dockerd, containerd and the
+# containerd-shims alive now (a shim that ends during a run takes its share with it).
+readonly CLK_TCK="$(getconf CLK_TCK)"
+engine_cpu() {
+  local total=0 pid comm stat
+  for pid in $(pgrep -x 'dockerd|containerd|containerd-shim|containerd-shim-runc-v2' || true); do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    comm="${stat#*) }"
+    # Fields after the command: state is field 3, utime 14 and stime 15 of the whole line.
+    read -r -a f <<<"$comm"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+engine_delta() { awk -v a="$1" -v b="$(engine_cpu)" -v t="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / t }'; }
 
 timefield() { # file label
   awk -F': ' -v k="$2" '$1 ~ "^[ \t]*" k "$" { print $2 }' "$1"
@@ -207,9 +227,10 @@ run_agent() { # variant rep config job raw
   : >"$samples"
   sample_temp "$samples" &
   sampler_pid=$!
-  local t0 t1 rc=0
+  local t0 t1 e0 rc=0
+  e0="$(engine_cpu)"
   t0="$(now)"
-  TMPDIR="$AGENT_TMP" /usr/bin/time -v -o "$tv" dotnet "$DLL" run-now --no-daemon -c "$cfg" "$job" >"$WORK/agent.out" 2>&1 || rc=$?
+  TMPDIR="$AGENT_TMP" DOTNET_GCgen0size="$AGENT_GEN0" /usr/bin/time -v -o "$tv" dotnet "$DLL" run-now --no-daemon -c "$cfg" "$job" >"$WORK/agent.out" 2>&1 || rc=$?
   t1="$(now)"
   kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
@@ -223,13 +244,14 @@ run_agent() { # variant rep config job raw
   local temp; temp="$(sort -n "$samples" | tail -1)"
   record "$variant" "$rep" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" "$raw" "$artifact" \
     "$(timefield "$tv" 'Maximum resident set size \\(kbytes\\)')" "$(timefield "$tv" 'User time \\(seconds\\)')" \
-    "$(timefield "$tv" 'System time \\(seconds\\)')" "${temp:-0}"
+    "$(timefield "$tv" 'System time \\(seconds\\)')" "${temp:-0}" "$(engine_delta "$e0")"
 }
 
 run_shell() { # variant rep raw output-file command...
   local variant="$1" rep="$2" raw="$3" out="$4"; shift 4
-  local t0 t1 tv="$WORK/time.txt"
+  local t0 t1 e0 tv="$WORK/time.txt"
   rm -f "$WORK"/out.*
+  e0="$(engine_cpu)"
   t0="$(now)"
   /usr/bin/time -v -o "$tv" bash -c "$*"
   t1="$(now)"
@@ -237,7 +259,7 @@ run_shell() { # variant rep raw output-file command...
   [[ "$out" != /dev/null ]] && artifact="$(stat -c %s "$out")"
   record "$variant" "$rep" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" "$raw" "$artifact" \
     "$(timefield "$tv" 'Maximum resident set size \\(kbytes\\)')" "$(timefield "$tv" 'User time \\(seconds\\)')" \
-    "$(timefield "$tv" 'System time \\(seconds\\)')" 0
+    "$(timefield "$tv" 'System time \\(seconds\\)')" 0 "$(engine_delta "$e0")"
 }
 
 tmp_before="$(du -sb /tmp 2>/dev/null | cut -f1 || true)"
@@ -258,9 +280,11 @@ for rep in $(seq 1 "$reps"); do
   run_agent agent-gzip "$rep" "$WORK/gzip.yml" agent-gzip "$RAW"
   run_agent agent-zstd "$rep" "$WORK/zstd.yml" agent-zstd "$RAW"
   run_agent agent-none "$rep" "$WORK/none.yml" agent-none "$RAW"
-  # Diagnostics: the helper's raw stream alone (what the agent reads), and host tar alone.
-  run_shell helper-tar "$rep" "$RAW" /dev/null \
-    "docker run --rm --label $LABEL --log-driver none -v $VOL:/data:ro $HELPER_IMAGE tar cf - -C /data . > /dev/null"
+  # Diagnostics: the engine's archive API alone (what the agent reads), and host tar alone.
+  reader="$(docker create --label "$LABEL" --network none -v "$VOL:/data:ro" "$HELPER_IMAGE" true)"
+  run_shell archive-api "$rep" "$RAW" /dev/null \
+    "curl -sf --unix-socket /var/run/docker.sock 'http://localhost/containers/$reader/archive?path=/data/.' > /dev/null"
+  docker rm -f "$reader" >/dev/null
   run_shell host-tar "$rep" "$RAW" /dev/null "tar -cf - -C $MP . | cat > /dev/null"
   if ((pg)); then
     run_shell pg-exec "$rep" "$PG_RAW" /dev/null "docker exec $PG pg_dump -U postgres -Fc -Z0 bench > /dev/null"
