@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Where the time goes: system-wide CPU profiles (perf, software clock) of one run of each given variant.
 #
-#   bash bench/profile.sh [VARIANT...]     # VARIANTs: helper-tar agent-none agent-gzip agent-zstd agent-pg
-#                                          # (default: helper-tar agent-none agent-zstd)
+#   bash bench/profile.sh [VARIANT...]     # VARIANTs: archive-api agent-none agent-gzip agent-zstd agent-pg
+#                                          # (default: archive-api agent-none agent-zstd)
 #
 # Builds the same 1 GiB mixed volume as run.sh (and, for agent-pg, the same database), runs each variant
 # once under `perf record -a -e cpu-clock`, and prints CPU seconds per process name (dockerd, containerd-shim,
-# tar, the agent's threads, other work on the machine) and the agent's hottest functions (.NET JIT frames
+# curl, the agent's threads, other work on the machine) and the agent's hottest functions (.NET JIT frames
 # through DOTNET_PerfMapEnabled). Environment: VOLUME_AGENT_DLL as for run.sh.
 set -euo pipefail
 
@@ -17,7 +17,7 @@ readonly PG_IMAGE="${BENCH_PG_IMAGE:-volume-agent-test/postgres:15}"
 readonly PG_ROWS="${BENCH_PG_ROWS:-2000000}"
 readonly LABEL="io.volume-agent.bench=1"
 variants=("$@")
-((${#variants[@]})) || variants=(helper-tar agent-none agent-zstd)
+((${#variants[@]})) || variants=(archive-api agent-none agent-zstd)
 command -v perf >/dev/null || { echo "bench/profile.sh: perf is missing (apt-get install -y linux-perf)" >&2; exit 1; }
 
 readonly WORK="/var/tmp/va-profile-$$" VOL="va-profile-mixed-$$" PG="va-profile-pg-$$"
@@ -26,6 +26,8 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   docker rm -fv "$PG" >/dev/null 2>&1 || true
+  local ids; ids="$(docker ps -aq --filter "label=$LABEL")"
+  [[ -n "$ids" ]] && docker rm -fv $ids >/dev/null 2>&1 || true
   docker volume rm -f "$VOL" >/dev/null 2>&1 || true
   rm -rf "$WORK"
   exit "$rc"
@@ -40,6 +42,9 @@ else
     || { cat "$WORK/build.log" >&2; exit 1; }
   DLL="$WORK/agent/volume-agent.dll"
 fi
+
+# The agent runs with the runtime settings of its image (Dockerfile ENV).
+readonly AGENT_GEN0="$(sed -n 's/.*DOTNET_GCgen0size=\([0-9a-fx]*\).*/\1/p' "$REPO/Dockerfile")"
 
 docker volume create --label "$LABEL" "$VOL" >/dev/null
 python3 "$BENCH/gen.py" "$(docker volume inspect -f '{{.Mountpoint}}' "$VOL")" 1
@@ -68,7 +73,8 @@ EOF
 
 for variant in "${variants[@]}"; do
   case "$variant" in
-    helper-tar) cmd=(bash -c "docker run --rm --log-driver none -v $VOL:/data:ro $HELPER_IMAGE tar cf - -C /data . > /dev/null") ;;
+    archive-api) reader="$(docker create --label "$LABEL" --network none -v "$VOL:/data:ro" "$HELPER_IMAGE" true)"
+      cmd=(curl -sf --unix-socket /var/run/docker.sock -o /dev/null "http://localhost/containers/$reader/archive?path=/data/.") ;;
     agent-none|agent-gzip|agent-zstd) config "${variant#agent-}" "      - volume: $VOL"; cmd=(dotnet "$DLL" run-now --no-daemon -c "$WORK/cfg.yml" p) ;;
     agent-pg) config none "      - postgres: $PG
         databases: [bench]
@@ -81,7 +87,7 @@ for variant in "${variants[@]}"; do
   perf_pid=$!
   sleep 1
   t0="$(date +%s.%N)"
-  DOTNET_PerfMapEnabled=1 "${cmd[@]}" >"$WORK/out.txt" 2>&1 &
+  DOTNET_PerfMapEnabled=1 DOTNET_GCgen0size="$AGENT_GEN0" "${cmd[@]}" >"$WORK/out.txt" 2>&1 &
   pid=$!
   wait "$pid"
   t1="$(date +%s.%N)"

@@ -78,11 +78,11 @@ public sealed class DaemonShutdownTests
 
         var runNow = CommandLine.DockerAsync(ct, "exec", agent.Name, "run-now", "-v");
         await DaemonWait.UntilAsync(
-            "the run's helper container to archive the volume",
+            "the run's helper container (it holds the volume while the engine archives it)",
             TimeSpan.FromSeconds(60),
             async () =>
             {
-                var helpers = await CommandLine.DockerAsync(ct, "ps", "-q", "--filter", "label=io.volume-agent.owner=volume-agent", "--filter", $"volume={volume}");
+                var helpers = await CommandLine.DockerAsync(ct, "ps", "-aq", "--filter", "label=io.volume-agent.owner=volume-agent", "--filter", $"volume={volume}");
                 return (helpers.Stdout.Trim().Length > 0, runNow.IsCompleted ? (await runNow).ToString() : helpers.Output);
             },
             ct);
