@@ -42,7 +42,8 @@ def main():
         if ref in med:
             m["reference"] = ref
             m["vs_reference"] = m["mb_s"] / med[ref]["mb_s"]
-            if m["artifact_bytes"] and med[ref]["artifact_bytes"]:
+            # Sizes compare only for the same data (not the 4 GiB variant against the 1 GiB reference).
+            if m["artifact_bytes"] and med[ref]["artifact_bytes"] and m["raw_bytes"] == med[ref]["raw_bytes"]:
                 m["artifact_vs_reference"] = m["artifact_bytes"] / med[ref]["artifact_bytes"]
 
     per_volume = None

@@ -183,17 +183,18 @@ record() { # variant rep wall raw artifact rss user sys temp engine-cpu
   log "$(printf '%-16s rep %s: %6.2f s  artifact %s bytes  rss %s KiB  temp %s  engine %s CPU-s' "$1" "$2" "$3" "$5" "$6" "$9" "${10}")"
 }
 
-# CPU seconds (user + system) used so far by the engine's processes: dockerd, containerd and the
-# containerd-shims alive now (a shim that ends during a run takes its share with it).
+# CPU seconds (user + system) used so far by the engine's processes: dockerd with the children it has
+# reaped (the re-executed `exe` that writes an archive API tar), containerd, and the containerd-shims
+# alive now (a shim that ends during a run takes its share with it).
 readonly CLK_TCK="$(getconf CLK_TCK)"
 engine_cpu() {
   local total=0 pid comm stat
   for pid in $(pgrep -x 'dockerd|containerd|containerd-shim|containerd-shim-runc-v2' || true); do
     stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
     comm="${stat#*) }"
-    # Fields after the command: state is field 3, utime 14 and stime 15 of the whole line.
+    # Fields after the command: state is field 3; utime, stime, cutime, cstime are 14-17 of the whole line.
     read -r -a f <<<"$comm"
-    total=$((total + f[11] + f[12]))
+    total=$((total + f[11] + f[12] + f[13] + f[14]))
   done
   echo "$total"
 }
