@@ -54,14 +54,14 @@ public sealed class ReadAheadStreamTests
         (await readAhead.ReadAsync(new byte[1])).Should().Be(1);
         // Let the fill task run until it blocks on the bound (its position stops moving).
         long last = -1;
-        for (var i = 0; i < 200 && inner.Position != last; i++)
+        for (var i = 0; i < 200 && inner.BytesRead != last; i++)
         {
-            last = inner.Position;
+            last = inner.BytesRead;
             await Task.Delay(25);
         }
 
-        inner.Position.Should().BeLessThanOrEqualTo((depth + 2) * bufferSize, "memory stays bounded whatever the reader's pace");
-        inner.Position.Should().BeGreaterThan(bufferSize, "the inner stream is read ahead of the reader");
+        inner.BytesRead.Should().BeLessThanOrEqualTo((depth + 2) * bufferSize, "memory stays bounded whatever the reader's pace");
+        inner.BytesRead.Should().BeGreaterThan(bufferSize, "the inner stream is read ahead of the reader");
     }
 
     [Fact]
@@ -106,23 +106,11 @@ public sealed class ReadAheadStreamTests
         return Convert.ToHexString(hash.GetHashAndReset());
     }
 
-    private sealed class PositionTrackingStream(Stream inner) : Stream
+    private sealed class PositionTrackingStream(Stream inner) : ReadOnlyStream
     {
         private long _position;
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => Interlocked.Read(ref _position);
-            set => throw new NotSupportedException();
-        }
+        public long BytesRead => Interlocked.Read(ref _position);
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -130,18 +118,6 @@ public sealed class ReadAheadStreamTests
             Interlocked.Add(ref _position, read);
             return read;
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
@@ -155,7 +131,7 @@ public sealed class ReadAheadStreamTests
     }
 
     /// <summary>A read that never completes on its own and ignores its token, like a socket nobody writes to; disposing ends it.</summary>
-    private sealed class NeverEndingReadStream : Stream
+    private sealed class NeverEndingReadStream : ReadOnlyStream
     {
         private readonly TaskCompletionSource<int> _read = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -163,37 +139,11 @@ public sealed class ReadAheadStreamTests
 
         public bool Disposed { get; private set; }
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             ReadStarted.TrySetResult();
             return new ValueTask<int>(_read.Task);
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
