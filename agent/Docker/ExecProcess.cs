@@ -67,9 +67,19 @@ internal sealed class ExecProcess : IAsyncDisposable
     /// Reads any output left (dropping stdout) and returns the exit code. The engine may report the exec as
     /// running for a moment after its output ends, so this asks until it says otherwise.
     /// </summary>
-    public async Task<long> WaitForExitAsync(CancellationToken cancellationToken)
+    public Task<long> WaitForExitAsync(CancellationToken cancellationToken) => WaitForExitAsync(drainOutput: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WaitForExitAsync(CancellationToken)"/>; with <paramref name="drainOutput"/> false it only asks
+    /// the engine, for a caller that has already read the output as far as the connection allows.
+    /// </summary>
+    public async Task<long> WaitForExitAsync(bool drainOutput, CancellationToken cancellationToken)
     {
-        await Stdout.DrainAsync(cancellationToken);
+        if (drainOutput)
+        {
+            await Stdout.DrainAsync(cancellationToken);
+        }
+
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {

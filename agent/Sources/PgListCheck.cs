@@ -24,6 +24,7 @@ internal sealed class PgListCheck : IDumpCheck
     private Task? _pump;
     private readonly CancellationTokenSource _answered = new();
     private bool _sawFormat;
+    private bool _listingCutAfterAnswer;
 
     public PgListCheck(DockerClient docker, string containerId, IReadOnlyList<string> environment)
     {
@@ -48,7 +49,7 @@ internal sealed class PgListCheck : IDumpCheck
         _queue.Writer.TryComplete();
         await _pump!;
         await _listed!;
-        var exit = await lister.WaitForExitAsync(cancellationToken);
+        var exit = await lister.WaitForExitAsync(drainOutput: !_listingCutAfterAnswer, cancellationToken);
         if (exit != 0 || !_sawFormat)
         {
             var stderr = lister.Stderr.ToString();
@@ -148,10 +149,21 @@ internal sealed class PgListCheck : IDumpCheck
     private async Task ReadListingAsync(ExecProcess lister, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(lister.Stdout, leaveOpen: true);
-        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        try
         {
-            await _answered.CancelAsync();
-            _sawFormat |= line.StartsWith(";     Format: CUSTOM", StringComparison.Ordinal);
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                await _answered.CancelAsync();
+                _sawFormat |= line.StartsWith(";     Format: CUSTOM", StringComparison.Ordinal);
+            }
+        }
+        catch (IOException) when (_answered.IsCancellationRequested)
+        {
+            // pg_restore answers from the archive's head and exits without reading the rest of its stdin. The
+            // engine then closes the connection with bytes of ours unread, and a unix socket closed that way ends
+            // with "connection reset by peer" (after everything sent before it) instead of an end of stream. The
+            // listing has been read by then; its exit code, asked of the engine, decides.
+            _listingCutAfterAnswer = true;
         }
 
         await _answered.CancelAsync();
