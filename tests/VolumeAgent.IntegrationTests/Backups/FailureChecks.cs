@@ -28,8 +28,9 @@ internal static class FailureChecks
         ArgumentNullException.ThrowIfNull(workspace);
         ArgumentNullException.ThrowIfNull(earlier);
         var sets = workspace.SetDirectories(job);
-        sets.Should().HaveCount(2, "the failed run makes a set of its own").And.StartWith(earlier.Path);
-        var set = await BackupSet.ReadAsync(sets[1], cancellationToken);
+        // Not by name order: two runs within one second have run ids that sort by their random part.
+        sets.Should().HaveCount(2, "the failed run makes a set of its own").And.Contain(earlier.Path);
+        var set = await BackupSet.ReadAsync(sets.Single(s => s != earlier.Path), cancellationToken);
         await set.VerifyAsync(job, "failed", cancellationToken);
         return set;
     }
