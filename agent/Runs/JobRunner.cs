@@ -320,6 +320,7 @@ internal sealed class JobRunner
                 Status = ManifestStatus.Succeeded,
                 Entries = facts.Entries,
                 TreeDigest = facts.TreeDigest,
+                ToolVersion = facts.ToolVersion ?? descriptor.ToolVersion,
             };
             log.Information(
                 "{File}: {Raw} → {Stored} in {Seconds:0.0} s ({Rate:0} MB/s)",

@@ -12,16 +12,30 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
 {
     /// <summary>Shells report a process killed by signal N as exit code 128 + N (SIGKILL: 137).</summary>
     private const long SignalExitBase = 128;
+
+    /// <summary>The shell's exit code for a command it cannot find.</summary>
+    private const long CommandNotFoundExit = 127;
     private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(3);
     private readonly DockerClient _docker;
     private readonly ContainerInspect _container;
     private readonly IReadOnlyList<string> _command;
     private readonly IReadOnlyList<string> _environment;
     private readonly IDumpCheck? _check;
+    private readonly Func<CancellationToken, Task<string>>? _toolVersion;
     private ExecProcess? _process;
 
+    /// <param name="toolVersion">
+    /// The dump tool's version when it is asked while the dump runs (see <see cref="Facts"/>); it may throw
+    /// <see cref="ArtifactFailedException"/> to fail the artifact.
+    /// </param>
     public ExecDumpProducer(
-        DockerClient docker, ContainerInspect container, ArtifactDescriptor descriptor, IReadOnlyList<string> command, IReadOnlyList<string> environment, IDumpCheck? check = null)
+        DockerClient docker,
+        ContainerInspect container,
+        ArtifactDescriptor descriptor,
+        IReadOnlyList<string> command,
+        IReadOnlyList<string> environment,
+        IDumpCheck? check = null,
+        Func<CancellationToken, Task<string>>? toolVersion = null)
     {
         _docker = docker;
         _container = container;
@@ -29,9 +43,12 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         _command = command;
         _environment = environment;
         _check = check;
+        _toolVersion = toolVersion;
     }
 
     public ArtifactDescriptor Descriptor { get; }
+
+    public ArtifactFacts Facts { get; private set; } = ArtifactFacts.None;
 
     private string ContainerName => ContainerResolver.NameOf(_container);
 
@@ -42,13 +59,24 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
     public async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
         await EnsureRunningAsync("before the dump", cancellationToken);
-        if (_check is not null)
+
+        // The check's exec and the dump's start together; the dump's output waits in the connection meanwhile.
+        // Both are awaited whatever happens, so disposing cleans up whichever started.
+        var checkStarted = _check?.StartAsync(cancellationToken) ?? Task.CompletedTask;
+        var dumpStarted = _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true });
+        try
         {
-            await _check.StartAsync(cancellationToken);
+            await Task.WhenAll(checkStarted, dumpStarted);
+        }
+        finally
+        {
+            if (dumpStarted.IsCompletedSuccessfully)
+            {
+                _process = dumpStarted.Result;
+            }
         }
 
-        _process = await _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true });
-        return _check is null ? _process.Stdout : _check.Wrap(_process.Stdout);
+        return _check is null ? _process!.Stdout : _check.Wrap(_process!.Stdout);
     }
 
     public async Task CompleteAsync(CancellationToken cancellationToken)
@@ -73,6 +101,13 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
 
         await EnsureRunningAsync("during the dump", cancellationToken);
         var stderr = process.Stderr.ToString();
+        if (exit == CommandNotFoundExit)
+        {
+            throw new ArtifactFailedException(
+                $"Container {ContainerName} has no {_command[0]} ({(stderr.Length > 0 ? stderr.Trim() : "exit 127")}). Is it the database container? "
+                + "The dump runs inside it so that the tool's version matches the server's.");
+        }
+
         if (exit != 0)
         {
             throw new ArtifactFailedException($"{What} exited with code {exit}: {(stderr.Length > 0 ? stderr : "no error output")}");
@@ -86,6 +121,11 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         if (_check is not null)
         {
             await _check.VerifyAsync(What, cancellationToken);
+        }
+
+        if (_toolVersion is not null)
+        {
+            Facts = Facts with { ToolVersion = await _toolVersion(cancellationToken) };
         }
     }
 

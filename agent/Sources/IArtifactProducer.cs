@@ -18,8 +18,11 @@ internal interface IArtifactProducer : IAsyncDisposable
     ArtifactFacts Facts => ArtifactFacts.None;
 }
 
-/// <summary>Facts about an artifact's content, for the manifest (an archive's entry count and tree digest).</summary>
-internal sealed record ArtifactFacts(long? Entries, string? TreeDigest)
+/// <summary>
+/// Facts about an artifact learnt while it was made, for the manifest: an archive's entry count and tree digest,
+/// and the dump tool's version when it was asked alongside the dump rather than before it.
+/// </summary>
+internal sealed record ArtifactFacts(long? Entries, string? TreeDigest, string? ToolVersion = null)
 {
     public static readonly ArtifactFacts None = new(null, null);
 }

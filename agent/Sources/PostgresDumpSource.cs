@@ -34,6 +34,34 @@ internal sealed class PostgresDumpSource : IBackupSource
         var maintenanceDb = await env.GetAsync(cancellationToken, "POSTGRES_DB") ?? user;
         IReadOnlyList<string> secrets = password is null ? [] : [$"PGPASSWORD={password}"];
 
+        // Asked while the first dumps run rather than before them (an exec costs a tenth of a second); the
+        // manifest gets it from each artifact's facts. A container without pg_dump fails the dumps themselves
+        // (exit 127), so a failure here that no artifact gets to read is only observed.
+        var version = AskVersionAsync(container, name, cancellationToken);
+        _ = version.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        var databases = _options.Databases.Count > 0
+            ? _options.Databases
+            : await ListDatabasesAsync(container, name, user, maintenanceDb, secrets, cancellationToken);
+        var producers = new List<IArtifactProducer>
+        {
+            new ExecDumpProducer(
+                _context.Docker,
+                container,
+                Describe(container, $"{_options.ArtifactName}-globals.sql", ManifestSourceKind.Globals, ManifestArtifactFormat.Sql, null),
+                ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
+                secrets,
+                toolVersion: async _ => (await version).Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
+        };
+        foreach (var database in databases)
+        {
+            producers.Add(DumpDatabase(container, user, database, secrets, version));
+        }
+
+        return producers;
+    }
+
+    private async Task<string> AskVersionAsync(ContainerInspect container, string name, CancellationToken cancellationToken)
+    {
         var version = await ExecCapture.RunAsync(_context.Docker, container.Id, ["pg_dump", "--version"], null, cancellationToken);
         if (!version.Succeeded)
         {
@@ -41,29 +69,11 @@ internal sealed class PostgresDumpSource : IBackupSource
                 $"Container {name} has no usable pg_dump ({version.Diagnostic}). Is it a PostgreSQL container? The dump runs inside it so that its version matches the server's.");
         }
 
-        var databases = _options.Databases.Count > 0
-            ? _options.Databases
-            : await ListDatabasesAsync(container, name, user, maintenanceDb, secrets, cancellationToken);
-        var toolVersion = version.Stdout.Trim();
-        var producers = new List<IArtifactProducer>
-        {
-            new ExecDumpProducer(
-                _context.Docker,
-                container,
-                Describe(container, $"{_options.ArtifactName}-globals.sql", ManifestSourceKind.Globals, ManifestArtifactFormat.Sql, null, toolVersion.Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
-                ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
-                secrets),
-        };
-        foreach (var database in databases)
-        {
-            producers.Add(DumpDatabase(container, user, database, secrets, toolVersion));
-        }
-
-        return producers;
+        return version.Stdout.Trim();
     }
 
     private ExecDumpProducer DumpDatabase(
-        ContainerInspect container, string user, string database, IReadOnlyList<string> secrets, string toolVersion)
+        ContainerInspect container, string user, string database, IReadOnlyList<string> secrets, Task<string> toolVersion)
     {
         var custom = _options.Format == PostgresDumpFormat.Custom;
         List<string> command = ["pg_dump", "--username", user, "--no-password", "--dbname", database];
@@ -74,10 +84,9 @@ internal sealed class PostgresDumpSource : IBackupSource
             $"{_options.ArtifactName}-{ArtifactNames.Sanitize(database, "db")}{(custom ? ".dump" : ".sql")}",
             ManifestSourceKind.Postgres,
             custom ? ManifestArtifactFormat.PgCustom : ManifestArtifactFormat.PgPlain,
-            database,
-            toolVersion);
+            database);
         var check = custom ? new PgListCheck(_context.Docker, container.Id, secrets) : null;
-        return new ExecDumpProducer(_context.Docker, container, descriptor, command, secrets, check);
+        return new ExecDumpProducer(_context.Docker, container, descriptor, command, secrets, check, _ => toolVersion);
     }
 
     private async Task<IReadOnlyList<string>> ListDatabasesAsync(
@@ -109,7 +118,7 @@ internal sealed class PostgresDumpSource : IBackupSource
         return result.Lines;
     }
 
-    private ArtifactDescriptor Describe(ContainerInspect container, string file, ManifestSourceKind kind, ManifestArtifactFormat format, string? database, string toolVersion) => new()
+    private ArtifactDescriptor Describe(ContainerInspect container, string file, ManifestSourceKind kind, ManifestArtifactFormat format, string? database) => new()
     {
         BaseFileName = file,
         Kind = kind,
@@ -118,6 +127,5 @@ internal sealed class PostgresDumpSource : IBackupSource
         Database = database,
         Container = ContainerResolver.NameOf(container),
         Image = container.Config?.Image,
-        ToolVersion = toolVersion,
     };
 }

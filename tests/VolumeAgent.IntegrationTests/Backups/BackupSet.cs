@@ -183,7 +183,8 @@ internal sealed record SetArtifact(
     string Status,
     string? Error,
     string? TreeDigest,
-    long? Entries)
+    long? Entries,
+    string? ToolVersion = null)
 {
     public static SetArtifact Read(JsonElement e) => new(
         e.GetProperty("file").GetString(),
@@ -199,7 +200,8 @@ internal sealed record SetArtifact(
         e.GetProperty("status").GetString()!,
         Optional(e, "error"),
         Optional(e, "tree_digest"),
-        e.TryGetProperty("entries", out var entries) ? entries.GetInt64() : null);
+        e.TryGetProperty("entries", out var entries) ? entries.GetInt64() : null,
+        Optional(e, "tool_version"));
 
     private static string? Optional(JsonElement e, string name) => e.TryGetProperty(name, out var value) ? value.GetString() : null;
 }

@@ -50,10 +50,13 @@ public sealed class PostgresBackupTests : IClassFixture<PostgresServersFixture>
             [globalsFile, .. databases.Select(db => $"postgres-{source.Name}-{db}.dump.gz")],
             "without `databases`, every database that accepts connections is dumped, plus the globals");
         set.Artifact(globalsFile).Should().Match<SetArtifact>(a => a.SourceKind == "globals" && a.Format == "sql" && a.Container == source.Name);
+        // The version is asked while the dumps run, and each artifact's manifest entry still names it.
+        set.Artifact(globalsFile).ToolVersion.Should().StartWith("pg_dumpall (PostgreSQL) 15.");
         foreach (var db in databases)
         {
             set.Artifact($"postgres-{source.Name}-{db}.dump.gz").Should().Match<SetArtifact>(
                 a => a.SourceKind == "postgres" && a.Format == "pg_custom" && a.Compression == "gzip" && a.Database == db && a.SourceName == source.Name);
+            set.Artifact($"postgres-{source.Name}-{db}.dump.gz").ToolVersion.Should().StartWith("pg_dump (PostgreSQL) 15.");
         }
 
         var globals = await fresh.PipeGunzippedAsync(set.FilePath(globalsFile), ["psql", "-X", "-U", "postgres", "-d", "postgres", "-f", "-"], cts.Token);

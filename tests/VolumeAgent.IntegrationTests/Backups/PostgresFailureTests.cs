@@ -120,6 +120,33 @@ public sealed class PostgresFailureTests
         await workspace.AssertNoAgentLeftoversAsync(cts.Token);
     }
 
+    [Fact]
+    public async Task RunNow_ContainerWithoutPostgresTools_FailsSayingSoAndWritesNoDump()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var sleeper = await scope.StartSleeperAsync(cts.Token);
+        var name = (await _docker.Client.Containers.InspectAsync(sleeper, cts.Token)).Name!.TrimStart('/');
+        var job = workspace.Job("notpg");
+        workspace.WriteConfig($"""
+            jobs:
+              {job}:
+                sources:
+                  - postgres: {name}
+                    databases: [app]
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain($"Container {name} has no pg_dumpall").And.Contain("Is it the database container?");
+        var set = await BackupSet.ReadAsync(workspace.SetDirectories(job).Should().ContainSingle().Subject, cts.Token);
+        set.Artifacts.Should().HaveCount(2, "the globals and the one database were each tried")
+            .And.OnlyContain(a => a.Status == "failed" && a.File == null && a.Error!.Contains("has no pg_", StringComparison.Ordinal));
+        await workspace.AssertNoAgentLeftoversAsync(cts.Token);
+    }
+
     /// <summary>Waits until the new set's partial dump file exists and grows between two looks, then kills the database container.</summary>
     private static async Task<long> KillWhenDumpIsGrowingAsync(
         AgentWorkspace workspace, string job, EarlierSet earlier, string dumpFile, DatabaseContainer server, AgentRun run, CancellationToken cancellationToken)
