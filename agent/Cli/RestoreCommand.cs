@@ -93,7 +93,7 @@ internal static class RestoreCommand
             Job = set.Set.Job,
             RunId = RunId.New().ToString(),
             InstanceId = session.Instance.Id,
-            Containers = new ContainerResolver(session.Docker, policy.Project ?? await ContainerResolver.DetectOwnProjectAsync(session.Docker, cancellationToken)),
+            Containers = session.Containers,
         };
         var runner = new RestoreRunner(context, policy, policy.StateDir, log);
         var progress = new ConsoleProgress();

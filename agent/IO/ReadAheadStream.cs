@@ -11,7 +11,7 @@ namespace VolumeAgent.IO;
 /// </summary>
 internal sealed class ReadAheadStream : ReadOnlyStream
 {
-    /// <summary>Buffer size and depth used by the pipeline: 2 MiB ahead in 256 KiB reads.</summary>
+    /// <summary>Buffer size and depth used by the pipeline: 512 KiB ahead in 128 KiB reads.</summary>
     internal const int DefaultBufferSize = 128 * 1024;
     internal const int DefaultDepth = 4;
 

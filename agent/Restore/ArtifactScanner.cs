@@ -16,7 +16,7 @@ namespace VolumeAgent.Restore;
 /// </summary>
 internal static class ArtifactScanner
 {
-    public const string TreeDigestPrefix = "sha256:";
+    public const string TreeDigestPrefix = TarTreeDigest.Prefix;
     private const int BufferSize = 128 * 1024;
     private const int TailBytes = 4096;
     private static readonly byte[] PgCustomMagic = "PGDMP"u8.ToArray();
@@ -150,9 +150,6 @@ internal static class ArtifactScanner
         };
     }
 
-    /// <summary>A tree digest with its algorithm prefix, as manifest.json documents it (older agents wrote bare hex).</summary>
-    public static string Prefixed(string digest) => TreeDigestPrefix + Bare(digest);
-
     /// <summary>A tree digest without its algorithm prefix.</summary>
     public static string Bare(string digest) =>
         digest.StartsWith(TreeDigestPrefix, StringComparison.OrdinalIgnoreCase) ? digest[TreeDigestPrefix.Length..] : digest;
@@ -219,7 +216,7 @@ internal static class ArtifactScanner
         }
 
         parser.Complete();
-        return new ContentFacts(parser.Entries, Prefixed(TarTreeDigest.Compute(parser.Entries)));
+        return new ContentFacts(parser.Entries, TarTreeDigest.Compute(parser.Entries));
     }
 
     private static async Task<byte[]> ReadHeadAndRestAsync(Stream source, int headLength, CancellationToken cancellationToken)

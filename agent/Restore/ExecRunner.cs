@@ -7,8 +7,6 @@ namespace VolumeAgent.Restore;
 /// <summary>Commands run by exec in a database container, with input on their stdin.</summary>
 internal static class ExecRunner
 {
-    private const int MaxOutputBytes = 4 * 1024 * 1024;
-
     /// <summary>Runs a short command with <paramref name="stdin"/> as its whole input and keeps its (small) output.</summary>
     public static async Task<ExecResult> RunAsync(
         DockerClient docker, string containerId, IReadOnlyList<string> command, IReadOnlyList<string>? environment, string stdin, CancellationToken cancellationToken)
@@ -16,7 +14,10 @@ internal static class ExecRunner
         ArgumentNullException.ThrowIfNull(docker);
         await using var process = await docker.Exec.RunAsync(
             containerId, command, cancellationToken, new ExecStartOptions { Environment = environment, Stdin = true, StopOnDispose = true });
-        var reading = ReadAllAsync(process, command[0], cancellationToken);
+        var reading = ExecCapture.ReadCappedAsync(
+            process.Stdout,
+            () => new InvalidDataException($"'{command[0]}' printed more than {ExecCapture.MaxOutputBytes / (1024 * 1024)} MiB where a short answer was expected."),
+            cancellationToken);
         try
         {
             await process.Stdin.WriteAsync(Encoding.UTF8.GetBytes(stdin), cancellationToken);
@@ -80,23 +81,5 @@ internal static class ExecRunner
         {
             // The process was stopped on purpose; the error that made us stop it is the one to report.
         }
-    }
-
-    private static async Task<string> ReadAllAsync(ExecProcess process, string program, CancellationToken cancellationToken)
-    {
-        using var output = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await process.Stdout.ReadAsync(buffer, cancellationToken)) > 0)
-        {
-            if (output.Length + read > MaxOutputBytes)
-            {
-                throw new InvalidDataException($"'{program}' printed more than {MaxOutputBytes / (1024 * 1024)} MiB where a short answer was expected.");
-            }
-
-            output.Write(buffer, 0, read);
-        }
-
-        return Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length);
     }
 }

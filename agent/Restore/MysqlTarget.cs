@@ -43,23 +43,15 @@ internal sealed class MysqlTarget
         DockerClient docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
-        ArgumentNullException.ThrowIfNull(container);
-        var name = ContainerResolver.NameOf(container);
-        if (container.State is not { Running: true })
-        {
-            throw new RestoreRefusedException($"Container {name} is not running ({container.State?.Status ?? "unknown"}); databases are restored into a running server. Start it and try again.");
-        }
+        var name = TargetContainer.RequireRunning(container);
 
-        var tools = await ExecCapture.RunAsync(
-            docker, container.Id, ["sh", "-c", "command -v mariadb || command -v mysql; command -v mariadb-dump || command -v mysqldump"], null, cancellationToken);
-        var client = tools.Lines.FirstOrDefault(l => !l.EndsWith("dump", StringComparison.Ordinal));
-        var dump = tools.Lines.FirstOrDefault(l => l.EndsWith("dump", StringComparison.Ordinal));
+        var (dump, client) = await MysqlAccess.FindToolsAsync(docker, container, cancellationToken);
         if (client is null || dump is null)
         {
             throw new RestoreRefusedException($"Container {name} has no mariadb or mysql client (and dump tool) on its PATH. Is it a MySQL or MariaDB container?");
         }
 
-        (user, password) = await CredentialsAsync(new ContainerEnvironment(docker, container), user, password, cancellationToken);
+        (user, password) = await MysqlAccess.CredentialsAsync(new ContainerEnvironment(docker, container), user, password, cancellationToken);
         IReadOnlyList<string> secrets = password is null ? [] : [$"MYSQL_PWD={password}"];
         var target = new MysqlTarget(docker, container, client, dump, user, secrets);
         var probe = await target.RunAsync("SELECT 1;", cancellationToken);
@@ -102,16 +94,7 @@ internal sealed class MysqlTarget
             _environment,
             (stdin, ct) => StdinFeeder.FeedAsync(sql, stdin, ct),
             cancellationToken);
-        if (result.ExitCode != 0)
-        {
-            throw new RestoreFailedException(
-                $"{Path.GetFileName(Client)} failed restoring database '{database}' into container {Name} (exit {result.ExitCode}): {(result.Stderr.Length > 0 ? result.Stderr : "no error output")}");
-        }
-
-        if (!result.InputDelivered)
-        {
-            throw new RestoreFailedException($"{Path.GetFileName(Client)} ended before it had read all of database '{database}' (exit 0); the restore into container {Name} is incomplete.");
-        }
+        result.ThrowIfFailed(Path.GetFileName(Client), $"database '{database}'", Name);
     }
 
     /// <summary>Starts a dump of the database with the backup's own options.</summary>
@@ -145,26 +128,6 @@ internal sealed class MysqlTarget
         }
 
         return counts;
-    }
-
-    internal static async Task<(string User, string? Password)> CredentialsAsync(
-        ContainerEnvironment env, string? user, string? password, CancellationToken cancellationToken)
-    {
-        if (user is not null)
-        {
-            return (user, password);
-        }
-
-        var rootPassword = await env.GetAsync(cancellationToken, "MARIADB_ROOT_PASSWORD", "MYSQL_ROOT_PASSWORD");
-        if (rootPassword is not null || password is not null)
-        {
-            return ("root", password ?? rootPassword);
-        }
-
-        var configured = await env.GetAsync(cancellationToken, "MARIADB_USER", "MYSQL_USER");
-        return configured is not null
-            ? (configured, await env.GetAsync(cancellationToken, "MARIADB_PASSWORD", "MYSQL_PASSWORD"))
-            : ("root", null);
     }
 
     private Task<ExecResult> RunAsync(string sql, CancellationToken cancellationToken) =>

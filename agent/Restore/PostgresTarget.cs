@@ -44,12 +44,7 @@ internal sealed class PostgresTarget
         DockerClient docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
-        ArgumentNullException.ThrowIfNull(container);
-        var name = ContainerResolver.NameOf(container);
-        if (container.State is not { Running: true })
-        {
-            throw new RestoreRefusedException($"Container {name} is not running ({container.State?.Status ?? "unknown"}); databases are restored into a running server. Start it and try again.");
-        }
+        var name = TargetContainer.RequireRunning(container);
 
         var env = new ContainerEnvironment(docker, container);
         user ??= await env.GetAsync(cancellationToken, "POSTGRES_USER") ?? "postgres";
@@ -149,7 +144,7 @@ internal sealed class PostgresTarget
             _environment,
             (stdin, ct) => WriteFilteredAsync(sql, stdin, filter, ct),
             cancellationToken);
-        ThrowIfFailed(result, "psql", "the roles and tablespaces (globals)");
+        result.ThrowIfFailed("psql", "the roles and tablespaces (globals)", Name);
         return filter;
     }
 
@@ -161,7 +156,7 @@ internal sealed class PostgresTarget
             : ["psql", .. Connection(User, PgConnInfo.ForDatabase(database)), "--quiet", "--set", "ON_ERROR_STOP=1", "--single-transaction", "--file", "-"];
         var result = await ExecRunner.FeedAsync(
             _docker, Container.Id, command, _environment, (stdin, ct) => StdinFeeder.FeedAsync(dump, stdin, ct), cancellationToken);
-        ThrowIfFailed(result, command[0], $"database '{database}'");
+        result.ThrowIfFailed(command[0], $"database '{database}'", Name);
     }
 
     /// <summary>Starts pg_dump of a database as plain SQL, as the backup would have made it.</summary>
@@ -195,20 +190,6 @@ internal sealed class PostgresTarget
         }
 
         return result;
-    }
-
-    private void ThrowIfFailed(FeedResult result, string tool, string what)
-    {
-        if (result.ExitCode != 0)
-        {
-            throw new RestoreFailedException(
-                $"{tool} failed restoring {what} into container {Name} (exit {result.ExitCode}): {(result.Stderr.Length > 0 ? result.Stderr : "no error output")}");
-        }
-
-        if (!result.InputDelivered)
-        {
-            throw new RestoreFailedException($"{tool} ended before it had read all of {what} (exit 0); the restore into container {Name} is incomplete.");
-        }
     }
 
     private static async Task<bool> WriteFilteredAsync(Stream sql, Stream stdin, GlobalsFilter filter, CancellationToken cancellationToken)

@@ -32,7 +32,7 @@ internal static class StdinFeeder
                 {
                     await stdin.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 }
-                catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+                catch (Exception ex) when (IsClosedInput(ex))
                 {
                     return false;
                 }
@@ -56,7 +56,7 @@ internal static class StdinFeeder
             closeWrite?.Invoke();
             return true;
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        catch (Exception ex) when (IsClosedInput(ex))
         {
             return false;
         }

@@ -12,12 +12,14 @@ namespace VolumeAgent.Runs;
 /// </summary>
 internal sealed class AgentSession : IAsyncDisposable
 {
-    private AgentSession(BackupPolicy policy, DockerClient docker, AgentInstance instance, IReadOnlyDictionary<string, IBackupStore> stores, JobRunner runner, ILogger log)
+    private AgentSession(
+        BackupPolicy policy, DockerClient docker, AgentInstance instance, IReadOnlyDictionary<string, IBackupStore> stores, ContainerResolver containers, JobRunner runner, ILogger log)
     {
         Policy = policy;
         Docker = docker;
         Instance = instance;
         Stores = stores;
+        Containers = containers;
         Runner = runner;
         Log = log;
     }
@@ -29,6 +31,9 @@ internal sealed class AgentSession : IAsyncDisposable
     public AgentInstance Instance { get; }
 
     public IReadOnlyDictionary<string, IBackupStore> Stores { get; }
+
+    /// <summary>Finds containers by name or by compose service of the project (backup.yml's, else the agent's own).</summary>
+    public ContainerResolver Containers { get; }
 
     public JobRunner Runner { get; }
 
@@ -56,8 +61,9 @@ internal sealed class AgentSession : IAsyncDisposable
             }
 
             var project = policy.Project ?? await ContainerResolver.DetectOwnProjectAsync(docker, cancellationToken);
-            var runner = new JobRunner(docker, policy, stores, instance, new ContainerResolver(docker, project), time, log);
-            return new AgentSession(policy, docker, instance, stores, runner, log);
+            var containers = new ContainerResolver(docker, project);
+            var runner = new JobRunner(docker, policy, stores, instance, containers, time, log);
+            return new AgentSession(policy, docker, instance, stores, containers, runner, log);
         }
         catch
         {

@@ -340,7 +340,7 @@ internal sealed class JobRunner
 
             var error = Describe(ex);
             log.Error("{File} failed: {Error}", fileName, error);
-            return Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with { Error = error };
+            return Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with { Error = error, ToolVersion = producer.Facts.ToolVersion ?? descriptor.ToolVersion };
         }
         catch
         {

@@ -6,27 +6,39 @@ namespace VolumeAgent.Sources;
 /// <summary>Runs a short command in a container and keeps its (small) output: lists, versions, secrets.</summary>
 internal static class ExecCapture
 {
-    private const int MaxOutputBytes = 4 * 1024 * 1024;
+    internal const int MaxOutputBytes = 4 * 1024 * 1024;
 
     public static async Task<ExecResult> RunAsync(
         DockerClient docker, string containerId, IReadOnlyList<string> command, IReadOnlyList<string>? environment, CancellationToken cancellationToken)
     {
         await using var process = await docker.Exec.RunAsync(containerId, command, cancellationToken, new ExecStartOptions { Environment = environment });
+        var stdout = await ReadCappedAsync(
+            process.Stdout,
+            () => new ArtifactFailedException($"'{command[0]}' in container {containerId[..Math.Min(12, containerId.Length)]} printed more than {MaxOutputBytes / (1024 * 1024)} MiB where a short answer was expected."),
+            cancellationToken);
+        var exit = await process.WaitForExitAsync(cancellationToken);
+        return new ExecResult(exit, stdout, process.Stderr.ToString());
+    }
+
+    /// <summary>A short answer read whole as UTF-8; more than 4 MiB throws what <paramref name="tooLarge"/> makes.</summary>
+    public static async Task<string> ReadCappedAsync(Stream stdout, Func<Exception> tooLarge, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(tooLarge);
         using var output = new MemoryStream();
         var buffer = new byte[16 * 1024];
         int read;
-        while ((read = await process.Stdout.ReadAsync(buffer, cancellationToken)) > 0)
+        while ((read = await stdout.ReadAsync(buffer, cancellationToken)) > 0)
         {
             if (output.Length + read > MaxOutputBytes)
             {
-                throw new ArtifactFailedException($"'{command[0]}' in container {containerId[..Math.Min(12, containerId.Length)]} printed more than {MaxOutputBytes / (1024 * 1024)} MiB where a short answer was expected.");
+                throw tooLarge();
             }
 
             output.Write(buffer, 0, read);
         }
 
-        var exit = await process.WaitForExitAsync(cancellationToken);
-        return new ExecResult(exit, Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length), process.Stderr.ToString());
+        return Encoding.UTF8.GetString(output.GetBuffer(), 0, (int)output.Length);
     }
 }
 

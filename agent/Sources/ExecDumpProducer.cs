@@ -14,19 +14,19 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
     private const long SignalExitBase = 128;
 
     /// <summary>The shell's exit code for a command it cannot find.</summary>
-    private const long CommandNotFoundExit = 127;
+    internal const long CommandNotFoundExit = 127;
     private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(3);
     private readonly DockerClient _docker;
     private readonly ContainerInspect _container;
     private readonly IReadOnlyList<string> _command;
     private readonly IReadOnlyList<string> _environment;
     private readonly IDumpCheck? _check;
-    private readonly Func<CancellationToken, Task<string>>? _toolVersion;
+    private readonly Task<string>? _toolVersion;
     private ExecProcess? _process;
 
     /// <param name="toolVersion">
-    /// The dump tool's version when it is asked while the dump runs (see <see cref="Facts"/>); it may throw
-    /// <see cref="ArtifactFailedException"/> to fail the artifact.
+    /// The dump tool's version when it is asked while the dump runs (see <see cref="Facts"/>); a failure fails the
+    /// artifact.
     /// </param>
     public ExecDumpProducer(
         DockerClient docker,
@@ -35,7 +35,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         IReadOnlyList<string> command,
         IReadOnlyList<string> environment,
         IDumpCheck? check = null,
-        Func<CancellationToken, Task<string>>? toolVersion = null)
+        Task<string>? toolVersion = null)
     {
         _docker = docker;
         _container = container;
@@ -48,7 +48,10 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
 
     public ArtifactDescriptor Descriptor { get; }
 
-    public ArtifactFacts Facts { get; private set; } = ArtifactFacts.None;
+    /// <summary>The tool's version once it is known, also for a dump that failed.</summary>
+    public ArtifactFacts Facts => _toolVersion is { IsCompletedSuccessfully: true } version
+        ? ArtifactFacts.None with { ToolVersion = version.Result }
+        : ArtifactFacts.None;
 
     private string ContainerName => ContainerResolver.NameOf(_container);
 
@@ -125,7 +128,8 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
 
         if (_toolVersion is not null)
         {
-            Facts = Facts with { ToolVersion = await _toolVersion(cancellationToken) };
+            // A version that could not be asked fails the artifact, as it did when it was asked first.
+            await _toolVersion.WaitAsync(cancellationToken);
         }
     }
 

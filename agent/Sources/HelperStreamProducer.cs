@@ -30,8 +30,8 @@ internal sealed class HelperStreamProducer : IArtifactProducer
         if (exit != 0)
         {
             var stderr = helper.Stderr.ToString();
-            // 127 is the shell's "command not found": the image lacks a tool the helper runs.
-            var hint = exit == 127 ? $" The image {_spec.Image} lacks a program this helper needs: name an image that has it." : string.Empty;
+            // The shell's "command not found": the image lacks a tool the helper runs.
+            var hint = exit == ExecDumpProducer.CommandNotFoundExit ? $" The image {_spec.Image} lacks a program this helper needs: name an image that has it." : string.Empty;
             throw new ArtifactFailedException(
                 $"The helper to {_spec.Purpose} (image {_spec.Image}) exited with code {exit}: {(stderr.Length > 0 ? stderr : "no error output")}.{hint}");
         }

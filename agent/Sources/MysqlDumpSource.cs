@@ -30,18 +30,11 @@ internal sealed class MysqlDumpSource : IBackupSource
         var container = await _context.Containers.ResolveRunningDatabaseAsync(_options.Target, cancellationToken);
         var name = ContainerResolver.NameOf(container);
 
-        var (user, password) = await CredentialsAsync(container, cancellationToken);
+        var (user, password) = await MysqlAccess.CredentialsAsync(
+            new ContainerEnvironment(_context.Docker, container), _options.User, _options.Password?.Reveal(), cancellationToken);
         IReadOnlyList<string> secrets = password is null ? [] : [$"MYSQL_PWD={password}"];
 
-        var tools = await ExecCapture.RunAsync(
-            _context.Docker,
-            container.Id,
-            ["sh", "-c", "command -v mariadb-dump || command -v mysqldump; command -v mariadb || command -v mysql"],
-            null,
-            cancellationToken);
-        var found = tools.Lines;
-        var dump = found.FirstOrDefault(l => l.EndsWith("dump", StringComparison.Ordinal));
-        var client = found.FirstOrDefault(l => !l.EndsWith("dump", StringComparison.Ordinal));
+        var (dump, client) = await MysqlAccess.FindToolsAsync(_context.Docker, container, cancellationToken);
         if (dump is null || client is null)
         {
             throw new ArtifactFailedException(
@@ -71,30 +64,6 @@ internal sealed class MysqlDumpSource : IBackupSource
                 secrets,
                 new TrailerCheck("-- Dump completed")))
             .ToList();
-    }
-
-    private async Task<(string User, string? Password)> CredentialsAsync(ContainerInspect container, CancellationToken cancellationToken)
-    {
-        if (_options.User is not null)
-        {
-            return (_options.User, _options.Password?.Reveal());
-        }
-
-        var env = new ContainerEnvironment(_context.Docker, container);
-        var rootPassword = await env.GetAsync(cancellationToken, "MARIADB_ROOT_PASSWORD", "MYSQL_ROOT_PASSWORD");
-        if (rootPassword is not null || _options.Password is not null)
-        {
-            return ("root", _options.Password?.Reveal() ?? rootPassword);
-        }
-
-        var user = await env.GetAsync(cancellationToken, "MARIADB_USER", "MYSQL_USER");
-        if (user is not null)
-        {
-            return (user, await env.GetAsync(cancellationToken, "MARIADB_PASSWORD", "MYSQL_PASSWORD"));
-        }
-
-        // MARIADB_ALLOW_EMPTY_ROOT_PASSWORD, or a server set up by hand: root without a password is the last try.
-        return ("root", null);
     }
 
     private async Task<IReadOnlyList<string>> ListDatabasesAsync(

@@ -37,8 +37,7 @@ internal sealed class PostgresDumpSource : IBackupSource
         // Asked while the first dumps run rather than before them (an exec costs a tenth of a second); the
         // manifest gets it from each artifact's facts. A container without pg_dump fails the dumps themselves
         // (exit 127), so a failure here that no artifact gets to read is only observed.
-        var version = AskVersionAsync(container, name, cancellationToken);
-        _ = version.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        var version = Observed(AskVersionAsync(container, name, cancellationToken));
         var databases = _options.Databases.Count > 0
             ? _options.Databases
             : await ListDatabasesAsync(container, name, user, maintenanceDb, secrets, cancellationToken);
@@ -50,7 +49,7 @@ internal sealed class PostgresDumpSource : IBackupSource
                 Describe(container, $"{_options.ArtifactName}-globals.sql", ManifestSourceKind.Globals, ManifestArtifactFormat.Sql, null),
                 ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
                 secrets,
-                toolVersion: async _ => (await version).Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal)),
+                toolVersion: Observed(DumpallVersionAsync(version))),
         };
         foreach (var database in databases)
         {
@@ -59,6 +58,15 @@ internal sealed class PostgresDumpSource : IBackupSource
 
         return producers;
     }
+
+    private static Task<string> Observed(Task<string> task)
+    {
+        _ = task.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        return task;
+    }
+
+    private static async Task<string> DumpallVersionAsync(Task<string> pgDumpVersion) =>
+        (await pgDumpVersion).Replace("pg_dump", "pg_dumpall", StringComparison.Ordinal);
 
     private async Task<string> AskVersionAsync(ContainerInspect container, string name, CancellationToken cancellationToken)
     {
@@ -86,7 +94,7 @@ internal sealed class PostgresDumpSource : IBackupSource
             custom ? ManifestArtifactFormat.PgCustom : ManifestArtifactFormat.PgPlain,
             database);
         var check = custom ? new PgListCheck(_context.Docker, container.Id, secrets) : null;
-        return new ExecDumpProducer(_context.Docker, container, descriptor, command, secrets, check, _ => toolVersion);
+        return new ExecDumpProducer(_context.Docker, container, descriptor, command, secrets, check, toolVersion);
     }
 
     private async Task<IReadOnlyList<string>> ListDatabasesAsync(

@@ -20,7 +20,7 @@ internal sealed class ArtifactWriteStream : WriteOnlyStream
     private long _written;
     private long _writeBehindFrom;
     private long _writeBehindAt = WriteBehindBytes;
-    private bool _writeBehind = !OperatingSystem.IsWindows();
+    private bool _writeBehind = true;
 
     /// <summary>How much is written between two starts of write-back.</summary>
     internal const long WriteBehindBytes = 8L * 1024 * 1024;

@@ -352,7 +352,9 @@ internal sealed class TarStreamParser : IDisposable
                 ContentSha256: null,
                 Number("mtime", TarHeader.TryMtime, "mtime", headerOffset, path))
             {
-                StoredPath = name,
+                // Only a caller that checks entries as they start (restore's name guard) reads the name as stored;
+                // kept for every entry of a backup it would double the memory the paths take.
+                StoredPath = EntryStarting is null ? null : name,
                 StoredLinkTarget = storedLink,
             };
             EntryStarting?.Invoke(_current);

@@ -18,7 +18,7 @@ internal sealed class TestSet
         parser.Feed(tar);
         parser.Complete();
         var stored = gzip ? Gzip(tar) : tar;
-        var digest = ArtifactScanner.Prefixed(TarTreeDigest.Compute(parser.Entries));
+        var digest = TarTreeDigest.Compute(parser.Entries);
         return Add(name + ".tar" + (gzip ? ".gz" : string.Empty), stored, tar.Length, ManifestSourceKind.Volume, ManifestArtifactFormat.Tar, gzip)
             .Edit(a => a with { TreeDigest = digest, Entries = parser.Entries.Count });
     }
