@@ -50,6 +50,6 @@ internal static class StorageStatus
         };
     }
 
-    internal static DateTimeOffset? NextAfter(CronSchedule? schedule, TimeZoneInfo zone, DateTimeOffset now) =>
-        schedule is null ? null : ZonedCron.Parse(schedule.Expression, zone).NextAfter(now);
+    internal static DateTimeOffset? NextAfter(CronExpression? schedule, TimeZoneInfo zone, DateTimeOffset now) =>
+        schedule is null ? null : new ZonedCron(schedule, zone).NextAfter(now);
 }

@@ -1,4 +1,5 @@
 using VolumeAgent.Pipeline;
+using VolumeAgent.Scheduling;
 
 namespace VolumeAgent.Policy;
 
@@ -9,7 +10,7 @@ internal sealed record JobOptions
     public required string Name { get; init; }
 
     /// <summary>When the job runs, read in the policy's time zone; null means only on demand (run-now).</summary>
-    public CronSchedule? Schedule { get; init; }
+    public CronExpression? Schedule { get; init; }
 
     /// <summary>Upper bound of a random delay added to each scheduled start.</summary>
     public TimeSpan? Jitter { get; init; }

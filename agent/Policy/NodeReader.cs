@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security;
 using System.Text.RegularExpressions;
+using VolumeAgent.Scheduling;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -269,7 +270,7 @@ internal sealed partial class NodeReader(ProblemCollector problems, PolicyEnviro
         return value;
     }
 
-    public CronSchedule? Cron(MapNode map, string key)
+    public CronExpression? Cron(MapNode map, string key)
     {
         var text = Text(map, key, required: false, expected: "a cron expression");
         if (text is null)
@@ -277,7 +278,7 @@ internal sealed partial class NodeReader(ProblemCollector problems, PolicyEnviro
             return null;
         }
 
-        if (CronSchedule.TryParse(text, out var schedule, out var error))
+        if (CronExpression.TryParse(text, out var schedule, out var error))
         {
             return schedule;
         }

@@ -10,7 +10,7 @@ internal static class PolicySchedules
         ArgumentNullException.ThrowIfNull(policy);
         return policy.Jobs
             .Where(j => j.Schedule is not null)
-            .Select(j => new ScheduledJob(j.Name, ZonedCron.Parse(j.Schedule!.Expression, policy.TimeZone), j.Jitter))
+            .Select(j => new ScheduledJob(j.Name, new ZonedCron(j.Schedule!, policy.TimeZone), j.Jitter))
             .ToList();
     }
 
@@ -19,7 +19,7 @@ internal static class PolicySchedules
         ArgumentNullException.ThrowIfNull(policy);
         return policy.Jobs
             .Where(j => j.Verify?.Schedule is not null)
-            .Select(j => new ScheduledJob(j.Name, ZonedCron.Parse(j.Verify!.Schedule!.Expression, policy.TimeZone)))
+            .Select(j => new ScheduledJob(j.Name, new ZonedCron(j.Verify!.Schedule!, policy.TimeZone)))
             .ToList();
     }
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
-using NCrontab;
 
 namespace VolumeAgent.Scheduling;
 
@@ -8,10 +6,7 @@ namespace VolumeAgent.Scheduling;
 /// A five-field cron schedule read in a time zone's wall clock, answering in UTC instants.
 /// </summary>
 /// <remarks>
-/// <para>Fields and their meaning are classic cron's: minute, hour, day of month, month, day of week (0-7,
-/// Sunday is 0 or 7; names such as MON and JAN allowed). When both day fields are restricted (neither begins with
-/// <c>*</c>) the schedule fires on a day matching either, as cron does: <c>0 2 1 * 1</c> runs on the 1st and on
-/// every Monday. The shorthands in <see cref="CronMacros"/> stand for their five-field forms.</para>
+/// <para>Fields and their meaning are classic cron's, as <see cref="CronExpression"/> reads them.</para>
 /// <para>Daylight saving time, judged as a user reading the clock on the wall would judge it:</para>
 /// <list type="bullet">
 /// <item>A wall-clock time skipped by a spring-forward change (02:30 on 2026-03-29 in Europe/Berlin) fires once,
@@ -21,37 +16,28 @@ namespace VolumeAgent.Scheduling;
 /// first occurrence (still on daylight time) — unless the hour field matches every hour of the day
 /// (<c>*</c>, <c>*/1</c>, <c>0-23</c>): such a schedule is an interval (<c>*/15 * * * *</c>,
 /// <c>0 * * * *</c>, <c>@hourly</c>) and fires in both passes of the repeated hour, so it keeps its pace in
-/// elapsed time. This is the rule Cronos applies (a wildcard hour fires in both occurrences).</item>
+/// elapsed time. A range or step of hours (<c>0 1-3 * * *</c>, <c>0 */2 * * *</c>) fires once, in the first pass,
+/// like a daily time: Cronos 0.13 differs here (it fires such schedules in both passes) and also requires both
+/// restricted day fields to match, which is why it does not replace this type.</item>
 /// </list>
 /// </remarks>
 internal sealed class ZonedCron
 {
-    private const string FieldHelp =
-        "Fields are minute (0-59), hour (0-23), day of month (1-31), month (1-12 or JAN-DEC) and day of week "
-        + "(0-7 or SUN-SAT, Sunday is 0 or 7)";
+    private readonly CronExpression _cron;
 
-    private static readonly string[] FieldNames = ["minute", "hour", "day-of-month", "month", "day-of-week"];
-
-    // Any date pattern of month, day of month and weekday recurs within 28 years (the weekday cycle of the
-    // Gregorian calendar between the century years that skip a leap day), so looking further finds nothing new.
-    private const int SearchYears = 29;
-
-    private readonly CrontabSchedule[] _parts;
-
-    private ZonedCron(string expression, string fields, TimeZoneInfo zone, CrontabSchedule[] parts, bool everyHour)
+    public ZonedCron(CronExpression cron, TimeZoneInfo zone)
     {
-        Expression = expression;
-        Fields = fields;
+        ArgumentNullException.ThrowIfNull(cron);
+        ArgumentNullException.ThrowIfNull(zone);
+        _cron = cron;
         Zone = zone;
-        _parts = parts;
-        FiresEveryHour = everyHour;
     }
 
     /// <summary>The expression as written (shorthand or fields).</summary>
-    public string Expression { get; }
+    public string Expression => _cron.Expression;
 
     /// <summary>The five fields the expression stands for.</summary>
-    public string Fields { get; }
+    public string Fields => _cron.Fields;
 
     public TimeZoneInfo Zone { get; }
 
@@ -59,19 +45,11 @@ internal sealed class ZonedCron
     /// True when the hour field matches all 24 hours; such a schedule fires in both passes of an hour repeated by a
     /// fall-back change.
     /// </summary>
-    public bool FiresEveryHour { get; }
+    public bool FiresEveryHour => _cron.FiresEveryHour;
 
     /// <exception cref="FormatException">The expression is not a valid five-field cron schedule or shorthand,
     /// or no date ever matches it; the message names the expression and what is wrong.</exception>
-    public static ZonedCron Parse(string expression, TimeZoneInfo zone)
-    {
-        if (!TryParse(expression, zone, out var cron, out var error))
-        {
-            throw new FormatException(error);
-        }
-
-        return cron;
-    }
+    public static ZonedCron Parse(string expression, TimeZoneInfo zone) => new(CronExpression.Parse(expression), zone);
 
     public static bool TryParse(
         string expression,
@@ -81,61 +59,8 @@ internal sealed class ZonedCron
     {
         ArgumentNullException.ThrowIfNull(expression);
         ArgumentNullException.ThrowIfNull(zone);
-        cron = null;
-
-        var trimmed = expression.Trim();
-        if (trimmed.Length == 0)
-        {
-            error = "The cron expression is empty. " + Expected();
-            return false;
-        }
-
-        var fields = CronMacros.TryExpand(trimmed);
-        if (fields is null && trimmed.StartsWith('@'))
-        {
-            error = $"Cron expression \"{expression}\" is not a known shorthand; use one of {CronMacros.NameList}, "
-                + "or write five fields (minute hour day-of-month month day-of-week).";
-            return false;
-        }
-
-        var tokens = (fields ?? trimmed).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-        if (tokens.Length != FieldNames.Length)
-        {
-            var hint = tokens.Length == 6 ? " (a seconds field is not supported)" : string.Empty;
-            error = $"Cron expression \"{expression}\" has {tokens.Length} fields{hint}. " + Expected();
-            return false;
-        }
-
-        var written = tokens.ToArray();
-        tokens[4] = SevenAsSunday(tokens[4]);
-
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            var probe = string.Join(' ', tokens.Select((t, j) => j == i ? t : "*"));
-            var problem = CrontabSchedule.TryParse(probe, null, _ => (string?)null, e => e().Message);
-            if (problem is not null)
-            {
-                error = $"Cron expression \"{expression}\" has an invalid {FieldNames[i]} field \"{written[i]}\": "
-                    + $"{problem.TrimEnd('.')}. {FieldHelp}.";
-                return false;
-            }
-        }
-
-        var parts = Split(tokens).Select(p => CrontabSchedule.Parse(p)).ToArray();
-        var start = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
-        if (NextLocal(parts, start.AddMinutes(-1), start.AddYears(28)) is null)
-        {
-            error = $"Cron expression \"{expression}\" never fires: no date matches its day-of-month \"{tokens[2]}\" "
-                + $"and month \"{tokens[3]}\" fields.";
-            return false;
-        }
-
-        var everyHour = CrontabSchedule.Parse($"0 {tokens[1]} * * *")
-            .GetNextOccurrences(start.AddMinutes(-1), start.AddDays(1))
-            .Count() == 24;
-        cron = new ZonedCron(expression, string.Join(' ', tokens), zone, parts, everyHour);
-        error = null;
-        return true;
+        cron = CronExpression.TryParse(expression, out var parsed, out error) ? new ZonedCron(parsed, zone) : null;
+        return cron is not null;
     }
 
     /// <summary>The first instant strictly after <paramref name="instant"/> at which the schedule fires, in UTC;
@@ -170,7 +95,7 @@ internal sealed class ZonedCron
 
     private DateTimeOffset? FirstFiringAfter(DateTime wall, DateTimeOffset instant)
     {
-        for (var candidate = NextLocal(wall); candidate is { } local; candidate = NextLocal(local))
+        for (var candidate = _cron.NextLocal(wall); candidate is { } local; candidate = _cron.NextLocal(local))
         {
             if (Zone.IsInvalidTime(local))
             {
@@ -215,7 +140,7 @@ internal sealed class ZonedCron
     /// repeated by a fall-back change.</summary>
     private DateTime? FirstRepeated(DateTime after, DateTime upTo)
     {
-        for (var candidate = NextLocal(after); candidate is { } local && local <= upTo; candidate = NextLocal(local))
+        for (var candidate = _cron.NextLocal(after); candidate is { } local && local <= upTo; candidate = _cron.NextLocal(local))
         {
             if (Zone.IsAmbiguousTime(local))
             {
@@ -239,71 +164,7 @@ internal sealed class ZonedCron
         return ToUtc(wall, Zone.GetUtcOffset(wall));
     }
 
-    private DateTime? NextLocal(DateTime after)
-    {
-        var horizon = after.Year < DateTime.MaxValue.Year - SearchYears ? after.AddYears(SearchYears) : DateTime.MaxValue;
-        return NextLocal(_parts, after, horizon);
-    }
-
-    private static DateTime? NextLocal(CrontabSchedule[] parts, DateTime after, DateTime horizon)
-    {
-        DateTime? best = null;
-        foreach (var part in parts)
-        {
-            var next = part.GetNextOccurrence(after, horizon);
-            if (next < horizon && (best is null || next < best))
-            {
-                best = next;
-            }
-        }
-
-        return best;
-    }
-
-    // NCrontab requires both day fields to match; cron fires when either restricted one does.
-    private static IEnumerable<string> Split(string[] tokens)
-    {
-        var (minute, hour, dayOfMonth, month, dayOfWeek) = (tokens[0], tokens[1], tokens[2], tokens[3], tokens[4]);
-        if (dayOfMonth.StartsWith('*') || dayOfWeek.StartsWith('*'))
-        {
-            return [string.Join(' ', tokens)];
-        }
-
-        return [$"{minute} {hour} {dayOfMonth} {month} *", $"{minute} {hour} * {month} {dayOfWeek}"];
-    }
-
-    /// <summary>Cron accepts 7 for Sunday as well as 0; NCrontab only 0-6.</summary>
-    private static string SevenAsSunday(string dayOfWeek)
-    {
-        var elements = dayOfWeek.Split(',');
-        for (var i = 0; i < elements.Length; i++)
-        {
-            var element = elements[i];
-            var slash = element.IndexOf('/', StringComparison.Ordinal);
-            var range = slash < 0 ? element : element[..slash];
-            var step = slash < 0 ? 1 : int.TryParse(element[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 0;
-            if (range == "7")
-            {
-                // 7 is the last value, so any step from it reaches only 7.
-                elements[i] = "0";
-            }
-            else if (step > 0 && range.EndsWith("-7", StringComparison.Ordinal)
-                && int.TryParse(range[..^2], NumberStyles.None, CultureInfo.InvariantCulture, out var first) && first is >= 0 and <= 6)
-            {
-                // a-7/s keeps its own values up to 6, and Sunday as 0 when 7 is among them.
-                var upToSaturday = $"{first}-6" + (slash < 0 ? string.Empty : element[slash..]);
-                elements[i] = (7 - first) % step == 0 ? upToSaturday + ",0" : upToSaturday;
-            }
-        }
-
-        return string.Join(',', elements);
-    }
-
     // Offsets of old local mean times carry seconds, which DateTimeOffset's constructor refuses.
     private static DateTimeOffset ToUtc(DateTime wall, TimeSpan offset) =>
         new(DateTime.SpecifyKind(wall - offset, DateTimeKind.Utc));
-
-    private static string Expected() =>
-        "Write five fields separated by spaces: minute hour day-of-month month day-of-week (for example "
-        + $"\"30 2 * * *\" for 02:30 every day), or one of {CronMacros.NameList}.";
 }

@@ -62,7 +62,7 @@ public sealed partial class CommandLineTests
             ("compression: brotli", "brotli", "jobs.nightly.compression", "'brotli' is not allowed"),
             ("keep_last: many", "many", "jobs.nightly.retention.keep_last", "expected a whole number"),
             ("password_file: /run/secrets/pg", "password_file", "jobs.nightly.sources[1].password_file", "either 'password' or 'password_file', not both"),
-            ("schedule: \"61 * * * *\"", "\"61", "jobs.hourly.schedule", "not a valid cron expression"),
+            ("schedule: \"61 * * * *\"", "\"61", "jobs.hourly.schedule", "invalid minute field"),
             ("schedule: \"@daily\"", "schedule", "jobs.hourly.schedule", "duplicate key 'schedule'"),
             ("hourly:", "hourly", "jobs.hourly.sources", "is required"),
             ("sources: []", "[]", "jobs.weekly.sources", "at least one source"),

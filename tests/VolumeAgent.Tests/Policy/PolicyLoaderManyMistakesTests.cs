@@ -58,7 +58,7 @@ public sealed class PolicyLoaderManyMistakesTests
         (24, 9, "jobs.nightly.sources[3]", "produces the artifact 'volume-app_uploads' like jobs.nightly.sources[0]"),
         (27, 9, "jobs.nightly.sources[4].password_file", "set either 'password' or 'password_file', not both"),
         (28, 3, "jobs.weekly.storage", "is required because more than one storage is defined"),
-        (29, 15, "jobs.weekly.schedule", "'61 * * * *' is not a valid cron expression"),
+        (29, 15, "jobs.weekly.schedule", "has an invalid minute field \"61\""),
         (30, 14, "jobs.weekly.sources", "list at least one source"),
         (31, 1, "log_format", "duplicate key 'log_format' (first set on line 2)"),
     ];

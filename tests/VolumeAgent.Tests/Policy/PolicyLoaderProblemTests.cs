@@ -59,11 +59,11 @@ public sealed class PolicyLoaderProblemTests
         { "hook command empty", WithJob("hooks:\n  after: [{ container: app, command: [] }]\nsources: [{ volume: data }]"), "command: |[]", 1, "jobs.nightly.hooks.after[0].command", "must not be empty" },
 
         // Values.
-        { "cron out of range", WithJob("schedule: \"0 25 * * *\"\nsources: [{ volume: data }]"), "\"0 25", 1, "jobs.nightly.schedule", "'0 25 * * *' is not a valid cron expression" },
-        { "cron with four fields", WithJob("schedule: \"0 2 * *\"\nsources: [{ volume: data }]"), "\"0 2", 1, "jobs.nightly.schedule", "5 components" },
-        { "cron unknown macro", WithJob("schedule: \"@reboot\"\nsources: [{ volume: data }]"), "\"@reboot", 1, "jobs.nightly.schedule", "'@reboot' is not a supported macro" },
-        { "cron never matches", WithJob("schedule: \"0 0 30 2 *\"\nsources: [{ volume: data }]"), "\"0 0 30", 1, "jobs.nightly.schedule", "never matches a date" },
-        { "verify cron", WithJob("verify: { schedule: \"every sunday\" }\nsources: [{ volume: data }]"), "\"every", 1, "jobs.nightly.verify.schedule", "is not a valid cron expression" },
+        { "cron out of range", WithJob("schedule: \"0 25 * * *\"\nsources: [{ volume: data }]"), "\"0 25", 1, "jobs.nightly.schedule", "has an invalid hour field \"25\"" },
+        { "cron with four fields", WithJob("schedule: \"0 2 * *\"\nsources: [{ volume: data }]"), "\"0 2", 1, "jobs.nightly.schedule", "has 4 fields" },
+        { "cron unknown macro", WithJob("schedule: \"@reboot\"\nsources: [{ volume: data }]"), "\"@reboot", 1, "jobs.nightly.schedule", "\"@reboot\" is not a known shorthand" },
+        { "cron never matches", WithJob("schedule: \"0 0 30 2 *\"\nsources: [{ volume: data }]"), "\"0 0 30", 1, "jobs.nightly.schedule", "never fires" },
+        { "verify cron", WithJob("verify: { schedule: \"every sunday\" }\nsources: [{ volume: data }]"), "\"every", 1, "jobs.nightly.verify.schedule", "\"every sunday\" has 2 fields" },
         { "unknown time zone", "timezone: Europe/Berlim\n" + Minimal, "Europe/Berlim", 1, "timezone", "unknown time zone 'Europe/Berlim'" },
         { "bad duration", WithJob("jitter: 5 minutes\nsources: [{ volume: data }]"), "5 minutes", 1, "jobs.nightly.jitter", "'5 minutes' is not a duration" },
         { "zero hook timeout", WithJob("hooks:\n  before: [{ container: app, command: [\"true\"], timeout: 0s }]\nsources: [{ volume: data }]"), "0s", 1, "jobs.nightly.hooks.before[0].timeout", "must be longer than zero" },

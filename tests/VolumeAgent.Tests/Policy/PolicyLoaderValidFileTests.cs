@@ -114,7 +114,7 @@ public sealed class PolicyLoaderValidFileTests
             KeepWithin = TimeSpan.FromDays(30),
         });
         job.StopContainers.Should().Equal("app", "worker");
-        job.Verify!.Schedule!.CronExpression.Should().Be("0 0 * * 0");
+        job.Verify!.Schedule!.Fields.Should().Be("0 0 * * 0");
         job.Verify.Drill.Should().BeTrue();
         policy.StoragesOf(job).Select(s => s.Name).Should().Equal("local", "offsite");
     }
