@@ -7,12 +7,13 @@
 #   volume-agent-test/tools:bookworm    Debian + sqlite3, zstd, pigz, tar, gzip
 #   volume-agent-test/postgres:15       Debian's PostgreSQL 15, entrypoint like the official image
 #   volume-agent-test/mariadb:10.11     Debian's MariaDB 10.11, entrypoint like the official image
+#   volume-agent-test/redis:7           Debian's Redis 7.0, started like the official image
 #
 # An image whose tag already exists is skipped, so re-runs take a second. Each image carries a
 # label with a digest of its recipe (its folder here, plus the base image's id); when the recipe
 # changed since the image was built, the image is rebuilt even without --force.
 #
-# Usage: bash tests/images/build.sh [--force] [debian|helper|tools|postgres|mariadb]...
+# Usage: bash tests/images/build.sh [--force] [debian|helper|tools|postgres|mariadb|redis]...
 #   --force   rebuild the named images (all when none are named) even when they exist
 # Environment:
 #   DEBIAN_MIRROR            mirror for debootstrap and apt (default http://deb.debian.org/debian)
@@ -28,8 +29,9 @@ readonly HELPER_TAG="$PREFIX/helper:busybox"
 readonly TOOLS_TAG="$PREFIX/tools:bookworm"
 readonly POSTGRES_TAG="$PREFIX/postgres:15"
 readonly MARIADB_TAG="$PREFIX/mariadb:10.11"
+readonly REDIS_TAG="$PREFIX/redis:7"
 readonly RECIPE_LABEL=org.volume-agent-test.recipe
-readonly ALL_IMAGES=(debian helper tools postgres mariadb)
+readonly ALL_IMAGES=(debian helper tools postgres mariadb redis)
 
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
@@ -45,7 +47,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) force=true ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    debian|helper|tools|postgres|mariadb) selected+=("$arg") ;;
+    debian|helper|tools|postgres|mariadb|redis) selected+=("$arg") ;;
     *) echo "build.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -311,7 +313,7 @@ fi
 total_started="$(now)"
 needs_base=false
 for name in "${selected[@]}"; do
-  case "$name" in debian|tools|postgres|mariadb) needs_base=true ;; esac
+  case "$name" in debian|tools|postgres|mariadb|redis) needs_base=true ;; esac
 done
 if is_selected debian; then
   build_debian
@@ -322,13 +324,14 @@ if is_selected helper; then build_helper; fi
 if is_selected tools; then build_from_base "$TOOLS_TAG" "$HERE/tools"; fi
 if is_selected postgres; then build_from_base "$POSTGRES_TAG" "$HERE/postgres"; fi
 if is_selected mariadb; then build_from_base "$MARIADB_TAG" "$HERE/mariadb"; fi
+if is_selected redis; then build_from_base "$REDIS_TAG" "$HERE/redis"; fi
 remove_replaced
 
 log "images ready in $(elapsed "$total_started"):"
 for name in "${selected[@]}"; do
   case "$name" in
     debian) tag="$BASE_TAG" ;; helper) tag="$HELPER_TAG" ;; tools) tag="$TOOLS_TAG" ;;
-    postgres) tag="$POSTGRES_TAG" ;; mariadb) tag="$MARIADB_TAG" ;;
+    postgres) tag="$POSTGRES_TAG" ;; mariadb) tag="$MARIADB_TAG" ;; redis) tag="$REDIS_TAG" ;;
   esac
   printf '  %-36s %s\n' "$tag" "$(docker image inspect --format '{{.Size}}' "$tag" |
     awk '{ printf "%.1f MB", $1 / 1000000 }')"

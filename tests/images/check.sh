@@ -3,7 +3,7 @@
 # started with a fresh named volume the way the integration tests start it, and its
 # documented behaviour is checked (auth, dumps, first start vs. restart, *_FILE variables).
 # Run after changing a recipe:  bash tests/images/build.sh && bash tests/images/check.sh
-# Usage: bash tests/images/check.sh [helper|tools|postgres|mariadb]...
+# Usage: bash tests/images/check.sh [helper|tools|postgres|mariadb|redis]...
 # Every container and volume it creates is named vat-check-<pid>-* and removed at exit.
 set -euo pipefail
 
@@ -12,6 +12,7 @@ readonly HELPER=volume-agent-test/helper:busybox
 readonly TOOLS=volume-agent-test/tools:bookworm
 readonly POSTGRES=volume-agent-test/postgres:15
 readonly MARIADB=volume-agent-test/mariadb:10.11
+readonly REDIS=volume-agent-test/redis:7
 
 workdir="$(mktemp -d)"
 failures=0
@@ -279,12 +280,29 @@ check_mariadb() {
     [ \"\$(timeout 60 docker wait $c)\" != 0 ] && docker logs $c 2>&1 | grep -q 'password option is not specified'"
 }
 
+# --- redis -------------------------------------------------------------------------------------
+
+check_redis() {
+  log "$REDIS"
+  local c took
+  c="$(run_db redis "$REDIS" -e REDIS_PASSWORD=s3cret --mount "type=volume,source=$(new_volume redis),target=/data")"
+  if took="$(wait_healthy "$c")"; then pass "healthy in $took"; else fail "not healthy"; fi
+  refuse "redis-cli without the password is refused" bash -c "docker exec $c redis-cli set k v | grep -q OK"
+  expect "REDISCLI_AUTH=... redis-cli set/get" bash -c "
+    docker exec -e REDISCLI_AUTH=s3cret $c redis-cli set k v | grep -q OK &&
+    [ \"\$(docker exec -e REDISCLI_AUTH=s3cret $c redis-cli get k)\" = v ]"
+  expect "redis-cli --rdb streams a snapshot that redis-check-rdb accepts" bash -c "
+    docker exec -e REDISCLI_AUTH=s3cret $c sh -c 'redis-cli --rdb /tmp/s.rdb >/dev/null && redis-check-rdb /tmp/s.rdb' | grep -q 'RDB looks OK'"
+  expect "the password is on no command line" bash -c "! docker exec $c sh -c 'cat /proc/[0-9]*/cmdline' | tr '\\0' ' ' | grep -q s3cret"
+  expect "redis-server runs as redis (uid 999)" bash -c "[ \"\$(docker exec $c stat -c %u /proc/1)\" = 999 ]"
+}
+
 selected=("$@")
-if [ ${#selected[@]} -eq 0 ]; then selected=(helper tools postgres mariadb); fi
+if [ ${#selected[@]} -eq 0 ]; then selected=(helper tools postgres mariadb redis); fi
 started="$(date +%s)"
 for name in "${selected[@]}"; do
   case "$name" in
-    helper|tools|postgres|mariadb) "check_$name" ;;
+    helper|tools|postgres|mariadb|redis) "check_$name" ;;
     *) echo "check.sh: unknown image '$name'" >&2; exit 2 ;;
   esac
 done

@@ -19,6 +19,9 @@ internal static class TestImages
 
     public const string MariaDb = "volume-agent-test/mariadb:10.11";
 
+    /// <summary>Debian's Redis 7.0; <c>REDIS_PASSWORD</c> sets a password, data in /data.</summary>
+    public const string Redis = "volume-agent-test/redis:7";
+
     /// <summary>How to build them, from the repository root.</summary>
     public const string BuildCommand = "bash tests/images/build.sh";
 }
