@@ -4,7 +4,7 @@ using VolumeAgent.Control;
 namespace VolumeAgent.Cli;
 
 /// <summary>
-/// <c>volume-agent health</c>, the image's HEALTHCHECK: exit 0 when the daemon answers on its control socket,
+/// <c>volume-agent health</c>, the image's HEALTHCHECK: exit 0 when the daemon of this configuration answers,
 /// is connected to the engine and no job's last run failed; exit 1 otherwise, saying why.
 /// </summary>
 internal static class HealthCommand
@@ -25,24 +25,24 @@ internal static class HealthCommand
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(Bound);
-        var paths = DaemonConnector.Paths(configPath);
+        var connector = DaemonConnector.For(configPath);
         try
         {
-            await using var client = await ControlClient.TryConnectAnyAsync(paths, bound.Token);
+            await using var client = await connector.TryRequestAsync(new ControlRequest { Command = ControlCommands.Health }, Console.Out, null, bound.Token);
             if (client is null)
             {
-                Console.WriteLine($"unhealthy: no daemon answers on {string.Join(" or ", paths)}");
+                Console.WriteLine($"unhealthy: no daemon of {connector.Identity.Config} answers on {string.Join(" or ", connector.Paths)}");
                 return ExitCodes.Failure;
             }
 
-            return await new ControlConsole(Console.Out, Console.Error).RunAsync(client, new ControlRequest { Command = ControlCommands.Health }, bound.Token);
+            return await new ControlConsole(Console.Out, Console.Error).RunAsync(client, bound.Token);
         }
         catch (OperationCanceledException) when (bound.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             Console.WriteLine($"unhealthy: the daemon did not answer within {Bound.TotalSeconds:0} s");
             return ExitCodes.Failure;
         }
-        catch (Exception ex) when (ex is ControlProtocolException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is UsageException or InvalidOperationException)
         {
             Console.WriteLine($"unhealthy: {ex.Message}");
             return ExitCodes.Failure;

@@ -28,13 +28,15 @@ internal static class RunNowCommand
 
     private static async Task<int> RunAsync(string configPath, IReadOnlyList<string> jobNames, bool verbose, bool noDaemon, CancellationToken cancellationToken)
     {
-        // A daemon that answers runs the jobs itself: its job locks, status and health then know about the run.
-        if (!noDaemon && await DaemonConnector.TryConnectAsync(configPath, cancellationToken) is { } daemon)
+        // The daemon of this configuration, when one answers, runs the jobs itself: its job locks, status and health
+        // then know about the run.
+        if (!noDaemon)
         {
-            await using (daemon)
+            var request = new ControlRequest { Command = ControlCommands.RunNow, Args = jobNames, Verbose = verbose };
+            await using var daemon = await DaemonConnector.For(configPath).TryRequestAsync(request, Console.Error, "run its jobs", cancellationToken);
+            if (daemon is not null)
             {
-                var request = new ControlRequest { Command = ControlCommands.RunNow, Args = jobNames, Verbose = verbose };
-                return await new ControlConsole(Console.Out, Console.Error).RunAsync(daemon, request, cancellationToken);
+                return await new ControlConsole(Console.Out, Console.Error).RunAsync(daemon, cancellationToken);
             }
         }
 

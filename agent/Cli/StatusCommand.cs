@@ -7,7 +7,7 @@ namespace VolumeAgent.Cli;
 
 /// <summary>
 /// <c>volume-agent status</c>: per job, the last run (time, result, size, duration) and the next scheduled run.
-/// From the daemon when one answers on the control socket; otherwise from the storages' newest sets, marked so.
+/// From the daemon of this configuration when one answers; otherwise from the storages' newest sets, marked so.
 /// </summary>
 internal static class StatusCommand
 {
@@ -27,12 +27,14 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(string configPath, bool json, bool noDaemon, CancellationToken cancellationToken)
     {
-        if (!noDaemon && await DaemonConnector.TryConnectAsync(configPath, cancellationToken) is { } client)
+        if (!noDaemon)
         {
-            await using (client)
+            var request = new ControlRequest { Command = ControlCommands.Status };
+            await using var client = await DaemonConnector.For(configPath).TryRequestAsync(request, Console.Error, "read its storages", cancellationToken);
+            if (client is not null)
             {
                 var console = new ControlConsole(Console.Out, Console.Error) { OnStatus = status => Print(status, json) };
-                return await console.RunAsync(client, new ControlRequest { Command = ControlCommands.Status }, cancellationToken);
+                return await console.RunAsync(client, cancellationToken);
             }
         }
 

@@ -47,7 +47,8 @@ internal sealed class AgentDaemon
         var executor = new JobExecutor(_policy, RunJobAsync, _session.Task, _status, _broadcast, _time, _log);
         _backups = new JobScheduler(PolicySchedules.Backups(_policy), (job, _, ct) => executor.RunScheduledAsync(job, ct), _time, _log, shutdownGrace: _options.ShutdownGrace);
         _verifications = new JobScheduler(PolicySchedules.Verifications(_policy), VerifyAsync, _time, _log, shutdownGrace: _options.ShutdownGrace);
-        var handler = new DaemonControlHandler(_policy, executor, Snapshot, stores, _log);
+        var identity = ConfigIdentity.Of(_options.ConfigPath, _policy.StateDir);
+        var handler = new DaemonControlHandler(_policy, identity, executor, Snapshot, stores, _time, _log);
 
         _log.Information(
             "volume-agent {Version} daemon starting: {Jobs} job(s), {Scheduled} on a schedule, time zone {Zone}, config {Config}",
@@ -55,7 +56,7 @@ internal sealed class AgentDaemon
             _policy.Jobs.Count,
             _backups.JobNames.Count,
             _policy.TimeZone.Id,
-            _options.ConfigPath ?? "(given)");
+            identity.Config);
         var server = await ControlServer.StartAsync(_options.ControlPath, handler, _log, cancellationToken);
         server.DrainBound = _options.ShutdownGrace;
         AgentSession? session = null;

@@ -8,6 +8,7 @@ internal sealed class ControlClient : IAsyncDisposable
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(3);
     private readonly ControlConnection _connection;
+    private ControlEvent? _first;
 
     private ControlClient(string path, ControlConnection connection)
     {
@@ -82,19 +83,47 @@ internal sealed class ControlClient : IAsyncDisposable
     /// <exception cref="ControlProtocolException">The daemon closed the connection before its <c>exit</c> event.</exception>
     public async IAsyncEnumerable<ControlEvent> RequestAsync(ControlRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await SendAsync(request, cancellationToken);
+        await foreach (var item in EventsAsync(cancellationToken))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>
+    /// Sends the request and waits for the daemon's first event, which says whether it serves the request's
+    /// configuration (<see cref="ControlEventTypes.OtherConfig"/>); <see cref="EventsAsync"/> yields it again.
+    /// </summary>
+    /// <exception cref="ControlProtocolException">The daemon closed the connection before answering.</exception>
+    public async Task<ControlEvent> SendAsync(ControlRequest request, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         await _connection.WriteAsync(request, ControlJsonContext.Default.ControlRequest, cancellationToken);
+        _first = await ReadAsync(cancellationToken);
+        return _first;
+    }
+
+    /// <summary>The events of the request sent with <see cref="SendAsync"/>, from its first to <c>exit</c>.</summary>
+    /// <exception cref="ControlProtocolException">The daemon closed the connection before its <c>exit</c> event.</exception>
+    public async IAsyncEnumerable<ControlEvent> EventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var next = _first ?? throw new InvalidOperationException("No request was sent on this control connection.");
+        _first = null;
         while (true)
         {
-            var next = await _connection.ReadAsync(ControlJsonContext.Default.ControlEvent, cancellationToken)
-                ?? throw new ControlProtocolException($"The daemon closed the control connection ({Path}) before the command finished; see the daemon's log.");
             yield return next;
             if (next.Type == ControlEventTypes.Exit)
             {
                 yield break;
             }
+
+            next = await ReadAsync(cancellationToken);
         }
     }
+
+    private async Task<ControlEvent> ReadAsync(CancellationToken cancellationToken) =>
+        await _connection.ReadAsync(ControlJsonContext.Default.ControlEvent, cancellationToken)
+        ?? throw new ControlProtocolException($"The daemon closed the control connection ({Path}) before the command finished; see the daemon's log.");
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

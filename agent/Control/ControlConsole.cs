@@ -21,12 +21,24 @@ internal sealed class ControlConsole
     public Action<AgentStatus>? OnStatus { get; init; }
 
     /// <summary>Sends the request and prints its events; a daemon that goes away mid-answer is a failure (exit 1) with its reason.</summary>
-    public async Task<int> RunAsync(ControlClient client, ControlRequest request, CancellationToken cancellationToken)
+    public Task<int> RunAsync(ControlClient client, ControlRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
+        return PrintAsync(client, client.RequestAsync(request, cancellationToken));
+    }
+
+    /// <summary>Prints the events of the request <see cref="DaemonConnector"/> sent, as <see cref="RunAsync(ControlClient, ControlRequest, CancellationToken)"/>.</summary>
+    public Task<int> RunAsync(ControlClient client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return PrintAsync(client, client.EventsAsync(cancellationToken));
+    }
+
+    private async Task<int> PrintAsync(ControlClient client, IAsyncEnumerable<ControlEvent> events)
+    {
         try
         {
-            await foreach (var item in client.RequestAsync(request, cancellationToken))
+            await foreach (var item in events)
             {
                 if (item.Type == ControlEventTypes.Exit)
                 {
@@ -58,7 +70,7 @@ internal sealed class ControlConsole
             case ControlEventTypes.Log:
                 _error.WriteLine(LogLine(item));
                 break;
-            case ControlEventTypes.Error:
+            case ControlEventTypes.Error or ControlEventTypes.OtherConfig:
                 _error.WriteLine(item.Message);
                 break;
             case ControlEventTypes.Status when item.Report is not null:

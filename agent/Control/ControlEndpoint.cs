@@ -21,8 +21,7 @@ internal static class ControlEndpoint
     /// <exception cref="InvalidOperationException">No usable folder, or the path is too long for a unix socket.</exception>
     public static string ForDaemon(string stateDir, Func<string, string?>? environment = null)
     {
-        var configured = (environment ?? Environment.GetEnvironmentVariable)(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(configured))
+        if (Configured(environment) is { } configured)
         {
             return Checked(configured, $"${EnvironmentVariable}", create: true);
         }
@@ -35,17 +34,24 @@ internal static class ControlEndpoint
         return Checked(Path.Combine(stateDir, FileName), "the state directory", create: true);
     }
 
-    /// <summary>The paths a client tries, in order: the configured one alone, else the default and the state directory's.</summary>
+    /// <summary>
+    /// The paths a client tries, in order: the configured one alone, else the state directory's and the default.
+    /// A daemon found on one of them answers only commands of its own configuration (<see cref="ConfigIdentity"/>).
+    /// </summary>
     public static IReadOnlyList<string> ForClient(string? stateDir, Func<string, string?>? environment = null)
     {
-        var configured = (environment ?? Environment.GetEnvironmentVariable)(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(configured))
+        var configured = Configured(environment);
+        if (configured is not null)
         {
             return [configured];
         }
 
-        return stateDir is null ? [DefaultPath] : [DefaultPath, Path.Combine(stateDir, FileName)];
+        return stateDir is null ? [DefaultPath] : [Path.Combine(stateDir, FileName), DefaultPath];
     }
+
+    /// <summary>The path <c>$VOLUME_AGENT_CONTROL</c> sets; null when it is not set.</summary>
+    public static string? Configured(Func<string, string?>? environment = null) =>
+        (environment ?? Environment.GetEnvironmentVariable)(EnvironmentVariable) is { } path && !string.IsNullOrWhiteSpace(path) ? path : null;
 
     private static string Checked(string path, string origin, bool create)
     {

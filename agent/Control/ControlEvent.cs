@@ -57,6 +57,12 @@ internal sealed record ControlEvent
 
     public IReadOnlyList<string>? Problems { get; init; }
 
+    /// <summary>The backup.yml the daemon runs, of an <c>other_config</c> event.</summary>
+    public string? Config { get; init; }
+
+    /// <summary>The daemon's state_dir, of an <c>other_config</c> event.</summary>
+    public string? StateDir { get; init; }
+
     public static ControlEvent Text(string message) => new() { Type = ControlEventTypes.Message, Message = message };
 
     public static ControlEvent Failure(string message) => new() { Type = ControlEventTypes.Error, Message = message };

@@ -21,6 +21,13 @@ internal static class ControlEventTypes
     /// <summary>The daemon's health: <see cref="ControlEvent.Healthy"/> and <see cref="ControlEvent.Problems"/>.</summary>
     public const string Health = "health";
 
+    /// <summary>
+    /// The daemon runs another configuration than the request's and did nothing: its own in
+    /// <see cref="ControlEvent.Config"/> and <see cref="ControlEvent.StateDir"/>, and a <see cref="ControlEvent.Message"/>.
+    /// The first and only event before <c>exit</c> (code 2).
+    /// </summary>
+    public const string OtherConfig = "other_config";
+
     /// <summary>The request failed; <see cref="ControlEvent.Message"/> says why (stderr).</summary>
     public const string Error = "error";
 

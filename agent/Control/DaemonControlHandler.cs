@@ -1,4 +1,5 @@
 using Serilog;
+using Serilog.Events;
 using VolumeAgent.Cli;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
@@ -6,21 +7,35 @@ using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control;
 
-/// <summary>The daemon's answers on the control socket: run-now, status, health, list and validate.</summary>
+/// <summary>
+/// The daemon's answers on the control socket: run-now, status, health, list and validate, each only for a
+/// request of the configuration the daemon runs (<see cref="ConfigIdentity.Serves"/>).
+/// </summary>
 internal sealed class DaemonControlHandler : IControlHandler
 {
     private readonly BackupPolicy _policy;
+    private readonly ConfigIdentity _identity;
     private readonly JobExecutor _executor;
     private readonly Func<AgentStatus> _status;
     private readonly IReadOnlyDictionary<string, IBackupStore> _stores;
+    private readonly TimeProvider _time;
     private readonly ILogger _log;
 
-    public DaemonControlHandler(BackupPolicy policy, JobExecutor executor, Func<AgentStatus> status, IReadOnlyDictionary<string, IBackupStore> stores, ILogger log)
+    public DaemonControlHandler(
+        BackupPolicy policy,
+        ConfigIdentity identity,
+        JobExecutor executor,
+        Func<AgentStatus> status,
+        IReadOnlyDictionary<string, IBackupStore> stores,
+        TimeProvider time,
+        ILogger log)
     {
         _policy = policy;
+        _identity = identity;
         _executor = executor;
         _status = status;
         _stores = stores;
+        _time = time;
         _log = log;
     }
 
@@ -28,6 +43,11 @@ internal sealed class DaemonControlHandler : IControlHandler
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(events);
+        if (request.Identity() is { } client && !Admits(request.Command, client, events))
+        {
+            return ExitCodes.ConfigurationError;
+        }
+
         switch (request.Command)
         {
             case ControlCommands.RunNow:
@@ -102,6 +122,39 @@ internal sealed class DaemonControlHandler : IControlHandler
         }
 
         return failed ? ExitCodes.Failure : ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// False, after an <c>other_config</c> event, when the request is for another configuration: nothing of this
+    /// daemon's may run for it. A request of another file with this state_dir is served with a warning.
+    /// </summary>
+    private bool Admits(string command, ConfigIdentity client, IControlEvents events)
+    {
+        if (!_identity.Serves(client))
+        {
+            _log.Information("Refused {Command} on the control socket for {Client}: this daemon runs {Daemon}", command, client.ToString(), _identity.ToString());
+            events.Post(new ControlEvent
+            {
+                Type = ControlEventTypes.OtherConfig,
+                Config = _identity.Config,
+                StateDir = _identity.StateDir,
+                Message = $"This daemon runs {_identity}, not {client}; it did nothing.",
+            });
+            return false;
+        }
+
+        if (!string.Equals(client.Config, _identity.Config, StringComparison.Ordinal))
+        {
+            Warn($"This daemon runs {_identity.Config} as it was read when the daemon started, not {client.Config}; it answers for both because they share state_dir {_identity.StateDir}.");
+        }
+        else if (client.StateDir is not null && !string.Equals(client.StateDir, _identity.StateDir, StringComparison.Ordinal))
+        {
+            Warn($"{client.Config} now names state_dir {client.StateDir}; this daemon runs with {_identity.StateDir}, read when it started. Restart the daemon to use the file as it is now.");
+        }
+
+        return true;
+
+        void Warn(string message) => events.Post(ControlEvent.Log(_time.GetUtcNow(), LogBroadcast.LevelName(LogEventLevel.Warning), null, null, message));
     }
 
     /// <summary>Failures the in-process run-now reports with exit code 1 (CommandRunner's list); anything else is a bug and propagates.</summary>

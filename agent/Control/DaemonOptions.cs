@@ -14,6 +14,6 @@ internal sealed record DaemonOptions
     /// <summary>The control socket's path; see <see cref="ControlEndpoint.ForDaemon"/>.</summary>
     public required string ControlPath { get; init; }
 
-    /// <summary>The config file's path, for the log.</summary>
-    public string? ConfigPath { get; init; }
+    /// <summary>The config file's path: the daemon serves commands given this file (<see cref="ConfigIdentity"/>).</summary>
+    public required string ConfigPath { get; init; }
 }

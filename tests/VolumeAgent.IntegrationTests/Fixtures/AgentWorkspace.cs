@@ -42,6 +42,9 @@ internal sealed class AgentWorkspace : IAsyncDisposable
 
     public string ConfigPath { get; }
 
+    /// <summary>Variables set for every agent process this workspace runs (e.g. <c>VOLUME_AGENT_CONTROL</c>).</summary>
+    public Dictionary<string, string> Variables { get; } = new(StringComparer.Ordinal);
+
     /// <summary>The top of every backup.yml written here: the busybox helper, this state_dir and this storage.</summary>
     public string Header => $"""
         helper_image: {TestImages.Helper}
@@ -86,13 +89,13 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     public async Task<AgentResult> RunAsync(CancellationToken cancellationToken, params string[] arguments)
     {
         var watch = Stopwatch.StartNew();
-        var result = await AgentCli.RunAsync([.. arguments, "-c", ConfigPath], cancellationToken);
+        var result = await AgentCli.RunAsync([.. arguments, "-c", ConfigPath], cancellationToken, environment: Variables);
         _output?.WriteLine($"--- volume-agent {string.Join(' ', arguments)}: {result} ({watch.Elapsed.TotalSeconds:0.0} s)");
         return result;
     }
 
     public Task<AgentRun> StartAsync(CancellationToken cancellationToken, params string[] arguments) =>
-        AgentCli.StartAsync([.. arguments, "-c", ConfigPath], cancellationToken);
+        AgentCli.StartAsync([.. arguments, "-c", ConfigPath], cancellationToken, Variables);
 
     /// <summary>The set directories of <paramref name="job"/> in the storage, oldest first.</summary>
     public IReadOnlyList<string> SetDirectories(string job)

@@ -31,9 +31,9 @@ public sealed class ControlEndpointTests : IDisposable
     }
 
     [Fact]
-    public void ForClient_NothingConfigured_TriesTheDefaultThenTheStateDirectory()
+    public void ForClient_NothingConfigured_TriesTheStateDirectoryThenTheDefault()
     {
-        ControlEndpoint.ForClient("/state", Env(null)).Should().Equal(ControlEndpoint.DefaultPath, "/state/control.sock");
+        ControlEndpoint.ForClient("/state", Env(null)).Should().Equal("/state/control.sock", ControlEndpoint.DefaultPath);
         ControlEndpoint.ForClient(null, Env(null)).Should().Equal(ControlEndpoint.DefaultPath);
     }
 
@@ -41,6 +41,8 @@ public sealed class ControlEndpointTests : IDisposable
     public void ForClient_Configured_TriesOnlyThatPath()
     {
         ControlEndpoint.ForClient("/state", Env("/tmp/x.sock")).Should().Equal("/tmp/x.sock");
+        ControlEndpoint.Configured(Env("/tmp/x.sock")).Should().Be("/tmp/x.sock");
+        ControlEndpoint.Configured(Env(" ")).Should().BeNull();
     }
 
     private static Func<string, string?> Env(string? value) =>

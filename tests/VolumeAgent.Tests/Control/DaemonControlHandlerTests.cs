@@ -120,6 +120,79 @@ public sealed class DaemonControlHandlerTests : IDisposable
         events.Messages.Should().Equal("No backup sets yet.");
     }
 
+    [Fact]
+    public async Task AnyCommand_OfAnotherConfigWithAnotherStateDir_IsRefusedNamingTheDaemonsConfigAndDoesNothing()
+    {
+        foreach (var command in ControlCommands.All)
+        {
+            var events = new RecordingEvents();
+            var request = new ControlRequest { Command = command, Config = "/srv/b/backup.yml", StateDir = "/srv/b/state" };
+
+            var code = await Handler().HandleAsync(request, events, CancellationToken.None);
+
+            code.Should().Be(ExitCodes.ConfigurationError, command);
+            var refusal = events.Events.Should().ContainSingle(command).Which;
+            refusal.Type.Should().Be(ControlEventTypes.OtherConfig);
+            refusal.Config.Should().Be(DaemonIdentity.Config);
+            refusal.StateDir.Should().Be(DaemonIdentity.StateDir);
+            refusal.Message.Should().Contain(DaemonIdentity.Config).And.Contain("/srv/b/backup.yml").And.Contain("did nothing");
+        }
+
+        _ran.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task RunNow_OfAnotherConfigWhoseFileTheCommandCouldNotRead_IsRefused()
+    {
+        var events = new RecordingEvents();
+
+        var code = await Handler().HandleAsync(new ControlRequest { Command = ControlCommands.RunNow, Config = "/srv/b/backup.yml" }, events, CancellationToken.None);
+
+        code.Should().Be(ExitCodes.ConfigurationError);
+        events.Events.Should().ContainSingle().Which.Type.Should().Be(ControlEventTypes.OtherConfig);
+        _ran.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task RunNow_OfItsOwnConfig_RunsWithoutAWarning()
+    {
+        var events = new RecordingEvents();
+        var request = new ControlRequest { Command = ControlCommands.RunNow, Args = ["good"], Config = DaemonIdentity.Config, StateDir = DaemonIdentity.StateDir };
+
+        var code = await Handler().HandleAsync(request, events, CancellationToken.None);
+
+        code.Should().Be(ExitCodes.Success);
+        _ran.Should().Equal("good");
+        events.Events.Should().NotContain(e => e.Type == ControlEventTypes.OtherConfig || e.Level == "warning");
+    }
+
+    [Fact]
+    public async Task RunNow_OfAnotherFileWithTheDaemonsStateDir_RunsAndWarnsWhichFileTheDaemonRuns()
+    {
+        var events = new RecordingEvents();
+        var request = new ControlRequest { Command = ControlCommands.RunNow, Args = ["good"], Config = "/srv/copy.yml", StateDir = DaemonIdentity.StateDir };
+
+        var code = await Handler().HandleAsync(request, events, CancellationToken.None);
+
+        code.Should().Be(ExitCodes.Success);
+        _ran.Should().Equal("good");
+        events.Events[0].Level.Should().Be("warning");
+        events.Events[0].Message.Should().Contain($"runs {DaemonIdentity.Config}").And.Contain("not /srv/copy.yml").And.Contain($"share state_dir {DaemonIdentity.StateDir}");
+    }
+
+    [Fact]
+    public async Task Status_WithoutAnIdentity_IsAnsweredAsWrittenByHand()
+    {
+        var events = new RecordingEvents();
+
+        var code = await Handler().HandleAsync(new ControlRequest { Command = ControlCommands.Status }, events, CancellationToken.None);
+
+        code.Should().Be(0);
+        events.Events.Should().ContainSingle().Which.Type.Should().Be(ControlEventTypes.Status);
+    }
+
+    private ConfigIdentity DaemonIdentity => ConfigIdentity.Of(_state.Combine("backup.yml"), _state.Path);
+
     private DaemonControlHandler Handler()
     {
         var executor = new JobExecutor(
@@ -143,6 +216,6 @@ public sealed class DaemonControlHandlerTests : IDisposable
             null,
             TimeProvider.System,
             _log.Logger);
-        return new DaemonControlHandler(_policy, executor, () => _report, AgentSession.OpenStores(_policy), _log.Logger);
+        return new DaemonControlHandler(_policy, DaemonIdentity, executor, () => _report, AgentSession.OpenStores(_policy), TimeProvider.System, _log.Logger);
     }
 }
