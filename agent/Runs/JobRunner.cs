@@ -200,7 +200,7 @@ internal sealed class JobRunner
             try
             {
                 stopper = await ContainerStopper.StopAsync(
-                    _docker, _containers, job.StopContainers, _policy.StateDir, _instance.Id, job.Name, runId.ToString(), log, cancellationToken);
+                    _docker, _containers, job.StopContainers, _policy.StateDir, _instance.Id, job.Name, runId.ToString(), _time, log, cancellationToken);
             }
             catch (Exception ex) when (ex is ArtifactFailedException or DockerApiException or DockerUnavailableException or ContainerRestartException)
             {
