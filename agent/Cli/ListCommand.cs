@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Serilog.Events;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
@@ -31,6 +32,7 @@ internal static class ListCommand
             RunNowCommand.SelectJobs(policy, [job]);
         }
 
+        await StopRecovery.RepairAsync(policy.StateDir, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
         await WriteSetsAsync(policy, AgentSession.OpenStores(policy), job, Console.Out, cancellationToken);
         return ExitCodes.Success;
     }

@@ -27,6 +27,7 @@ internal static class PruneCommand
         var policy = ConfigOption.Load(configPath);
         var jobs = RunNowCommand.SelectJobs(policy, job is null ? [] : [job]);
         var log = Logging.Configure(policy.LogFormat, LogEventLevel.Warning);
+        await StopRecovery.RepairAsync(policy.StateDir, log, cancellationToken);
         var stores = AgentSession.OpenStores(policy);
         var failed = false;
         foreach (var options in jobs)

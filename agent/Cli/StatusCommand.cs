@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using Serilog.Events;
 using VolumeAgent.Control;
+using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 
 namespace VolumeAgent.Cli;
@@ -27,6 +29,7 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(string configPath, bool json, bool noDaemon, CancellationToken cancellationToken)
     {
+        await RepairStopsAsync(configPath, cancellationToken);
         if (!noDaemon)
         {
             var request = new ControlRequest { Command = ControlCommands.Status };
@@ -42,6 +45,25 @@ internal static class StatusCommand
         var report = await StorageStatus.ReadAsync(policy, AgentSession.OpenStores(policy), TimeProvider.System, cancellationToken);
         Print(report, json);
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Starts again what an interrupted run left stopped, daemon or not (a killed <c>run-now --no-daemon</c> was no
+    /// daemon's run). A configuration with problems is left for the command itself to report.
+    /// </summary>
+    private static async Task RepairStopsAsync(string configPath, CancellationToken cancellationToken)
+    {
+        BackupPolicy policy;
+        try
+        {
+            policy = PolicyLoader.LoadFile(configPath);
+        }
+        catch (PolicyException)
+        {
+            return;
+        }
+
+        await StopRecovery.RepairAsync(policy.StateDir, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
     }
 
     private static void Print(AgentStatus status, bool json)

@@ -59,7 +59,7 @@ internal sealed class VolumeRestoreStep : IRestoreStep
             if (Users.Count > 0)
             {
                 stopper = await ContainerStopper.StopAsync(
-                    context.Docker, context.Containers, [.. Users.Select(u => u.Id)], environment.StateDir, context.InstanceId, context.Job, context.RunId, environment.Log, cancellationToken);
+                    context.Docker, context.Containers, [.. Users.Select(u => u.Id)], environment.StateDir, context.InstanceId, context.Job, context.RunId, TimeProvider.System, environment.Log, cancellationToken);
             }
 
             var restorer = new VolumeRestorer(context);
@@ -98,7 +98,7 @@ internal sealed class VolumeRestoreStep : IRestoreStep
         }
 
         return $"{TargetName}: {entries} entries restored from {Scan.File} in {clock.Elapsed.TotalSeconds:0.0} s"
-            + (stopper is null ? string.Empty : $"; {string.Join(", ", stopper.Stopped.Select(c => c.Name))} started again");
+            + (stopper is not { Started.Count: > 0 } ? string.Empty : $"; {string.Join(", ", stopper.Started.Select(c => c.Name))} started again");
     }
 
     /// <summary>Brings stopped containers back after a failure; a failure to do so is logged, not thrown over the first one.</summary>

@@ -53,7 +53,7 @@ internal sealed class AgentSession : IAsyncDisposable
         {
             await docker.PingAsync(cancellationToken);
             instance = AgentInstance.Acquire(policy.StateDir);
-            await ContainerStopper.RecoverAsync(docker, policy.StateDir, log, cancellationToken);
+            await StopRecovery.RecoverAsync(docker, policy.StateDir, time, log, cancellationToken);
             var swept = await LeftoverSweeper.SweepAsync(docker, policy.StateDir, log, cancellationToken);
             if (swept > 0)
             {

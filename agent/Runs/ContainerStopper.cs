@@ -7,27 +7,40 @@ namespace VolumeAgent.Runs;
 
 /// <summary>
 /// Stops a job's <c>stop_containers</c> for the time its volumes are read and starts them again: dependants
-/// stop first and start last (compose's depends_on label), only containers that were running are touched,
-/// and a journal written before the first stop lets a later start finish the job if this process dies.
+/// stop first and start last (compose's depends_on label), and only containers that were running, or that another
+/// run holds stopped, are touched. Every run that needs a container stopped holds it in the shared
+/// <see cref="StopJournal"/>, written before the first stop; it is started again when the last holder is done,
+/// and a later start finishes the job if a process dies.
 /// </summary>
 internal sealed class ContainerStopper
 {
     public const string DependsOnLabel = "com.docker.compose.depends_on";
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StartBound = TimeSpan.FromMinutes(2);
-    private readonly DockerClient _docker;
-    private readonly StopJournal _journal;
-    private readonly List<JournalContainer> _stopped = [];
-    private readonly ILogger _log;
 
-    private ContainerStopper(DockerClient docker, StopJournal journal, ILogger log)
+    // Another process holds the journal's lock only while it stops or starts containers, each step bounded.
+    private static readonly TimeSpan JournalBound = TimeSpan.FromMinutes(10);
+    private readonly DockerClient _docker;
+    private readonly string _stateDir;
+    private readonly JournalHolder _holder;
+    private readonly IReadOnlyList<JournalContainer> _held;
+    private readonly List<JournalContainer> _started = [];
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private bool _released;
+
+    private ContainerStopper(DockerClient docker, string stateDir, JournalHolder holder, IReadOnlyList<JournalContainer> held, TimeProvider time, ILogger log)
     {
         _docker = docker;
-        _journal = journal;
+        _stateDir = stateDir;
+        _holder = holder;
+        _held = held;
+        _time = time;
         _log = log;
     }
 
-    public IReadOnlyList<JournalContainer> Stopped => _stopped;
+    /// <summary>The containers <see cref="RestartAsync"/> started; one another run still holds stays stopped.</summary>
+    public IReadOnlyList<JournalContainer> Started => _started;
 
     public static async Task<ContainerStopper?> StopAsync(
         DockerClient docker,
@@ -37,127 +50,159 @@ internal sealed class ContainerStopper
         string instanceId,
         string job,
         string runId,
+        TimeProvider time,
         ILogger log,
         CancellationToken cancellationToken)
     {
-        var running = new List<ContainerInspect>();
+        var holder = new JournalHolder(instanceId, job, runId);
+
+        // The lock is kept until every stop is done: a run that comes later must find them stopped, not stopping.
+        using var journal = await StopJournal.OpenAsync(stateDir, time, cancellationToken);
+        journal.ForgetDeadHolders();
+        var held = new List<ContainerInspect>();
         foreach (var name in names)
         {
             var container = await resolver.ResolveAsync(name, cancellationToken);
-            if (container.State is { Running: true } && running.All(c => c.Id != container.Id))
+            if (held.Any(c => c.Id == container.Id))
             {
-                running.Add(container);
+                continue;
             }
-            else if (container.State is not { Running: true })
+
+            var entry = journal.Find(container.Id);
+            if (container.State is { Running: true } || (entry is not null && StopRecovery.ShowsAgentStop(entry, container)))
             {
-                log.Information("{Container} is not running; it is left as it is", ContainerResolver.NameOf(container));
+                held.Add(container);
+                continue;
             }
+
+            if (entry is not null)
+            {
+                StopRecovery.LeaveToOperator(journal, entry, $"run {entry.StoppedBy.RunId} of job {entry.StoppedBy.Job}", log);
+            }
+
+            log.Information("{Container} is not running; it is left as it is", ContainerResolver.NameOf(container));
         }
 
-        if (running.Count == 0)
+        if (held.Count == 0)
         {
+            journal.Save();
             return null;
         }
 
-        var order = StopOrder(running);
-        var journal = await StopJournal.WriteAsync(
-            stateDir, instanceId, job, runId, [.. order.Select(c => new JournalContainer(c.Id, ContainerResolver.NameOf(c)))], cancellationToken);
-        var stopper = new ContainerStopper(docker, journal, log);
+        var order = StopOrder(held);
+        foreach (var container in order)
+        {
+            if (container.State is { Running: true })
+            {
+                journal.RecordStop(container.Id, ContainerResolver.NameOf(container), container.State.StartedAt, holder);
+            }
+            else
+            {
+                var by = journal.Find(container.Id)!.StoppedBy;
+                log.Information("{Container} is stopped already, by run {RunId} of job {Job}; this run holds it stopped too", ContainerResolver.NameOf(container), by.RunId, by.Job);
+                journal.Hold(container.Id, holder);
+            }
+        }
+
+        journal.Save();
+        var stopper = new ContainerStopper(docker, stateDir, holder, [.. order.Select(c => new JournalContainer(c.Id, ContainerResolver.NameOf(c)))], time, log);
         try
         {
-            foreach (var container in order)
+            foreach (var container in order.Where(c => c.State is { Running: true }))
             {
-                var name = ContainerResolver.NameOf(container);
-                log.Information("Stopping {Container} while its data is read", name);
+                log.Information("Stopping {Container} while its data is read", ContainerResolver.NameOf(container));
                 await docker.Containers.StopAsync(container.Id, StopTimeout, cancellationToken);
-                stopper._stopped.Add(new JournalContainer(container.Id, name));
             }
 
             return stopper;
         }
         catch
         {
-            await stopper.RestartAsync();
+            await stopper.ReleaseAsync(journal);
             throw;
         }
     }
 
     /// <summary>
-    /// Starts what was stopped, dependencies first, and waits until each runs. Not cancellable by the run: a
-    /// cancelled run must still bring the containers back. Throws when one does not come back.
+    /// Lets go of what this run holds stopped and starts each container no other run holds, dependencies first,
+    /// waiting until it runs. Not cancellable by the run: a cancelled run must still bring the containers back.
+    /// Throws when one does not come back.
     /// </summary>
     public async Task RestartAsync()
     {
-        using var bound = new CancellationTokenSource(StartBound);
-        var failures = new List<string>();
-        foreach (var container in Enumerable.Reverse(_stopped))
+        if (_released)
+        {
+            return;
+        }
+
+        StopJournal journal;
+        using (var bound = new CancellationTokenSource(JournalBound))
         {
             try
             {
-                await _docker.Containers.StartAsync(container.Id, bound.Token);
-                var state = await _docker.Containers.InspectAsync(container.Id, bound.Token);
-                if (state.State is not { Running: true })
+                journal = await StopJournal.OpenAsync(_stateDir, _time, bound.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new ContainerRestartException(
+                    $"The stop journal in {_stateDir} stayed locked by another agent process for {JournalBound.TotalMinutes:0} min; "
+                    + $"{string.Join(", ", _held.Select(c => c.Name))} may still be stopped. Start them by hand (docker start).");
+            }
+        }
+
+        using (journal)
+        {
+            await ReleaseAsync(journal);
+        }
+    }
+
+    private async Task ReleaseAsync(StopJournal journal)
+    {
+        _released = true;
+        var failures = new List<string>();
+        try
+        {
+            journal.ForgetDeadHolders();
+            journal.Release(_holder);
+            using var bound = new CancellationTokenSource(StartBound);
+            foreach (var container in Enumerable.Reverse(_held))
+            {
+                if (journal.Find(container.Id) is not { } entry)
                 {
-                    failures.Add($"{container.Name} ({state.State?.Status}, exit code {state.State?.ExitCode}{(string.IsNullOrEmpty(state.State?.Error) ? string.Empty : ": " + state.State.Error)})");
                     continue;
                 }
 
-                _log.Information("Started {Container} again", container.Name);
+                if (entry.Holders.Count > 0)
+                {
+                    _log.Information(
+                        "{Container} stays stopped: run {RunId} of job {Job} still holds it",
+                        container.Name,
+                        entry.Holders[0].RunId,
+                        entry.Holders[0].Job);
+                    continue;
+                }
+
+                var (started, failure) = await StopRecovery.StartAgainAsync(_docker, journal, entry, interrupted: false, _log, bound.Token);
+                if (failure is not null)
+                {
+                    failures.Add($"{container.Name} ({failure})");
+                }
+                else if (started)
+                {
+                    _started.Add(container);
+                }
             }
-            catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
-            {
-                failures.Add($"{container.Name} ({ex.Message})");
-            }
+        }
+        finally
+        {
+            // What did not start stays in the journal, held by no one: the next agent command or run tries again.
+            journal.Save();
         }
 
         if (failures.Count > 0)
         {
-            // The journal stays: the next start of the agent tries again.
             throw new ContainerRestartException(
                 $"Container(s) stopped for the backup did not start again: {string.Join("; ", failures)}. Start them by hand (docker start) and check their logs.");
-        }
-
-        _journal.Delete();
-    }
-
-    /// <summary>
-    /// Starts again whatever journals of dead agent processes say they stopped; for the agent's start-up.
-    /// </summary>
-    public static async Task RecoverAsync(DockerClient docker, string stateDir, ILogger log, CancellationToken cancellationToken)
-    {
-        foreach (var journal in StopJournal.FindOrphaned(stateDir))
-        {
-            var ok = true;
-            foreach (var container in journal.Record.Containers.Reverse())
-            {
-                var state = await docker.Containers.TryInspectAsync(container.Id, cancellationToken);
-                if (state is null)
-                {
-                    log.Warning("Container {Container}, stopped by interrupted run {RunId} of job {Job}, no longer exists", container.Name, journal.Record.RunId, journal.Record.Job);
-                    continue;
-                }
-
-                if (state.State is { Running: true })
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await docker.Containers.StartAsync(container.Id, cancellationToken);
-                    log.Warning("Started {Container} again: interrupted run {RunId} of job {Job} had stopped it", container.Name, journal.Record.RunId, journal.Record.Job);
-                }
-                catch (DockerApiException ex)
-                {
-                    ok = false;
-                    log.Error("Could not start {Container} again after interrupted run {RunId}: {Error}. Start it by hand.", container.Name, journal.Record.RunId, ex.Message);
-                }
-            }
-
-            if (ok)
-            {
-                journal.Delete();
-            }
         }
     }
 

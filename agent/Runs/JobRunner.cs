@@ -53,6 +53,9 @@ internal sealed class JobRunner
         var started = _time.GetUtcNow();
         var log = _log.ForContext("Job", job.Name).ForContext("RunId", runId.ToString());
         log.Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
+
+        // A long-lived daemon also starts again, before each run, what a killed `run-now --no-daemon` left stopped.
+        await StopRecovery.RecoverAsync(_docker, _policy.StateDir, _time, log, cancellationToken);
         RunResult? result = null;
         try
         {
@@ -200,7 +203,7 @@ internal sealed class JobRunner
             try
             {
                 stopper = await ContainerStopper.StopAsync(
-                    _docker, _containers, job.StopContainers, _policy.StateDir, _instance.Id, job.Name, runId.ToString(), log, cancellationToken);
+                    _docker, _containers, job.StopContainers, _policy.StateDir, _instance.Id, job.Name, runId.ToString(), _time, log, cancellationToken);
             }
             catch (Exception ex) when (ex is ArtifactFailedException or DockerApiException or DockerUnavailableException or ContainerRestartException)
             {

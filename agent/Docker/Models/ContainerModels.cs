@@ -117,6 +117,12 @@ internal sealed class ContainerState
     public long ExitCode { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>When the container's process last started, as the engine writes it (RFC 3339, nanoseconds); each start changes it.</summary>
+    public string? StartedAt { get; init; }
+
+    /// <summary>When the container's process last ended, as the engine writes it.</summary>
+    public string? FinishedAt { get; init; }
 }
 
 internal sealed class ContainerConfig
