@@ -111,7 +111,7 @@ internal static class ExecStopper
                 + $"Check with docker top {name}.",
                 ex);
         }
-        catch (Exception ex) when (ex is DockerUnavailableException or IOException or TimeoutException)
+        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or IOException or TimeoutException)
         {
             throw new ExecStopException($"'{program}'{PidText(pid)} in container {containerId[..Math.Min(12, containerId.Length)]} could not be stopped: {ex.Message}", ex);
         }

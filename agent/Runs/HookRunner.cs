@@ -60,7 +60,7 @@ internal static class HookRunner
             var late = $"The {what} did not finish within its timeout of {Duration.Format(hook.Timeout)}";
             if (process is null)
             {
-                throw new HookFailedException($"{late}; it had not started.");
+                throw new HookFailedException($"{late}: the engine had not yet answered its start.");
             }
 
             try
