@@ -47,7 +47,7 @@ public sealed class ExecStopTests
         await using var process = await _docker.Client.Exec.RunAsync(container, ["sh", "-c", Tree], cts.Token, new ExecStartOptions { StopOnDispose = true });
         using var reader = new StreamReader(process.Stdout, leaveOpen: true);
         (await reader.ReadLineAsync(cts.Token)).Should().Be("started");
-        var before = await WaitForAllAsync(container, cts.Token);
+        var before = await WaitForAsync(container, Sleeps, cts.Token);
         _output.WriteLine(before);
 
         var report = await process.StopAsync(cts.Token);
@@ -88,6 +88,9 @@ public sealed class ExecStopTests
         var container = await scope.StartSleeperAsync(cts.Token);
         var name = (await _docker.Client.Containers.InspectAsync(container, cts.Token)).Name!.TrimStart('/');
         await using var process = await _docker.Client.Exec.RunAsync(container, ["sleep", "100016"], cts.Token, new ExecStartOptions { StopOnDispose = true });
+
+        // Paused while runc still sets the exec up, the engine would hang (the exec holds the container's lock, frozen).
+        await WaitForAsync(container, ["sleep 100016"], cts.Token);
         await DockerCli.RunAsync(cts.Token, "pause", container);
         try
         {
@@ -98,7 +101,8 @@ public sealed class ExecStopTests
         }
         finally
         {
-            await DockerCli.RunAsync(CancellationToken.None, "unpause", container);
+            using var unpause = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await DockerCli.RunAsync(unpause.Token, "unpause", container);
         }
 
         (await TopAsync(container, cts.Token)).Should().Contain("sleep 100016", "what the error says is true: it still runs");
@@ -108,18 +112,18 @@ public sealed class ExecStopTests
     private static Task<string> TopAsync(string container, CancellationToken cancellationToken) =>
         DockerCli.RunAsync(cancellationToken, "top", container, "-o", "pid,ppid,stat,args");
 
-    private static async Task<string> WaitForAllAsync(string container, CancellationToken cancellationToken)
+    private static async Task<string> WaitForAsync(string container, IReadOnlyList<string> commands, CancellationToken cancellationToken)
     {
         var waited = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
             var top = await TopAsync(container, cancellationToken);
-            if (Sleeps.All(sleep => top.Contains(sleep, StringComparison.Ordinal)))
+            if (commands.All(command => top.Contains(command, StringComparison.Ordinal)))
             {
                 return top;
             }
 
-            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), $"every sleep of the tree should start; running: {top}");
+            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), $"{string.Join(", ", commands)} should start; running: {top}");
             await Task.Delay(50, cancellationToken);
         }
     }

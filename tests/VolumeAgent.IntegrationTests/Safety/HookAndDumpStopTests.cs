@@ -74,6 +74,7 @@ public sealed class HookAndDumpStopTests
         AgentResult result;
         try
         {
+            // Seen by docker top, the exec is set up: pausing earlier could hang the engine (see the engine-level test).
             await WaitForProcessAsync(app, "sleep 100002", run, cts.Token);
             await DockerCli.RunAsync(cts.Token, "pause", app);
             result = await run.WaitAsync(AgentCli.DefaultTimeout, cts.Token);
@@ -82,7 +83,8 @@ public sealed class HookAndDumpStopTests
         {
             try
             {
-                await DockerCli.RunAsync(CancellationToken.None, "unpause", app);
+                using var unpause = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+                await DockerCli.RunAsync(unpause.Token, "unpause", app);
             }
             catch (InvalidOperationException)
             {
