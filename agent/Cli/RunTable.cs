@@ -33,9 +33,10 @@ internal static class RunTable
         TextTable.Write(output, rows);
         foreach (var result in results)
         {
+            var set = result.SetName.Length > 0 ? $"set {result.SetName}" : "no set written";
             output.WriteLine(result.Succeeded
-                ? $"job {result.Job}: succeeded, set {result.SetName}"
-                : $"job {result.Job}: FAILED, set {result.SetName}: {result.Error}");
+                ? $"job {result.Job}: succeeded, {set}"
+                : $"job {result.Job}: FAILED, {set}: {result.Error}");
             foreach (var artifact in result.Artifacts.Where(a => a.Status != ManifestStatus.Succeeded))
             {
                 output.WriteLine($"  {artifact.File ?? artifact.SourceName}: {artifact.Error}");

@@ -9,6 +9,9 @@ internal sealed class ExecOperations
 
     internal ExecOperations(DockerClient client) => _client = client;
 
+    /// <summary>The client these execs run through; stopping one asks about its container.</summary>
+    internal DockerClient Client => _client;
+
     public async Task<string> CreateAsync(string containerId, ExecCreateRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -39,12 +42,15 @@ internal sealed class ExecOperations
     {
         ArgumentNullException.ThrowIfNull(command);
         options ??= new ExecStartOptions();
+
+        // A stoppable command carries a marker in its environment, which every process it starts inherits.
+        var marker = options.StopOnDispose ? $"{ExecProcess.MarkerVariable}={Guid.NewGuid():N}" : null;
         var execId = await CreateAsync(
             containerId,
             new ExecCreateRequest
             {
-                Cmd = options.StopOnDispose ? [.. ExecProcess.PidAnnouncingShell, .. command] : command,
-                Env = options.Environment,
+                Cmd = marker is not null ? [.. ExecProcess.PidAnnouncingShell, .. command] : command,
+                Env = marker is not null ? [.. options.Environment ?? [], marker] : options.Environment,
                 User = options.User,
                 WorkingDir = options.WorkingDir,
                 AttachStdin = options.Stdin,
@@ -53,7 +59,7 @@ internal sealed class ExecOperations
             },
             cancellationToken);
         var connection = await StartAsync(execId, cancellationToken);
-        return new ExecProcess(this, containerId, execId, command[0], connection, options.StderrSink, options.StopOnDispose);
+        return new ExecProcess(this, containerId, execId, command[0], connection, options.StderrSink, marker);
     }
 }
 
@@ -71,9 +77,10 @@ internal sealed class ExecStartOptions
     public Action<ReadOnlySpan<byte>>? StderrSink { get; init; }
 
     /// <summary>
-    /// Stop the command when the process is disposed before it ended. The engine does not end an exec whose
-    /// client went away (it blocks writing to a pipe nobody reads): a dump abandoned so would hold its database
-    /// transaction open. Needs <c>sh</c> in the container, which announces the command's pid.
+    /// Make the command stoppable (<see cref="ExecProcess.StopAsync"/>) and stop it when the process is disposed
+    /// before it ended. The engine does not end an exec whose client went away (it blocks writing to a pipe nobody
+    /// reads): a dump abandoned so would hold its database transaction open. Needs <c>sh</c> in the container, which
+    /// announces the command's pid; the command's environment gets a marker its processes inherit.
     /// </summary>
     public bool StopOnDispose { get; init; }
 }

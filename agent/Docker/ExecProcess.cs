@@ -10,14 +10,15 @@ internal sealed class ExecProcess : IAsyncDisposable
     private static readonly TimeSpan ExitPollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan ExitPollLimit = TimeSpan.FromSeconds(30);
     private const string PidMarker = "volume-agent-exec-pid=";
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
     private readonly ExecOperations _exec;
     private readonly HijackedStream _connection;
     private readonly Action<ReadOnlySpan<byte>>? _stderrSink;
-    private readonly bool _stopOnDispose;
+    private readonly string? _marker;
+    private readonly Lock _gate = new();
     private byte[]? _pidLine = [];
-    private int? _pid;
-    private bool _exited;
+    private volatile int _pid;
+    private volatile bool _exited;
+    private Task<ExecStopReport>? _stop;
 
     internal ExecProcess(
         ExecOperations exec,
@@ -26,13 +27,13 @@ internal sealed class ExecProcess : IAsyncDisposable
         string program,
         HijackedStream connection,
         Action<ReadOnlySpan<byte>>? stderrSink,
-        bool stopOnDispose = false)
+        string? marker = null)
     {
         _exec = exec;
         _connection = connection;
         _stderrSink = stderrSink;
-        _stopOnDispose = stopOnDispose;
-        if (!stopOnDispose)
+        _marker = marker;
+        if (marker is null)
         {
             _pidLine = null;
         }
@@ -43,6 +44,9 @@ internal sealed class ExecProcess : IAsyncDisposable
         Stderr = new OutputTail();
         Stdout = new StdoutStream(connection, new OutputTail(64), OnStderr);
     }
+
+    /// <summary>The environment variable whose value, unique to each stoppable exec, its processes inherit.</summary>
+    internal const string MarkerVariable = "VOLUME_AGENT_EXEC";
 
     /// <summary>A shell prefix that prints the command's pid (in the container) on stderr, then becomes the command.</summary>
     internal static IReadOnlyList<string> PidAnnouncingShell { get; } =
@@ -100,38 +104,61 @@ internal sealed class ExecProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the command and every process it started (SIGTERM, then SIGKILL after a short grace; see
+    /// <see cref="ExecStopper"/>) and returns once none of them is left in the container and the engine reports the
+    /// exec ended. Throws <see cref="ExecStopException"/>, naming the container, the program and what is left, when
+    /// that cannot be confirmed. Bounded by itself (<see cref="ExecStopper.Bound"/>), so a caller whose own token is
+    /// already cancelled passes <see cref="CancellationToken.None"/>. Every call after the first returns the first
+    /// one's outcome. Only for a command started with <see cref="ExecStartOptions.StopOnDispose"/>.
+    /// </summary>
+    public Task<ExecStopReport> StopAsync(CancellationToken cancellationToken)
+    {
+        var marker = _marker ?? throw new InvalidOperationException($"'{Program}' in container {ContainerId} was not started to be stoppable (StopOnDispose).");
+        var pid = _pid;
+        lock (_gate)
+        {
+            return _stop ??= ExecStopper.StopAsync(_exec, ContainerId, ExecId, Program, pid == 0 ? null : pid, marker, cancellationToken);
+        }
+    }
+
+    /// <summary>Stops a command that is still running (unless <see cref="StopAsync"/> already did), then closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
-        if (_stopOnDispose && !_exited && _pid is { } pid)
+        bool stopping;
+        lock (_gate)
         {
-            await StopAsync(pid);
+            stopping = _stop is not null;
+        }
+
+        if (_marker is not null && !_exited && !stopping && await IsRunningAsync())
+        {
+            try
+            {
+                await StopAsync(CancellationToken.None);
+            }
+            catch (ExecStopException ex)
+            {
+                // Disposing cannot fail the caller's operation, which has its own error; this one must still be seen.
+                Serilog.Log.Warning("{Error}", ex.Message);
+            }
         }
 
         await Stdout.DisposeAsync();
         await _connection.DisposeAsync();
     }
 
-    private async Task StopAsync(int pid)
+    private async Task<bool> IsRunningAsync()
     {
-        using var timeout = new CancellationTokenSource(StopTimeout);
+        using var timeout = new CancellationTokenSource(ExecStopper.Bound);
         try
         {
-            var state = await _exec.InspectAsync(ExecId, timeout.Token);
-            if (!state.Running)
-            {
-                return;
-            }
-
-            var kill = await _exec.CreateAsync(
-                ContainerId,
-                new Models.ExecCreateRequest { Cmd = ["kill", "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture)], AttachStdout = true, AttachStderr = true },
-                timeout.Token);
-            await using var connection = await _exec.StartAsync(kill, timeout.Token);
-            await new StdoutStream(connection, new OutputTail(256)).DrainAsync(timeout.Token);
+            return (await _exec.InspectAsync(ExecId, timeout.Token)).Running;
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or IOException or OperationCanceledException)
         {
-            // The container may be gone, which ends the command too; nothing more to do here.
+            // The exec or the engine is gone; there is nothing to stop through it.
+            return false;
         }
     }
 

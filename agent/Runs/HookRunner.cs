@@ -26,6 +26,7 @@ internal static class HookRunner
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(hook.Timeout);
+        ExecProcess? process = null;
         try
         {
             var container = await resolver.ResolveAsync(hook.Container, timeout.Token);
@@ -36,7 +37,7 @@ internal static class HookRunner
 
             log.Information("Running the {Hook}", what);
             var stderr = new LineLogger(log, what);
-            await using var process = await docker.Exec.RunAsync(
+            process = await docker.Exec.RunAsync(
                 container.Id, hook.Command, timeout.Token, new ExecStartOptions { StderrSink = stderr.Append, StopOnDispose = true });
             using (var reader = new StreamReader(process.Stdout, leaveOpen: true))
             {
@@ -56,11 +57,33 @@ internal static class HookRunner
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new HookFailedException($"The {what} did not finish within its timeout of {Duration.Format(hook.Timeout)}; it was stopped.");
+            var late = $"The {what} did not finish within its timeout of {Duration.Format(hook.Timeout)}";
+            if (process is null)
+            {
+                throw new HookFailedException($"{late}: the engine had not yet answered its start.");
+            }
+
+            try
+            {
+                var stopped = await process.StopAsync(CancellationToken.None);
+                throw new HookFailedException($"{late}; it was stopped: {stopped}.");
+            }
+            catch (ExecStopException ex)
+            {
+                throw new HookFailedException($"{late}. {ex.Message}", ex);
+            }
         }
         catch (Exception ex) when (ex is ArtifactFailedException or DockerApiException or IOException)
         {
             throw new HookFailedException($"The {what} failed: {ex.Message}", ex);
+        }
+        finally
+        {
+            if (process is not null)
+            {
+                // Stops the hook if the run was cancelled while it ran; a timed-out hook was stopped above.
+                await process.DisposeAsync();
+            }
         }
     }
 

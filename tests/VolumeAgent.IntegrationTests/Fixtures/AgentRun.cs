@@ -63,6 +63,10 @@ internal sealed class AgentRun : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as `docker stop` or Ctrl+C sends it: the agent cancels what it runs and ends cleanly.</summary>
+    public Task TerminateAsync(CancellationToken cancellationToken) =>
+        HostProcess.RunCheckedAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+
     /// <summary>SIGKILL, then waits until the process is gone and its output read.</summary>
     public async Task KillAsync()
     {

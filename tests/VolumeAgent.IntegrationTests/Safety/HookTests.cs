@@ -41,6 +41,7 @@ public sealed class HookTests
 
         result.ExitCode.Should().Be(1, result.ToString());
         result.Output.Should().Contain("before hook 1").And.Contain("exited with code 3").And.Contain("cannot flush");
+        result.Stdout.Should().Contain($"job {job}: FAILED, no set written: The before hook 1").And.NotContain("set :", "no set was written, so none is named");
         workspace.SetDirectories(job).Should().BeEmpty("a run whose before-hook failed touches nothing and writes no set");
         await workspace.AssertNoAgentLeftoversAsync(cts.Token);
     }
