@@ -85,6 +85,7 @@ internal sealed class JobRunner
             result = await BackUpAsync(job, trigger, runId, started, progress, activity, log, cancellationToken);
             if (result.Succeeded && job.Retention is not null)
             {
+                activity.Begin("applying retention");
                 foreach (var name in job.StorageNames)
                 {
                     await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
