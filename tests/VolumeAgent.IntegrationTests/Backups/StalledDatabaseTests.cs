@@ -9,12 +9,16 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// A database container paused (`docker pause`) in the middle of its dump: the run ends after the source's
 /// stall_timeout or timeout, the dump's artifact fails naming pg_dump, the container and that it is paused, the
 /// agent leaves the container paused (the operator paused it) and the abandoned dump ends once it is unpaused, the
-/// job's other sources are backed up; under the daemon, `health` is unhealthy while the run makes no progress.
+/// job's other sources are backed up; under the daemon, `health` is unhealthy while the run makes no progress, and
+/// the scheduled start that finds the run still going is skipped and counted in `status`.
 /// </summary>
 [Collection(DockerTests.Name)]
 public sealed class StalledDatabaseTests : IClassFixture<StalledDatabaseFixture>
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>The daemon test waits for two cron firings a minute apart.</summary>
+    private static readonly TimeSpan DaemonTestTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>How long a stalled run may take to end; without the watchdog it never would.</summary>
     private static readonly TimeSpan RunBound = TimeSpan.FromMinutes(2);
@@ -111,19 +115,24 @@ public sealed class StalledDatabaseTests : IClassFixture<StalledDatabaseFixture>
     }
 
     [Fact]
-    public async Task Daemon_DatabasePausedMidDump_HealthIsUnhealthyNamingTheJobWhileTheRunMakesNoProgress()
+    public async Task Daemon_ScheduledRunPausedMidDump_HealthIsUnhealthyAndTheNextFiringIsSkippedAndCounted()
     {
-        using var cts = new CancellationTokenSource(TestTimeout);
+        using var cts = new CancellationTokenSource(DaemonTestTimeout);
         var ct = cts.Token;
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var big = _fixture.Big;
         var job = workspace.Job("health");
 
-        // The job's stall_timeout (3s) is health's threshold; the source's own (10m) lets the dump wait, so the run
-        // stays stalled, and health unhealthy, until the test unpauses the container.
+        // Two firings a minute apart, the first at least 60 s away (the daemon is up in seconds), then none for an
+        // hour: the second finds the first run stalled and is skipped. The job's stall_timeout (3s) is health's
+        // threshold; the source's own (10m) lets the dump wait, so the run stays stalled until the test unpauses.
+        var first = DateTimeOffset.UtcNow.AddSeconds(60);
+        first = new DateTimeOffset(first.Year, first.Month, first.Day, first.Hour, first.Minute, 0, TimeSpan.Zero).AddMinutes(1);
+        var second = first.AddMinutes(1);
         workspace.WriteConfig($"""
             jobs:
               {job}:
+                schedule: "{first.Minute},{second.Minute} * * * *"
                 stall_timeout: 3s
                 sources:
                   - postgres: {big.Name}
@@ -132,6 +141,13 @@ public sealed class StalledDatabaseTests : IClassFixture<StalledDatabaseFixture>
             """);
         var environment = new Dictionary<string, string> { ["VOLUME_AGENT_CONTROL"] = Path.Combine(workspace.Root, "control.sock") };
         Task<AgentResult> Agent(params string[] arguments) => AgentCli.RunAsync([.. arguments, "-c", workspace.ConfigPath], ct, TimeSpan.FromSeconds(30), environment);
+        async Task<JsonElement> JobStatusAsync()
+        {
+            var status = await Agent("status", "--json");
+            status.ExitCode.Should().Be(0, status.ToString());
+            using var report = JsonDocument.Parse(status.Stdout);
+            return report.RootElement.GetProperty("jobs")[0].Clone();
+        }
 
         await using var daemon = await AgentCli.StartAsync(["daemon", "-c", workspace.ConfigPath], ct, environment);
         await DaemonWait.UntilAsync("the daemon to answer health", TimeSpan.FromSeconds(60), async () =>
@@ -139,8 +155,13 @@ public sealed class StalledDatabaseTests : IClassFixture<StalledDatabaseFixture>
             var health = await Agent("health");
             return (health.ExitCode == 0, $"{health} daemon: {daemon.OutputSoFar}");
         }, ct);
-        await using var runNow = await AgentCli.StartAsync(["run-now", job, "-c", workspace.ConfigPath], ct, environment);
-        await using var pause = await PausedDump.WhenDumpGrowsAsync(workspace, job, BigDump, big, runNow, ct);
+        DateTimeOffset.UtcNow.Should().BeBefore(first, "the daemon must be up before the first firing it is to run");
+        await DaemonWait.UntilAsync($"the run scheduled for {first:HH:mm}Z to start", TimeSpan.FromSeconds(120), async () =>
+        {
+            var status = await JobStatusAsync();
+            return (status.TryGetProperty("running", out _), $"{status} daemon: {daemon.OutputSoFar}");
+        }, ct);
+        await using var pause = await PausedDump.WhenDumpGrowsAsync(workspace, job, BigDump, big, daemon, ct);
 
         AgentResult? unhealthy = null;
         await DaemonWait.UntilAsync("health to report the stalled run", TimeSpan.FromSeconds(60), async () =>
@@ -149,26 +170,37 @@ public sealed class StalledDatabaseTests : IClassFixture<StalledDatabaseFixture>
             unhealthy = health.ExitCode != 0 ? health : null;
             return (unhealthy is not null, health.ToString());
         }, ct);
-        var status = await Agent("status", "--json");
+        JsonElement skipped = default;
+        await DaemonWait.UntilAsync($"the firing at {second:HH:mm}Z to be skipped and counted", TimeSpan.FromSeconds(120), async () =>
+        {
+            var status = await JobStatusAsync();
+            var found = status.TryGetProperty("skipped", out skipped);
+            return (found, status.ToString());
+        }, ct);
+        var stalled = await JobStatusAsync();
         var text = await Agent("status");
-        _output.WriteLine($"--- health while {big.Name} is paused: {unhealthy}\n--- status: {text}\n--- status --json: {status}");
+        _output.WriteLine($"--- health while {big.Name} is paused: {unhealthy}\n--- status: {text}\n--- status --json: {stalled}");
 
         unhealthy!.ExitCode.Should().Be(1);
-        unhealthy.Output.Should().Contain($"job {job}: its manual run").And.Contain("has made no progress for")
+        unhealthy.Output.Should().Contain($"job {job}: its schedule run").And.Contain("has made no progress for")
             .And.Contain($"(stall_timeout 3s): pg_dump of database 'big' in container {big.Name}");
-        text.Stdout.Should().Contain("running (manual), no progress for");
-        using (var report = JsonDocument.Parse(status.Stdout))
-        {
-            var running = report.RootElement.GetProperty("jobs")[0].GetProperty("running");
-            running.GetProperty("stall_timeout_seconds").GetInt64().Should().Be(3);
-            running.GetProperty("last_progress_at").GetDateTimeOffset().Should().BeBefore(report.RootElement.GetProperty("generated_at").GetDateTimeOffset().AddSeconds(-3));
-        }
+        skipped.GetProperty("count").GetInt32().Should().Be(1);
+        skipped.GetProperty("last_at").GetDateTimeOffset().Should().Be(second, "the skipped firing is the second scheduled one");
+        text.Stdout.Should().Contain("running (schedule), no progress for")
+            .And.Contain($"{job}: 1 scheduled run(s) skipped since the daemon started because a run of the job was still going");
+        var running = stalled.GetProperty("running");
+        running.GetProperty("stall_timeout_seconds").GetInt64().Should().Be(3);
+        running.GetProperty("step").GetString().Should().Be($"pg_dump of database 'big' in container {big.Name}");
 
-        runNow.HasExited.Should().BeFalse("the source's own stall_timeout lets the dump wait");
         await pause.UnpauseAsync(ct);
-        var finished = await runNow.WaitAsync(RunBound, ct);
-        _output.WriteLine($"--- run-now after the unpause: {finished}");
-        finished.ExitCode.Should().Be(0, "the dump resumes once the container runs again: {0}", finished);
+        await DaemonWait.UntilAsync("the unpaused run to finish its 330 MB dump", TimeSpan.FromMinutes(4), async () =>
+        {
+            var status = await JobStatusAsync();
+            var done = !status.TryGetProperty("running", out _) && status.TryGetProperty("last_run", out _);
+            return (done, status.ToString());
+        }, ct);
+        var last = (await JobStatusAsync()).GetProperty("last_run");
+        last.GetProperty("status").GetString().Should().Be("succeeded", "the dump resumes once the container runs again: {0}", last);
         var healthy = await Agent("health");
         healthy.ExitCode.Should().Be(0, "nothing is stalled or failed any more: {0}", healthy);
         await workspace.AssertNoAgentLeftoversAsync(ct);
