@@ -5,7 +5,8 @@ namespace VolumeAgent.Cli;
 
 /// <summary>
 /// <c>volume-agent health</c>, the image's HEALTHCHECK: exit 0 when the daemon of this configuration answers,
-/// is connected to the engine and no job's last run failed; exit 1 otherwise, saying why.
+/// is connected to the engine, no run has gone without progress past its job's stall_timeout and no job's last run
+/// failed; exit 1 otherwise, saying why.
 /// </summary>
 internal static class HealthCommand
 {
@@ -13,7 +14,7 @@ internal static class HealthCommand
 
     public static Command Create(Option<string> config)
     {
-        var command = new Command("health", "Exit 0 when the daemon answers and no job's last run failed, else 1 (the image's health check).");
+        var command = new Command("health", "Exit 0 when the daemon answers, no run is stalled and no job's last run failed, else 1 (the image's health check).");
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
             ct => RunAsync(parse.GetValue(config)!, ct),
             Console.Error,

@@ -45,7 +45,10 @@ internal sealed class AgentDaemon
         using var statusBook = StatusBook.Load(_policy.StateDir, _log);
         _status = statusBook;
         var executor = new JobExecutor(_policy, RunJobAsync, _session.Task, _status, _broadcast, _time, _log);
-        _backups = new JobScheduler(PolicySchedules.Backups(_policy), (job, _, ct) => executor.RunScheduledAsync(job, ct), _time, _log, shutdownGrace: _options.ShutdownGrace);
+        _backups = new JobScheduler(PolicySchedules.Backups(_policy), (job, _, ct) => executor.RunScheduledAsync(job, ct), _time, _log, shutdownGrace: _options.ShutdownGrace)
+        {
+            Skipped = statusBook.RecordSkipped,
+        };
         _verifications = new JobScheduler(PolicySchedules.Verifications(_policy), VerifyAsync, _time, _log, shutdownGrace: _options.ShutdownGrace);
         var identity = ConfigIdentity.Of(_options.ConfigPath, _policy.StateDir);
         var handler = new DaemonControlHandler(_policy, identity, executor, Snapshot, stores, _time, _log);
@@ -108,6 +111,7 @@ internal sealed class AgentDaemon
             NextRun = job.Schedule is null ? null : _backups!.GetNextRun(job.Name),
             Running = status.Running(job.Name),
             LastRun = status.LastRun(job.Name),
+            Skipped = status.Skipped(job.Name),
             VerifySchedule = job.Verify?.Schedule?.Expression,
             NextVerify = job.Verify?.Schedule is null ? null : _verifications!.GetNextRun(job.Name),
         }).ToList();
@@ -123,10 +127,11 @@ internal sealed class AgentDaemon
         };
     }
 
-    private async Task<RunResult> RunJobAsync(JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, CancellationToken cancellationToken)
+    private async Task<RunResult> RunJobAsync(
+        JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, RunActivity activity, CancellationToken cancellationToken)
     {
         var session = await _session.Task.WaitAsync(cancellationToken);
-        return await session.Runner.RunAsync(job, trigger, progress, cancellationToken);
+        return await session.Runner.RunAsync(job, trigger, progress, activity, cancellationToken);
     }
 
     private async Task VerifyAsync(string jobName, string trigger, CancellationToken cancellationToken)

@@ -1,10 +1,12 @@
 using System.Globalization;
+using VolumeAgent.Policy;
 
 namespace VolumeAgent.Control;
 
 /// <summary>
-/// The daemon is healthy when it is connected to the engine and no job's last run failed; the problems say
-/// which job and why, for <c>docker inspect</c>'s health log.
+/// The daemon is healthy when it is connected to the engine, no run has gone without progress for longer than its
+/// job's stall_timeout, and no job's last run failed; the problems say which job and why, for <c>docker inspect</c>'s
+/// health log.
 /// </summary>
 internal static class HealthCheck
 {
@@ -23,6 +25,14 @@ internal static class HealthCheck
 
         foreach (var job in status.Jobs)
         {
+            if (job.Running is { } running && running.StalledFor(status.GeneratedAt) is { } idle)
+            {
+                problems.Add(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"job {job.Job}: its {running.Trigger} run (since {running.Since.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z) has made no progress for {StatusFormatter.Duration(idle)} "
+                    + $"(stall_timeout {Duration.Format(running.StallTimeout!.Value)}){(running.Step is null ? string.Empty : ": " + running.Step)}"));
+            }
+
             if (job.LastRun is { IsFailure: true } run)
             {
                 problems.Add(string.Create(

@@ -7,13 +7,14 @@ using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control;
 
-/// <summary>Runs one job once: what the daemon's schedule and a run-now through the daemon both call.</summary>
-internal delegate Task<RunResult> RunJobAsync(JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, CancellationToken cancellationToken);
+/// <summary>Runs one job once: what the daemon's schedule and a run-now through the daemon both call; the run reports its progress to <paramref name="activity"/>.</summary>
+internal delegate Task<RunResult> RunJobAsync(
+    JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, RunActivity activity, CancellationToken cancellationToken);
 
 /// <summary>
 /// The daemon's runs of jobs. Each run holds the job's <see cref="JobLock"/>, the same lock an in-process
 /// <c>run-now</c> takes, so no two runs of one job overlap in any agent process sharing the state directory.
-/// A scheduled run that finds the job running is skipped; a run-now waits for it, saying so.
+/// A scheduled run that finds the job running is skipped (and counted in the status); a run-now waits for it, saying so.
 /// </summary>
 internal sealed class JobExecutor
 {
@@ -50,6 +51,7 @@ internal sealed class JobExecutor
         using var jobLock = JobLock.TryAcquire(_policy.StateDir, job.Name);
         if (jobLock is null)
         {
+            _status.RecordSkipped(job.Name, _time.GetUtcNow());
             _log.ForContext("Job", job.Name).Warning(
                 "Job {Job} is running now ({Who}); the scheduled run is skipped",
                 job.Name,
@@ -108,11 +110,12 @@ internal sealed class JobExecutor
     private async Task<RunResult> ExecuteAsync(JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, CancellationToken cancellationToken)
     {
         var started = _time.GetUtcNow();
-        _status.MarkRunning(job.Name, trigger, started);
+        var activity = new RunActivity(job.StallTimeout, _time);
+        _status.MarkRunning(job.Name, trigger, started, activity);
         RunRecord record;
         try
         {
-            var result = await _run(job, trigger, progress, cancellationToken);
+            var result = await _run(job, trigger, progress, activity, cancellationToken);
             record = RunRecord.From(result, trigger);
             await RecordAsync(job.Name, record);
             return result;

@@ -16,6 +16,9 @@ internal sealed record JobStatus
 
     public RunRecord? LastRun { get; init; }
 
+    /// <summary>Scheduled runs skipped because a run of the job was still going (known only to the daemon).</summary>
+    public SkippedRuns? Skipped { get; init; }
+
     /// <summary>The verification schedule, when the job has one.</summary>
     public string? VerifySchedule { get; init; }
 

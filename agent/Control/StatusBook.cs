@@ -1,12 +1,14 @@
 using System.Text.Json;
 using Serilog;
+using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control;
 
 /// <summary>
-/// The daemon's memory of runs: what runs now (memory only) and each job's last run (also in
-/// <c>state_dir/status.json</c>, replaced atomically after every run, read back at start).
+/// The daemon's memory of runs: what runs now and the scheduled runs skipped because one was still going (memory
+/// only), and each job's last run (also in <c>state_dir/status.json</c>, replaced atomically after every run, read
+/// back at start).
 /// </summary>
 internal sealed class StatusBook : IDisposable
 {
@@ -16,7 +18,8 @@ internal sealed class StatusBook : IDisposable
     private readonly ILogger _log;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RunRecord> _lastRuns;
-    private readonly Dictionary<string, RunningRun> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (RunningRun Run, RunActivity? Activity)> _running = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SkippedRuns> _skipped = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _saving = new(1, 1);
 
     private StatusBook(string directory, Dictionary<string, RunRecord> lastRuns, ILogger log)
@@ -64,19 +67,51 @@ internal sealed class StatusBook : IDisposable
         }
     }
 
+    /// <summary>The job's run going on, with its progress as of now; null when none is.</summary>
     public RunningRun? Running(string job)
+    {
+        RunningRun run;
+        RunActivity? activity;
+        lock (_gate)
+        {
+            if (!_running.TryGetValue(job, out var entry))
+            {
+                return null;
+            }
+
+            (run, activity) = entry;
+        }
+
+        return activity is null
+            ? run
+            : run with { LastProgressAt = activity.LastProgressAt, StallTimeoutSeconds = (long)activity.Limit.TotalSeconds, Step = activity.Step };
+    }
+
+    /// <param name="activity">The run's progress, read whenever status or health asks.</param>
+    public void MarkRunning(string job, ManifestTrigger trigger, DateTimeOffset since, RunActivity? activity = null)
     {
         lock (_gate)
         {
-            return _running.GetValueOrDefault(job);
+            _running[job] = (new RunningRun { Trigger = RunRecord.TriggerText(trigger), Since = since }, activity);
         }
     }
 
-    public void MarkRunning(string job, ManifestTrigger trigger, DateTimeOffset since)
+    /// <summary>Counts a scheduled run of the job that did not start because a run of it was still going.</summary>
+    public void RecordSkipped(string job, DateTimeOffset at)
     {
         lock (_gate)
         {
-            _running[job] = new RunningRun { Trigger = RunRecord.TriggerText(trigger), Since = since };
+            var count = _skipped.GetValueOrDefault(job)?.Count ?? 0;
+            _skipped[job] = new SkippedRuns { Count = count + 1, LastAt = at };
+        }
+    }
+
+    /// <summary>The scheduled runs of the job skipped since the daemon started; null when none was.</summary>
+    public SkippedRuns? Skipped(string job)
+    {
+        lock (_gate)
+        {
+            return _skipped.GetValueOrDefault(job);
         }
     }
 

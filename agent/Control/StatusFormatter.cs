@@ -3,7 +3,10 @@ using VolumeAgent.Cli;
 
 namespace VolumeAgent.Control;
 
-/// <summary>The text of <c>volume-agent status</c>: a line about the daemon, a table of jobs, then the errors of failed runs.</summary>
+/// <summary>
+/// The text of <c>volume-agent status</c>: a line about the daemon, a table of jobs, then the errors of failed runs and
+/// the scheduled runs skipped because one was still going.
+/// </summary>
 internal static class StatusFormatter
 {
     private static readonly string[] Header = ["JOB", "LAST RUN", "RESULT", "SIZE", "DURATION", "NEXT RUN"];
@@ -31,7 +34,7 @@ internal static class StatusFormatter
             [
                 job.Job,
                 last is null ? "never" : Time(last.StartedAt, zone),
-                Result(job),
+                Result(job, status.GeneratedAt),
                 last is null ? "-" : Bytes.Format(last.StoredBytes),
                 last?.Duration is { } duration ? Duration(duration) : "-",
                 job.Schedule is null ? "on demand" : job.NextRun is null ? "never" : Time(job.NextRun, zone),
@@ -44,6 +47,13 @@ internal static class StatusFormatter
             output.WriteLine($"{job.Job}: {job.LastRun!.Error}");
         }
 
+        foreach (var job in status.Jobs.Where(j => j.Skipped is not null))
+        {
+            output.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"{job.Job}: {job.Skipped!.Count} scheduled run(s) skipped since the daemon started because a run of the job was still going, the last at {Time(job.Skipped.LastAt, zone)}"));
+        }
+
         var zoneName = zone == TimeZoneInfo.Utc ? "UTC" : zone.Id;
         output.WriteLine($"Times are in {zoneName}.");
     }
@@ -54,11 +64,11 @@ internal static class StatusFormatter
             ? string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalMinutes}m {duration.Seconds:00}s")
             : string.Create(CultureInfo.InvariantCulture, $"{(int)duration.TotalHours}h {duration.Minutes:00}m");
 
-    private static string Result(JobStatus job)
+    private static string Result(JobStatus job, DateTimeOffset now)
     {
         if (job.Running is { } running)
         {
-            return $"running ({running.Trigger})";
+            return running.StalledFor(now) is { } idle ? $"running ({running.Trigger}), no progress for {Duration(idle)}" : $"running ({running.Trigger})";
         }
 
         if (job.LastRun is not { } last)

@@ -17,6 +17,9 @@ internal sealed record BackupPolicy
     /// <summary>Compose project used to resolve service names in sources, hooks and stop_containers; null matches any project.</summary>
     public string? Project { get; init; }
 
+    /// <summary>The root <c>stall_timeout</c>: the default of every job that sets none.</summary>
+    public TimeSpan StallTimeout { get; init; } = PolicyDefaults.StallTimeout;
+
     public required IReadOnlyDictionary<string, StorageOptions> Storage { get; init; }
 
     /// <summary>The jobs in file order.</summary>

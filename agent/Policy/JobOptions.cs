@@ -29,6 +29,12 @@ internal sealed record JobOptions
     /// <summary>Containers (or compose services) stopped while the sources are archived and started again afterwards.</summary>
     public IReadOnlyList<string> StopContainers { get; init; } = [];
 
+    /// <summary>
+    /// The job's <c>stall_timeout</c>, else the root's: the default of its sources, and how long <c>health</c> lets a
+    /// run of the job go without progress before it reports the run stalled.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = PolicyDefaults.StallTimeout;
+
     public required IReadOnlyList<SourceOptions> Sources { get; init; }
 
     public JobHooks Hooks { get; init; } = JobHooks.None;

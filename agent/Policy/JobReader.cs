@@ -8,7 +8,8 @@ internal static class JobReader
     private static readonly (string Name, CompressionKind Value)[] Compressions =
         [("gzip", CompressionKind.Gzip), ("zstd", CompressionKind.Zstd), ("none", CompressionKind.None)];
 
-    public static IReadOnlyList<JobOptions> ReadAll(NodeReader reader, MapNode root, IReadOnlyList<string>? storageNames)
+    /// <param name="stallTimeout">The root's stall_timeout, the default of a job that sets none.</param>
+    public static IReadOnlyList<JobOptions> ReadAll(NodeReader reader, MapNode root, IReadOnlyList<string>? storageNames, TimeSpan stallTimeout)
     {
         var jobs = new List<JobOptions>();
         var map = reader.Map(root, "jobs", required: true, missingHint: "; define at least one job with its sources");
@@ -34,7 +35,7 @@ internal static class JobReader
             }
 
             var jobMap = reader.AsMap(entry.Value, path, entry.KeyNode.Start);
-            if (jobMap is not null && ReadOne(reader, entry.Key, jobMap, storageNames) is { } job && nameIsValid)
+            if (jobMap is not null && ReadOne(reader, entry.Key, jobMap, storageNames, stallTimeout) is { } job && nameIsValid)
             {
                 jobs.Add(job);
             }
@@ -43,7 +44,7 @@ internal static class JobReader
         return jobs;
     }
 
-    private static JobOptions? ReadOne(NodeReader reader, string name, MapNode map, IReadOnlyList<string>? storageNames)
+    private static JobOptions? ReadOne(NodeReader reader, string name, MapNode map, IReadOnlyList<string>? storageNames, TimeSpan rootStallTimeout)
     {
         reader.RejectUnknownKeys(map, PolicyKeys.Job);
         var problemsBefore = reader.Problems.Count;
@@ -54,8 +55,9 @@ internal static class JobReader
         var level = ReadCompressionLevel(reader, map, compression ?? CompressionKind.Gzip, compressionKnown: compression is not null || !map.Has("compression"));
         var retention = ReadRetention(reader, map);
         var stop = reader.TextList(map, "stop_containers", "[app, worker]", text => NodeReader.IsName(text) ? null : $"'{text}' is not a valid container or service name; use {NodeReader.NameRule}");
+        var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? rootStallTimeout;
         var verify = ReadVerify(reader, map);
-        var sources = SourceReader.ReadAll(reader, map);
+        var sources = SourceReader.ReadAll(reader, map, stallTimeout);
         var hooks = ReadHooks(reader, map);
         if (reader.Problems.Count > problemsBefore)
         {
@@ -72,6 +74,7 @@ internal static class JobReader
             CompressionLevel = level,
             Retention = retention,
             StopContainers = stop ?? [],
+            StallTimeout = stallTimeout,
             Verify = verify,
             Sources = sources,
             Hooks = hooks,

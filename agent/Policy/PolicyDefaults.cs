@@ -13,6 +13,9 @@ internal static class PolicyDefaults
 
     public static TimeSpan HookTimeout { get; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long a source read or storage write may go without a byte before its artifact fails.</summary>
+    public static TimeSpan StallTimeout { get; } = TimeSpan.FromMinutes(5);
+
     public static int CompressionLevel(CompressionKind compression) => compression switch
     {
         CompressionKind.Gzip => GzipLevel,

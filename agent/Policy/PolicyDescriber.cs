@@ -48,6 +48,7 @@ internal static class PolicyDescriber
             Line(text, "stops", string.Join(", ", job.StopContainers));
         }
 
+        Line(text, "stall", $"{Duration.Format(job.StallTimeout)} without progress fails an artifact");
         if (job.Hooks.Before.Count + job.Hooks.After.Count > 0)
         {
             Line(text, "hooks", $"{job.Hooks.Before.Count} before, {job.Hooks.After.Count} after");
@@ -62,8 +63,24 @@ internal static class PolicyDescriber
         var nameWidth = job.Sources.Count == 0 ? 0 : job.Sources.Max(s => s.ArtifactName.Length);
         foreach (var source in job.Sources)
         {
-            text.Append("      ").Append(source.ArtifactName.PadRight(nameWidth)).Append(" <- ").Append(source.Describe()).AppendLine();
+            text.Append("      ").Append(source.ArtifactName.PadRight(nameWidth)).Append(" <- ").Append(source.Describe()).Append(Limits(source, job)).AppendLine();
         }
+    }
+
+    private static string Limits(SourceOptions source, JobOptions job)
+    {
+        var limits = new List<string>();
+        if (source.Timeout is { } timeout)
+        {
+            limits.Add("timeout " + Duration.Format(timeout));
+        }
+
+        if (source.StallTimeout != job.StallTimeout)
+        {
+            limits.Add("stall " + Duration.Format(source.StallTimeout));
+        }
+
+        return limits.Count == 0 ? string.Empty : "; " + string.Join(", ", limits);
     }
 
     private static void Line(StringBuilder text, string label, string value) =>

@@ -3,7 +3,7 @@ namespace VolumeAgent.Policy;
 /// <summary>Every key backup.yml knows, by the mapping it belongs to. The readers reject anything else.</summary>
 internal static class PolicyKeys
 {
-    public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "storage", "jobs"];
+    public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "storage", "jobs"];
 
     public static readonly IReadOnlyList<string> LocalStorage = ["type", "path"];
 
@@ -11,7 +11,7 @@ internal static class PolicyKeys
         ["type", "endpoint", "bucket", "region", "prefix", "access_key", "access_key_file", "secret_key", "secret_key_file", "path_style"];
 
     public static readonly IReadOnlyList<string> Job =
-        ["schedule", "jitter", "storage", "compression", "compression_level", "retention", "stop_containers", "verify", "sources", "hooks"];
+        ["schedule", "jitter", "storage", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks"];
 
     public static readonly IReadOnlyList<string> Retention =
         ["keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within"];
@@ -23,7 +23,7 @@ internal static class PolicyKeys
     public static readonly IReadOnlyList<string> Hook = ["container", "command", "timeout"];
 
     /// <summary>The keys every source may have besides its kind key.</summary>
-    public static readonly IReadOnlyList<string> SourceCommon = ["name"];
+    public static readonly IReadOnlyList<string> SourceCommon = ["name", "stall_timeout", "timeout"];
 
     /// <summary>Source kind key (in the order documented) to the keys only that kind may have.</summary>
     public static readonly IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> SourceKinds =

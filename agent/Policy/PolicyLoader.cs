@@ -65,8 +65,9 @@ internal static class PolicyLoader
             reader.Report(NodeReader.ValueMark(map, "project"), map.PathOf("project"), $"'{project}' is not a compose project name; use lower-case letters, digits, '_' and '-', starting with a letter or digit");
         }
 
+        var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? PolicyDefaults.StallTimeout;
         var (storage, storageNames) = StorageReader.Read(reader, map);
-        var jobs = JobReader.ReadAll(reader, map, storageNames);
+        var jobs = JobReader.ReadAll(reader, map, storageNames, stallTimeout);
         return new BackupPolicy
         {
             TimeZone = timeZone ?? TimeZoneInfo.Utc,
@@ -74,6 +75,7 @@ internal static class PolicyLoader
             StateDir = stateDir ?? PolicyDefaults.StateDir,
             LogFormat = logFormat ?? LogFormat.Text,
             Project = project,
+            StallTimeout = stallTimeout,
             Storage = storage,
             Jobs = jobs,
         };

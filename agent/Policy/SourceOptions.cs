@@ -13,6 +13,15 @@ internal abstract record SourceOptions
     /// </summary>
     public string ArtifactName => CustomName ?? DefaultArtifactName;
 
+    /// <summary>
+    /// The source's <c>stall_timeout</c>, else its job's, else the root's: how long one of its reads (or a storage
+    /// write of its artifacts) may wait for a byte before the artifact fails.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = PolicyDefaults.StallTimeout;
+
+    /// <summary>The source's <c>timeout</c>: how long all of its artifacts together may take; null for no limit.</summary>
+    public TimeSpan? Timeout { get; init; }
+
     public abstract SourceKind Kind { get; }
 
     protected abstract string DefaultArtifactName { get; }

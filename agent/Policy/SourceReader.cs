@@ -14,7 +14,8 @@ internal static class SourceReader
     private static readonly (string Name, PostgresDumpFormat Value)[] Formats =
         [("custom", PostgresDumpFormat.Custom), ("plain", PostgresDumpFormat.Plain)];
 
-    public static IReadOnlyList<SourceOptions> ReadAll(NodeReader reader, MapNode job)
+    /// <param name="stallTimeout">The job's stall_timeout, the default of a source that sets none.</param>
+    public static IReadOnlyList<SourceOptions> ReadAll(NodeReader reader, MapNode job, TimeSpan stallTimeout)
     {
         var items = reader.Items(job, "sources", required: true, example: Example);
         if (items is null)
@@ -32,7 +33,7 @@ internal static class SourceReader
         var artifacts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (node, path) in items)
         {
-            var source = ReadOne(reader, node, path);
+            var source = ReadOne(reader, node, path, stallTimeout);
             if (source is null)
             {
                 continue;
@@ -51,7 +52,7 @@ internal static class SourceReader
         return sources;
     }
 
-    private static SourceOptions? ReadOne(NodeReader reader, YamlNode node, string path)
+    private static SourceOptions? ReadOne(NodeReader reader, YamlNode node, string path, TimeSpan jobStallTimeout)
     {
         var map = reader.AsMap(node, path, node.Start, "a map such as { volume: app_data }");
         if (map is null)
@@ -87,6 +88,9 @@ internal static class SourceReader
             reader.Report(NodeReader.ValueMark(map, "name"), map.PathOf("name"), $"'{customName}' is not a valid artifact name; use {ArtifactNames.Rule}");
         }
 
+        var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? jobStallTimeout;
+        var timeout = reader.Duration(map, "timeout", allowZero: false);
+
         SourceOptions? source = kind switch
         {
             "volume" => ReadVolume(reader, map),
@@ -96,7 +100,9 @@ internal static class SourceReader
             _ => ReadSqlite(reader, map),
         };
 
-        return reader.Problems.Count > problemsBefore || source is null ? null : source with { CustomName = customName };
+        return reader.Problems.Count > problemsBefore || source is null
+            ? null
+            : source with { CustomName = customName, StallTimeout = stallTimeout, Timeout = timeout };
     }
 
     private static string? ExplainForeignKey(string kind, string key)

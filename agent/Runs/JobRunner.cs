@@ -1,7 +1,6 @@
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Pipeline;
-using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
@@ -15,7 +14,6 @@ namespace VolumeAgent.Runs;
 /// </summary>
 internal sealed class JobRunner
 {
-    private static readonly TimeSpan DiagnosisBound = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan AfterHooksBoundWhenCancelled = TimeSpan.FromSeconds(60);
     private readonly DockerClient _docker;
     private readonly BackupPolicy _policy;
@@ -23,7 +21,7 @@ internal sealed class JobRunner
     private readonly AgentInstance _instance;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
-    private readonly ArtifactPipeline _pipeline;
+    private readonly SourceRunner _sources;
     private readonly ContainerResolver _containers;
 
     public JobRunner(
@@ -42,13 +40,19 @@ internal sealed class JobRunner
         _containers = containers;
         _time = time;
         _log = log;
-        _pipeline = new ArtifactPipeline(time);
+        _sources = new SourceRunner(time);
     }
 
+    public Task<RunResult> RunAsync(
+        JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, CancellationToken cancellationToken) =>
+        RunAsync(job, trigger, progress, activity: null, cancellationToken);
+
+    /// <param name="activity">Follows the run's progress (for health); null makes one of its own.</param>
     public async Task<RunResult> RunAsync(
-        JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, CancellationToken cancellationToken)
+        JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, RunActivity? activity, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        activity ??= new RunActivity(job.StallTimeout, _time);
         var runId = RunId.New();
         var started = _time.GetUtcNow();
         var log = _log.ForContext("Job", job.Name).ForContext("RunId", runId.ToString());
@@ -61,6 +65,7 @@ internal sealed class JobRunner
         {
             try
             {
+                activity.Begin("before-hooks", HooksBound(job.Hooks.Before));
                 await HookRunner.RunAsync("before", job.Hooks.Before, _docker, _containers, log, cancellationToken);
             }
             catch (HookFailedException ex)
@@ -80,9 +85,10 @@ internal sealed class JobRunner
                 };
             }
 
-            result = await BackUpAsync(job, trigger, runId, started, progress, log, cancellationToken);
+            result = await BackUpAsync(job, trigger, runId, started, progress, activity, log, cancellationToken);
             if (result.Succeeded && job.Retention is not null)
             {
+                activity.Begin("applying retention");
                 foreach (var name in job.StorageNames)
                 {
                     await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
@@ -93,6 +99,7 @@ internal sealed class JobRunner
         }
         finally
         {
+            activity.Begin("after-hooks", HooksBound(job.Hooks.After));
             var hookError = await RunAfterHooksAsync(job, log, cancellationToken);
             if (hookError is not null && result is not null)
             {
@@ -101,6 +108,9 @@ internal sealed class JobRunner
             }
         }
     }
+
+    /// <summary>Hooks are silent by nature and bounded by their own timeouts: a run waiting for them is not stalled.</summary>
+    private static TimeSpan HooksBound(IReadOnlyList<HookOptions> hooks) => hooks.Aggregate(TimeSpan.Zero, (sum, hook) => sum + hook.Timeout);
 
     private async Task<string?> RunAfterHooksAsync(JobOptions job, ILogger log, CancellationToken cancellationToken)
     {
@@ -125,10 +135,18 @@ internal sealed class JobRunner
     }
 
     private async Task<RunResult> BackUpAsync(
-        JobOptions job, ManifestTrigger trigger, RunId runId, DateTimeOffset started, IProgress<ManifestArtifact>? progress, ILogger log, CancellationToken cancellationToken)
+        JobOptions job,
+        ManifestTrigger trigger,
+        RunId runId,
+        DateTimeOffset started,
+        IProgress<ManifestArtifact>? progress,
+        RunActivity activity,
+        ILogger log,
+        CancellationToken cancellationToken)
     {
         var stores = job.StorageNames.Select(name => _stores[name]).ToList();
-        var writers = new List<IBackupSetWriter>();
+        var targets = new ArtifactTargets(writers: [], job.StorageNames.Select(name => $"storage '{name}' ({_stores[name].Location})").ToList(), activity);
+        var writers = targets.Writers;
         try
         {
             foreach (var store in stores)
@@ -152,19 +170,19 @@ internal sealed class JobRunner
                 Containers = _containers,
             };
             var compressor = Compressors.Create(job.Compression, job.Compression == CompressionKind.None ? null : job.CompressionLevel);
-            var sources = job.Sources.Select(options => SourceFactory.Create(context, options)).ToList();
+            var sources = job.Sources.Select(options => new PlannedSource(options, SourceFactory.Create(context, options))).ToList();
 
             // Files are read first, while stop_containers are down; databases are dumped live, after they are up.
-            var files = sources.Where(s => s.Kind is ManifestSourceKind.Volume or ManifestSourceKind.Path or ManifestSourceKind.Sqlite).ToList();
+            var files = sources.Where(s => s.Source.Kind is ManifestSourceKind.Volume or ManifestSourceKind.Path or ManifestSourceKind.Sqlite).ToList();
             var databases = sources.Except(files).ToList();
             var artifacts = new List<ManifestArtifact>();
             var runErrors = new List<string>();
             try
             {
-                await BackUpFilesAsync(job, runId, files, compressor, writers, artifacts, runErrors, progress, log, cancellationToken);
+                await BackUpFilesAsync(job, runId, files, compressor, targets, artifacts, runErrors, progress, log, cancellationToken);
                 foreach (var source in databases)
                 {
-                    await RunSourceAsync(source, compressor, writers, artifacts, progress, log, cancellationToken);
+                    await _sources.RunAsync(source, compressor, targets, artifacts, progress, log, cancellationToken);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -188,9 +206,9 @@ internal sealed class JobRunner
     private async Task BackUpFilesAsync(
         JobOptions job,
         RunId runId,
-        List<IBackupSource> files,
+        List<PlannedSource> files,
         ICompressor compressor,
-        List<IBackupSetWriter> writers,
+        ArtifactTargets targets,
         List<ManifestArtifact> artifacts,
         List<string> runErrors,
         IProgress<ManifestArtifact>? progress,
@@ -211,9 +229,9 @@ internal sealed class JobRunner
                 var error = $"stop_containers: {ex.Message}";
                 log.Error("{Error}", error);
                 runErrors.Add(error);
-                foreach (var source in files)
+                foreach (var (_, source) in files)
                 {
-                    var failed = FailedBeforeStart(source, _time.GetUtcNow(), $"Not read: the containers to stop first could not be stopped ({ex.Message})");
+                    var failed = SourceRunner.FailedBeforeStart(source, _time.GetUtcNow(), $"Not read: the containers to stop first could not be stopped ({ex.Message})");
                     artifacts.Add(failed);
                     progress?.Report(failed);
                 }
@@ -226,7 +244,7 @@ internal sealed class JobRunner
         {
             foreach (var source in files)
             {
-                await RunSourceAsync(source, compressor, writers, artifacts, progress, log, cancellationToken);
+                await _sources.RunAsync(source, compressor, targets, artifacts, progress, log, cancellationToken);
             }
         }
         finally
@@ -243,116 +261,6 @@ internal sealed class JobRunner
                     runErrors.Add(ex.Message);
                 }
             }
-        }
-    }
-
-    private async Task RunSourceAsync(
-        IBackupSource source,
-        ICompressor compressor,
-        IReadOnlyList<IBackupSetWriter> writers,
-        List<ManifestArtifact> artifacts,
-        IProgress<ManifestArtifact>? progress,
-        ILogger log,
-        CancellationToken cancellationToken)
-    {
-        IReadOnlyList<IArtifactProducer> producers;
-        var planned = _time.GetUtcNow();
-        try
-        {
-            producers = await source.PlanAsync(cancellationToken);
-        }
-        catch (Exception ex) when (IsSourceFailure(ex, cancellationToken))
-        {
-            var failed = FailedBeforeStart(source, planned, Describe(ex));
-            log.Error("Source {Source} failed: {Error}", source.DisplayName, failed.Error);
-            artifacts.Add(failed);
-            progress?.Report(failed);
-            return;
-        }
-
-        for (var i = 0; i < producers.Count; i++)
-        {
-            await using var producer = producers[i];
-            var artifact = await RunArtifactAsync(producer, compressor, writers, log, cancellationToken);
-            artifacts.Add(artifact);
-            progress?.Report(artifact);
-        }
-    }
-
-    private async Task<ManifestArtifact> RunArtifactAsync(
-        IArtifactProducer producer, ICompressor compressor, IReadOnlyList<IBackupSetWriter> writers, ILogger log, CancellationToken cancellationToken)
-    {
-        var descriptor = producer.Descriptor;
-        var fileName = descriptor.BaseFileName + compressor.FileExtension;
-        var started = _time.GetUtcNow();
-        var clock = _time.GetTimestamp();
-        var outputs = new List<IArtifactWriter>();
-        try
-        {
-            foreach (var writer in writers)
-            {
-                outputs.Add(await writer.CreateArtifactAsync(fileName, cancellationToken));
-            }
-
-            PipelineResult result;
-            try
-            {
-                var raw = await producer.OpenAsync(cancellationToken);
-                await using var destination = new FanOutStream(outputs.Select(o => o.Stream).ToList());
-                result = await _pipeline.RunAsync(raw, destination, compressor, observer: null, cancellationToken);
-            }
-            catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) && ex is not StorageException and not ArtifactFailedException)
-            {
-                // The stream broke; the producer usually knows why (the container stopped, the tool failed).
-                throw await DiagnoseAsync(producer, ex);
-            }
-
-            await producer.CompleteAsync(cancellationToken);
-            foreach (var output in outputs)
-            {
-                await output.CommitAsync(result.Sha256Hex, cancellationToken);
-            }
-
-            var facts = producer.Facts;
-            var artifact = Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with
-            {
-                File = fileName,
-                RawBytes = result.RawBytes,
-                StoredBytes = result.StoredBytes,
-                Sha256 = result.Sha256Hex,
-                Status = ManifestStatus.Succeeded,
-                Entries = facts.Entries,
-                TreeDigest = facts.TreeDigest,
-                ToolVersion = facts.ToolVersion ?? descriptor.ToolVersion,
-            };
-            log.Information(
-                "{File}: {Raw} → {Stored} in {Seconds:0.0} s ({Rate:0} MB/s)",
-                fileName,
-                Bytes.Format(result.RawBytes),
-                Bytes.Format(result.StoredBytes),
-                result.Duration.TotalSeconds,
-                result.RawBytes / 1e6 / Math.Max(result.Duration.TotalSeconds, 0.001));
-            return artifact;
-        }
-        catch (Exception ex) when (IsSourceFailure(ex, cancellationToken))
-        {
-            foreach (var output in outputs)
-            {
-                await output.AbortAsync();
-            }
-
-            var error = Describe(ex);
-            log.Error("{File} failed: {Error}", fileName, error);
-            return Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with { Error = error, ToolVersion = producer.Facts.ToolVersion ?? descriptor.ToolVersion };
-        }
-        catch
-        {
-            foreach (var output in outputs)
-            {
-                await output.AbortAsync();
-            }
-
-            throw;
         }
     }
 
@@ -410,79 +318,4 @@ internal sealed class JobRunner
             Error = runError,
         };
     }
-
-    private static async Task<Exception> DiagnoseAsync(IArtifactProducer producer, Exception streamError)
-    {
-        using var bound = new CancellationTokenSource(DiagnosisBound);
-        try
-        {
-            await producer.CompleteAsync(bound.Token);
-        }
-        catch (ArtifactFailedException diagnosis)
-        {
-            return new ArtifactFailedException($"{diagnosis.Message} ({streamError.Message})", streamError);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or DockerApiException or DockerUnavailableException or TimeoutException)
-        {
-            // No better account than the stream's own error.
-        }
-
-        return streamError;
-    }
-
-    /// <summary>Failures that end one artifact or source; anything else (a bug, or the run's cancellation) ends the run.</summary>
-    private static bool IsSourceFailure(Exception ex, CancellationToken runToken) => ex switch
-    {
-        OperationCanceledException => !runToken.IsCancellationRequested,
-        ArtifactFailedException or DockerApiException or DockerUnavailableException or StorageException or TarFormatException => true,
-        IOException or TimeoutException or InvalidDataException or CompressionUnavailableException => true,
-        _ => false,
-    };
-
-    private static string Describe(Exception ex) => ex switch
-    {
-        TarFormatException tar => $"The archive stream is not a whole tar archive: {tar.Message}",
-        _ => ex.Message,
-    };
-
-    private static ManifestArtifact Describe(ArtifactDescriptor descriptor, CompressionKind compression, DateTimeOffset started, TimeSpan duration) => new()
-    {
-        File = null,
-        SourceKind = descriptor.Kind,
-        SourceName = descriptor.SourceName,
-        Database = descriptor.Database,
-        Container = descriptor.Container,
-        Image = descriptor.Image,
-        ToolVersion = descriptor.ToolVersion,
-        Format = descriptor.Format,
-        Compression = ManifestCompressions.From(compression),
-        RawBytes = 0,
-        StoredBytes = 0,
-        Sha256 = null,
-        Status = ManifestStatus.Failed,
-        StartedAt = started,
-        DurationMs = (long)duration.TotalMilliseconds,
-    };
-
-    private static ManifestArtifact FailedBeforeStart(IBackupSource source, DateTimeOffset started, string error) => new()
-    {
-        File = null,
-        SourceKind = source.Kind,
-        SourceName = source.DisplayName,
-        Format = source.Kind switch
-        {
-            ManifestSourceKind.Postgres => ManifestArtifactFormat.PgCustom,
-            ManifestSourceKind.Mysql => ManifestArtifactFormat.Sql,
-            ManifestSourceKind.Sqlite => ManifestArtifactFormat.Sqlite,
-            _ => ManifestArtifactFormat.Tar,
-        },
-        Compression = ManifestCompression.None,
-        RawBytes = 0,
-        StoredBytes = 0,
-        Sha256 = null,
-        Status = ManifestStatus.Failed,
-        StartedAt = started,
-        DurationMs = 0,
-        Error = error,
-    };
 }

@@ -8,7 +8,7 @@ namespace VolumeAgent.Scheduling;
 /// <remarks>
 /// <list type="bullet">
 /// <item>Runs of one job never overlap: a firing that finds the previous run (or its jitter delay) still going
-/// is skipped and logged, not queued. Different jobs run concurrently.</item>
+/// is skipped, logged and reported to <see cref="Skipped"/>, not queued. Different jobs run concurrently.</item>
 /// <item>A run that throws is logged; the loop carries on.</item>
 /// <item>The loop re-reads the wall clock at least every <see cref="MaxWait"/>. When it finds the clock moved
 /// past firings (the clock was set forward, the host slept), each overdue job fires once, and its schedule
@@ -91,6 +91,9 @@ internal sealed class JobScheduler
     }
 
     public TimeSpan ShutdownGrace { get; }
+
+    /// <summary>Told of each firing skipped because the job's previous run was still going: the job and the scheduled time.</summary>
+    public Action<string, DateTimeOffset>? Skipped { get; init; }
 
     public IReadOnlyList<string> JobNames => _jobs.Select(j => j.Name).ToArray();
 
@@ -261,6 +264,7 @@ internal sealed class JobScheduler
 
         if (busy)
         {
+            Skipped?.Invoke(job.Name, scheduled);
             _log.Warning(
                 "Job {Job} is still running from an earlier start; the run scheduled for {Scheduled:u} is skipped, next run at {Next:u}",
                 job.Name,

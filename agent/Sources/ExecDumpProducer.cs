@@ -55,6 +55,8 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
 
     private string ContainerName => ContainerResolver.NameOf(_container);
 
+    public string Subject => What;
+
     private string What => Descriptor.Database is null
         ? $"{_command[0]} in container {ContainerName}"
         : $"{_command[0]} of database '{Descriptor.Database}' in container {ContainerName}";
@@ -133,6 +135,22 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         }
     }
 
+    public async Task<string?> DiagnoseStallAsync(CancellationToken cancellationToken)
+    {
+        var state = (await _docker.Containers.TryInspectAsync(_container.Id, cancellationToken))?.State;
+        if (state is { Paused: true })
+        {
+            // A paused container's processes cannot be signalled by exec; the agent does not unpause it behind the
+            // operator's back. Closing the connection is enough: once unpaused, the tool writes into a closed stream and ends.
+            return $"container {ContainerName} is paused. The dump was abandoned; {_command[0]} ends in the container "
+                + $"once it is unpaused (docker unpause {ContainerName}).";
+        }
+
+        return state is { Running: true }
+            ? $"container {ContainerName} is running and not paused, so the database itself stopped answering (waiting for a lock, or an overloaded server or disk)."
+            : $"container {ContainerName} is not running ({state?.Status ?? "removed"}).";
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_process is not null)
@@ -168,6 +186,13 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
     private async Task EnsureRunningAsync(string when, CancellationToken cancellationToken)
     {
         var state = await _docker.Containers.TryInspectAsync(_container.Id, cancellationToken);
+        if (state?.State is { Running: true, Paused: true })
+        {
+            throw new ArtifactFailedException(
+                $"Container {ContainerName} is paused {when} of {(Descriptor.Database is null ? "its dump" : $"database '{Descriptor.Database}'")}: "
+                + $"nothing can run in it. Unpause it (docker unpause {ContainerName}) and run the job again.");
+        }
+
         if (state?.State is not { Running: true })
         {
             var status = state?.State?.Status ?? "removed";

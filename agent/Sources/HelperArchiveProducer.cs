@@ -33,6 +33,11 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
 
     public ArtifactFacts Facts { get; private set; } = ArtifactFacts.None;
 
+    public string Subject => $"the engine's archive of {Descriptor.SourceName}";
+
+    public Task<string?> DiagnoseStallAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<string?>("the engine reads the files itself: is the volume or directory on a mount that stopped answering?");
+
     public async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
         await _context.EnsureImageAsync(_spec.Image, cancellationToken);

@@ -16,6 +16,8 @@ internal sealed class HelperStreamProducer : IArtifactProducer
 
     public ArtifactDescriptor Descriptor { get; }
 
+    public string Subject => $"the helper to {_spec.Purpose} (image {_spec.Image})";
+
     public async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
         await _context.EnsureImageAsync(_spec.Image, cancellationToken);

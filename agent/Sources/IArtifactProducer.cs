@@ -16,6 +16,15 @@ internal interface IArtifactProducer : IAsyncDisposable
 
     /// <summary>What the producer learnt of the content while it streamed; read after <see cref="CompleteAsync"/>.</summary>
     ArtifactFacts Facts => ArtifactFacts.None;
+
+    /// <summary>What makes the bytes, for messages: <c>pg_dump of database 'app' in container db</c>.</summary>
+    string Subject => Descriptor.SourceName;
+
+    /// <summary>
+    /// Asked when the output stopped coming (a stall or a timeout): why it may have, from what the engine says of the
+    /// producer's container (paused, stopped), and what happens to the abandoned process; null when there is nothing to add.
+    /// </summary>
+    Task<string?> DiagnoseStallAsync(CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }
 
 /// <summary>

@@ -35,6 +35,39 @@ internal static class FailureChecks
         return set;
     }
 
+    /// <summary>
+    /// Waits until the partial file of <paramref name="dumpFile"/> in the job's new set (any set but
+    /// <paramref name="earlierSet"/>) exists and grows between two looks: the dump is streaming now. Returns its length.
+    /// </summary>
+    public static async Task<long> WhenDumpGrowsAsync(
+        AgentWorkspace workspace, string job, string? earlierSet, string dumpFile, AgentRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        ArgumentNullException.ThrowIfNull(run);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        long seen = 0;
+        while (waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            run.HasExited.Should().BeFalse($"the run must still be dumping; it ended: {run.OutputSoFar}");
+            var set = workspace.SetDirectories(job).FirstOrDefault(s => s != earlierSet);
+            var partial = set is null ? null : new FileInfo(System.IO.Path.Combine(set, $".{dumpFile}.partial"));
+            if (partial is { Exists: true })
+            {
+                var length = partial.Length;
+                if (seen > 0 && length > seen)
+                {
+                    return length;
+                }
+
+                seen = length;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"The partial dump file {dumpFile} did not appear and grow within 60 s. Agent output: {run.OutputSoFar}");
+    }
+
     public static void ExpectNoFile(BackupSet set, params string[] files)
     {
         ArgumentNullException.ThrowIfNull(set);

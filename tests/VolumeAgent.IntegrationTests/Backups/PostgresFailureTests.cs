@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -151,28 +150,8 @@ public sealed class PostgresFailureTests
     private static async Task<long> KillWhenDumpIsGrowingAsync(
         AgentWorkspace workspace, string job, EarlierSet earlier, string dumpFile, DatabaseContainer server, AgentRun run, CancellationToken cancellationToken)
     {
-        var waited = Stopwatch.StartNew();
-        long seen = 0;
-        while (waited.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            run.HasExited.Should().BeFalse($"the run must still be dumping when the container is killed; it ended: {run.OutputSoFar}");
-            var set = workspace.SetDirectories(job).FirstOrDefault(s => s != earlier.Path);
-            var partial = set is null ? null : new FileInfo(Path.Combine(set, $".{dumpFile}.partial"));
-            if (partial is { Exists: true })
-            {
-                var length = partial.Length;
-                if (seen > 0 && length > seen)
-                {
-                    await server.KillAsync(cancellationToken);
-                    return length;
-                }
-
-                seen = length;
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
-        throw new TimeoutException($"The partial dump file {dumpFile} did not appear and grow within 60 s. Agent output: {run.OutputSoFar}");
+        var length = await FailureChecks.WhenDumpGrowsAsync(workspace, job, earlier.Path, dumpFile, run, cancellationToken);
+        await server.KillAsync(cancellationToken);
+        return length;
     }
 }

@@ -197,7 +197,7 @@ public sealed class DaemonControlHandlerTests : IDisposable
     {
         var executor = new JobExecutor(
             _policy,
-            (job, _, _, _) =>
+            (job, _, _, _, _) =>
             {
                 _ran.Add(job.Name);
                 return Task.FromResult(new RunResult

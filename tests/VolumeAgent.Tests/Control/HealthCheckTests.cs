@@ -36,6 +36,35 @@ public sealed class HealthCheckTests
     }
 
     [Fact]
+    public void Problems_RunWithoutProgressPastItsStallTimeout_NamesTheJobTheTimeAndTheStep()
+    {
+        var status = new AgentStatus
+        {
+            DaemonRunning = true,
+            EngineConnected = true,
+            GeneratedAt = ControlTestData.Start.AddSeconds(75),
+            Jobs =
+            [
+                new JobStatus { Job = "stuck", Running = Running(lastProgress: ControlTestData.Start.AddSeconds(5), step: "pg_dump of database 'app' in container db") },
+                new JobStatus { Job = "busy", Running = Running(lastProgress: ControlTestData.Start.AddSeconds(74), step: "volume data") },
+                new JobStatus { Job = "edge", Running = Running(lastProgress: ControlTestData.Start.AddSeconds(15), step: null) },
+            ],
+        };
+
+        HealthCheck.Problems(status).Should().Equal(
+            "job stuck: its schedule run (since 2026-03-29 00:30:00Z) has made no progress for 1m 10s (stall_timeout 1m): pg_dump of database 'app' in container db");
+    }
+
+    private static RunningRun Running(DateTimeOffset lastProgress, string? step) => new()
+    {
+        Trigger = "schedule",
+        Since = ControlTestData.Start,
+        LastProgressAt = lastProgress,
+        StallTimeoutSeconds = 60,
+        Step = step,
+    };
+
+    [Fact]
     public void Problems_NoDaemon_IsUnhealthy()
     {
         var status = new AgentStatus { DaemonRunning = false, GeneratedAt = ControlTestData.Start, Jobs = [] };

@@ -49,20 +49,52 @@ public sealed class JobExecutorTests : IDisposable
     public async Task RunScheduledAsync_JobLockHeldByAnotherRun_SkipsAndSaysSo()
     {
         var runs = 0;
-        var executor = Executor((_, _, _, _) => { runs++; return Task.FromResult(Result(ManifestStatus.Succeeded)); });
+        var executor = Executor((_, _, _, _, _) => { runs++; return Task.FromResult(Result(ManifestStatus.Succeeded)); });
         using var manual = JobLock.TryAcquire(_policy.StateDir, "nightly");
 
         await executor.RunScheduledAsync("nightly", _timeout.Token);
 
         runs.Should().Be(0);
         _log.Messages(Serilog.Events.LogEventLevel.Warning).Should().ContainSingle().Which.Should().Contain("the scheduled run is skipped");
+        _status.Skipped("nightly").Should().BeEquivalentTo(new { Count = 1 }, "a skipped scheduled run is counted for status, not only logged");
+    }
+
+    [Fact]
+    public async Task RunScheduledAsync_RunGoingOn_StatusShowsItsProgressFromTheRunsActivity()
+    {
+        var clock = new FakeTimeProvider(ControlTestData.Start);
+        var stalled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var executor = new JobExecutor(_policy, async (_, _, _, activity, _) =>
+        {
+            activity.Begin("pg_dump of database 'app' in container db");
+            stalled.SetResult();
+            await release.Task;
+            return Result(ManifestStatus.Succeeded);
+        }, Task.CompletedTask, _status, null, clock, _log.Logger);
+
+        var run = executor.RunScheduledAsync("nightly", _timeout.Token);
+        await stalled.Task.WaitAsync(_timeout.Token);
+        clock.Advance(TimeSpan.FromMinutes(7));
+        var running = _status.Running("nightly");
+        release.SetResult();
+        await run.WaitAsync(_timeout.Token);
+
+        running.Should().BeEquivalentTo(new
+        {
+            Trigger = "schedule",
+            LastProgressAt = ControlTestData.Start,
+            StallTimeoutSeconds = 300L,
+            Step = "pg_dump of database 'app' in container db",
+        });
+        running!.StalledFor(clock.GetUtcNow()).Should().Be(TimeSpan.FromMinutes(7), "seven minutes without progress is past the default 5m");
     }
 
     [Fact]
     public async Task RunScheduledAsync_Runs_RecordsTheResultAsLastRun()
     {
         ManifestTrigger? trigger = null;
-        var executor = Executor((_, t, _, _) => { trigger = t; return Task.FromResult(Result(ManifestStatus.Failed, "1 of 1 artifact(s) failed.")); });
+        var executor = Executor((_, t, _, _, _) => { trigger = t; return Task.FromResult(Result(ManifestStatus.Failed, "1 of 1 artifact(s) failed.")); });
 
         await executor.RunScheduledAsync("nightly", _timeout.Token);
 
@@ -76,7 +108,7 @@ public sealed class JobExecutorTests : IDisposable
     {
         var events = new RecordingEvents();
         var ran = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var executor = Executor((_, _, progress, _) =>
+        var executor = Executor((_, _, progress, _, _) =>
         {
             progress!.Report(ControlTestData.Artifact("volume-data.tar.gz", 10, ManifestStatus.Succeeded));
             ran.SetResult();
@@ -102,7 +134,7 @@ public sealed class JobExecutorTests : IDisposable
     public async Task RunManualAsync_RunCancelled_RecordsAFailedRunAndRethrows()
     {
         using var cancel = new CancellationTokenSource();
-        var executor = Executor(async (_, _, _, token) =>
+        var executor = Executor(async (_, _, _, _, token) =>
         {
             await cancel.CancelAsync();
             token.ThrowIfCancellationRequested();
@@ -123,7 +155,7 @@ public sealed class JobExecutorTests : IDisposable
         var broadcast = new LogBroadcast();
         var logger = new Serilog.LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(broadcast).CreateLogger();
         var events = new RecordingEvents();
-        var executor = new JobExecutor(_policy, (job, _, _, _) =>
+        var executor = new JobExecutor(_policy, (job, _, _, _, _) =>
         {
             logger.ForContext("Job", job.Name).ForContext("RunId", "1a2b3c4d").Information("step {Name}", "one");
             logger.ForContext("Job", job.Name).Warning("careful with {Trigger} at {Size:0.0} MB", ManifestTrigger.Manual, 1.25);

@@ -62,4 +62,16 @@ public sealed class StatusBookTests : IDisposable
         running.Should().BeEquivalentTo(new RunningRun { Trigger = "manual", Since = ControlTestData.Start });
         book.Running("nightly").Should().BeNull();
     }
+
+    [Fact]
+    public void RecordSkipped_EachTime_CountsAndKeepsTheLast()
+    {
+        using var book = StatusBook.Load(_state.Path, _log.Logger);
+
+        book.RecordSkipped("nightly", ControlTestData.Start);
+        book.RecordSkipped("nightly", ControlTestData.Start.AddHours(1));
+
+        book.Skipped("nightly").Should().Be(new SkippedRuns { Count = 2, LastAt = ControlTestData.Start.AddHours(1) });
+        book.Skipped("hourly").Should().BeNull();
+    }
 }

@@ -37,6 +37,38 @@ public sealed class StatusFormatterTests
     }
 
     [Fact]
+    public void Write_StalledRunAndSkippedScheduledRuns_AreShown()
+    {
+        var status = new AgentStatus
+        {
+            DaemonRunning = true,
+            AgentVersion = "1.2.3",
+            DaemonStartedAt = ControlTestData.Start,
+            EngineConnected = true,
+            TimeZone = "UTC",
+            GeneratedAt = ControlTestData.Start.AddMinutes(10),
+            Jobs =
+            [
+                new JobStatus
+                {
+                    Job = "nightly",
+                    Schedule = "*/5 * * * *",
+                    NextRun = ControlTestData.Start.AddMinutes(15),
+                    Running = new RunningRun { Trigger = "schedule", Since = ControlTestData.Start, LastProgressAt = ControlTestData.Start.AddSeconds(30), StallTimeoutSeconds = 300 },
+                    Skipped = new SkippedRuns { Count = 2, LastAt = ControlTestData.Start.AddMinutes(10) },
+                },
+            ],
+        };
+        using var output = new StringWriter();
+
+        StatusFormatter.Write(output, status);
+
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[2].Should().Contain("running (schedule), no progress for 9m 30s");
+        lines.Should().Contain("nightly: 2 scheduled run(s) skipped since the daemon started because a run of the job was still going, the last at 2026-03-29 00:40");
+    }
+
+    [Fact]
     public void Write_WithoutDaemon_SaysSo()
     {
         var status = new AgentStatus { DaemonRunning = false, GeneratedAt = ControlTestData.Start, TimeZone = "UTC", Jobs = [new JobStatus { Job = "a", Schedule = "0 2 * * *" }] };

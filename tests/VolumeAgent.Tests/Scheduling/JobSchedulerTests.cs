@@ -12,6 +12,7 @@ public sealed class JobSchedulerTests
     private readonly FakeTimeProvider _clock = new(At("2026-05-04T00:00Z"));
     private readonly LogCapture _log = new();
     private readonly List<string> _fired = [];
+    private readonly List<(string Job, DateTimeOffset Scheduled)> _skipped = [];
 
     [Fact]
     public async Task RunAsync_JobStillRunningAtItsNextTime_SkipsThatFiringWithoutQueueingIt()
@@ -38,6 +39,7 @@ public sealed class JobSchedulerTests
             "00:15 slow", "00:15 quick", "00:30 quick", "00:45 slow", "00:45 quick");
         _log.Messages(LogEventLevel.Warning).Should().ContainSingle()
             .Which.Should().Contain("\"slow\" is still running").And.Contain("2026-05-04 00:30");
+        _skipped.Should().Equal(("slow", At("2026-05-04T00:30Z")));
         await StopAsync(stop, run);
     }
 
@@ -316,7 +318,16 @@ public sealed class JobSchedulerTests
             _clock,
             _log.Logger,
             random,
-            grace);
+            grace)
+        {
+            Skipped = (job, scheduled) =>
+            {
+                lock (_skipped)
+                {
+                    _skipped.Add((job, scheduled));
+                }
+            },
+        };
 
     private (SchedulerDriver Driver, CancellationTokenSource Stop, Task Run) Start(JobScheduler scheduler)
     {

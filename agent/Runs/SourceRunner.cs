@@ -1,0 +1,249 @@
+using Serilog;
+using VolumeAgent.Docker;
+using VolumeAgent.Pipeline;
+using VolumeAgent.Pipeline.Tar;
+using VolumeAgent.Sources;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Runs;
+
+/// <summary>
+/// One source of a run: planned, then each of its artifacts streamed through compression and SHA-256 into every
+/// storage of the job, within the source's limits (its <c>timeout</c>, and a stall watchdog per step). A failing
+/// artifact is recorded with the reason and the next one goes on; only the run's own cancellation (or a bug) ends
+/// more than the artifact.
+/// </summary>
+internal sealed class SourceRunner
+{
+    private static readonly TimeSpan DiagnosisBound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan AbortBound = TimeSpan.FromSeconds(30);
+    private readonly TimeProvider _time;
+    private readonly ArtifactPipeline _pipeline;
+
+    public SourceRunner(TimeProvider time)
+    {
+        _time = time;
+        _pipeline = new ArtifactPipeline(time);
+    }
+
+    public async Task RunAsync(
+        PlannedSource planned,
+        ICompressor compressor,
+        ArtifactTargets targets,
+        List<ManifestArtifact> artifacts,
+        IProgress<ManifestArtifact>? progress,
+        ILogger log,
+        CancellationToken cancellationToken)
+    {
+        var source = planned.Source;
+        using var limits = new SourceLimits(planned.Options, _time, targets.Activity, cancellationToken);
+        IReadOnlyList<IArtifactProducer> producers;
+        var plannedAt = _time.GetUtcNow();
+        using (var watchdog = limits.Watch($"{source.DisplayName}: finding what to back up"))
+        {
+            try
+            {
+                producers = await source.PlanAsync(watchdog.Token);
+            }
+            catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) || IsEndedByLimits(watchdog, limits, cancellationToken))
+            {
+                var error = limits.Explain(watchdog, source.DisplayName, $"{source.DisplayName} (finding its container and what to back up)", diagnosis: null)
+                    ?? Describe(ex);
+                var failed = FailedBeforeStart(source, plannedAt, error);
+                log.Error("Source {Source} failed: {Error}", source.DisplayName, failed.Error);
+                artifacts.Add(failed);
+                progress?.Report(failed);
+                return;
+            }
+        }
+
+        for (var i = 0; i < producers.Count; i++)
+        {
+            await using var producer = producers[i];
+            var artifact = limits.TimedOut
+                ? Describe(producer.Descriptor, compressor.Kind, _time.GetUtcNow(), TimeSpan.Zero) with { Error = limits.NotStarted(source.DisplayName) }
+                : await RunArtifactAsync(producer, source.DisplayName, limits, compressor, targets, log, cancellationToken);
+            artifacts.Add(artifact);
+            progress?.Report(artifact);
+        }
+    }
+
+    private async Task<ManifestArtifact> RunArtifactAsync(
+        IArtifactProducer producer,
+        string sourceName,
+        SourceLimits limits,
+        ICompressor compressor,
+        ArtifactTargets targets,
+        ILogger log,
+        CancellationToken cancellationToken)
+    {
+        var descriptor = producer.Descriptor;
+        var fileName = descriptor.BaseFileName + compressor.FileExtension;
+        var started = _time.GetUtcNow();
+        var clock = _time.GetTimestamp();
+        var outputs = new List<IArtifactWriter>();
+        using var watchdog = limits.Watch(producer.Subject);
+        var token = watchdog.Token;
+        try
+        {
+            for (var i = 0; i < targets.Writers.Count; i++)
+            {
+                var writer = targets.Writers[i];
+                await watchdog.WatchStorageAsync(targets.Labels[i], async ct => outputs.Add(await writer.CreateArtifactAsync(fileName, ct)));
+            }
+
+            PipelineResult result;
+            try
+            {
+                var raw = await producer.OpenAsync(token);
+                await using var destination = new FanOutStream(outputs.Select((o, i) => watchdog.WatchWrite(o.Stream, targets.Labels[i])).ToList());
+                result = await _pipeline.RunAsync(watchdog.WatchRead(raw), destination, compressor, observer: null, token);
+            }
+            catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) && ex is not StorageException and not ArtifactFailedException
+                && !IsEndedByLimits(watchdog, limits, cancellationToken))
+            {
+                // The stream broke; the producer usually knows why (the container stopped, the tool failed).
+                throw await DiagnoseAsync(producer, ex);
+            }
+
+            await producer.CompleteAsync(token);
+            for (var i = 0; i < outputs.Count; i++)
+            {
+                var output = outputs[i];
+                await watchdog.WatchStorageAsync(targets.Labels[i], ct => output.CommitAsync(result.Sha256Hex, ct));
+            }
+
+            var facts = producer.Facts;
+            var artifact = Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with
+            {
+                File = fileName,
+                RawBytes = result.RawBytes,
+                StoredBytes = result.StoredBytes,
+                Sha256 = result.Sha256Hex,
+                Status = ManifestStatus.Succeeded,
+                Entries = facts.Entries,
+                TreeDigest = facts.TreeDigest,
+                ToolVersion = facts.ToolVersion ?? descriptor.ToolVersion,
+            };
+            log.Information(
+                "{File}: {Raw} → {Stored} in {Seconds:0.0} s ({Rate:0} MB/s)",
+                fileName,
+                Bytes.Format(result.RawBytes),
+                Bytes.Format(result.StoredBytes),
+                result.Duration.TotalSeconds,
+                result.RawBytes / 1e6 / Math.Max(result.Duration.TotalSeconds, 0.001));
+            return artifact;
+        }
+        catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) || IsEndedByLimits(watchdog, limits, cancellationToken))
+        {
+            await AbortAsync(outputs, log);
+            var ended = watchdog.Fired || limits.TimedOut;
+            var error = ended
+                ? limits.Explain(watchdog, sourceName, producer.Subject, await SourceLimits.DiagnoseAsync(producer), fileName)!
+                : Describe(ex);
+            log.Error("{File} failed: {Error}", fileName, error);
+            return Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with { Error = error, ToolVersion = producer.Facts.ToolVersion ?? descriptor.ToolVersion };
+        }
+        catch
+        {
+            await AbortAsync(outputs, log);
+            throw;
+        }
+    }
+
+    /// <summary>Removes the partial files; bounded, since a storage that stopped answering would hold the run here too.</summary>
+    private async Task AbortAsync(List<IArtifactWriter> outputs, ILogger log)
+    {
+        foreach (var output in outputs)
+        {
+            try
+            {
+                await output.AbortAsync().WaitAsync(AbortBound, _time);
+            }
+            catch (TimeoutException)
+            {
+                log.Warning("Removing a partial file took longer than {Bound}; it is left for the next run of the job to sweep", AbortBound);
+            }
+        }
+    }
+
+    /// <summary>True when the source's stall watchdog or its timeout ended the step (and not the run's own cancellation).</summary>
+    private static bool IsEndedByLimits(StallWatchdog watchdog, SourceLimits limits, CancellationToken runToken) =>
+        !runToken.IsCancellationRequested && (watchdog.Fired || limits.TimedOut);
+
+    private static async Task<Exception> DiagnoseAsync(IArtifactProducer producer, Exception streamError)
+    {
+        using var bound = new CancellationTokenSource(DiagnosisBound);
+        try
+        {
+            await producer.CompleteAsync(bound.Token);
+        }
+        catch (ArtifactFailedException diagnosis)
+        {
+            return new ArtifactFailedException($"{diagnosis.Message} ({streamError.Message})", streamError);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or DockerApiException or DockerUnavailableException or TimeoutException)
+        {
+            // No better account than the stream's own error.
+        }
+
+        return streamError;
+    }
+
+    /// <summary>Failures that end one artifact or source; anything else (a bug, or the run's cancellation) ends the run.</summary>
+    private static bool IsSourceFailure(Exception ex, CancellationToken runToken) => ex switch
+    {
+        OperationCanceledException => !runToken.IsCancellationRequested,
+        ArtifactFailedException or DockerApiException or DockerUnavailableException or StorageException or TarFormatException => true,
+        IOException or TimeoutException or InvalidDataException or CompressionUnavailableException => true,
+        _ => false,
+    };
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        TarFormatException tar => $"The archive stream is not a whole tar archive: {tar.Message}",
+        _ => ex.Message,
+    };
+
+    private static ManifestArtifact Describe(ArtifactDescriptor descriptor, CompressionKind compression, DateTimeOffset started, TimeSpan duration) => new()
+    {
+        File = null,
+        SourceKind = descriptor.Kind,
+        SourceName = descriptor.SourceName,
+        Database = descriptor.Database,
+        Container = descriptor.Container,
+        Image = descriptor.Image,
+        ToolVersion = descriptor.ToolVersion,
+        Format = descriptor.Format,
+        Compression = ManifestCompressions.From(compression),
+        RawBytes = 0,
+        StoredBytes = 0,
+        Sha256 = null,
+        Status = ManifestStatus.Failed,
+        StartedAt = started,
+        DurationMs = (long)duration.TotalMilliseconds,
+    };
+
+    /// <summary>The artifact of a source that failed before it produced anything (planning, or its containers not stopped).</summary>
+    internal static ManifestArtifact FailedBeforeStart(IBackupSource source, DateTimeOffset started, string error) => new()
+    {
+        File = null,
+        SourceKind = source.Kind,
+        SourceName = source.DisplayName,
+        Format = source.Kind switch
+        {
+            ManifestSourceKind.Postgres => ManifestArtifactFormat.PgCustom,
+            ManifestSourceKind.Mysql => ManifestArtifactFormat.Sql,
+            ManifestSourceKind.Sqlite => ManifestArtifactFormat.Sqlite,
+            _ => ManifestArtifactFormat.Tar,
+        },
+        Compression = ManifestCompression.None,
+        RawBytes = 0,
+        StoredBytes = 0,
+        Sha256 = null,
+        Status = ManifestStatus.Failed,
+        StartedAt = started,
+        DurationMs = 0,
+        Error = error,
+    };
+}
