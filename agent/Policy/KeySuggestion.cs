@@ -13,6 +13,13 @@ internal static class KeySuggestion
         var bestPrefix = 0;
         foreach (var candidate in candidates)
         {
+            // The distance is at least the difference in length: a far longer input (a pasted value, a
+            // megabyte of key) is never close, and is not worth a table of its length times the candidate's.
+            if (Math.Abs(input.Length - candidate.Length) > Tolerance(candidate.Length))
+            {
+                continue;
+            }
+
             var other = Normalize(candidate);
             var distance = Distance(normalized, other);
             if (distance > Tolerance(candidate.Length))

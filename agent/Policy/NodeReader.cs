@@ -323,6 +323,7 @@ internal sealed partial class NodeReader(ProblemCollector problems, PolicyEnviro
         }
 
         var result = new List<string>(items.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var failed = false;
         foreach (var (node, path) in items)
         {
@@ -340,7 +341,7 @@ internal sealed partial class NodeReader(ProblemCollector problems, PolicyEnviro
                 continue;
             }
 
-            if (result.Contains(text, StringComparer.Ordinal))
+            if (!seen.Add(text))
             {
                 problems.Add(node.Start, path, $"'{text}' is listed twice");
                 failed = true;

@@ -9,5 +9,5 @@ internal sealed class PolicyEnvironment
     public Func<string, string?> GetVariable { get; init; } = Environment.GetEnvironmentVariable;
 
     /// <summary>Returns a file's whole text; throws <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/> when it cannot.</summary>
-    public Func<string, string> ReadFile { get; init; } = File.ReadAllText;
+    public Func<string, string> ReadFile { get; init; } = PolicyFileReader.ReadSecret;
 }

@@ -3,26 +3,37 @@ using System.Text;
 
 namespace VolumeAgent.Policy;
 
-/// <summary>backup.yml cannot be used. Carries every problem found, in file order, so all can be fixed in one pass.</summary>
+/// <summary>
+/// backup.yml cannot be used. Carries the problems found, in file order, so all can be fixed in one pass; of a
+/// file with more than <see cref="MaxListed"/>, the first that many by position and the count of the others.
+/// </summary>
 internal sealed class PolicyException : Exception
 {
-    public PolicyException(string sourceName, IEnumerable<PolicyProblem> problems)
-        : this(sourceName, Sort(problems))
+    /// <summary>The most problems listed; a file with more is mostly not backup.yml, and its first ones say so.</summary>
+    public const int MaxListed = 50;
+
+    /// <param name="total">How many problems were found in all, when <paramref name="problems"/> holds only some of them.</param>
+    public PolicyException(string sourceName, IEnumerable<PolicyProblem> problems, int total = 0)
+        : this(sourceName, Sort(problems), total)
     {
     }
 
-    private PolicyException(string sourceName, IReadOnlyList<PolicyProblem> problems)
-        : base(FormatMessage(sourceName, problems))
+    private PolicyException(string sourceName, List<PolicyProblem> sorted, int total)
+        : base(FormatMessage(sourceName, sorted.Take(MaxListed).ToList(), Math.Max(total, sorted.Count)))
     {
         SourceName = sourceName;
-        Problems = problems;
+        Problems = sorted.Take(MaxListed).ToList();
+        Total = Math.Max(total, sorted.Count);
     }
 
     /// <summary>The file name or label the problems' positions refer to.</summary>
     public string SourceName { get; }
 
-    /// <summary>The problems sorted by position; never empty.</summary>
+    /// <summary>The problems sorted by position, at most <see cref="MaxListed"/>; never empty.</summary>
     public IReadOnlyList<PolicyProblem> Problems { get; }
+
+    /// <summary>How many problems were found, also those not in <see cref="Problems"/>.</summary>
+    public int Total { get; }
 
     private static List<PolicyProblem> Sort(IEnumerable<PolicyProblem> problems)
     {
@@ -38,10 +49,11 @@ internal sealed class PolicyException : Exception
         return sorted;
     }
 
-    private static string FormatMessage(string sourceName, IReadOnlyList<PolicyProblem> problems)
+    private static string FormatMessage(string sourceName, List<PolicyProblem> problems, int total)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"backup.yml has {problems.Count} problem(s):");
+        text.Append(CultureInfo.InvariantCulture, $"backup.yml has {total} problem(s)");
+        text.Append(total > problems.Count ? string.Create(CultureInfo.InvariantCulture, $"; the first {problems.Count}:") : ":");
         foreach (var problem in problems)
         {
             text.Append('\n').Append("  ").Append(sourceName);
@@ -57,6 +69,11 @@ internal sealed class PolicyException : Exception
             }
 
             text.Append(problem.Message);
+        }
+
+        if (total > problems.Count)
+        {
+            text.Append('\n').Append(CultureInfo.InvariantCulture, $"  (and {total - problems.Count} more problem(s) not listed; fix these and run validate again)");
         }
 
         return text.ToString();

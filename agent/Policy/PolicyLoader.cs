@@ -14,7 +14,7 @@ internal static class PolicyLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = PolicyFileReader.Read(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SecurityException or NotSupportedException or ArgumentException)
         {
@@ -36,7 +36,7 @@ internal static class PolicyLoader
         var policy = root is null ? null : ReadRoot(reader, reader.AsMap(root, string.Empty, root.Start, "a map with 'storage' and 'jobs'"));
         if (problems.Count > 0 || policy is null)
         {
-            throw new PolicyException(sourceName, problems.Problems);
+            throw new PolicyException(sourceName, problems.Problems, problems.Count);
         }
 
         return policy;

@@ -6,7 +6,9 @@ namespace VolumeAgent.Restore;
 /// Refuses archive entries that could write outside the directory they are extracted into: absolute names,
 /// names with a ".." component, names that pass through a symlink the archive made, and hard links to such
 /// names or to anything not earlier in the archive. Symlinks themselves may point anywhere (volumes hold links
-/// to absolute paths); only paths that go through them are refused. Feed every entry, in archive order.
+/// to absolute paths); only paths that go through them are refused. Names are compared in their canonical form
+/// (<see cref="TarExcludeMatcher.NormalizePath"/>), so "dir/./link/x" and "dir//link/x" go through "dir/link"
+/// like "dir/link/x" does. Feed every entry, in archive order.
 /// </summary>
 internal sealed class EntryNameGuard
 {
@@ -23,14 +25,22 @@ internal sealed class EntryNameGuard
             throw Refuse(stored, problem);
         }
 
-        if (entry.Path == "." && entry.Type != TarEntryType.Directory)
+        // The parser gives canonical paths already; an entry made elsewhere is held to the same form.
+        var path = TarExcludeMatcher.NormalizePath(entry.Path);
+
+        if (path == "." && entry.Type != TarEntryType.Directory)
         {
             throw Refuse(stored, "it names the target directory itself but is not a directory");
         }
 
-        if (ThroughSymlink(entry.Path) is { } link)
+        if (ThroughSymlink(path) is { } link)
         {
             throw Refuse(stored, $"it lies under '{link}', which the archive made a symbolic link, so it could be written anywhere the link points");
+        }
+
+        if (_symlinks.Contains(path) && EndsInDotSegment(stored))
+        {
+            throw Refuse(stored, $"it names the inside of '{path}', which the archive made a symbolic link, so it would be applied wherever the link points");
         }
 
         if (entry.Type == TarEntryType.HardLink)
@@ -47,6 +57,11 @@ internal sealed class EntryNameGuard
                 throw Refuse(stored, $"it is a hard link to '{target}', which lies under the symbolic link '{targetLink}'");
             }
 
+            if (_symlinks.Contains(normalized) && EndsInDotSegment(target))
+            {
+                throw Refuse(stored, $"it is a hard link to '{target}', the inside of the symbolic link '{normalized}'");
+            }
+
             if (!_seen.Contains(normalized))
             {
                 throw Refuse(stored, $"it is a hard link to '{target}', which is not an earlier entry of the archive");
@@ -55,10 +70,10 @@ internal sealed class EntryNameGuard
 
         if (entry.Type == TarEntryType.Symlink)
         {
-            _symlinks.Add(entry.Path);
+            _symlinks.Add(path);
         }
 
-        _seen.Add(entry.Path);
+        _seen.Add(path);
     }
 
     /// <summary>Why a stored name is unsafe in itself, or null when it is not.</summary>
@@ -108,6 +123,13 @@ internal sealed class EntryNameGuard
         }
 
         return null;
+    }
+
+    /// <summary>"link/." or "link/./": the name resolves through its last component, not to it.</summary>
+    private static bool EndsInDotSegment(string storedName)
+    {
+        var trimmed = storedName.AsSpan().TrimEnd('/');
+        return trimmed.Length > 0 && trimmed[^1] == '.' && (trimmed.Length == 1 || trimmed[^2] == '/');
     }
 
     private static UnsafeEntryException Refuse(string name, string reason) =>

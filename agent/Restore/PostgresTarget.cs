@@ -62,6 +62,11 @@ internal sealed class PostgresTarget
             {
                 return new PostgresTarget(docker, container, user, secrets, db);
             }
+
+            if (PostgresDiagnosis.NotPostgres(last, "psql", name, PostgresDiagnosis.ForRestore) is { } notPostgres)
+            {
+                throw new RestoreRefusedException(notPostgres);
+            }
         }
 
         throw new RestoreRefusedException(

@@ -74,7 +74,8 @@ internal sealed class PostgresDumpSource : IBackupSource
         if (!version.Succeeded)
         {
             throw new ArtifactFailedException(
-                $"Container {name} has no usable pg_dump ({version.Diagnostic}). Is it a PostgreSQL container? The dump runs inside it so that its version matches the server's.");
+                PostgresDiagnosis.NotPostgres(version, "pg_dump", name, PostgresDiagnosis.ForSource)
+                ?? $"Container {name} has no usable pg_dump ({version.Diagnostic.Trim()}). Is it a PostgreSQL container? The dump runs inside it so that its version matches the server's.");
         }
 
         return version.Stdout.Trim();
@@ -119,7 +120,8 @@ internal sealed class PostgresDumpSource : IBackupSource
         if (result is not { Succeeded: true })
         {
             throw new ArtifactFailedException(
-                $"Cannot list the databases of container {name} as user '{user}': {result?.Diagnostic}. "
+                (result is null ? null : PostgresDiagnosis.NotPostgres(result, "psql", name, PostgresDiagnosis.ForSource))
+                ?? $"Cannot list the databases of container {name} as user '{user}': {result?.Diagnostic}. "
                 + "Check `user` / `password` (or `password_file`) of this source, or the container's POSTGRES_USER / POSTGRES_PASSWORD.");
         }
 

@@ -28,29 +28,21 @@ internal sealed class TarExcludeMatcher
 
     public bool IsEmpty => _patterns.Length == 0;
 
-    /// <summary>Strips "./" and "/" prefixes and trailing "/" the way archive paths are normalized.</summary>
+    /// <summary>
+    /// The canonical form of an archive path: no leading "/" or "./", no trailing "/", no empty or "." segments
+    /// ("a//b", "a/./b" and "./a/b/" are all "a/b"), and "." for the root. ".." segments are kept as they are:
+    /// resolving them would hide a name that climbs out of the archive, which callers must see and refuse.
+    /// </summary>
     public static string NormalizePath(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var span = path.AsSpan();
-        while (true)
+        if (IsCanonical(path))
         {
-            if (span.StartsWith("./", StringComparison.Ordinal))
-            {
-                span = span[2..];
-            }
-            else if (span.StartsWith("/", StringComparison.Ordinal))
-            {
-                span = span[1..];
-            }
-            else
-            {
-                break;
-            }
+            return path;
         }
 
-        span = span.TrimEnd('/');
-        return span.IsEmpty ? "." : span.ToString();
+        var canonical = string.Join('/', path.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(segment => segment != "."));
+        return canonical.Length == 0 ? "." : canonical;
     }
 
     public bool IsExcluded(string normalizedPath)
@@ -74,6 +66,29 @@ internal sealed class TarExcludeMatcher
         }
 
         return false;
+    }
+
+    /// <summary>True when every segment is neither empty nor "." (the common case, kept without allocating).</summary>
+    private static bool IsCanonical(string path)
+    {
+        var start = 0;
+        for (var i = 0; i <= path.Length; i++)
+        {
+            if (i < path.Length && path[i] != '/')
+            {
+                continue;
+            }
+
+            var length = i - start;
+            if (length == 0 || (length == 1 && path[start] == '.'))
+            {
+                return false;
+            }
+
+            start = i + 1;
+        }
+
+        return true;
     }
 
     private static string[] Compile(string pattern)

@@ -146,6 +146,58 @@ public sealed class PostgresFailureTests
         await workspace.AssertNoAgentLeftoversAsync(cts.Token);
     }
 
+    [Fact]
+    public async Task RunNow_PostgresSourcePointedAtAMariaDbContainer_SaysItIsNotAPostgresContainerWithoutACredentialHint()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var server = await DatabaseContainer.StartMariaDbAsync(scope, "maria-not-pg", "maria-secret", cts.Token);
+        var job = workspace.Job("pgmaria");
+        workspace.WriteConfig($"""
+            jobs:
+              {job}:
+                sources:
+                  - postgres: {server.Name}
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain($"Container {server.Name} does not look like a PostgreSQL container: it has no psql")
+            .And.Contain("Point the source at the container that runs the PostgreSQL server");
+        result.Output.Should().NotContain("password", "the credentials are not what is wrong").And.NotContain("POSTGRES_USER");
+        var set = await BackupSet.ReadAsync(workspace.SetDirectories(job).Should().ContainSingle().Subject, cts.Token);
+        set.Artifacts.Should().ContainSingle().Which.Should().Match<SetArtifact>(
+            a => a.Status == "failed" && a.File == null && a.Error!.Contains("does not look like a PostgreSQL container", StringComparison.Ordinal));
+        await workspace.AssertNoAgentLeftoversAsync(cts.Token);
+    }
+
+    [Fact]
+    public async Task RunNow_PostgresSourcePointedAtAContainerWithPsqlButNoServer_SaysNoServerAnswersWithoutACredentialHint()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var clientOnly = await scope.StartSleeperAsync(cts.Token, image: TestImages.Postgres);
+        var name = (await _docker.Client.Containers.InspectAsync(clientOnly, cts.Token)).Name!.TrimStart('/');
+        var job = workspace.Job("pgnoserver");
+        workspace.WriteConfig($"""
+            jobs:
+              {job}:
+                sources:
+                  - postgres: {name}
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, result.ToString());
+        result.Output.Should().Contain($"Container {name} has psql, but no PostgreSQL server answers on its local socket")
+            .And.Contain("No such file or directory").And.Contain("Point the source at the container that runs the PostgreSQL server");
+        result.Output.Should().NotContain("POSTGRES_PASSWORD");
+        await workspace.AssertNoAgentLeftoversAsync(cts.Token);
+    }
+
     /// <summary>Waits until the new set's partial dump file exists and grows between two looks, then kills the database container.</summary>
     private static async Task<long> KillWhenDumpIsGrowingAsync(
         AgentWorkspace workspace, string job, EarlierSet earlier, string dumpFile, DatabaseContainer server, AgentRun run, CancellationToken cancellationToken)

@@ -122,6 +122,32 @@ public sealed class DatabaseRestoreTests
         (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task Restore_PostgresSetIntoAMariaDbContainer_IsRefusedSayingItIsNotAPostgresContainer()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var ct = timeout.Token;
+        await using var scope = _fixture.CreateScope(_output);
+        await using var workspace = new RestoreWorkspace(scope, _output, "restore-pg-maria");
+        var source = await workspace.StartDatabaseAsync(TestImages.Postgres, "restore-pgm-src", [$"POSTGRES_PASSWORD={PostgresPassword}"], ct);
+        await Psql(workspace, source, "postgres", "CREATE DATABASE app;", ct);
+        workspace.Configure($"      - postgres: {source}\n        databases: [app]\n");
+        await workspace.BackUpAsync(ct);
+        var maria = await workspace.StartDatabaseAsync(TestImages.MariaDb, "restore-pgm-maria", [$"MARIADB_ROOT_PASSWORD={MariaDbPassword}", "MARIADB_INITDB_SKIP_TZINFO=1"], ct);
+        const string databases = "SHOW DATABASES;";
+        var before = await Maria(workspace, maria, MariaDbPassword, databases, ct);
+
+        var restore = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--to-container", maria, "--yes");
+
+        restore.ExitCode.Should().Be(1);
+        restore.Stderr.Should().Contain("Nothing was restored")
+            .And.Contain($"Container {maria} does not look like a PostgreSQL container: it has no psql")
+            .And.Contain("Restore into the container that runs the PostgreSQL server (--to-container NAME)");
+        restore.Stderr.Should().NotContain("POSTGRES_PASSWORD", "the credentials are not what is wrong");
+        (await Maria(workspace, maria, MariaDbPassword, databases, ct)).Should().Be(before);
+        (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
+    }
+
     internal static Task<string> Psql(RestoreWorkspace workspace, string container, string database, string sql, CancellationToken cancellationToken) =>
         workspace.ExecAsync(container, ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-U", "postgres", "-d", database, "-f", "-"], cancellationToken, sql);
 

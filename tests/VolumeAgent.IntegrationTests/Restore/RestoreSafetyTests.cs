@@ -62,11 +62,11 @@ public sealed class RestoreSafetyTests
         var set = await workspace.BackUpAsync(ct);
         var marker = $"escape-{_fixture.TestRunId}";
         var evil = Tar(
-            (TarEntryType.Directory, "./"),
-            (TarEntryType.RegularFile, "./ok.txt"),
-            (TarEntryType.RegularFile, $"../{marker}"),
-            (TarEntryType.RegularFile, $"/tmp/{marker}"),
-            (TarEntryType.RegularFile, "./after.txt"));
+            (TarEntryType.Directory, "./", null),
+            (TarEntryType.RegularFile, "./ok.txt", null),
+            (TarEntryType.RegularFile, $"../{marker}", null),
+            (TarEntryType.RegularFile, $"/tmp/{marker}", null),
+            (TarEntryType.RegularFile, "./after.txt", null));
         var (digest, entries) = SetForgery.Describe(evil);
         var file = Directory.GetFiles(set, "volume-*.tar.gz").Should().ContainSingle().Subject;
         await SetForgery.ReplaceAsync(set, Path.GetFileName(file), SetForgery.Gzip(evil), evil.Length, ct, digest, entries);
@@ -83,6 +83,43 @@ public sealed class RestoreSafetyTests
         (await workspace.ShellAsync(target, "ls -A /data | wc -l", ct, readOnly: true)).Trim().Should().Be("0", "the target is untouched");
         File.Exists(Path.Combine(Path.GetDirectoryName(mountpoint)!, marker)).Should().BeFalse("nothing lands beside the volume's data");
         File.Exists($"/tmp/{marker}").Should().BeFalse();
+        (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("dir/./link/x")]
+    [InlineData("dir//link/x")]
+    public async Task CraftedArchive_WithNonCanonicalNameThroughASymlink_VerifyFailsNamingIt_RestoreRefusesAndLeavesTheTargetUntouched(string name)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var ct = timeout.Token;
+        await using var scope = _fixture.CreateScope(_output);
+        await using var workspace = new RestoreWorkspace(scope, _output, "restore-dotlink");
+        var volume = await workspace.CreateVolumeAsync("restore-dotlink-src", ct);
+        await workspace.ShellAsync(volume, "echo innocent > /data/ok.txt", ct);
+        workspace.Configure($"      - volume: {volume}\n");
+        var set = await workspace.BackUpAsync(ct);
+        var evil = Tar(
+            (TarEntryType.Directory, "./", null),
+            (TarEntryType.RegularFile, "./ok.txt", null),
+            (TarEntryType.Directory, "dir/", null),
+            (TarEntryType.SymbolicLink, "dir/link", "/"),
+            (TarEntryType.RegularFile, name, null),
+            (TarEntryType.RegularFile, "./after.txt", null));
+        var (digest, entries) = SetForgery.Describe(evil);
+        var file = Directory.GetFiles(set, "volume-*.tar.gz").Should().ContainSingle().Subject;
+        await SetForgery.ReplaceAsync(set, Path.GetFileName(file), SetForgery.Gzip(evil), evil.Length, ct, digest, entries);
+        var target = await workspace.CreateVolumeAsync("restore-dotlink-target", ct);
+
+        var verify = await workspace.RunAsync(ct, "verify", $"{workspace.Job}/latest");
+        var restore = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--to-volume", target, "--yes");
+
+        verify.ExitCode.Should().Be(1, "the entry would be written through the link the archive made");
+        verify.Stdout.Should().Contain($"'{name}'").And.Contain("under 'dir/link'").And.Contain("symbolic link").And.Contain("verify FAILED");
+        verify.Stdout.Should().NotContain("tree digest matches");
+        restore.ExitCode.Should().Be(1);
+        restore.Stderr.Should().Contain($"'{name}'").And.Contain("symbolic link").And.Contain("nothing was restored");
+        (await workspace.ShellAsync(target, "ls -A /data | wc -l", ct, readOnly: true)).Trim().Should().Be("0", "the target is untouched");
         (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
     }
 
@@ -118,15 +155,20 @@ public sealed class RestoreSafetyTests
         (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty("a failed drill removes what it made too");
     }
 
-    /// <summary>A tar of empty regular files and directories with exactly these names, unchecked.</summary>
-    private static byte[] Tar(params (TarEntryType Type, string Name)[] entries)
+    /// <summary>A tar of small regular files, directories and symlinks (to Link) with exactly these names, unchecked.</summary>
+    private static byte[] Tar(params (TarEntryType Type, string Name, string? Link)[] entries)
     {
         using var output = new MemoryStream();
         using (var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true))
         {
-            foreach (var (type, name) in entries)
+            foreach (var (type, name, link) in entries)
             {
                 var entry = new GnuTarEntry(type, name) { Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute };
+                if (link is not null)
+                {
+                    entry.LinkName = link;
+                }
+
                 if (type == TarEntryType.RegularFile)
                 {
                     entry.DataStream = new MemoryStream(Encoding.UTF8.GetBytes("written by a crafted archive\n"));

@@ -91,6 +91,88 @@ public sealed class EntryNameGuardTests
         act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain("symbolic link 'link'");
     }
 
+    /// <summary>Names that reach "dir/link/x" through "dir/link" however the archive spells them.</summary>
+    public static TheoryData<string, string> NonCanonicalNamesThroughALink => new()
+    {
+        { "dir/link", "dir/./link/x" },
+        { "dir/link", "dir//link/x" },
+        { "dir/link", "./dir/.//link/./x" },
+        { "dir/link", "dir/link//x" },
+        { "dir/link", "dir/link/./x" },
+        { "dir/link", "dir///.//link/x/" },
+        { "./dir/./link", "dir/link/x" },
+        { "dir//link/", "dir/link/x" },
+        { "link", ".//link/x" },
+        { "link", "link/./." + "/x" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NonCanonicalNamesThroughALink))]
+    public void Check_NonCanonicalNameThroughAnArchivedSymlink_IsRefused(string linkName, string name)
+    {
+        var archive = new RawTarBuilder()
+            .Entry('5', "./")
+            .Entry('5', "dir/")
+            .Entry('2', linkName, link: "/")
+            .Entry('0', name, "x"u8.ToArray())
+            .Finish();
+
+        var act = () => Parse(archive);
+
+        act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain($"'{name}'").And.Contain("symbolic link");
+    }
+
+    [Theory]
+    [InlineData("dir/./link/etc/shadow")]
+    [InlineData("dir//link/etc/shadow")]
+    [InlineData("./dir/link//etc/shadow")]
+    public void Check_HardLinkToANonCanonicalNameThroughASymlink_IsRefused(string target)
+    {
+        var archive = new RawTarBuilder()
+            .Entry('5', "dir/")
+            .Entry('2', "dir/link", link: "/")
+            .Entry('1', "hard", link: target)
+            .Finish();
+
+        var act = () => Parse(archive);
+
+        act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain($"'{target}'").And.Contain("symbolic link 'dir/link'");
+    }
+
+    [Theory]
+    [InlineData('5', "link/.")]
+    [InlineData('5', "link/./")]
+    [InlineData('5', "./link//.//")]
+    [InlineData('0', "link/.")]
+    public void Check_EntryNamingTheInsideOfAnArchivedSymlink_IsRefused(char type, string name)
+    {
+        var archive = new RawTarBuilder()
+            .Entry('2', "link", link: "/etc")
+            .Entry(type, name)
+            .Finish();
+
+        var act = () => Parse(archive);
+
+        act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain($"'{name}'").And.Contain("inside of 'link'");
+    }
+
+    [Fact]
+    public void Check_NonCanonicalNamesOfOrdinaryEntries_PassAndHardLinksFindTheirTargets()
+    {
+        var archive = new RawTarBuilder()
+            .Entry('5', "./")
+            .Entry('5', ".//dir/./")
+            .Entry('0', "dir//file", "content"u8.ToArray())
+            .Entry('1', "dir/./hard", link: "./dir/.//file")
+            .Entry('2', "dir//link", link: "./file")
+            .Finish();
+
+        var entries = Parse(archive);
+
+        entries.Select(e => e.Path).Should().Equal(".", "dir", "dir/file", "dir/hard", "dir/link");
+        entries.Single(e => e.Path == "dir/hard").LinkTarget.Should().Be("dir/file");
+    }
+
     [Fact]
     public void Check_VolumeWithAbsoluteAndClimbingSymlinks_PassesWithLinksAndHardLinks()
     {

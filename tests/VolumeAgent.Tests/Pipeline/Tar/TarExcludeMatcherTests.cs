@@ -50,6 +50,17 @@ public sealed class TarExcludeMatcherTests
     [InlineData("/abs/path", "abs/path")]
     [InlineData("././x", "x")]
     [InlineData("plain", "plain")]
+    [InlineData("a//b", "a/b")]
+    [InlineData("a/./b", "a/b")]
+    [InlineData("./a/.//./b/.", "a/b")]
+    [InlineData("//a///b//", "a/b")]
+    [InlineData("a/.", "a")]
+    [InlineData("/./", ".")]
+    [InlineData(".", ".")]
+    [InlineData("", ".")]
+    [InlineData("a/../b", "a/../b")]
+    [InlineData("./../x", "../x")]
+    [InlineData("a..b/.c/..d", "a..b/.c/..d")]
     public void NormalizePath_TarStyleNames_StripsDotSlashAndTrailingSlash(string name, string expected) =>
         TarExcludeMatcher.NormalizePath(name).Should().Be(expected);
 
