@@ -53,6 +53,14 @@ internal sealed class JobRunner
         var started = _time.GetUtcNow();
         var log = _log.ForContext("Job", job.Name).ForContext("RunId", runId.ToString());
         log.Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
+
+        // Before any hook runs or container stops: a run that cannot write its set must not touch anything.
+        if (await StoragePreflight.CheckAsync(job, _stores, cancellationToken) is { } storageError)
+        {
+            log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, storageError);
+            return RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), storageError);
+        }
+
         RunResult? result = null;
         try
         {
@@ -64,17 +72,7 @@ internal sealed class JobRunner
             {
                 // Nothing has been touched yet: no set is written for a run that never started.
                 log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
-                return result = new RunResult
-                {
-                    Job = job.Name,
-                    RunId = runId,
-                    Status = ManifestStatus.Failed,
-                    StartedAt = started,
-                    FinishedAt = _time.GetUtcNow(),
-                    SetName = string.Empty,
-                    Artifacts = [],
-                    Error = ex.Message,
-                };
+                return result = RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), ex.Message);
             }
 
             result = await BackUpAsync(job, trigger, runId, started, progress, log, cancellationToken);

@@ -5,19 +5,25 @@ namespace VolumeAgent.Storage;
 
 /// <summary>
 /// Backup sets in a directory tree (usually a mounted volume): <c>&lt;root&gt;/&lt;job&gt;/&lt;set&gt;/</c>.
-/// Directories are created 0700 and files 0600: backups hold whole databases.
+/// Directories are created 0700 and files 0600: backups hold whole databases. The root must exist: a
+/// backup share that failed to mount must not be filled from underneath. With <see cref="CreateRoot"/> the
+/// root itself is created in a parent that exists, never a whole path.
 /// </summary>
 internal sealed class LocalDirectoryStore : IBackupStore
 {
     private readonly ConcurrentDictionary<string, LocalBackupSetWriter> _writing = new(StringComparer.Ordinal);
 
-    public LocalDirectoryStore(string rootPath)
+    public LocalDirectoryStore(string rootPath, bool createRoot = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rootPath);
         RootPath = Path.GetFullPath(rootPath);
+        CreateRoot = createRoot;
     }
 
     public string RootPath { get; }
+
+    /// <summary>The storage's <c>create: true</c>: a missing root is created when its parent exists.</summary>
+    public bool CreateRoot { get; }
 
     public string Location => RootPath;
 
@@ -31,7 +37,7 @@ internal sealed class LocalDirectoryStore : IBackupStore
         var jobPath = Path.Combine(RootPath, job);
         var directoryName = BackupSetLayout.FormatSetName(startedUtc, runId);
         var setPath = Path.Combine(jobPath, directoryName);
-        CreateDirectory(RootPath);
+        EnsureRoot();
         CreateDirectory(jobPath);
         try
         {
@@ -55,7 +61,7 @@ internal sealed class LocalDirectoryStore : IBackupStore
 
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
-        CreateDirectory(RootPath);
+        EnsureRoot();
         var probe = Path.Combine(RootPath, BackupSetLayout.PartialNameFor($"write-probe-{RunId.New()}"));
         try
         {
@@ -302,20 +308,57 @@ internal sealed class LocalDirectoryStore : IBackupStore
         return await File.ReadAllBytesAsync(path, cancellationToken);
     }
 
-    private static void CreateDirectory(string path)
+    /// <summary>
+    /// Why <paramref name="rootPath"/> cannot hold backup sets as things are now, or null when it is a directory
+    /// (or, with <paramref name="createRoot"/>, can be created in a parent that exists). Changes nothing.
+    /// </summary>
+    public static StorageException? FindRootProblem(string rootPath, bool createRoot)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(rootPath);
+        if (Directory.Exists(rootPath))
+        {
+            return null;
+        }
+
+        if (LocalFileSystem.FindFileInTheWay(rootPath) is { } file)
+        {
+            return new StorageNotADirectoryException(rootPath, file);
+        }
+
+        if (!createRoot)
+        {
+            return StorageMissingException.ForRoot(rootPath);
+        }
+
+        var parent = Path.GetDirectoryName(rootPath);
+        return parent is not null && Directory.Exists(parent) ? null : StorageMissingException.ForParent(rootPath, parent ?? rootPath);
+    }
+
+    /// <summary>Makes sure the root is a directory, creating it (one level) only when the storage allows it.</summary>
+    private void EnsureRoot()
+    {
+        if (FindRootProblem(RootPath, CreateRoot) is { } problem)
+        {
+            throw problem;
+        }
+
+        CreateDirectory(RootPath);
+    }
+
+    /// <summary>Creates one directory in a parent that exists; a root that vanished meanwhile (an unmount) is not created again.</summary>
+    private void CreateDirectory(string path)
     {
         try
         {
-            LocalFileSystem.CreateDirectory(path);
-        }
-        catch (DirectoryNotFoundException ex)
-        {
-            // Creating parents is part of CreateDirectory: this means a part of the path is a file.
-            throw new StorageNotWritableException(path, LocalFileSystem.DescribeUser(), ex);
+            LocalFileSystem.CreateDirectoryIfMissing(path);
         }
         catch (Exception ex) when (LocalFileSystem.Translate(ex, path) is { } translated)
         {
             throw translated;
+        }
+        catch (IOException ex) when (ex.HResult == Errno.ENOENT && FindRootProblem(RootPath, createRoot: false) is { } problem)
+        {
+            throw new StorageMissingException(problem.Message, ex) { Path = RootPath };
         }
     }
 

@@ -18,20 +18,6 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
     }
 
     [Fact]
-    public async Task BeginSetAsync_RootBelowARegularFile_ThrowsNotWritableNamingPathAndFix()
-    {
-        var blocker = _temp.Combine("not-a-directory");
-        await File.WriteAllTextAsync(blocker, "x");
-        var store = new LocalDirectoryStore(Path.Combine(blocker, "backups"));
-
-        var begin = () => store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
-
-        var thrown = await begin.Should().ThrowAsync<StorageNotWritableException>();
-        thrown.Which.Message.Should().Contain(store.RootPath).And.Contain("mounted").And.Contain("uid 0");
-        thrown.Which.Path.Should().Be(store.RootPath);
-    }
-
-    [Fact]
     public async Task BeginSetAsync_ReadOnlyMount_ThrowsNotWritableNamingPathAndFix()
     {
         _mount = TmpfsMount.TryMount(_temp.Combine("ro"), "ro,size=1m");
@@ -41,7 +27,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"));
+        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
 
         var begin = () => store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
         var check = () => store.CheckWritableAsync(CancellationToken.None);
@@ -61,7 +47,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"));
+        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
         var runId = RunId.New();
         await using var set = await store.BeginSetAsync("nightly", Started, runId, CancellationToken.None);
         var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
@@ -108,7 +94,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"));
+        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
         await using var set = await store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
         var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
         var content = Content(30_000, 3);
