@@ -380,16 +380,28 @@ internal sealed class JobRunner
         };
 
         // Written even when the run was cancelled: the manifest is how a failed set is recognised and pruned.
+        // A storage that cannot take it (a full disk) loses this run's set there, and the run fails; the other
+        // storages keep their complete sets. Writers are in the order of the job's storage names.
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        foreach (var writer in writers)
+        for (var i = 0; i < writers.Count; i++)
         {
-            await writer.CompleteAsync(manifest, bound.Token);
+            try
+            {
+                await writers[i].CompleteAsync(manifest, bound.Token);
+            }
+            catch (StorageException ex)
+            {
+                var error = StoragePreflight.Describe(job.StorageNames[i], ex);
+                log.Error("{Error}", error);
+                runError = runError is null ? error : $"{runError} {error}";
+            }
         }
 
+        var status = runError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed;
         log.Information(
             "Run of job {Job} {Status}: {Count} artifact(s), {Stored} stored{Error}",
             job.Name,
-            manifest.Status == ManifestStatus.Succeeded ? "succeeded" : "FAILED",
+            status == ManifestStatus.Succeeded ? "succeeded" : "FAILED",
             artifacts.Count,
             Bytes.Format(artifacts.Sum(a => a.StoredBytes)),
             runError is null ? string.Empty : ": " + runError);
@@ -397,7 +409,7 @@ internal sealed class JobRunner
         {
             Job = job.Name,
             RunId = runId,
-            Status = manifest.Status,
+            Status = status,
             StartedAt = manifest.StartedAt,
             FinishedAt = manifest.FinishedAt,
             SetName = writers.Count > 0 ? writers[0].DirectoryName : string.Empty,

@@ -140,20 +140,7 @@ internal sealed class LocalDirectoryStore : IBackupStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var manifestPath = Path.Combine(setPath, BackupSetLayout.ManifestFileName);
-        if (File.Exists(manifestPath))
-        {
-            Delete(manifestPath);
-            LocalFileSystem.FsyncDirectory(setPath);
-        }
-
-        foreach (var entry in Directory.GetFileSystemEntries(setPath))
-        {
-            Delete(entry);
-        }
-
-        Delete(setPath);
-        LocalFileSystem.FsyncDirectory(Path.GetDirectoryName(setPath)!);
+        LocalFileSystem.DeleteSetDirectory(setPath, BeforeDelete);
         return Task.CompletedTask;
     }
 
@@ -374,19 +361,6 @@ internal sealed class LocalDirectoryStore : IBackupStore
         }
 
         return Path.Combine(RootPath, set.Job, set.DirectoryName);
-    }
-
-    private void Delete(string path)
-    {
-        BeforeDelete?.Invoke(path);
-        if (Directory.Exists(path))
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        else
-        {
-            LocalFileSystem.DeleteFileIfExists(path);
-        }
     }
 
     private void OnSetClosed(LocalBackupSetWriter writer) => _writing.TryRemove(writer.SetPath, out _);

@@ -69,6 +69,34 @@ internal static class LocalFileSystem
         return null;
     }
 
+    /// <summary>
+    /// Removes a set directory: manifest.json first (so an interrupted removal leaves a set that lists as
+    /// incomplete, never one that looks complete but lacks files), then every other file, then the directory.
+    /// </summary>
+    /// <param name="beforeDelete">Called with each path just before it is removed.</param>
+    public static void DeleteSetDirectory(string setPath, Action<string>? beforeDelete = null)
+    {
+        if (!Directory.Exists(setPath))
+        {
+            return;
+        }
+
+        var manifestPath = Path.Combine(setPath, BackupSetLayout.ManifestFileName);
+        if (File.Exists(manifestPath))
+        {
+            Delete(manifestPath, beforeDelete);
+            FsyncDirectory(setPath);
+        }
+
+        foreach (var entry in Directory.GetFileSystemEntries(setPath))
+        {
+            Delete(entry, beforeDelete);
+        }
+
+        Delete(setPath, beforeDelete);
+        FsyncDirectory(Path.GetDirectoryName(setPath)!);
+    }
+
     /// <summary>Creates a directory that must not exist yet.</summary>
     /// <exception cref="IOException">With HResult EEXIST when it exists.</exception>
     public static void CreateDirectoryExclusive(string path)
@@ -189,6 +217,19 @@ internal static class LocalFileSystem
         }
 
         return Errno.IsNotWritable(exception) ? new StorageNotWritableException(path, DescribeUser(), exception) : null;
+    }
+
+    private static void Delete(string path, Action<string>? beforeDelete)
+    {
+        beforeDelete?.Invoke(path);
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            DeleteFileIfExists(path);
+        }
     }
 
     private static IOException ErrnoException(string operation, string path, int errno) =>
