@@ -180,6 +180,25 @@ public sealed class PolicyLoaderProblemTests
     }
 
     [Fact]
+    public void Load_DirectoryGivenAsTheFile_SaysItIsADirectoryNotThatAccessIsDenied()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "volume-agent-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        try
+        {
+            var act = () => PolicyLoader.LoadFile(path);
+
+            var failure = act.Should().Throw<PolicyException>().Which;
+            failure.Problems.Should().ContainSingle().Which.Message.Should().StartWith("is a directory, not a file; expected a backup.yml file.")
+                .And.Contain(Path.Combine(path, "backup.yml")).And.NotContain("denied");
+        }
+        finally
+        {
+            Directory.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Load_StorageListMissingWithOneStorage_UsesThatStorage()
     {
         PolicyTestHelpers.Load(TwoStorages.Replace("  offsite: { type: local, path: /offsite }\n", string.Empty, StringComparison.Ordinal))
