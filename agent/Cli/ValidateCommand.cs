@@ -41,7 +41,7 @@ internal static class ValidateCommand
     {
         foreach (var local in policy.Storage.Values.OfType<LocalStorageOptions>())
         {
-            if (LocalDirectoryStore.FindRootProblem(local.Path, local.Create) is { } problem)
+            if (LocalStorageRoot.FindProblem(local.Path, local.Create) is { } problem)
             {
                 Console.Error.WriteLine($"warning: storage '{local.Name}': {problem.Message} Runs fail until it is there.");
             }

@@ -5,9 +5,8 @@ namespace VolumeAgent.Storage;
 
 /// <summary>
 /// Backup sets in a directory tree (usually a mounted volume): <c>&lt;root&gt;/&lt;job&gt;/&lt;set&gt;/</c>.
-/// Directories are created 0700 and files 0600: backups hold whole databases. The root must exist: a
-/// backup share that failed to mount must not be filled from underneath. With <see cref="CreateRoot"/> the
-/// root itself is created in a parent that exists, never a whole path.
+/// Directories are created 0700 and files 0600: backups hold whole databases. The root must exist, or with
+/// <see cref="CreateRoot"/> is created in a parent that exists (<see cref="LocalStorageRoot"/>).
 /// </summary>
 internal sealed class LocalDirectoryStore : IBackupStore
 {
@@ -37,8 +36,8 @@ internal sealed class LocalDirectoryStore : IBackupStore
         var jobPath = Path.Combine(RootPath, job);
         var directoryName = BackupSetLayout.FormatSetName(startedUtc, runId);
         var setPath = Path.Combine(jobPath, directoryName);
-        EnsureRoot();
-        CreateDirectory(jobPath);
+        LocalStorageRoot.Ensure(RootPath, CreateRoot);
+        LocalStorageRoot.CreateBelow(RootPath, jobPath);
         try
         {
             LocalFileSystem.CreateDirectoryExclusive(setPath);
@@ -61,7 +60,7 @@ internal sealed class LocalDirectoryStore : IBackupStore
 
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
-        EnsureRoot();
+        LocalStorageRoot.Ensure(RootPath, CreateRoot);
         var probe = Path.Combine(RootPath, BackupSetLayout.PartialNameFor($"write-probe-{RunId.New()}"));
         try
         {
@@ -293,60 +292,6 @@ internal sealed class LocalDirectoryStore : IBackupStore
         }
 
         return await File.ReadAllBytesAsync(path, cancellationToken);
-    }
-
-    /// <summary>
-    /// Why <paramref name="rootPath"/> cannot hold backup sets as things are now, or null when it is a directory
-    /// (or, with <paramref name="createRoot"/>, can be created in a parent that exists). Changes nothing.
-    /// </summary>
-    public static StorageException? FindRootProblem(string rootPath, bool createRoot)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(rootPath);
-        if (Directory.Exists(rootPath))
-        {
-            return null;
-        }
-
-        if (LocalFileSystem.FindFileInTheWay(rootPath) is { } file)
-        {
-            return new StorageNotADirectoryException(rootPath, file);
-        }
-
-        if (!createRoot)
-        {
-            return StorageMissingException.ForRoot(rootPath);
-        }
-
-        var parent = Path.GetDirectoryName(rootPath);
-        return parent is not null && Directory.Exists(parent) ? null : StorageMissingException.ForParent(rootPath, parent ?? rootPath);
-    }
-
-    /// <summary>Makes sure the root is a directory, creating it (one level) only when the storage allows it.</summary>
-    private void EnsureRoot()
-    {
-        if (FindRootProblem(RootPath, CreateRoot) is { } problem)
-        {
-            throw problem;
-        }
-
-        CreateDirectory(RootPath);
-    }
-
-    /// <summary>Creates one directory in a parent that exists; a root that vanished meanwhile (an unmount) is not created again.</summary>
-    private void CreateDirectory(string path)
-    {
-        try
-        {
-            LocalFileSystem.CreateDirectoryIfMissing(path);
-        }
-        catch (Exception ex) when (LocalFileSystem.Translate(ex, path) is { } translated)
-        {
-            throw translated;
-        }
-        catch (IOException ex) when (ex.HResult == Errno.ENOENT && FindRootProblem(RootPath, createRoot: false) is { } problem)
-        {
-            throw new StorageMissingException(problem.Message, ex) { Path = RootPath };
-        }
     }
 
     private string SetPath(BackupSetInfo set)

@@ -108,7 +108,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
     [InlineData(true, false, false, null)]
     [InlineData(true, true, false, "neither does its parent")]
     [InlineData(false, false, true, null)]
-    public void FindRootProblem_ChangesNothingAndExplains(bool create, bool parentMissing, bool rootExists, string? expected)
+    public void FindProblem_ChangesNothingAndExplains(bool create, bool parentMissing, bool rootExists, string? expected)
     {
         var parent = parentMissing ? _temp.Combine("share") : _temp.Path;
         var root = Path.Combine(parent, "backups");
@@ -119,7 +119,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
 
         var before = FileNames(_temp.Path);
 
-        var problem = LocalDirectoryStore.FindRootProblem(root, create);
+        var problem = LocalStorageRoot.FindProblem(root, create);
 
         if (expected is null)
         {
