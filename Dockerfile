@@ -40,13 +40,14 @@ RUN set -eu; \
     rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /out/ /opt/volume-agent/
 # `docker exec agent run-now` works literally: each command is a two-line wrapper on PATH.
+# No /backups in the image: a local storage's directory must be mounted, or runs fail (never fill the container's layer).
 RUN set -eu; \
     ln -s /opt/volume-agent/volume-agent /usr/local/bin/volume-agent; \
     for command in run-now status list validate restore verify health; do \
       printf '#!/bin/sh\nexec volume-agent %s "$@"\n' "$command" > "/usr/local/bin/$command"; \
       chmod 0755 "/usr/local/bin/$command"; \
     done; \
-    mkdir -p /etc/volume-agent /var/lib/volume-agent /backups; \
+    mkdir -p /etc/volume-agent /var/lib/volume-agent; \
     chmod 0700 /var/lib/volume-agent
 # DOTNET_GCgen0size: a 1 MiB young generation instead of one sized to the CPU's cache (tens of MiB here); the
 # agent allocates little, and this keeps the peak RSS of a 1 GiB backup about 9 MiB lower (bench/RESULTS.md).

@@ -37,15 +37,24 @@ internal static class ListCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>The table of sets, or a line saying there are none; shared with the daemon's <c>list</c> over the control socket.</summary>
+    /// <summary>
+    /// The table of sets, then one line per corrupt set with the reason; or a line saying there are none. Shared with the
+    /// daemon's <c>list</c> over the control socket.
+    /// </summary>
     internal static async Task WriteSetsAsync(
         BackupPolicy policy, IReadOnlyDictionary<string, IBackupStore> stores, string? job, TextWriter output, CancellationToken cancellationToken)
     {
         var rows = new List<string[]> { Header };
+        var corrupt = new List<string>();
         foreach (var (name, store) in stores)
         {
             await foreach (var set in store.ListSetsAsync(job, cancellationToken))
             {
+                if (set.State == BackupSetState.Corrupt)
+                {
+                    corrupt.Add($"{set.Job}/{set.DirectoryName} in storage {name} is corrupt: {set.Problem}");
+                }
+
                 rows.Add(
                 [
                     name,
@@ -67,6 +76,10 @@ internal static class ListCommand
         }
 
         TextTable.Write(output, rows);
+        foreach (var line in corrupt)
+        {
+            await output.WriteLineAsync(line);
+        }
     }
 
     /// <summary>The latest check of the set: verified (checksums), drilled (trial restore), failed, or empty when never checked.</summary>
@@ -81,7 +94,7 @@ internal static class ListCommand
     internal static string StatusOf(BackupSetInfo set) => set.State switch
     {
         BackupSetState.Incomplete => "incomplete",
-        BackupSetState.Corrupt => $"corrupt ({set.Problem})",
+        BackupSetState.Corrupt => "corrupt",
         _ => set.Status == ManifestStatus.Succeeded ? "succeeded" : "failed",
     };
 }

@@ -75,6 +75,12 @@ internal static class RestoreCommand
             await Console.Error.WriteLineAsync(ex.Message);
             return ExitCodes.ConfigurationError;
         }
+        catch (SetUnusableException ex)
+        {
+            // The set exists and is bad: a failure, not a mistake on the command line.
+            await Console.Error.WriteLineAsync(ex.Message);
+            return ExitCodes.Failure;
+        }
 
         // No backup of the job may run (or prune delete this set) while it is restored.
         using var jobLock = JobLock.TryAcquire(policy.StateDir, set.Set.Job);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VolumeAgent.Policy;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;
 
@@ -24,10 +25,26 @@ internal static class ValidateCommand
                 }
 
                 Console.WriteLine($"{path} is valid.");
+                WarnAboutMissingStorage(policy);
                 return Task.FromResult(ExitCodes.Success);
             },
             Console.Error,
             cancellationToken));
         return command;
+    }
+
+    /// <summary>
+    /// A storage directory that is not there where validate runs: a warning, not a problem (the file is valid, and
+    /// validate may run elsewhere than the agent), and nothing is created.
+    /// </summary>
+    private static void WarnAboutMissingStorage(BackupPolicy policy)
+    {
+        foreach (var local in policy.Storage.Values.OfType<LocalStorageOptions>())
+        {
+            if (LocalStorageRoot.FindProblem(local.Path, local.Create) is { } problem)
+            {
+                Console.Error.WriteLine($"warning: storage '{local.Name}': {problem.Message} Runs fail until it is there.");
+            }
+        }
     }
 }

@@ -64,11 +64,12 @@ internal static class VerifyCommand
         }
 
         var stores = AgentSession.OpenStores(policy);
-        IReadOnlyList<StoredSet> targets;
+        List<StoredSet> targets;
+        List<StoredSet> unusable;
         try
         {
             var all = await SetSelector.ListAsync(stores, storage, latestJob, cancellationToken).ToListAsync(cancellationToken);
-            var chosen = spec is not null ? [SetSelector.Select(all, spec)] : SetSelector.LatestGood(all);
+            var chosen = spec is not null ? SetSelector.Copies(all, spec) : SetSelector.LatestGood(all);
             if (chosen.Count == 0)
             {
                 await Console.Error.WriteLineAsync(latestJob is null ? "No complete, successful backup set to verify yet." : $"Job {latestJob} has no complete, successful backup set to verify yet.");
@@ -76,12 +77,27 @@ internal static class VerifyCommand
             }
 
             // The same set in several storages: every copy is checked, each can rot on its own.
-            targets = all.Where(s => chosen.Any(c => c.Name == s.Name) && s.Set.State == BackupSetState.Complete).ToList();
+            var copies = all.Where(s => chosen.Any(c => c.Name == s.Name)).ToList();
+            targets = copies.Where(s => s.Set.State == BackupSetState.Complete).ToList();
+            unusable = copies.Except(targets).ToList();
         }
         catch (SetNotFoundException ex)
         {
             await Console.Error.WriteLineAsync(ex.Message);
             return ExitCodes.ConfigurationError;
+        }
+
+        // A copy of the set that is incomplete or corrupt in a storage fails there (exit 1), as a bad checksum would.
+        foreach (var copy in unusable)
+        {
+            Console.WriteLine($"{(drill ? "drill" : "verify")} {copy.Name} in storage {copy.StorageName}:");
+            Console.WriteLine($"  FAIL  {SetSelector.Unusable(copy)}");
+            Console.WriteLine($"  {(drill ? "drill" : "verify")} FAILED");
+        }
+
+        if (targets.Count == 0)
+        {
+            return ExitCodes.Failure;
         }
 
         var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
@@ -98,7 +114,7 @@ internal static class VerifyCommand
         await using (session)
         {
             var runner = new VerificationRunner(session?.Docker, policy.HelperImage, session?.Instance.Id ?? string.Empty, TimeProvider.System, log);
-            var failed = false;
+            var failed = unusable.Count > 0;
             foreach (var set in targets)
             {
                 Console.WriteLine($"{(drill ? "drill" : "verify")} {set.Name} in storage {set.StorageName}:");

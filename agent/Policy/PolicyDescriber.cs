@@ -88,7 +88,7 @@ internal static class PolicyDescriber
 
     private static string Describe(StorageOptions storage) => storage switch
     {
-        LocalStorageOptions local => "local directory " + local.Path,
+        LocalStorageOptions local => "local directory " + local.Path + (local.Create ? " (create: true)" : string.Empty),
         S3StorageOptions s3 => $"s3 bucket {s3.Bucket} at {(s3.Endpoint?.ToString() ?? "AWS")}, region {s3.Region}"
             + (s3.Prefix.Length > 0 ? ", prefix " + s3.Prefix : string.Empty)
             + (s3.PathStyle ? ", path-style" : string.Empty),

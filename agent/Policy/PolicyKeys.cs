@@ -5,7 +5,7 @@ internal static class PolicyKeys
 {
     public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "storage", "jobs"];
 
-    public static readonly IReadOnlyList<string> LocalStorage = ["type", "path"];
+    public static readonly IReadOnlyList<string> LocalStorage = ["type", "path", "create"];
 
     public static readonly IReadOnlyList<string> S3Storage =
         ["type", "endpoint", "bucket", "region", "prefix", "access_key", "access_key_file", "secret_key", "secret_key_file", "path_style"];

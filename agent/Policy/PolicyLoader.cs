@@ -18,7 +18,10 @@ internal static class PolicyLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SecurityException or NotSupportedException or ArgumentException)
         {
-            throw new PolicyException(path, [new PolicyProblem(0, 0, string.Empty, $"cannot read the file: {e.Message} Create it or point the agent at another file.")]);
+            var problem = Directory.Exists(path)
+                ? $"is a directory, not a file; expected a backup.yml file. Point --config (or VOLUME_AGENT_CONFIG) at the file, e.g. {Path.Combine(path, "backup.yml")}."
+                : $"cannot read the file: {e.Message} Create it or point the agent at another file.";
+            throw new PolicyException(path, [new PolicyProblem(0, 0, string.Empty, problem)]);
         }
 
         return Load(text, path, env);

@@ -50,7 +50,8 @@ internal static class StorageReader
             case StorageType.Local:
                 reader.RejectUnknownKeys(map, PolicyKeys.LocalStorage, key => PolicyKeys.S3Storage.Contains(key) ? $"'{key}' applies to s3 storage only, and this one is local" : null);
                 var directory = reader.AbsolutePath(map, "path", required: true, missingHint: "; the directory backup sets are written to, e.g. /backups");
-                return directory is null ? null : new LocalStorageOptions { Name = name, Path = directory };
+                var create = reader.Boolean(map, "create") ?? false;
+                return directory is null ? null : new LocalStorageOptions { Name = name, Path = directory, Create = create };
             case StorageType.S3:
                 reader.RejectUnknownKeys(map, PolicyKeys.S3Storage);
                 return ReadS3(reader, name, map);

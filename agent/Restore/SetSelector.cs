@@ -6,7 +6,7 @@ namespace VolumeAgent.Restore;
 /// <summary>
 /// Finds the set a command names: its directory name (<c>20261121T020000Z-3f9c07a2</c>), <c>JOB/DIRECTORY</c>,
 /// <c>JOB/latest</c> (the newest complete set whose run succeeded), or a prefix of its run id that fits one set.
-/// The same set in several storages is one set; the first storage (in the order given) that holds it is used.
+/// The same set in several storages is one set; the first storage (in the order given) that holds a complete copy is used.
 /// </summary>
 internal static class SetSelector
 {
@@ -37,8 +37,28 @@ internal static class SetSelector
         }
     }
 
-    /// <summary>The one set <paramref name="spec"/> names; throws <see cref="SetNotFoundException"/> when none or several fit.</summary>
+    /// <summary>
+    /// The one set <paramref name="spec"/> names, its first complete copy; throws <see cref="SetNotFoundException"/> when none
+    /// or several fit, <see cref="SetUnusableException"/> when it exists but no copy is complete (incomplete, corrupt).
+    /// </summary>
     public static StoredSet Select(IReadOnlyList<StoredSet> sets, string spec)
+    {
+        var copies = Copies(sets, spec);
+        return copies.FirstOrDefault(s => s.Set.State == BackupSetState.Complete) ?? throw new SetUnusableException(Unusable(copies[0]));
+    }
+
+    /// <summary>Why a copy of a set cannot be used, naming it, its storage and its state.</summary>
+    public static string Unusable(StoredSet copy)
+    {
+        ArgumentNullException.ThrowIfNull(copy);
+        return $"Backup set {copy.Name} in storage {copy.StorageName} is {copy.Set.State.ToString().ToLowerInvariant()}: {copy.Set.Problem}";
+    }
+
+    /// <summary>
+    /// Every copy (one per storage that holds it, complete or not) of the one set <paramref name="spec"/> names, in store
+    /// order; throws <see cref="SetNotFoundException"/> when none or several sets fit.
+    /// </summary>
+    public static IReadOnlyList<StoredSet> Copies(IReadOnlyList<StoredSet> sets, string spec)
     {
         ArgumentNullException.ThrowIfNull(sets);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
@@ -58,7 +78,7 @@ internal static class SetSelector
             if (string.Equals(rest, LatestKeyword, StringComparison.Ordinal))
             {
                 return LatestGood(ofJob) is [var latest, ..]
-                    ? latest
+                    ? [.. ofJob.Where(s => s.Name == latest.Name && s.Set.State == BackupSetState.Complete)]
                     : throw new SetNotFoundException(
                         $"Job '{job}' has no complete backup set whose run succeeded. Its sets: {List(ofJob)}. Name one of them to use it anyway.");
             }
@@ -82,14 +102,7 @@ internal static class SetSelector
             throw new SetNotFoundException($"'{spec}' fits {distinct.Count} backup sets: {List(distinct.Select(g => g.First()).ToList())}. Give more of the run id, or the full directory name.");
         }
 
-        var chosen = distinct[0].First();
-        if (chosen.Set.State != BackupSetState.Complete)
-        {
-            throw new SetNotFoundException(
-                $"Backup set {chosen.Name} in storage {chosen.StorageName} is {chosen.Set.State.ToString().ToLowerInvariant()}: {chosen.Set.Problem}");
-        }
-
-        return chosen;
+        return [.. distinct[0]];
     }
 
     /// <summary>Per job, the newest complete set whose run succeeded, one per job; in job order.</summary>

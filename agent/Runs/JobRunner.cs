@@ -60,6 +60,14 @@ internal sealed class JobRunner
 
         // A long-lived daemon also starts again, before each run, what a killed `run-now --no-daemon` left stopped.
         await StopRecovery.RecoverAsync(_docker, _policy.StateDir, _time, log, cancellationToken);
+
+        // Before any hook runs or container stops: a run that cannot write its set must not touch anything.
+        if (await StoragePreflight.CheckAsync(job, _stores, cancellationToken) is { } storageError)
+        {
+            log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, storageError);
+            return RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), storageError);
+        }
+
         RunResult? result = null;
         try
         {
@@ -72,17 +80,7 @@ internal sealed class JobRunner
             {
                 // Nothing has been touched yet: no set is written for a run that never started.
                 log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
-                return result = new RunResult
-                {
-                    Job = job.Name,
-                    RunId = runId,
-                    Status = ManifestStatus.Failed,
-                    StartedAt = started,
-                    FinishedAt = _time.GetUtcNow(),
-                    SetName = string.Empty,
-                    Artifacts = [],
-                    Error = ex.Message,
-                };
+                return result = RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), ex.Message);
             }
 
             result = await BackUpAsync(job, trigger, runId, started, progress, activity, log, cancellationToken);
@@ -293,16 +291,28 @@ internal sealed class JobRunner
         };
 
         // Written even when the run was cancelled: the manifest is how a failed set is recognised and pruned.
+        // A storage that cannot take it (a full disk) loses this run's set there, and the run fails; the other
+        // storages keep their complete sets. Writers are in the order of the job's storage names.
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        foreach (var writer in writers)
+        for (var i = 0; i < writers.Count; i++)
         {
-            await writer.CompleteAsync(manifest, bound.Token);
+            try
+            {
+                await writers[i].CompleteAsync(manifest, bound.Token);
+            }
+            catch (StorageException ex)
+            {
+                var error = StoragePreflight.Describe(job.StorageNames[i], ex);
+                log.Error("{Error}", error);
+                runError = runError is null ? error : $"{runError} {error}";
+            }
         }
 
+        var status = runError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed;
         log.Information(
             "Run of job {Job} {Status}: {Count} artifact(s), {Stored} stored{Error}",
             job.Name,
-            manifest.Status == ManifestStatus.Succeeded ? "succeeded" : "FAILED",
+            status == ManifestStatus.Succeeded ? "succeeded" : "FAILED",
             artifacts.Count,
             Bytes.Format(artifacts.Sum(a => a.StoredBytes)),
             runError is null ? string.Empty : ": " + runError);
@@ -310,7 +320,7 @@ internal sealed class JobRunner
         {
             Job = job.Name,
             RunId = runId,
-            Status = manifest.Status,
+            Status = status,
             StartedAt = manifest.StartedAt,
             FinishedAt = manifest.FinishedAt,
             SetName = writers.Count > 0 ? writers[0].DirectoryName : string.Empty,

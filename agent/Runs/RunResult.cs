@@ -23,4 +23,17 @@ internal sealed record RunResult
     public string? Error { get; init; }
 
     public bool Succeeded => Status == ManifestStatus.Succeeded;
+
+    /// <summary>A run that failed before it touched anything: no set was written.</summary>
+    public static RunResult NotStarted(string job, RunId runId, DateTimeOffset started, DateTimeOffset finished, string error) => new()
+    {
+        Job = job,
+        RunId = runId,
+        Status = ManifestStatus.Failed,
+        StartedAt = started,
+        FinishedAt = finished,
+        SetName = string.Empty,
+        Artifacts = [],
+        Error = error,
+    };
 }

@@ -7,6 +7,7 @@ namespace VolumeAgent.Storage;
 internal static class Errno
 {
     public const int EPERM = 1;
+    public const int ENOENT = 2;
     public const int EACCES = 13;
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;

@@ -21,5 +21,9 @@ internal interface IBackupSetWriter : IAsyncDisposable
     /// failed run, with the manifest's status failed. Artifacts still open are aborted first. Every
     /// succeeded artifact in the manifest must name a committed file with the same hash.
     /// </summary>
+    /// <exception cref="StorageException">
+    /// SHA256SUMS or the manifest could not be written (a full disk, an I/O error): the set is removed, since
+    /// without its manifest it is no backup, and the message says so (or why it could not be removed).
+    /// </exception>
     Task CompleteAsync(BackupManifest manifest, CancellationToken cancellationToken);
 }

@@ -9,12 +9,15 @@ internal interface IBackupStore
     /// <summary>A human-readable location (a directory, a bucket URL) for logs and messages.</summary>
     string Location { get; }
 
-    /// <summary>Proves the store can be written (creating a local root if needed), to fail at startup rather than at the first run.</summary>
+    /// <summary>
+    /// Proves the store can be written, before a run touches anything: a local root must exist (or, with
+    /// <c>create: true</c>, is created in a parent that exists) and take a file.
+    /// </summary>
     /// <exception cref="StorageException">The store cannot be written; the message says why and what to check.</exception>
     Task CheckWritableAsync(CancellationToken cancellationToken);
 
     /// <summary>Creates the set's directory. The writer owns it until <see cref="IBackupSetWriter.CompleteAsync"/> or disposal.</summary>
-    /// <exception cref="StorageNotWritableException">The store cannot be written.</exception>
+    /// <exception cref="StorageException">The store cannot be written, or a local root is missing (see <see cref="CheckWritableAsync"/>).</exception>
     Task<IBackupSetWriter> BeginSetAsync(string job, DateTimeOffset startedUtc, RunId runId, CancellationToken cancellationToken);
 
     /// <summary>

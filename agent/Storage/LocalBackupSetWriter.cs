@@ -14,6 +14,7 @@ internal sealed class LocalBackupSetWriter : IBackupSetWriter
     private readonly SortedDictionary<string, CommittedArtifact> _committed = new(StringComparer.Ordinal);
     private bool _completing;
     private bool _completed;
+    private bool _discarded;
     private bool _disposed;
 
     public LocalBackupSetWriter(string job, RunId runId, string directoryName, string setPath, Action<LocalBackupSetWriter> onClosed)
@@ -101,8 +102,15 @@ internal sealed class LocalBackupSetWriter : IBackupSetWriter
                 sums.Append(CultureInfo.InvariantCulture, $"{artifact.Sha256}  {name}\n");
             }
 
-            await AtomicFile.WriteAsync(SetPath, BackupSetLayout.ChecksumsFileName, Encoding.UTF8.GetBytes(sums.ToString()), cancellationToken);
-            await AtomicFile.WriteAsync(SetPath, BackupSetLayout.ManifestFileName, manifestBytes, cancellationToken);
+            try
+            {
+                await AtomicFile.WriteAsync(SetPath, BackupSetLayout.ChecksumsFileName, Encoding.UTF8.GetBytes(sums.ToString()), cancellationToken);
+                await AtomicFile.WriteAsync(SetPath, BackupSetLayout.ManifestFileName, manifestBytes, cancellationToken);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw Discard(ex);
+            }
         }
         catch
         {
@@ -204,6 +212,35 @@ internal sealed class LocalBackupSetWriter : IBackupSetWriter
         }
     }
 
+    /// <summary>
+    /// Removes the set whose SHA256SUMS or manifest could not be written: without its manifest it is no backup,
+    /// and its artifacts would only hold space (on a full disk, the space the next run needs).
+    /// </summary>
+    private StorageException Discard(Exception cause)
+    {
+        lock (_gate)
+        {
+            _discarded = true;
+        }
+
+        string outcome;
+        try
+        {
+            LocalFileSystem.DeleteSetDirectory(SetPath);
+            outcome = $"The set was removed ('{SetPath}'): without its manifest it is no backup.";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            outcome = $"Its directory '{SetPath}' could not be removed either ({ex.Message}); it lists as incomplete, and retention deletes it once a newer set of the job succeeds.";
+        }
+
+        _onClosed(this);
+        return new StorageException($"Backup set {Job}/{DirectoryName} could not be completed: {cause.Message} {outcome}", cause)
+        {
+            Path = (cause as StorageException)?.Path ?? SetPath,
+        };
+    }
+
     private async Task AbortOpenArtifactsAsync()
     {
         List<LocalArtifactWriter> open;
@@ -221,6 +258,11 @@ internal sealed class LocalBackupSetWriter : IBackupSetWriter
     private void ThrowIfClosed()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_discarded)
+        {
+            throw new InvalidOperationException($"Backup set {Job}/{DirectoryName} was removed: its manifest could not be written.");
+        }
+
         if (_completed || _completing)
         {
             throw new InvalidOperationException($"Backup set {Job}/{DirectoryName} is already {(_completed ? "complete" : "being completed")}.");

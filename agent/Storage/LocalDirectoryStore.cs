@@ -5,19 +5,24 @@ namespace VolumeAgent.Storage;
 
 /// <summary>
 /// Backup sets in a directory tree (usually a mounted volume): <c>&lt;root&gt;/&lt;job&gt;/&lt;set&gt;/</c>.
-/// Directories are created 0700 and files 0600: backups hold whole databases.
+/// Directories are created 0700 and files 0600: backups hold whole databases. The root must exist, or with
+/// <see cref="CreateRoot"/> is created in a parent that exists (<see cref="LocalStorageRoot"/>).
 /// </summary>
 internal sealed class LocalDirectoryStore : IBackupStore
 {
     private readonly ConcurrentDictionary<string, LocalBackupSetWriter> _writing = new(StringComparer.Ordinal);
 
-    public LocalDirectoryStore(string rootPath)
+    public LocalDirectoryStore(string rootPath, bool createRoot = false)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rootPath);
         RootPath = Path.GetFullPath(rootPath);
+        CreateRoot = createRoot;
     }
 
     public string RootPath { get; }
+
+    /// <summary>The storage's <c>create: true</c>: a missing root is created when its parent exists.</summary>
+    public bool CreateRoot { get; }
 
     public string Location => RootPath;
 
@@ -31,8 +36,8 @@ internal sealed class LocalDirectoryStore : IBackupStore
         var jobPath = Path.Combine(RootPath, job);
         var directoryName = BackupSetLayout.FormatSetName(startedUtc, runId);
         var setPath = Path.Combine(jobPath, directoryName);
-        CreateDirectory(RootPath);
-        CreateDirectory(jobPath);
+        LocalStorageRoot.Ensure(RootPath, CreateRoot);
+        LocalStorageRoot.CreateBelow(RootPath, jobPath);
         try
         {
             LocalFileSystem.CreateDirectoryExclusive(setPath);
@@ -55,7 +60,7 @@ internal sealed class LocalDirectoryStore : IBackupStore
 
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
-        CreateDirectory(RootPath);
+        LocalStorageRoot.Ensure(RootPath, CreateRoot);
         var probe = Path.Combine(RootPath, BackupSetLayout.PartialNameFor($"write-probe-{RunId.New()}"));
         try
         {
@@ -134,20 +139,7 @@ internal sealed class LocalDirectoryStore : IBackupStore
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var manifestPath = Path.Combine(setPath, BackupSetLayout.ManifestFileName);
-        if (File.Exists(manifestPath))
-        {
-            Delete(manifestPath);
-            LocalFileSystem.FsyncDirectory(setPath);
-        }
-
-        foreach (var entry in Directory.GetFileSystemEntries(setPath))
-        {
-            Delete(entry);
-        }
-
-        Delete(setPath);
-        LocalFileSystem.FsyncDirectory(Path.GetDirectoryName(setPath)!);
+        LocalFileSystem.DeleteSetDirectory(setPath, BeforeDelete);
         return Task.CompletedTask;
     }
 
@@ -302,23 +294,6 @@ internal sealed class LocalDirectoryStore : IBackupStore
         return await File.ReadAllBytesAsync(path, cancellationToken);
     }
 
-    private static void CreateDirectory(string path)
-    {
-        try
-        {
-            LocalFileSystem.CreateDirectory(path);
-        }
-        catch (DirectoryNotFoundException ex)
-        {
-            // Creating parents is part of CreateDirectory: this means a part of the path is a file.
-            throw new StorageNotWritableException(path, LocalFileSystem.DescribeUser(), ex);
-        }
-        catch (Exception ex) when (LocalFileSystem.Translate(ex, path) is { } translated)
-        {
-            throw translated;
-        }
-    }
-
     private string SetPath(BackupSetInfo set)
     {
         ArgumentNullException.ThrowIfNull(set);
@@ -331,19 +306,6 @@ internal sealed class LocalDirectoryStore : IBackupStore
         }
 
         return Path.Combine(RootPath, set.Job, set.DirectoryName);
-    }
-
-    private void Delete(string path)
-    {
-        BeforeDelete?.Invoke(path);
-        if (Directory.Exists(path))
-        {
-            Directory.Delete(path, recursive: true);
-        }
-        else
-        {
-            LocalFileSystem.DeleteFileIfExists(path);
-        }
     }
 
     private void OnSetClosed(LocalBackupSetWriter writer) => _writing.TryRemove(writer.SetPath, out _);

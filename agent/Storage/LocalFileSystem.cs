@@ -21,16 +21,80 @@ internal static class LocalFileSystem
 
     private const int ReadOnlyCloseOnExec = 0x80000; // O_RDONLY | O_CLOEXEC; same value on x64 and arm64.
 
-    public static void CreateDirectory(string path)
+    /// <summary>Creates one directory, never its parents; false when it is there already.</summary>
+    /// <exception cref="IOException">With the errno as HResult: ENOENT when the parent is missing, EEXIST when a file has the name.</exception>
+    public static bool CreateDirectoryIfMissing(string path)
     {
         if (OperatingSystem.IsWindows())
         {
+            if (Directory.Exists(path))
+            {
+                return false;
+            }
+
             Directory.CreateDirectory(path);
+            return true;
         }
-        else
+
+        if (NativeMethods.MkDir(path, (uint)PrivateDirectoryMode) == 0)
         {
-            Directory.CreateDirectory(path, PrivateDirectoryMode);
+            return true;
         }
+
+        var errno = Marshal.GetLastPInvokeError();
+        if (errno == Errno.EEXIST && Directory.Exists(path))
+        {
+            return false;
+        }
+
+        throw ErrnoException("create directory", path, errno);
+    }
+
+    /// <summary>The file that keeps <paramref name="path"/> from being a directory (the path itself or a parent), or null.</summary>
+    public static string? FindFileInTheWay(string path)
+    {
+        for (var current = path; current is not null; current = Path.GetDirectoryName(current))
+        {
+            if (Directory.Exists(current))
+            {
+                return null;
+            }
+
+            if (File.Exists(current))
+            {
+                return current;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Removes a set directory: manifest.json first (so an interrupted removal leaves a set that lists as
+    /// incomplete, never one that looks complete but lacks files), then every other file, then the directory.
+    /// </summary>
+    /// <param name="beforeDelete">Called with each path just before it is removed.</param>
+    public static void DeleteSetDirectory(string setPath, Action<string>? beforeDelete = null)
+    {
+        if (!Directory.Exists(setPath))
+        {
+            return;
+        }
+
+        var manifestPath = Path.Combine(setPath, BackupSetLayout.ManifestFileName);
+        if (File.Exists(manifestPath))
+        {
+            Delete(manifestPath, beforeDelete);
+            FsyncDirectory(setPath);
+        }
+
+        foreach (var entry in Directory.GetFileSystemEntries(setPath))
+        {
+            Delete(entry, beforeDelete);
+        }
+
+        Delete(setPath, beforeDelete);
+        FsyncDirectory(Path.GetDirectoryName(setPath)!);
     }
 
     /// <summary>Creates a directory that must not exist yet.</summary>
@@ -153,6 +217,19 @@ internal static class LocalFileSystem
         }
 
         return Errno.IsNotWritable(exception) ? new StorageNotWritableException(path, DescribeUser(), exception) : null;
+    }
+
+    private static void Delete(string path, Action<string>? beforeDelete)
+    {
+        beforeDelete?.Invoke(path);
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        else
+        {
+            DeleteFileIfExists(path);
+        }
     }
 
     private static IOException ErrnoException(string operation, string path, int errno) =>

@@ -4,7 +4,8 @@ namespace VolumeAgent.Storage;
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: opening a directory to fsync it (FileStream refuses
-/// directories), an exclusive mkdir (Directory.CreateDirectory succeeds when the directory exists), and
+/// directories), a mkdir that never creates parents and tells an existing directory apart (Directory.CreateDirectory
+/// creates every missing parent and succeeds when the directory exists), and
 /// sync_file_range to start writing an artifact back to disk while it is still being written.
 /// </summary>
 internal static partial class NativeMethods

@@ -30,7 +30,7 @@ internal sealed class StorageFullException : StorageException
     private static string BuildMessage(string path, long? availableBytes)
     {
         var free = availableBytes is { } bytes ? $"{FormatBytes(bytes)} free" : "free space unknown";
-        return $"Backup storage is full: writing '{path}' failed ({free} on that filesystem; a quota may also apply). "
+        return $"Backup storage is full: writing '{path}' failed, disk full ({free} on that filesystem; a quota may also apply). "
             + "The incomplete file was removed. Free space there (remove old sets or tighten the job's retention) or move the storage to a larger volume.";
     }
 

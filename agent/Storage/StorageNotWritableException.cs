@@ -1,6 +1,6 @@
 namespace VolumeAgent.Storage;
 
-/// <summary>The backup location cannot be created or written: missing mount, read-only, or permissions.</summary>
+/// <summary>The backup location cannot be created or written: read-only, or permissions.</summary>
 internal sealed class StorageNotWritableException : StorageException
 {
     public StorageNotWritableException()

@@ -118,6 +118,19 @@ public sealed partial class CommandLineTests
     }
 
     [Fact]
+    public async Task Validate_DirectoryGivenAsTheConfig_SaysItIsADirectoryNotThatAccessIsDenied()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+
+        var result = await AgentCli.RunAsync(["validate", "-c", workspace.Root], cts.Token);
+
+        result.ExitCode.Should().Be(2, result.ToString());
+        result.Stderr.Should().Contain($"{workspace.Root} is a directory, not a file; expected a backup.yml file.")
+            .And.Contain(Path.Combine(workspace.Root, "backup.yml")).And.NotContain("denied");
+    }
+
+    [Fact]
     public async Task RunNow_UnknownJob_ExitsTwoNamingTheJobsThatExist()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
@@ -136,7 +149,7 @@ public sealed partial class CommandLineTests
 
         result.ExitCode.Should().Be(2, result.ToString());
         result.Output.Should().Contain("'nosuchjob'").And.Contain("Jobs: nightly, weekly");
-        Directory.Exists(workspace.StorePath).Should().BeFalse("nothing runs when the command line is wrong");
+        Directory.EnumerateFileSystemEntries(workspace.StorePath).Should().BeEmpty("nothing runs when the command line is wrong");
     }
 
     [Fact]

@@ -7,8 +7,8 @@ using Xunit.Abstractions;
 namespace VolumeAgent.IntegrationTests.Fixtures;
 
 /// <summary>
-/// One test's agent setup: a temporary directory holding backup.yml, the agent's state_dir and a local storage,
-/// and job names carrying the test run's id. Disposing removes whatever agent containers and volumes those jobs
+/// One test's agent setup: a temporary directory holding backup.yml, the agent's state_dir and a local storage
+/// (its directory made, as the agent requires), and job names carrying the test run's id. Disposing removes whatever agent containers and volumes those jobs
 /// left (the agent labels them, not the test fixture) and the directory, pass or fail. Directories of test
 /// processes that died are swept when the next workspace is made.
 /// </summary>
@@ -59,7 +59,9 @@ internal sealed class AgentWorkspace : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(docker);
         RemoveDirectoriesOfDeadRuns();
         var root = Directory.CreateTempSubdirectory(string.Create(CultureInfo.InvariantCulture, $"{DirectoryPrefix}{Environment.ProcessId}-")).FullName;
-        return new AgentWorkspace(docker, output, root);
+        var workspace = new AgentWorkspace(docker, output, root);
+        Directory.CreateDirectory(workspace.StorePath);
+        return workspace;
     }
 
     /// <summary>A job name unique to this test run (it names the job's folder and labels the agent's helpers).</summary>

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace VolumeAgent.IntegrationTests.Restore;
 
 /// <summary>
-/// One test's agent: a temporary directory with backup.yml, state_dir and a local storage; a job named with the
+/// One test's agent: a temporary directory with backup.yml, state_dir and a local storage (its directory made); a job named with the
 /// test run's id; and the cleanup of whatever the agent made for that job (its labelled helpers and scratch
 /// objects) and of the unlabelled targets a restore created (the test names them), pass or fail.
 /// </summary>
@@ -26,6 +26,7 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
         _scope = scope;
         _output = output;
         Root = Directory.CreateTempSubdirectory("va-test-restore-").FullName;
+        Directory.CreateDirectory(StorePath);
         Job = $"{jobPrefix}-{scope.Fixture.TestRunId}";
     }
 

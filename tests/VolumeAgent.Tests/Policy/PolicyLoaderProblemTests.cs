@@ -38,6 +38,7 @@ public sealed class PolicyLoaderProblemTests
         { "integer expected", WithJob("retention: { keep_last: three }\nsources: [{ volume: data }]"), "three", 1, "jobs.nightly.retention.keep_last", "expected a whole number, got 'three'" },
         { "negative integer", WithJob("retention: { keep_daily: -1 }\nsources: [{ volume: data }]"), "-1", 1, "jobs.nightly.retention.keep_daily", "must not be negative, got -1" },
         { "bool expected", WithJob("verify: { drill: yes }\nsources: [{ volume: data }]"), "yes", 1, "jobs.nightly.verify.drill", "expected true or false, got 'yes'" },
+        { "create not a bool", "storage:\n  local: { type: local, path: /backups, create: always }\njobs:\n  j:\n    sources: [{ volume: data }]\n", "always", 1, "storage.local.create", "expected true or false, got 'always'" },
         { "source item is not a map", WithSources("- data"), "- |data", 1, "jobs.nightly.sources[0]", "expected a map such as { volume: app_data }, got a text value" },
         { "hook command is a string", WithJob("hooks:\n  before: [{ container: app, command: \"echo hi\" }]\nsources: [{ volume: data }]"), "\"echo hi\"", 1, "jobs.nightly.hooks.before[0].command", "expected a list, got a text value" },
         { "non-text key", "[a]: b\n" + Minimal, "[a]", 1, string.Empty, "a key must be plain text" },
@@ -176,6 +177,25 @@ public sealed class PolicyLoaderProblemTests
         var failure = act.Should().Throw<PolicyException>().Which;
         failure.Problems.Should().ContainSingle().Which.Line.Should().Be(0);
         failure.Message.Should().Contain(path).And.Contain("cannot read the file");
+    }
+
+    [Fact]
+    public void Load_DirectoryGivenAsTheFile_SaysItIsADirectoryNotThatAccessIsDenied()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "volume-agent-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(path);
+        try
+        {
+            var act = () => PolicyLoader.LoadFile(path);
+
+            var failure = act.Should().Throw<PolicyException>().Which;
+            failure.Problems.Should().ContainSingle().Which.Message.Should().StartWith("is a directory, not a file; expected a backup.yml file.")
+                .And.Contain(Path.Combine(path, "backup.yml")).And.NotContain("denied");
+        }
+        finally
+        {
+            Directory.Delete(path);
+        }
     }
 
     [Fact]

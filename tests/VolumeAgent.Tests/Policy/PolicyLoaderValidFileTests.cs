@@ -12,7 +12,7 @@ public sealed class PolicyLoaderValidFileTests
         log_format: json
         project: myapp
         storage:
-          local: { type: local, path: /backups }
+          local: { type: local, path: /backups, create: true }
           offsite:
             type: s3
             endpoint: https://minio.internal:9000
@@ -79,7 +79,11 @@ public sealed class PolicyLoaderValidFileTests
     public void Load_FullFile_ReadsBothStorages()
     {
         policy.Storage.Keys.Should().BeEquivalentTo("local", "offsite");
-        policy.Storage["local"].Should().BeOfType<LocalStorageOptions>().Which.Path.Should().Be("/backups");
+        var local = policy.Storage["local"].Should().BeOfType<LocalStorageOptions>().Which;
+        local.Path.Should().Be("/backups");
+        local.Create.Should().BeTrue();
+        PolicyTestHelpers.Load(PolicyTestHelpers.Minimal).Storage["local"].Should().BeOfType<LocalStorageOptions>()
+            .Which.Create.Should().BeFalse("the storage directory must exist unless the file says otherwise");
 
         var s3 = policy.Storage["offsite"].Should().BeOfType<S3StorageOptions>().Which;
         s3.Name.Should().Be("offsite");

@@ -44,12 +44,44 @@ public sealed class SetSelectorTests
     [InlineData("deadbeef", "No backup set is named 'deadbeef'")]
     [InlineData("weekly/latest", "No backup sets of job 'weekly'")]
     [InlineData("Nightly", "No backup set")]
-    [InlineData("77777777", "incomplete")]
-    public void Select_UnknownAmbiguousOrIncomplete_RefusesSayingWhy(string spec, string reason)
+    public void Select_UnknownOrAmbiguous_RefusesSayingWhy(string spec, string reason)
     {
         var act = () => SetSelector.Select(Sets, spec);
 
         act.Should().Throw<SetNotFoundException>().WithMessage($"*{reason}*");
+    }
+
+    [Fact]
+    public void Select_IncompleteSet_IsUnusableNotMissing()
+    {
+        var act = () => SetSelector.Select(Sets, "77777777");
+
+        act.Should().Throw<SetUnusableException>().WithMessage("Backup set nightly/20261122T020000Z-77777777 in storage local is incomplete: No manifest.json*");
+    }
+
+    [Fact]
+    public void Select_CorruptInTheFirstStorageCompleteInTheNext_UsesTheCompleteCopy()
+    {
+        StoredSet[] sets =
+        [
+            Set("local", Local, "nightly", "20261120T020000Z-1a2bffff", 20, state: BackupSetState.Corrupt),
+            Set("offsite", Offsite, "nightly", "20261120T020000Z-1a2bffff", 20),
+        ];
+
+        SetSelector.Select(sets, "1a2bffff").StorageName.Should().Be("offsite");
+        SetSelector.Copies(sets, "1a2bffff").Select(s => s.StorageName).Should().Equal("local", "offsite");
+    }
+
+    [Fact]
+    public void Copies_LatestOfAJob_OnlyTheCompleteCopies()
+    {
+        StoredSet[] sets =
+        [
+            Set("local", Local, "nightly", "20261120T020000Z-1a2bffff", 20),
+            Set("offsite", Offsite, "nightly", "20261120T020000Z-1a2bffff", 20, state: BackupSetState.Incomplete),
+        ];
+
+        SetSelector.Copies(sets, "nightly/latest").Should().ContainSingle().Which.StorageName.Should().Be("local");
     }
 
     [Fact]

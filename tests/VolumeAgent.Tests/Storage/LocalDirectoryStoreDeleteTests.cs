@@ -13,7 +13,7 @@ public sealed class LocalDirectoryStoreDeleteTests : IDisposable
 
     public LocalDirectoryStoreDeleteTests()
     {
-        _store = new LocalDirectoryStore(_temp.Combine("backups"));
+        _store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -18,20 +18,6 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
     }
 
     [Fact]
-    public async Task BeginSetAsync_RootBelowARegularFile_ThrowsNotWritableNamingPathAndFix()
-    {
-        var blocker = _temp.Combine("not-a-directory");
-        await File.WriteAllTextAsync(blocker, "x");
-        var store = new LocalDirectoryStore(Path.Combine(blocker, "backups"));
-
-        var begin = () => store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
-
-        var thrown = await begin.Should().ThrowAsync<StorageNotWritableException>();
-        thrown.Which.Message.Should().Contain(store.RootPath).And.Contain("mounted").And.Contain("uid 0");
-        thrown.Which.Path.Should().Be(store.RootPath);
-    }
-
-    [Fact]
     public async Task BeginSetAsync_ReadOnlyMount_ThrowsNotWritableNamingPathAndFix()
     {
         _mount = TmpfsMount.TryMount(_temp.Combine("ro"), "ro,size=1m");
@@ -41,7 +27,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"));
+        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
 
         var begin = () => store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
         var check = () => store.CheckWritableAsync(CancellationToken.None);
@@ -61,7 +47,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"));
+        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
         var runId = RunId.New();
         await using var set = await store.BeginSetAsync("nightly", Started, runId, CancellationToken.None);
         var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
@@ -108,7 +94,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"));
+        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
         await using var set = await store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
         var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
         var content = Content(30_000, 3);
@@ -126,6 +112,62 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
         await retry.Stream.WriteAsync(content);
         await retry.CommitAsync(Sha256Hex(content), CancellationToken.None);
         FileNames(setPath).Should().Equal("volume-a.tar.gz");
+    }
+
+    [Theory]
+    [InlineData("SHA256SUMS", 0)]
+    [InlineData("manifest.json", 1)]
+    public async Task CompleteAsync_DiskFullWritingChecksumsOrManifest_RemovesTheSetAndSaysSo(string failingFile, int pagesLeft)
+    {
+        _mount = TmpfsMount.TryMount(_temp.Combine("small"), "size=1m");
+        if (_mount is null)
+        {
+            await AssertDevFullWriteMapsToStorageFullAsync();
+            return;
+        }
+
+        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
+        var runId = RunId.New();
+        await using var set = await store.BeginSetAsync("nightly", Started, runId, CancellationToken.None);
+        var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
+        var kept = await WriteArtifactAsync(set, "volume-a.tar.gz", Content(10_000, 4));
+
+        // tmpfs counts whole pages: SHA256SUMS needs one, the manifest one more.
+        var reserve = Path.Combine(_mount.Path, "reserve");
+        await File.WriteAllBytesAsync(reserve, new byte[4096 * pagesLeft]);
+        FillDisk(Path.Combine(_mount.Path, "filler"));
+        File.Delete(reserve);
+
+        var complete = () => set.CompleteAsync(ManifestSamples.Manifest("nightly", runId, Started, [kept]), CancellationToken.None);
+
+        var thrown = (await complete.Should().ThrowAsync<StorageException>()).Which;
+        thrown.InnerException.Should().BeOfType<StorageFullException>();
+        thrown.Path.Should().Be(Path.Combine(setPath, failingFile));
+        thrown.Message.Should().Contain($"nightly/{set.DirectoryName} could not be completed").And.Contain("disk full")
+            .And.Contain(Path.Combine(setPath, failingFile)).And.Contain("The set was removed");
+        Directory.Exists(setPath).Should().BeFalse("a set without its manifest is no backup and only holds space");
+        (await ListAsync(store)).Should().BeEmpty();
+        var again = () => set.CreateArtifactAsync("volume-b.tar.gz", CancellationToken.None);
+        await again.Should().ThrowAsync<InvalidOperationException>().WithMessage("*was removed*");
+    }
+
+    [Fact]
+    public async Task CompleteAsync_ChecksumsCannotBeCreated_RemovesTheSet()
+    {
+        var store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
+        var runId = RunId.New();
+        await using var set = await store.BeginSetAsync("nightly", Started, runId, CancellationToken.None);
+        var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
+        var kept = await WriteArtifactAsync(set, "volume-a.tar.gz", Content(1000, 5));
+
+        // A directory where the temporary SHA256SUMS goes: the write fails with an I/O error that is not ENOSPC.
+        Directory.CreateDirectory(Path.Combine(setPath, BackupSetLayout.PartialNameFor(BackupSetLayout.ChecksumsFileName)));
+
+        var complete = () => set.CompleteAsync(ManifestSamples.Manifest("nightly", runId, Started, [kept]), CancellationToken.None);
+
+        (await complete.Should().ThrowAsync<StorageException>()).Which.Message.Should().Contain("could not be completed").And.Contain("The set was removed");
+        Directory.Exists(setPath).Should().BeFalse();
+        Directory.Exists(Path.Combine(store.RootPath, "nightly")).Should().BeTrue("only the set goes");
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed class LocalDirectoryStoreListTests : IDisposable
 
     public LocalDirectoryStoreListTests()
     {
-        _store = new LocalDirectoryStore(_temp.Combine("backups"));
+        _store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -18,7 +18,7 @@ public sealed class LocalDirectoryStoreWriteTests : IDisposable
 
     public LocalDirectoryStoreWriteTests()
     {
-        _store = new LocalDirectoryStore(_temp.Combine("backups"));
+        _store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
     }
 
     public void Dispose() => _temp.Dispose();
@@ -382,15 +382,6 @@ public sealed class LocalDirectoryStoreWriteTests : IDisposable
 
         await begin.Should().ThrowAsync<ArgumentException>();
         Directory.Exists(_store.RootPath).Should().BeFalse();
-    }
-
-    [Fact]
-    public async Task CheckWritableAsync_MissingRoot_CreatesIt0700AndLeavesNoProbe()
-    {
-        await _store.CheckWritableAsync(CancellationToken.None);
-
-        File.GetUnixFileMode(_store.RootPath).Should().Be(Mode0700);
-        FileNames(_store.RootPath).Should().BeEmpty();
     }
 
     [Fact]
