@@ -10,9 +10,6 @@ namespace VolumeAgent.Sources;
 /// </summary>
 internal sealed partial class ExecDumpProducer : IArtifactProducer
 {
-    /// <summary>Shells report a process killed by signal N as exit code 128 + N (SIGKILL: 137).</summary>
-    private const long SignalExitBase = 128;
-
     /// <summary>The shell's exit code for a command it cannot find.</summary>
     internal const long CommandNotFoundExit = 127;
     private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(3);
@@ -99,7 +96,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
             throw new ArtifactFailedException($"{What} was cut off: {ex.Message}", ex);
         }
 
-        if (exit > SignalExitBase)
+        if (exit != 0)
         {
             await SettleAsync(cancellationToken);
         }
@@ -165,8 +162,11 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
     }
 
     /// <summary>
-    /// A tool killed with its container (docker kill, docker stop, OOM) ends before the engine reports the
-    /// container stopped; waiting a moment for that lets the error name the real cause, not just an exit code.
+    /// A tool whose container dies under it (docker kill, docker stop, OOM) ends before the engine reports the
+    /// container stopped: killed by a signal, or on its own with an error about the server it lost (pg_dump exits 1
+    /// with "server closed the connection unexpectedly" when the server, the container's first process, is killed
+    /// first). Waiting a moment for the engine lets the error name the real cause, not just an exit code; a tool
+    /// that failed in a running container costs at most this bound more.
     /// </summary>
     private async Task SettleAsync(CancellationToken cancellationToken)
     {
