@@ -1,5 +1,6 @@
 using VolumeAgent.Docker;
 using VolumeAgent.Policy;
+using VolumeAgent.Presentation;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;

@@ -1,7 +1,8 @@
 using System.CommandLine;
-using Serilog;
 using Serilog.Events;
+using Serilog;
 using VolumeAgent.Control;
+using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VolumeAgent.Control;
+using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Serilog.Events;
+using VolumeAgent.Presentation;
 using VolumeAgent.Retention;
 using VolumeAgent.Runs;
 
@@ -25,7 +26,7 @@ internal static class PruneCommand
     private static async Task<int> RunAsync(string configPath, string? job, bool dryRun, CancellationToken cancellationToken)
     {
         var policy = ConfigOption.Load(configPath);
-        var jobs = RunNowCommand.SelectJobs(policy, job is null ? [] : [job]);
+        var jobs = JobSelection.Select(policy, job is null ? [] : [job]);
         var log = Logging.Configure(policy.LogFormat, LogEventLevel.Warning);
         await StopRecovery.RepairAsync(policy.StateDir, log, cancellationToken);
         var stores = AgentSession.OpenStores(policy);

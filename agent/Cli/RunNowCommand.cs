@@ -2,6 +2,7 @@ using System.CommandLine;
 using Serilog.Events;
 using VolumeAgent.Control;
 using VolumeAgent.Policy;
+using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
@@ -41,7 +42,7 @@ internal static class RunNowCommand
         }
 
         var policy = ConfigOption.Load(configPath);
-        var jobs = SelectJobs(policy, jobNames);
+        var jobs = JobSelection.Select(policy, jobNames);
         var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
         await using var session = await AgentSession.OpenAsync(policy, log, TimeProvider.System, cancellationToken);
         var results = new List<RunResult>();
@@ -65,23 +66,6 @@ internal static class RunNowCommand
 
         RunTable.Write(Console.Out, results);
         return failed ? ExitCodes.Failure : ExitCodes.Success;
-    }
-
-    internal static IReadOnlyList<JobOptions> SelectJobs(BackupPolicy policy, IReadOnlyList<string> names)
-    {
-        if (names.Count == 0)
-        {
-            return policy.Jobs;
-        }
-
-        var unknown = names.Where(n => policy.FindJob(n) is null).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new UsageException(
-                $"No job named {string.Join(", ", unknown.Select(n => $"'{n}'"))} in the configuration. Jobs: {string.Join(", ", policy.Jobs.Select(j => j.Name))}.");
-        }
-
-        return names.Distinct(StringComparer.Ordinal).Select(n => policy.FindJob(n)!).ToList();
     }
 
     /// <summary>One line per artifact as it finishes; synchronous so lines come in order.</summary>

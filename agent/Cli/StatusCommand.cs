@@ -3,6 +3,7 @@ using System.Text.Json;
 using Serilog.Events;
 using VolumeAgent.Control;
 using VolumeAgent.Policy;
+using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
 
 namespace VolumeAgent.Cli;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using VolumeAgent.Policy;
+using VolumeAgent.Presentation;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;

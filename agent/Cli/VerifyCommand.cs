@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Serilog.Events;
 using VolumeAgent.Docker;
+using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
@@ -60,7 +61,7 @@ internal static class VerifyCommand
         var policy = ConfigOption.Load(configPath);
         if (latestJob is not null)
         {
-            RunNowCommand.SelectJobs(policy, [latestJob]);
+            JobSelection.Select(policy, [latestJob]);
         }
 
         var stores = AgentSession.OpenStores(policy);

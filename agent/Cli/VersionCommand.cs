@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Cli;
 

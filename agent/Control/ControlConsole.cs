@@ -1,4 +1,5 @@
 using System.Globalization;
+using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Control;
 
@@ -42,7 +43,7 @@ internal sealed class ControlConsole
             {
                 if (item.Type == ControlEventTypes.Exit)
                 {
-                    return item.Code ?? Cli.ExitCodes.Failure;
+                    return item.Code ?? ExitCodes.Failure;
                 }
 
                 Print(item);
@@ -53,7 +54,7 @@ internal sealed class ControlConsole
             await _error.WriteLineAsync($"The connection to the daemon ({client.Path}) broke: {ex.Message}");
         }
 
-        return Cli.ExitCodes.Failure;
+        return ExitCodes.Failure;
     }
 
     internal void Print(ControlEvent item)

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Serilog;
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Control;
 

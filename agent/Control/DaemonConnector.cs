@@ -1,4 +1,4 @@
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 using VolumeAgent.Policy;
 
 namespace VolumeAgent.Control;

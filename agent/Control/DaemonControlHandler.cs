@@ -1,6 +1,6 @@
 using Serilog;
 using Serilog.Events;
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
@@ -73,7 +73,7 @@ internal sealed class DaemonControlHandler : IControlHandler
 
                 using (var text = new StringWriter())
                 {
-                    await ListCommand.WriteSetsAsync(_policy, _stores, job, text, cancellationToken);
+                    await SetListing.WriteAsync(_policy, _stores, job, text, cancellationToken);
                     PostLines(events, text.ToString());
                 }
 
@@ -89,7 +89,7 @@ internal sealed class DaemonControlHandler : IControlHandler
         IReadOnlyList<JobOptions> jobs;
         try
         {
-            jobs = RunNowCommand.SelectJobs(_policy, request.Args);
+            jobs = JobSelection.Select(_policy, request.Args);
         }
         catch (UsageException ex)
         {

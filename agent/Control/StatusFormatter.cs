@@ -1,5 +1,5 @@
 using System.Globalization;
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Control;
 

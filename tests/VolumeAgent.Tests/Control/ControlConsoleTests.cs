@@ -1,5 +1,5 @@
 using System.Net.Sockets;
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 using VolumeAgent.Control;
 using VolumeAgent.Tests.Storage;
 

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 using VolumeAgent.Control;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;

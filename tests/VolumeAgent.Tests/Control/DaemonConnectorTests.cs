@@ -1,4 +1,4 @@
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 using VolumeAgent.Control;
 using VolumeAgent.IO;
 using VolumeAgent.Tests.Scheduling;

@@ -1,4 +1,4 @@
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 using VolumeAgent.Control;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;

@@ -1,4 +1,4 @@
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Storage;
@@ -86,6 +86,6 @@ public sealed class RestoreNamingTests
             ArtifactCount = 0,
         };
 
-        ListCommand.VerifiedOf(set).Should().Be(shown);
+        SetListing.VerifiedOf(set).Should().Be(shown);
     }
 }

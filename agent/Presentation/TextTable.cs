@@ -1,4 +1,4 @@
-namespace VolumeAgent.Cli;
+namespace VolumeAgent.Presentation;
 
 internal static class TextTable
 {

@@ -1,8 +1,8 @@
-using VolumeAgent.Cli;
+using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
-namespace VolumeAgent.Tests.Cli;
+namespace VolumeAgent.Tests.Presentation;
 
 public sealed class RunTableTests
 {

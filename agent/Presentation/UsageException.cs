@@ -1,4 +1,4 @@
-namespace VolumeAgent.Cli;
+namespace VolumeAgent.Presentation;
 
 /// <summary>The command asked for something the configuration does not have (an unknown job); exit code 2.</summary>
 internal sealed class UsageException : Exception

@@ -1,7 +1,7 @@
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
-namespace VolumeAgent.Cli;
+namespace VolumeAgent.Presentation;
 
 /// <summary>The table at the end of a run-now: every artifact with its size, duration and status.</summary>
 internal static class RunTable

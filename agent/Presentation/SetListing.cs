@@ -1,0 +1,72 @@
+using System.Globalization;
+using VolumeAgent.Policy;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Presentation;
+
+/// <summary>The backup sets of every storage as <c>list</c> shows them, in the process or through the daemon.</summary>
+internal static class SetListing
+{
+    private static readonly string[] Header = ["STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS", "VERIFIED"];
+
+    /// <summary>
+    /// The table of sets, then one line per corrupt set with the reason; or a line saying there are none. What
+    /// <c>list</c> prints in the process and what the daemon sends for it over the control socket.
+    /// </summary>
+    public static async Task WriteAsync(
+        BackupPolicy policy, IReadOnlyDictionary<string, IBackupStore> stores, string? job, TextWriter output, CancellationToken cancellationToken)
+    {
+        var rows = new List<string[]> { Header };
+        var corrupt = new List<string>();
+        foreach (var (name, store) in stores)
+        {
+            await foreach (var set in store.ListSetsAsync(job, cancellationToken))
+            {
+                if (set.State == BackupSetState.Corrupt)
+                {
+                    corrupt.Add($"{set.Job}/{set.DirectoryName} in storage {name} is corrupt: {set.Problem}");
+                }
+
+                rows.Add(
+                [
+                    name,
+                    set.Job,
+                    set.DirectoryName,
+                    TimeZoneInfo.ConvertTime(set.StartedAt, policy.TimeZone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture),
+                    StatusOf(set),
+                    Bytes.Format(set.TotalStoredBytes),
+                    set.ArtifactCount.ToString(CultureInfo.InvariantCulture),
+                    VerifiedOf(set),
+                ]);
+            }
+        }
+
+        if (rows.Count == 1)
+        {
+            await output.WriteLineAsync(job is null ? "No backup sets yet." : $"No backup sets of job {job} yet.");
+            return;
+        }
+
+        TextTable.Write(output, rows);
+        foreach (var line in corrupt)
+        {
+            await output.WriteLineAsync(line);
+        }
+    }
+
+    /// <summary>The latest check of the set: verified (checksums), drilled (trial restore), failed, or empty when never checked.</summary>
+    public static string VerifiedOf(BackupSetInfo set) => set.Manifest?.Verification switch
+    {
+        null => string.Empty,
+        { Status: not ManifestStatus.Succeeded } => "failed",
+        { Kind: ManifestVerificationKind.Drill } => "drilled",
+        _ => "verified",
+    };
+
+    public static string StatusOf(BackupSetInfo set) => set.State switch
+    {
+        BackupSetState.Incomplete => "incomplete",
+        BackupSetState.Corrupt => "corrupt",
+        _ => set.Status == ManifestStatus.Succeeded ? "succeeded" : "failed",
+    };
+}
