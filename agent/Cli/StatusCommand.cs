@@ -30,11 +30,19 @@ internal static class StatusCommand
 
     private static async Task<int> RunAsync(string configPath, bool json, bool noDaemon, CancellationToken cancellationToken)
     {
-        await RepairStopsAsync(configPath, cancellationToken);
+        // Read once: the repair and the daemon's address need it, and without a daemon the report does too.
+        var policy = TryLoad(configPath);
+        if (policy is not null)
+        {
+            // Daemon or not: a killed `run-now --no-daemon` was no daemon's run.
+            await StopRecovery.RepairAsync(policy.StateDir, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
+        }
+
         if (!noDaemon)
         {
             var request = new ControlRequest { Command = ControlCommands.Status };
-            await using var client = await DaemonConnector.For(configPath).TryRequestAsync(request, Console.Error, "read its storages", cancellationToken);
+            await using var client = await DaemonConnector.For(configPath, policy?.StateDir, environment: null)
+                .TryRequestAsync(request, Console.Error, "read its storages", cancellationToken);
             if (client is not null)
             {
                 var console = new ControlConsole(Console.Out, Console.Error) { OnStatus = status => Print(status, json) };
@@ -42,29 +50,23 @@ internal static class StatusCommand
             }
         }
 
-        var policy = ConfigOption.Load(configPath);
+        // A configuration with problems may still reach its daemon by path; without one, its problems are the answer.
+        policy ??= ConfigOption.Load(configPath);
         var report = await StorageStatus.ReadAsync(policy, AgentSession.OpenStores(policy), TimeProvider.System, cancellationToken);
         Print(report, json);
         return ExitCodes.Success;
     }
 
-    /// <summary>
-    /// Starts again what an interrupted run left stopped, daemon or not (a killed <c>run-now --no-daemon</c> was no
-    /// daemon's run). A configuration with problems is left for the command itself to report.
-    /// </summary>
-    private static async Task RepairStopsAsync(string configPath, CancellationToken cancellationToken)
+    private static BackupPolicy? TryLoad(string configPath)
     {
-        BackupPolicy policy;
         try
         {
-            policy = PolicyLoader.LoadFile(configPath);
+            return ConfigOption.Load(configPath);
         }
         catch (PolicyException)
         {
-            return;
+            return null;
         }
-
-        await StopRecovery.RepairAsync(policy.StateDir, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
     }
 
     private static void Print(AgentStatus status, bool json)

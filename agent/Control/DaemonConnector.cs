@@ -30,9 +30,13 @@ internal sealed class DaemonConnector
     /// The connector for the file at <paramref name="configPath"/>. The file is read only for its state_dir; one the
     /// command cannot read still names the daemon (by its path), which may run it.
     /// </summary>
-    public static DaemonConnector For(string configPath, Func<string, string?>? environment = null)
+    public static DaemonConnector For(string configPath, Func<string, string?>? environment = null) =>
+        For(configPath, TryReadStateDir(configPath), environment);
+
+    /// <summary>The connector for the file at <paramref name="configPath"/> whose state_dir the command has already read
+    /// (null when the file cannot be read).</summary>
+    public static DaemonConnector For(string configPath, string? stateDir, Func<string, string?>? environment)
     {
-        var stateDir = TryReadStateDir(configPath);
         return new DaemonConnector(
             ConfigIdentity.Of(configPath, stateDir),
             ControlEndpoint.ForClient(stateDir, environment),
