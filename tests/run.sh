@@ -70,6 +70,38 @@ trx_summary() {
     END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }'
 }
 
+# Every failed test again, after the summary, with its message and the top of its stack trace,
+# so that the last lines of a long log say what failed without opening the TRX files.
+trx_failures() {
+  local files=()
+  shopt -s nullglob
+  files=("$RESULTS_DIR"/*.trx)
+  shopt -u nullglob
+  [ ${#files[@]} -eq 0 ] && return 0
+  if command -v python3 >/dev/null 2>&1; then
+    python3 - "${files[@]}" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for path in sys.argv[1:]:
+    for result in ET.parse(path).getroot().iterfind(".//t:UnitTestResult", ns):
+        if result.get("outcome") in ("Passed", "NotExecuted"):
+            continue
+        print(f"FAILED {result.get('testName')} ({result.get('duration')})")
+        message = result.findtext(".//t:ErrorInfo/t:Message", "", ns).strip()
+        stack = result.findtext(".//t:ErrorInfo/t:StackTrace", "", ns).strip()
+        for line in message.splitlines()[:40]:
+            print("  " + line)
+        for line in stack.splitlines()[:15]:
+            print("  " + line)
+PY
+  else
+    grep -ho '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "${files[@]}" \
+      | sed -E 's/.*testName="([^"]*)".*/FAILED \1/'
+  fi
+}
+
 rm -rf "$RESULTS_DIR"
 mkdir -p "$RESULTS_DIR"
 log "dotnet test VolumeAgent.sln -c Release $*"
@@ -83,4 +115,5 @@ set -e
 log "dotnet test exited with $status after $(elapsed "$started"); TRX files in ${RESULTS_DIR#"$PWD"/}"
 
 trx_summary
+trx_failures
 exit "$status"
