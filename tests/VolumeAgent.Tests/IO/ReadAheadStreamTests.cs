@@ -52,16 +52,20 @@ public sealed class ReadAheadStreamTests
         await using var readAhead = new ReadAheadStream(inner, bufferSize: bufferSize, depth: depth);
 
         (await readAhead.ReadAsync(new byte[1])).Should().Be(1);
-        // Let the fill task run until it blocks on the bound (its position stops moving).
-        long last = -1;
-        for (var i = 0; i < 200 && inner.BytesRead != last; i++)
+        // The fill task reads ahead until every buffer of its pool is full: one in the reader's hand, depth waiting
+        // in the channel, one filled and waiting for room. Wait for that state however slow the machine is (a
+        // fixed pause read a busy machine's not-yet-scheduled fill task as "stopped"), then give an over-reading
+        // fill task time to go past it.
+        const long bound = (depth + 2) * bufferSize;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (inner.BytesRead < bound && DateTime.UtcNow < deadline)
         {
-            last = inner.BytesRead;
-            await Task.Delay(25);
+            await Task.Delay(10);
         }
 
-        inner.BytesRead.Should().BeLessThanOrEqualTo((depth + 2) * bufferSize, "memory stays bounded whatever the reader's pace");
-        inner.BytesRead.Should().BeGreaterThan(bufferSize, "the inner stream is read ahead of the reader");
+        inner.BytesRead.Should().Be(bound, "the inner stream is read ahead of the reader until the buffers are full");
+        await Task.Delay(200);
+        inner.BytesRead.Should().Be(bound, "memory stays bounded whatever the reader's pace");
     }
 
     [Fact]
