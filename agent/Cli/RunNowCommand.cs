@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Serilog.Events;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Client;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;

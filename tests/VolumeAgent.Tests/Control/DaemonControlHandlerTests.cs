@@ -1,6 +1,8 @@
-using VolumeAgent.Presentation;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Daemon;
+using VolumeAgent.Control.Protocol;
+using VolumeAgent.Control.Status;
 using VolumeAgent.Policy;
+using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Policy;

@@ -1,4 +1,6 @@
-using VolumeAgent.Control;
+using VolumeAgent.Control.Daemon;
+using VolumeAgent.Control.Protocol;
+using VolumeAgent.Control.Status;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
