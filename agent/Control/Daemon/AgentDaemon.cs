@@ -1,7 +1,9 @@
 using Serilog;
 using VolumeAgent.Control.Protocol;
 using VolumeAgent.Control.Status;
+using VolumeAgent.Operations;
 using VolumeAgent.Policy;
+using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Scheduling;
 using VolumeAgent.Storage;
@@ -25,6 +27,7 @@ internal sealed class AgentDaemon
     private StatusBook? _status;
     private JobScheduler? _backups;
     private JobScheduler? _verifications;
+    private RunService? _runs;
 
     public AgentDaemon(BackupPolicy policy, DaemonOptions options, LogBroadcast broadcast, TimeProvider time, ILogger log, Func<CancellationToken, Task<AgentSession>>? openSession = null)
     {
@@ -46,14 +49,15 @@ internal sealed class AgentDaemon
         var stores = AgentSession.OpenStores(_policy);
         using var statusBook = StatusBook.Load(_policy.StateDir, _log);
         _status = statusBook;
-        var executor = new JobExecutor(_policy, RunJobAsync, _session.Task, _status, _broadcast, _time, _log);
-        _backups = new JobScheduler(PolicySchedules.Backups(_policy), (job, _, ct) => executor.RunScheduledAsync(job, ct), _time, _log, shutdownGrace: _options.ShutdownGrace)
+        var runs = new RunService(_policy.StateDir, RunJobAsync, VerifySetAsync, RunSubscribers.Create(_policy, _log, statusBook), _time, _log);
+        _runs = runs;
+        _backups = new JobScheduler(PolicySchedules.Backups(_policy), (job, _, ct) => RunScheduledAsync(job, ct), _time, _log, shutdownGrace: _options.ShutdownGrace)
         {
-            Skipped = statusBook.RecordSkipped,
+            Skipped = (job, at) => runs.Skipped(job, ManifestTrigger.Schedule, at),
         };
         _verifications = new JobScheduler(PolicySchedules.Verifications(_policy), VerifyAsync, _time, _log, shutdownGrace: _options.ShutdownGrace);
         var identity = ConfigIdentity.Of(_options.ConfigPath, _policy.StateDir);
-        var handler = new DaemonControlHandler(_policy, identity, executor, Snapshot, stores, _time, _log);
+        var handler = new DaemonControlHandler(_policy, identity, runs, _session.Task, _broadcast, Snapshot, stores, _time, _log);
 
         _log.Information(
             "volume-agent {Version} daemon starting: {Jobs} job(s), {Scheduled} on a schedule, time zone {Zone}, config {Config}",
@@ -95,6 +99,7 @@ internal sealed class AgentDaemon
         finally
         {
             await server.DisposeAsync();
+            await statusBook.FlushAsync();
             if (session is not null)
             {
                 await session.DisposeAsync();
@@ -129,6 +134,14 @@ internal sealed class AgentDaemon
         };
     }
 
+    /// <summary>A firing of a job's schedule: runs it unless a run of it is going on (then the firing is skipped).</summary>
+    private async Task RunScheduledAsync(string jobName, CancellationToken cancellationToken)
+    {
+        var job = _policy.FindJob(jobName) ?? throw new ArgumentException($"No job named {jobName}.", nameof(jobName));
+        await _session.Task.WaitAsync(cancellationToken);
+        await _runs!.RunAsync(job, ManifestTrigger.Schedule, WhenBusy.Skip, caller: null, cancellationToken);
+    }
+
     private async Task<RunResult> RunJobAsync(
         JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, RunActivity activity, CancellationToken cancellationToken)
     {
@@ -136,11 +149,18 @@ internal sealed class AgentDaemon
         return await session.Runner.RunAsync(job, trigger, progress, activity, cancellationToken);
     }
 
+    private async Task<VerificationResult> VerifySetAsync(StoredSet set, bool drill, CancellationToken cancellationToken)
+    {
+        var session = await _session.Task.WaitAsync(cancellationToken);
+        var runner = new VerificationRunner(session.Docker, _policy.HelperImage, session.Instance.Id, _time, _log.ForContext("Job", set.Set.Job));
+        return await runner.RunAsync(set, drill, cancellationToken);
+    }
+
     private async Task VerifyAsync(string jobName, string trigger, CancellationToken cancellationToken)
     {
         var job = _policy.FindJob(jobName)!;
         var session = await _session.Task.WaitAsync(cancellationToken);
-        await Verification(session, job, job.Verify!, _log, cancellationToken);
+        await Verification(_runs!, session, job, job.Verify!, _log, cancellationToken);
     }
 
     private static async Task WhenCancelledAsync(CancellationToken cancellationToken)

@@ -2,9 +2,9 @@ using Serilog;
 using Serilog.Events;
 using VolumeAgent.Control.Protocol;
 using VolumeAgent.Control.Status;
+using VolumeAgent.Operations;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
-using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control.Daemon;
@@ -17,16 +17,23 @@ internal sealed class DaemonControlHandler : IControlHandler
 {
     private readonly BackupPolicy _policy;
     private readonly ConfigIdentity _identity;
-    private readonly JobExecutor _executor;
+    private readonly RunService _runs;
+    private readonly Task _ready;
+    private readonly LogBroadcast? _broadcast;
     private readonly Func<AgentStatus> _status;
     private readonly IReadOnlyDictionary<string, IBackupStore> _stores;
     private readonly TimeProvider _time;
     private readonly ILogger _log;
 
+    /// <param name="runs">The daemon's run service, which its schedules also run through.</param>
+    /// <param name="ready">Completes when runs can start (the daemon reached the engine).</param>
+    /// <param name="broadcast">The log lines of the daemon, forwarded to a run-now client while its job runs.</param>
     public DaemonControlHandler(
         BackupPolicy policy,
         ConfigIdentity identity,
-        JobExecutor executor,
+        RunService runs,
+        Task ready,
+        LogBroadcast? broadcast,
         Func<AgentStatus> status,
         IReadOnlyDictionary<string, IBackupStore> stores,
         TimeProvider time,
@@ -34,7 +41,9 @@ internal sealed class DaemonControlHandler : IControlHandler
     {
         _policy = policy;
         _identity = identity;
-        _executor = executor;
+        _runs = runs;
+        _ready = ready;
+        _broadcast = broadcast;
         _status = status;
         _stores = stores;
         _time = time;
@@ -100,15 +109,22 @@ internal sealed class DaemonControlHandler : IControlHandler
         }
 
         _log.Information("Run-now of {Jobs} requested on the control socket", jobs.Select(j => j.Name).ToArray());
-        var results = new List<RunResult>();
+        using var forward = new ControlRunEvents(events, _broadcast, request.Verbose);
         var failed = false;
         foreach (var job in jobs)
         {
             try
             {
-                var result = await _executor.RunManualAsync(job, events, request.Verbose, cancellationToken);
-                results.Add(result);
-                failed |= !result.Succeeded;
+                if (!_ready.IsCompleted)
+                {
+                    events.Post(ControlEvent.Text("The daemon is still reaching the Docker engine; the run starts once it answers."));
+                }
+
+                await _ready.WaitAsync(cancellationToken);
+
+                // A run-now waits for a run of the job going on: it never returns without a result.
+                var result = await _runs.RunAsync(job, ManifestTrigger.Manual, WhenBusy.Wait, forward, cancellationToken);
+                failed |= result is not { Succeeded: true };
             }
             catch (Exception ex) when (ex is not OperationCanceledException && IsRunFailure(ex))
             {
@@ -119,7 +135,7 @@ internal sealed class DaemonControlHandler : IControlHandler
 
         using (var table = new StringWriter())
         {
-            RunTable.Write(table, results);
+            RunTable.Write(table, forward.Results);
             PostLines(events, table.ToString());
         }
 

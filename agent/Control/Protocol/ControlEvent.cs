@@ -1,5 +1,5 @@
-using System.Globalization;
 using VolumeAgent.Control.Status;
+using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
@@ -112,9 +112,6 @@ internal sealed record ControlEvent
     public static string StatusText(ManifestStatus status) => status == ManifestStatus.Succeeded ? RunRecord.Succeeded : RunRecord.Failed;
 
     /// <summary>The line a terminal shows for a finished artifact, the same in-process and through the daemon.</summary>
-    public string ArtifactLine() => Status == RunRecord.Succeeded
-        ? string.Create(
-            CultureInfo.InvariantCulture,
-            $"  ok    {Job}/{File}  {Bytes.Format(RawBytes ?? 0)} -> {Bytes.Format(StoredBytes ?? 0)}  {(DurationMs ?? 0) / 1000.0:0.0} s")
-        : $"  FAIL  {Job}/{File ?? Source}: {Error}";
+    public string ArtifactLine() =>
+        RunTable.ArtifactLine(Job, File, Source, Status == RunRecord.Succeeded, RawBytes ?? 0, StoredBytes ?? 0, DurationMs ?? 0, Error);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using VolumeAgent.Operations;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
@@ -93,11 +94,5 @@ internal sealed record RunRecord
         };
     }
 
-    public static string TriggerText(ManifestTrigger trigger) => trigger switch
-    {
-        ManifestTrigger.Schedule => "schedule",
-        ManifestTrigger.Manual => "manual",
-        ManifestTrigger.Drill => "drill",
-        _ => "unknown",
-    };
+    public static string TriggerText(ManifestTrigger trigger) => RunTriggers.Text(trigger);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Serilog;
+using VolumeAgent.Operations;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
@@ -8,11 +9,14 @@ namespace VolumeAgent.Control.Status;
 /// <summary>
 /// The daemon's memory of runs: what runs now and the scheduled runs skipped because one was still going (memory
 /// only), and each job's last run (also in <c>state_dir/status.json</c>, replaced atomically after every run, read
-/// back at start).
+/// back at start). It learns of runs as a subscriber of the daemon's <see cref="RunService"/>.
 /// </summary>
-internal sealed class StatusBook : IDisposable
+internal sealed class StatusBook : IRunSubscriber, IDisposable
 {
     public const string FileName = "status.json";
+
+    /// <summary>How long saving status.json may take once a run is over (also after a shutdown request).</summary>
+    private static readonly TimeSpan SaveBound = TimeSpan.FromSeconds(10);
 
     private readonly string _directory;
     private readonly ILogger _log;
@@ -21,6 +25,7 @@ internal sealed class StatusBook : IDisposable
     private readonly Dictionary<string, (RunningRun Run, RunActivity? Activity)> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SkippedRuns> _skipped = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _saving = new(1, 1);
+    private Task _saved = Task.CompletedTask;
 
     private StatusBook(string directory, Dictionary<string, RunRecord> lastRuns, ILogger log)
     {
@@ -123,6 +128,34 @@ internal sealed class StatusBook : IDisposable
         }
     }
 
+    /// <summary>Follows the daemon's runs: marks a run going on, counts a skipped scheduled run, records a run that ended.</summary>
+    public void OnEvent(RunEvent runEvent)
+    {
+        switch (runEvent)
+        {
+            case RunStarted started:
+                MarkRunning(started.Job, started.Trigger, started.At, started.Activity);
+                break;
+            case RunSkipped { Trigger: ManifestTrigger.Schedule } skipped:
+                RecordSkipped(skipped.Job, skipped.ScheduledFor);
+                break;
+            case RunEnded ended:
+                Record(ended.Job, ToRecord(ended));
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Completes when every run recorded so far is saved (or its save gave up); never throws.</summary>
+    public Task FlushAsync()
+    {
+        lock (_gate)
+        {
+            return _saved;
+        }
+    }
+
     /// <summary>Remembers the job's last run and saves the file; a failed save is logged, never thrown (the run is done).</summary>
     public async Task RecordAsync(string job, RunRecord run, CancellationToken cancellationToken)
     {
@@ -134,6 +167,43 @@ internal sealed class StatusBook : IDisposable
             _lastRuns[job] = run;
         }
 
+        await SaveAsync(cancellationToken);
+    }
+
+    private static RunRecord ToRecord(RunEnded ended) => ended switch
+    {
+        { Result: { } result } => RunRecord.From(result, ended.Trigger),
+        { Cancelled: true } => RunRecord.Aborted(
+            ended.Trigger, ended.StartedAt, ended.At, "The run was cancelled before it finished (the daemon stopped, or the run-now client went away)."),
+        _ => RunRecord.Aborted(ended.Trigger, ended.StartedAt, ended.At, ended.Error ?? "The run ended without a result."),
+    };
+
+    /// <summary>Remembers the run at once and saves the file after the saves before it, within <see cref="SaveBound"/>.</summary>
+    private void Record(string job, RunRecord run)
+    {
+        lock (_gate)
+        {
+            _running.Remove(job);
+            _lastRuns[job] = run;
+            _saved = _saved.ContinueWith(_ => SaveBoundedAsync(job), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+        }
+    }
+
+    private async Task SaveBoundedAsync(string job)
+    {
+        using var bound = new CancellationTokenSource(SaveBound);
+        try
+        {
+            await SaveAsync(bound.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _log.Warning("Recording the run of job {Job} in {Path} took longer than {Bound}; skipped", job, FilePath, SaveBound);
+        }
+    }
+
+    private async Task SaveAsync(CancellationToken cancellationToken)
+    {
         // The snapshot is taken inside the gate, so the file written last holds the newest runs.
         await _saving.WaitAsync(cancellationToken);
         try
