@@ -90,6 +90,7 @@ internal static class VerifyCommand
         }
 
         var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
+        // The runner needs the session, opened below; a copy that is not complete fails before it would be used.
         VerificationRunner? runner = null;
         var runs = new RunService(
             policy.StateDir, run: null, (set, d, ct) => runner!.RunAsync(set, d, ct), RunSubscribers.Create(policy, log), TimeProvider.System, log);
