@@ -1,7 +1,8 @@
 using System.CommandLine;
-using Serilog.Events;
 using Serilog;
-using VolumeAgent.Control;
+using Serilog.Events;
+using VolumeAgent.Control.Daemon;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Cli;

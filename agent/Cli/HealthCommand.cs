@@ -1,5 +1,6 @@
 using System.CommandLine;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Client;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Cli;

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Serilog.Events;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Client;
+using VolumeAgent.Control.Protocol;
+using VolumeAgent.Operations;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
@@ -45,32 +47,17 @@ internal static class RunNowCommand
         var jobs = JobSelection.Select(policy, jobNames);
         var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
         await using var session = await AgentSession.OpenAsync(policy, log, TimeProvider.System, cancellationToken);
-        var results = new List<RunResult>();
+        var runs = new RunService(policy.StateDir, session.Runner.RunAsync, verify: null, RunSubscribers.Create(policy, log), TimeProvider.System, log);
+        var console = new RunConsole(Console.Out, Console.Error);
         var failed = false;
         foreach (var job in jobs)
         {
-            using var jobLock = JobLock.TryAcquire(policy.StateDir, job.Name);
-            if (jobLock is null)
-            {
-                Console.Error.WriteLine($"Job {job.Name} is already running in another agent process; not started again. Wait for it to finish.");
-                failed = true;
-                continue;
-            }
-
-            Console.WriteLine($"job {job.Name}: running");
-            var progress = new Progress(job.Name);
-            var result = await session.Runner.RunAsync(job, ManifestTrigger.Manual, progress, cancellationToken);
-            results.Add(result);
-            failed |= !result.Succeeded;
+            // Another agent process running the job: this one does not start it again (the console says so).
+            var result = await runs.RunAsync(job, ManifestTrigger.Manual, WhenBusy.Skip, console, cancellationToken);
+            failed |= result is not { Succeeded: true };
         }
 
-        RunTable.Write(Console.Out, results);
+        console.WriteTable();
         return failed ? ExitCodes.Failure : ExitCodes.Success;
-    }
-
-    /// <summary>One line per artifact as it finishes; synchronous so lines come in order.</summary>
-    private sealed class Progress(string job) : IProgress<ManifestArtifact>
-    {
-        public void Report(ManifestArtifact value) => Console.WriteLine(ControlEvent.ForArtifact(job, value).ArtifactLine());
     }
 }

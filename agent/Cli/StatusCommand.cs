@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using Serilog.Events;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Client;
+using VolumeAgent.Control.Protocol;
+using VolumeAgent.Control.Status;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;

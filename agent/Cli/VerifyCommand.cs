@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Serilog.Events;
 using VolumeAgent.Docker;
+using VolumeAgent.Operations;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
@@ -88,12 +89,17 @@ internal static class VerifyCommand
             return ExitCodes.ConfigurationError;
         }
 
+        var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
+        // The runner needs the session, opened below; a copy that is not complete fails before it would be used.
+        VerificationRunner? runner = null;
+        var runs = new RunService(
+            policy.StateDir, run: null, (set, d, ct) => runner!.RunAsync(set, d, ct), RunSubscribers.Create(policy, log), TimeProvider.System, log);
+        var console = new RunConsole(Console.Out, Console.Error);
+
         // A copy of the set that is incomplete or corrupt in a storage fails there (exit 1), as a bad checksum would.
         foreach (var copy in unusable)
         {
-            Console.WriteLine($"{(drill ? "drill" : "verify")} {copy.Name} in storage {copy.StorageName}:");
-            Console.WriteLine($"  FAIL  {SetSelector.Unusable(copy)}");
-            Console.WriteLine($"  {(drill ? "drill" : "verify")} FAILED");
+            await runs.VerifyAsync(copy, drill, console, cancellationToken);
         }
 
         if (targets.Count == 0)
@@ -101,7 +107,6 @@ internal static class VerifyCommand
             return ExitCodes.Failure;
         }
 
-        var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
         AgentSession? session = null;
         try
         {
@@ -114,38 +119,15 @@ internal static class VerifyCommand
 
         await using (session)
         {
-            var runner = new VerificationRunner(session?.Docker, policy.HelperImage, session?.Instance.Id ?? string.Empty, TimeProvider.System, log);
+            runner = new VerificationRunner(session?.Docker, policy.HelperImage, session?.Instance.Id ?? string.Empty, TimeProvider.System, log);
             var failed = unusable.Count > 0;
             foreach (var set in targets)
             {
-                Console.WriteLine($"{(drill ? "drill" : "verify")} {set.Name} in storage {set.StorageName}:");
-                var result = await runner.RunAsync(set, drill, cancellationToken);
-                Write(result);
+                var result = await runs.VerifyAsync(set, drill, console, cancellationToken);
                 failed |= !result.Succeeded;
             }
 
             return failed ? ExitCodes.Failure : ExitCodes.Success;
-        }
-    }
-
-    private static void Write(VerificationResult result)
-    {
-        foreach (var artifact in result.Artifacts)
-        {
-            Console.WriteLine($"  {(artifact.Succeeded ? "ok  " : "FAIL")}  {artifact.Detail}");
-        }
-
-        foreach (var problem in result.Problems)
-        {
-            Console.WriteLine($"  FAIL  {problem}");
-        }
-
-        Console.WriteLine(result.Succeeded
-            ? $"  {result.Kind.ToString().ToLowerInvariant()} succeeded"
-            : $"  {result.Kind.ToString().ToLowerInvariant()} FAILED");
-        if (result.RecordError is not null)
-        {
-            Console.WriteLine($"  (the result could not be written to the set's manifest: {result.RecordError})");
         }
     }
 }

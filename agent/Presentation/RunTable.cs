@@ -1,3 +1,4 @@
+using System.Globalization;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 
@@ -43,4 +44,20 @@ internal static class RunTable
             }
         }
     }
+
+    /// <summary>The line a terminal shows for a finished artifact, the same in-process and through the daemon.</summary>
+    public static string ArtifactLine(string job, ManifestArtifact artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return ArtifactLine(
+            job, artifact.File, artifact.SourceName, artifact.Status == ManifestStatus.Succeeded, artifact.RawBytes, artifact.StoredBytes, artifact.DurationMs, artifact.Error);
+    }
+
+    /// <summary>The same line from an artifact's fields as the control protocol carries them.</summary>
+    public static string ArtifactLine(
+        string? job, string? file, string? source, bool succeeded, long rawBytes, long storedBytes, long durationMs, string? error) => succeeded
+        ? string.Create(
+            CultureInfo.InvariantCulture,
+            $"  ok    {job}/{file}  {Bytes.Format(rawBytes)} -> {Bytes.Format(storedBytes)}  {durationMs / 1000.0:0.0} s")
+        : $"  FAIL  {job}/{file ?? source}: {error}";
 }

@@ -2,6 +2,7 @@ using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
+using VolumeAgent.Retention;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 
@@ -87,10 +88,13 @@ internal sealed class JobRunner
             if (result.Succeeded && job.Retention is not null)
             {
                 activity.Begin("applying retention");
+                var retention = new Dictionary<string, IReadOnlyList<RetentionDecision>>(StringComparer.Ordinal);
                 foreach (var name in job.StorageNames)
                 {
-                    await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
+                    retention[name] = await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
                 }
+
+                result = result with { Retention = retention };
             }
 
             return result;

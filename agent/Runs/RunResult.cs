@@ -1,3 +1,4 @@
+using VolumeAgent.Retention;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Runs;
@@ -21,6 +22,10 @@ internal sealed record RunResult
     public required IReadOnlyList<ManifestArtifact> Artifacts { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>What the job's retention decided in each storage (by storage name) after a successful run; empty when it did not run.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<RetentionDecision>> Retention { get; init; } =
+        new Dictionary<string, IReadOnlyList<RetentionDecision>>(StringComparer.Ordinal);
 
     public bool Succeeded => Status == ManifestStatus.Succeeded;
 

@@ -1,4 +1,5 @@
 using Serilog;
+using VolumeAgent.Operations;
 using VolumeAgent.Policy;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
@@ -7,17 +8,19 @@ using VolumeAgent.Storage;
 namespace VolumeAgent.Scheduling;
 
 /// <summary>What the daemon calls when a job's <c>verify.schedule</c> fires: check the newest set, and with <c>drill</c> restore it.</summary>
-internal delegate Task ScheduledVerificationHook(AgentSession session, JobOptions job, VerifyOptions verify, ILogger log, CancellationToken cancellationToken);
+internal delegate Task ScheduledVerificationHook(RunService runs, AgentSession session, JobOptions job, VerifyOptions verify, ILogger log, CancellationToken cancellationToken);
 
 /// <summary>The hooks the daemon can be given for scheduled verification.</summary>
 internal static class ScheduledVerification
 {
     /// <summary>
     /// Verifies (or drills) the job's newest successful set in each of its storages and records the result in the
-    /// set's manifest, where <c>list</c> and <c>status</c> show it. A failed check is logged as an error.
+    /// set's manifest, where <c>list</c> and <c>status</c> show it, through the daemon's run service. A failed check
+    /// is logged as an error.
     /// </summary>
-    public static async Task VerifyLatestAsync(AgentSession session, JobOptions job, VerifyOptions verify, ILogger log, CancellationToken cancellationToken)
+    public static async Task VerifyLatestAsync(RunService runs, AgentSession session, JobOptions job, VerifyOptions verify, ILogger log, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(runs);
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(verify);
@@ -32,10 +35,9 @@ internal static class ScheduledVerification
             return;
         }
 
-        var runner = new VerificationRunner(session.Docker, session.Policy.HelperImage, session.Instance.Id, TimeProvider.System, jobLog);
         foreach (var set in sets.Where(s => latest.Any(l => l.Name == s.Name) && s.Set.State == BackupSetState.Complete))
         {
-            var result = await runner.RunAsync(set, verify.Drill, cancellationToken);
+            var result = await runs.VerifyAsync(set, verify.Drill, caller: null, cancellationToken);
             if (result.Succeeded)
             {
                 jobLog.Information("Scheduled {Kind} of set {Set} in storage {Storage} succeeded: {Details}", result.Kind, set.Name, set.StorageName, result.Details);

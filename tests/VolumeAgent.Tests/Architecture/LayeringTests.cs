@@ -12,6 +12,7 @@ public sealed partial class LayeringTests
 
     [Theory]
     [InlineData("Control")]
+    [InlineData("Operations")]
     [InlineData("Runs")]
     [InlineData("Sources")]
     [InlineData("Restore")]

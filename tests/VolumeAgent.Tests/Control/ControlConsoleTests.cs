@@ -1,6 +1,7 @@
 using System.Net.Sockets;
+using VolumeAgent.Control.Client;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.Presentation;
-using VolumeAgent.Control;
 using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Control;

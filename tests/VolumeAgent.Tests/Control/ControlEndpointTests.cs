@@ -1,4 +1,4 @@
-using VolumeAgent.Control;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Control;

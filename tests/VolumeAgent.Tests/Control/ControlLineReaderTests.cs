@@ -1,5 +1,5 @@
 using System.Text;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.Tests.Pipeline.Tar;
 
 namespace VolumeAgent.Tests.Control;

@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json;
-using VolumeAgent.Control;
+using System.Text;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 

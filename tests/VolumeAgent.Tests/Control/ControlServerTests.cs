@@ -1,7 +1,9 @@
 using System.Net.Sockets;
 using System.Text;
+using VolumeAgent.Control.Client;
+using VolumeAgent.Control.Daemon;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.Presentation;
-using VolumeAgent.Control;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
 

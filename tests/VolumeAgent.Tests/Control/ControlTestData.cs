@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Protocol;
+using VolumeAgent.Control.Status;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Tests.Control;

@@ -1,6 +1,8 @@
-using VolumeAgent.Presentation;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Client;
+using VolumeAgent.Control.Daemon;
+using VolumeAgent.Control.Protocol;
 using VolumeAgent.IO;
+using VolumeAgent.Presentation;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
 

@@ -1,6 +1,9 @@
-using VolumeAgent.Presentation;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Daemon;
+using VolumeAgent.Control.Protocol;
+using VolumeAgent.Control.Status;
+using VolumeAgent.Operations;
 using VolumeAgent.Policy;
+using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Policy;
@@ -9,7 +12,7 @@ using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Control;
 
-public sealed class DaemonControlHandlerTests : IDisposable
+public sealed class DaemonControlHandlerTests : IAsyncDisposable
 {
     private readonly TempDirectory _state = new();
     private readonly LogCapture _log = new();
@@ -39,8 +42,10 @@ public sealed class DaemonControlHandlerTests : IDisposable
         _report = new AgentStatus { DaemonRunning = true, EngineConnected = true, GeneratedAt = ControlTestData.Start, Jobs = [] };
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
+        // The status book saves status.json after each run, in the background: let it finish before the directory goes.
+        await _status.FlushAsync();
         _status.Dispose();
         _state.Dispose();
     }
@@ -195,27 +200,21 @@ public sealed class DaemonControlHandlerTests : IDisposable
 
     private DaemonControlHandler Handler()
     {
-        var executor = new JobExecutor(
-            _policy,
-            (job, _, _, _, _) =>
+        RunJobAsync run = (job, _, _, _, _) =>
+        {
+            _ran.Add(job.Name);
+            return Task.FromResult(new RunResult
             {
-                _ran.Add(job.Name);
-                return Task.FromResult(new RunResult
-                {
-                    Job = job.Name,
-                    RunId = RunId.New(),
-                    Status = job.Name == "bad" ? ManifestStatus.Failed : ManifestStatus.Succeeded,
-                    StartedAt = ControlTestData.Start,
-                    FinishedAt = ControlTestData.Start.AddSeconds(1),
-                    SetName = "set",
-                    Artifacts = [],
-                });
-            },
-            Task.CompletedTask,
-            _status,
-            null,
-            TimeProvider.System,
-            _log.Logger);
-        return new DaemonControlHandler(_policy, DaemonIdentity, executor, () => _report, AgentSession.OpenStores(_policy), TimeProvider.System, _log.Logger);
+                Job = job.Name,
+                RunId = RunId.New(),
+                Status = job.Name == "bad" ? ManifestStatus.Failed : ManifestStatus.Succeeded,
+                StartedAt = ControlTestData.Start,
+                FinishedAt = ControlTestData.Start.AddSeconds(1),
+                SetName = "set",
+                Artifacts = [],
+            });
+        };
+        var runs = new RunService(_policy.StateDir, run, verify: null, RunSubscribers.Create(_policy, _log.Logger, _status), TimeProvider.System, _log.Logger);
+        return new DaemonControlHandler(_policy, DaemonIdentity, runs, Task.CompletedTask, null, () => _report, AgentSession.OpenStores(_policy), TimeProvider.System, _log.Logger);
     }
 }

@@ -1,4 +1,4 @@
-using VolumeAgent.Control;
+using VolumeAgent.Control.Daemon;
 using VolumeAgent.Docker;
 using VolumeAgent.Tests.Scheduling;
 

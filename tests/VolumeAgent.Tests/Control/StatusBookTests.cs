@@ -1,4 +1,4 @@
-using VolumeAgent.Control;
+using VolumeAgent.Control.Status;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;

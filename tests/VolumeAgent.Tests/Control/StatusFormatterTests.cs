@@ -1,4 +1,5 @@
-using VolumeAgent.Control;
+
+using VolumeAgent.Control.Status;
 
 namespace VolumeAgent.Tests.Control;
 

@@ -1,4 +1,4 @@
-using VolumeAgent.Control;
+using VolumeAgent.Control.Status;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

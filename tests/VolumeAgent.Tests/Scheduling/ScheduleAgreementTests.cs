@@ -1,5 +1,5 @@
 using System.Globalization;
-using VolumeAgent.Control;
+using VolumeAgent.Control.Status;
 using VolumeAgent.Policy;
 using VolumeAgent.Scheduling;
 using static VolumeAgent.Tests.Policy.PolicyTestHelpers;

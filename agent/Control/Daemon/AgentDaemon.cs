@@ -1,0 +1,176 @@
+using Serilog;
+using VolumeAgent.Control.Protocol;
+using VolumeAgent.Control.Status;
+using VolumeAgent.Operations;
+using VolumeAgent.Policy;
+using VolumeAgent.Restore;
+using VolumeAgent.Runs;
+using VolumeAgent.Scheduling;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Control.Daemon;
+
+/// <summary>
+/// <c>volume-agent daemon</c>: the control socket, the engine session, and the schedules of every job, until
+/// the token (SIGTERM) is cancelled; then running jobs get the grace period to stop cleanly.
+/// </summary>
+internal sealed class AgentDaemon
+{
+    private readonly BackupPolicy _policy;
+    private readonly DaemonOptions _options;
+    private readonly LogBroadcast _broadcast;
+    private readonly TimeProvider _time;
+    private readonly ILogger _log;
+    private readonly Func<CancellationToken, Task<AgentSession>> _openSession;
+    private readonly TaskCompletionSource<AgentSession> _session = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DateTimeOffset _startedAt;
+    private StatusBook? _status;
+    private JobScheduler? _backups;
+    private JobScheduler? _verifications;
+    private RunService? _runs;
+
+    public AgentDaemon(BackupPolicy policy, DaemonOptions options, LogBroadcast broadcast, TimeProvider time, ILogger log, Func<CancellationToken, Task<AgentSession>>? openSession = null)
+    {
+        _policy = policy;
+        _options = options;
+        _broadcast = broadcast;
+        _time = time;
+        _log = log;
+        _openSession = openSession ?? (ct => SessionOpener.OpenAsync(policy, log, time, options.EnginePatience, ct));
+    }
+
+    /// <summary>Called when a job's verify.schedule fires; replaced by the restore worker's drill once it exists.</summary>
+    public ScheduledVerificationHook Verification { get; init; } = ScheduledVerification.VerifyLatestAsync;
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; returns 0 after a clean stop.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        _startedAt = _time.GetUtcNow();
+        var stores = AgentSession.OpenStores(_policy);
+        using var statusBook = StatusBook.Load(_policy.StateDir, _log);
+        _status = statusBook;
+        var runs = new RunService(_policy.StateDir, RunJobAsync, VerifySetAsync, RunSubscribers.Create(_policy, _log, statusBook), _time, _log);
+        _runs = runs;
+        _backups = new JobScheduler(PolicySchedules.Backups(_policy), (job, _, ct) => RunScheduledAsync(job, ct), _time, _log, shutdownGrace: _options.ShutdownGrace)
+        {
+            Skipped = (job, at) => runs.Skipped(job, ManifestTrigger.Schedule, at),
+        };
+        _verifications = new JobScheduler(PolicySchedules.Verifications(_policy), VerifyAsync, _time, _log, shutdownGrace: _options.ShutdownGrace);
+        var identity = ConfigIdentity.Of(_options.ConfigPath, _policy.StateDir);
+        var handler = new DaemonControlHandler(_policy, identity, runs, _session.Task, _broadcast, Snapshot, stores, _time, _log);
+
+        _log.Information(
+            "volume-agent {Version} daemon starting: {Jobs} job(s), {Scheduled} on a schedule, time zone {Zone}, config {Config}",
+            AgentInfo.Version,
+            _policy.Jobs.Count,
+            _backups.JobNames.Count,
+            _policy.TimeZone.Id,
+            identity.Config);
+        var server = await ControlServer.StartAsync(_options.ControlPath, handler, _log, cancellationToken);
+        server.DrainBound = _options.ShutdownGrace;
+        AgentSession? session = null;
+        try
+        {
+            try
+            {
+                session = await _openSession(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                _session.TrySetCanceled(cancellationToken);
+                _log.Information("Stopped before the Docker engine answered");
+                return 0;
+            }
+            catch (Exception ex)
+            {
+                _session.TrySetException(ex);
+                throw;
+            }
+
+            _session.SetResult(session);
+            _log.Information("Connected to the Docker engine; agent instance {Instance}", session.Instance.Id);
+            var schedulers = Task.WhenAll(_backups.RunAsync(cancellationToken), _verifications.RunAsync(cancellationToken));
+            await WhenCancelledAsync(cancellationToken);
+            _log.Information("Stopping: running jobs get up to {Grace} to end cleanly", _options.ShutdownGrace);
+            await Task.WhenAll(schedulers, server.DisposeAsync().AsTask());
+            _log.Information("Stopped");
+            return 0;
+        }
+        finally
+        {
+            await server.DisposeAsync();
+            await statusBook.FlushAsync();
+            if (session is not null)
+            {
+                await session.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>What <c>status</c> and <c>health</c> report.</summary>
+    public AgentStatus Snapshot()
+    {
+        var status = _status ?? throw new InvalidOperationException("The daemon has not started.");
+        var jobs = _policy.Jobs.Select(job => new JobStatus
+        {
+            Job = job.Name,
+            Schedule = job.Schedule?.Expression,
+            NextRun = job.Schedule is null ? null : _backups!.GetNextRun(job.Name),
+            Running = status.Running(job.Name),
+            LastRun = status.LastRun(job.Name),
+            Skipped = status.Skipped(job.Name),
+            VerifySchedule = job.Verify?.Schedule?.Expression,
+            NextVerify = job.Verify?.Schedule is null ? null : _verifications!.GetNextRun(job.Name),
+        }).ToList();
+        return new AgentStatus
+        {
+            DaemonRunning = true,
+            AgentVersion = AgentInfo.Version,
+            DaemonStartedAt = _startedAt,
+            EngineConnected = _session.Task.IsCompletedSuccessfully,
+            TimeZone = _policy.TimeZone.Id,
+            GeneratedAt = _time.GetUtcNow(),
+            Jobs = jobs,
+        };
+    }
+
+    /// <summary>A firing of a job's schedule: runs it unless a run of it is going on (then the firing is skipped).</summary>
+    private async Task RunScheduledAsync(string jobName, CancellationToken cancellationToken)
+    {
+        var job = _policy.FindJob(jobName) ?? throw new ArgumentException($"No job named {jobName}.", nameof(jobName));
+        await _session.Task.WaitAsync(cancellationToken);
+        await _runs!.RunAsync(job, ManifestTrigger.Schedule, WhenBusy.Skip, caller: null, cancellationToken);
+    }
+
+    private async Task<RunResult> RunJobAsync(
+        JobOptions job, ManifestTrigger trigger, IProgress<ManifestArtifact>? progress, RunActivity activity, CancellationToken cancellationToken)
+    {
+        var session = await _session.Task.WaitAsync(cancellationToken);
+        return await session.Runner.RunAsync(job, trigger, progress, activity, cancellationToken);
+    }
+
+    private async Task<VerificationResult> VerifySetAsync(StoredSet set, bool drill, CancellationToken cancellationToken)
+    {
+        var session = await _session.Task.WaitAsync(cancellationToken);
+        var runner = new VerificationRunner(session.Docker, _policy.HelperImage, session.Instance.Id, _time, _log.ForContext("Job", set.Set.Job));
+        return await runner.RunAsync(set, drill, cancellationToken);
+    }
+
+    private async Task VerifyAsync(string jobName, string trigger, CancellationToken cancellationToken)
+    {
+        var job = _policy.FindJob(jobName)!;
+        var session = await _session.Task.WaitAsync(cancellationToken);
+        await Verification(_runs!, session, job, job.Verify!, _log, cancellationToken);
+    }
+
+    private static async Task WhenCancelledAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}
