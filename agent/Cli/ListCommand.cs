@@ -3,7 +3,6 @@ using Serilog.Events;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;
 

@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using Serilog.Events;
+using VolumeAgent.Manifest;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Sources;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;
 

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Serilog.Events;
 using VolumeAgent.Control;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;
 

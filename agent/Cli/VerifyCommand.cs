@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Serilog.Events;
 using VolumeAgent.Docker;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;
 

@@ -1,8 +1,8 @@
 using Serilog;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Scheduling;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control;
 

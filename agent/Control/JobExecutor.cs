@@ -1,9 +1,9 @@
 using System.Globalization;
 using Serilog;
 using Serilog.Events;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Parsing;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Control;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Serilog;
+using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 

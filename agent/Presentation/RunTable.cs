@@ -1,5 +1,5 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Presentation;
 

@@ -1,5 +1,5 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

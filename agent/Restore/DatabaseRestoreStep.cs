@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Restore;
 

@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Sources;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 using VolumeAgent.Sources;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

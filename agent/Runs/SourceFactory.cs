@@ -1,6 +1,6 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Runs;
 

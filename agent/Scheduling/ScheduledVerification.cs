@@ -1,8 +1,8 @@
 using Serilog;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Scheduling;
 

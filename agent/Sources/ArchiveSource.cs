@@ -1,5 +1,5 @@
-using VolumeAgent.Storage;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Sources;
 

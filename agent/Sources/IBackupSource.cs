@@ -1,4 +1,4 @@
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Sources;
 

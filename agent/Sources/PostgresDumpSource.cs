@@ -1,5 +1,5 @@
-using VolumeAgent.Storage;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 
 namespace VolumeAgent.Sources;

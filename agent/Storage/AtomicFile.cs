@@ -1,3 +1,5 @@
+using VolumeAgent.Manifest.Sets;
+
 namespace VolumeAgent.Storage;
 
 /// <summary>Replaces a small file so that a reader sees the old content or the new, never a torn mix.</summary>

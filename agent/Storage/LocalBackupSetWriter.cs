@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 
 namespace VolumeAgent.Storage;
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 
 namespace VolumeAgent.Storage;
 

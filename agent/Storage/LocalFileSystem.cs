@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using VolumeAgent.Manifest.Sets;
 
 namespace VolumeAgent.Storage;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
 using Serilog;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Safety;

@@ -1,8 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using VolumeAgent.Control;
+using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Tests.Control;
 

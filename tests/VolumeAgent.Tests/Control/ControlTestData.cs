@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using VolumeAgent.Control;
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Tests.Control;
 

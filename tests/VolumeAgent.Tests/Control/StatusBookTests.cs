@@ -1,5 +1,5 @@
 using VolumeAgent.Control;
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
 

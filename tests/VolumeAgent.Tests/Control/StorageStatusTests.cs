@@ -1,4 +1,5 @@
 using VolumeAgent.Control;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

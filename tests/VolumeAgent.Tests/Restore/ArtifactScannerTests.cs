@@ -1,4 +1,6 @@
 using System.Text;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Pipeline.Tar;

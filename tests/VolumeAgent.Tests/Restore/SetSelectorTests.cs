@@ -1,5 +1,8 @@
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Restore;

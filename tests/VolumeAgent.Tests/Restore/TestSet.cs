@@ -1,8 +1,10 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Restore;

@@ -1,7 +1,10 @@
 using System.Text;
 using VolumeAgent.Restore;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
 using ManualTimeProvider = VolumeAgent.Tests.Pipeline.ManualTimeProvider;
+using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Pipeline.Tar;
 using VolumeAgent.Tests.Storage;
 

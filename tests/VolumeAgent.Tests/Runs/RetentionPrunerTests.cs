@@ -1,7 +1,8 @@
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Retention;
 using VolumeAgent.Runs;
-using VolumeAgent.Storage;
 
 namespace VolumeAgent.Tests.Runs;
 

@@ -1,4 +1,6 @@
 using System.Runtime.Versioning;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 

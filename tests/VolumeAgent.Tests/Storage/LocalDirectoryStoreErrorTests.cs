@@ -1,5 +1,8 @@
 using System.Runtime.Versioning;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 
 namespace VolumeAgent.Tests.Storage;

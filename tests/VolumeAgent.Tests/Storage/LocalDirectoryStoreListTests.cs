@@ -1,6 +1,9 @@
 using System.Runtime.Versioning;
 using System.Text;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 
 namespace VolumeAgent.Tests.Storage;

@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 

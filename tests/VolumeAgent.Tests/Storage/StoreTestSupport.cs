@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest;
 
 namespace VolumeAgent.Tests.Storage;
 

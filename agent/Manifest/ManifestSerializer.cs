@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>Reads and writes manifest.json, with the checks the JSON shape alone cannot express.</summary>
 internal static class ManifestSerializer

@@ -1,6 +1,7 @@
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 
-namespace VolumeAgent.Tests.Storage;
+namespace VolumeAgent.Tests.Manifest;
 
 public sealed class BackupSetLayoutTests
 {

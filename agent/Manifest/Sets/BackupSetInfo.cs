@@ -1,4 +1,6 @@
-namespace VolumeAgent.Storage;
+using VolumeAgent.Manifest;
+
+namespace VolumeAgent.Manifest.Sets;
 
 /// <summary>One set as found in a store.</summary>
 internal sealed record BackupSetInfo

@@ -1,6 +1,7 @@
 using System.Globalization;
+using VolumeAgent.Manifest;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest.Sets;
 
 /// <summary>
 /// Names inside a store: <c>&lt;job&gt;/&lt;set&gt;/&lt;file&gt;</c>. A set is named

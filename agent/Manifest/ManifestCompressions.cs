@@ -1,6 +1,6 @@
 using VolumeAgent.Pipeline;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 internal static class ManifestCompressions
 {

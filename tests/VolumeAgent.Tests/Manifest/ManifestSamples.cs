@@ -1,6 +1,6 @@
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
-namespace VolumeAgent.Tests.Storage;
+namespace VolumeAgent.Tests.Manifest;
 
 internal static class ManifestSamples
 {

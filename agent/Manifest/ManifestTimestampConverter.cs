@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>
 /// Manifest times are ISO 8601 in UTC with a 'Z' ("2026-11-21T02:00:03.1234567Z"), whatever offset the

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>
 /// Writes enum members in snake_case ("pg_custom") and refuses numbers on read, so a manifest never

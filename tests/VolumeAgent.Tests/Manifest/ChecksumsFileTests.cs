@@ -1,6 +1,7 @@
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Restore;
 
-namespace VolumeAgent.Tests.Restore;
+namespace VolumeAgent.Tests.Manifest;
 
 public sealed class ChecksumsFileTests
 {

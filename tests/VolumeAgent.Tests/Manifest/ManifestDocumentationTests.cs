@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
-namespace VolumeAgent.Tests.Storage;
+namespace VolumeAgent.Tests.Manifest;
 
 /// <summary>docs/manifest.md is the contract people restore by; these keep it in step with the code.</summary>
 public sealed partial class ManifestDocumentationTests

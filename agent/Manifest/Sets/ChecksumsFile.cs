@@ -1,7 +1,7 @@
 using System.Text;
 using VolumeAgent.Storage;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Manifest.Sets;
 
 /// <summary>A set's SHA256SUMS as <c>sha256sum</c> writes it: "HASH  NAME" per line ("HASH *NAME" in binary mode).</summary>
 internal sealed class ChecksumsFile

@@ -1,4 +1,4 @@
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>The latest check of a set after it was written: a checksum verify or a restore drill.</summary>
 internal sealed record ManifestVerification

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>Compression applied on top of the artifact's format.</summary>
 [JsonConverter(typeof(ManifestEnumConverter<ManifestCompression>))]

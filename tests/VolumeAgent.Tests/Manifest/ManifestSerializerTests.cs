@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
-namespace VolumeAgent.Tests.Storage;
+namespace VolumeAgent.Tests.Manifest;
 
 public sealed class ManifestSerializerTests
 {

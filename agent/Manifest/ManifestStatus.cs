@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>Outcome of a run, an artifact or a verification: <c>succeeded</c> or <c>failed</c>.</summary>
 [JsonConverter(typeof(ManifestEnumConverter<ManifestStatus>))]

@@ -1,4 +1,4 @@
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>
 /// manifest.json of one backup set (see docs/manifest.md). Written last: its presence marks the set as

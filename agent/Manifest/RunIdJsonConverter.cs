@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 internal sealed class RunIdJsonConverter : JsonConverter<RunId>
 {

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>One source's output within a set, successful or not.</summary>
 internal sealed record ManifestArtifact

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
-namespace VolumeAgent.Tests.Storage;
+namespace VolumeAgent.Tests.Manifest;
 
 public sealed class RunIdTests
 {

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>Where an artifact's bytes came from.</summary>
 [JsonConverter(typeof(ManifestEnumConverter<ManifestSourceKind>))]

@@ -1,4 +1,4 @@
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest.Sets;
 
 internal enum BackupSetState
 {

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>The format of an artifact's content before compression, which decides the restore tool.</summary>
 [JsonConverter(typeof(ManifestEnumConverter<ManifestArtifactFormat>))]

@@ -1,4 +1,4 @@
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>A manifest.json that cannot be read or does not satisfy the format; the message says what is wrong.</summary>
 internal sealed class ManifestFormatException : Exception

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest;
 
 /// <summary>How a set was checked after it was written.</summary>
 [JsonConverter(typeof(ManifestEnumConverter<ManifestVerificationKind>))]
