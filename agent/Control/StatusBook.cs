@@ -3,6 +3,7 @@ using Serilog;
 using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
+using VolumeAgent.Storage.Local;
 
 namespace VolumeAgent.Control;
 

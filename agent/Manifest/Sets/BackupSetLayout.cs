@@ -23,6 +23,10 @@ internal static class BackupSetLayout
 
     public static string PartialNameFor(string fileName) => "." + fileName + PartialSuffix;
 
+    /// <summary>Whether <paramref name="name"/> is a temporary file's name (<see cref="PartialNameFor"/>), which a sweep may remove.</summary>
+    public static bool IsPartialName(string name) =>
+        name.Length > PartialSuffix.Length && name.StartsWith('.') && name.EndsWith(PartialSuffix, StringComparison.Ordinal);
+
     public static string FormatSetName(DateTimeOffset startedAt, RunId runId) =>
         string.Create(
             CultureInfo.InvariantCulture,

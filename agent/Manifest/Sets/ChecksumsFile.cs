@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using VolumeAgent.Storage;
 
@@ -23,6 +24,19 @@ internal sealed class ChecksumsFile
     public IReadOnlyList<string> Problems { get; }
 
     public string? HashOf(string fileName) => _hashes.GetValueOrDefault(fileName);
+
+    /// <summary>SHA256SUMS for the given files, one "HASH  NAME" line each in the order given, as <c>sha256sum -c</c> reads it.</summary>
+    public static byte[] Format(IEnumerable<(string Name, string Sha256)> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var sums = new StringBuilder();
+        foreach (var (name, sha256) in files)
+        {
+            sums.Append(CultureInfo.InvariantCulture, $"{sha256}  {name}\n");
+        }
+
+        return Encoding.UTF8.GetBytes(sums.ToString());
+    }
 
     public static ChecksumsFile Parse(string text)
     {

@@ -18,7 +18,7 @@ public sealed class ArtifactScannerTests : IDisposable
 
     private readonly TempDirectory _directory = new();
 
-    private LocalDirectoryStore Store => new(_directory.Path);
+    private SetStore Store => StoreTestSupport.Local(_directory.Path);
 
     public void Dispose() => _directory.Dispose();
 

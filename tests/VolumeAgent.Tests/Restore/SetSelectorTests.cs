@@ -9,8 +9,8 @@ namespace VolumeAgent.Tests.Restore;
 
 public sealed class SetSelectorTests
 {
-    private static readonly IBackupStore Local = new LocalDirectoryStore("/nonexistent/local");
-    private static readonly IBackupStore Offsite = new LocalDirectoryStore("/nonexistent/offsite");
+    private static readonly IBackupStore Local = StoreTestSupport.Local("/nonexistent/local");
+    private static readonly IBackupStore Offsite = StoreTestSupport.Local("/nonexistent/offsite");
 
     private static readonly StoredSet[] Sets =
     [

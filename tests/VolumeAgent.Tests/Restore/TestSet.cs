@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
@@ -36,7 +37,7 @@ internal sealed class TestSet
         return this;
     }
 
-    public async Task<StoredSet> WriteAsync(LocalDirectoryStore store, string job = "nightly")
+    public async Task<StoredSet> WriteAsync(SetStore store, string job = "nightly")
     {
         var runId = RunId.New();
         await using (var writer = await store.BeginSetAsync(job, ManifestSamples.Started, runId, CancellationToken.None))

@@ -23,7 +23,7 @@ public sealed class VerificationRunnerTests : IDisposable
     private readonly Storage.TempDirectory _directory = new();
     private readonly ManualTimeProvider _time = new();
 
-    private LocalDirectoryStore Store => new(_directory.Path);
+    private SetStore Store => StoreTestSupport.Local(_directory.Path);
 
     public void Dispose() => _directory.Dispose();
 

@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
+using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 
@@ -11,11 +12,11 @@ public sealed class LocalDirectoryStoreDeleteTests : IDisposable
 {
     private static readonly DateTimeOffset Day = new(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
     private readonly TempDirectory _temp = new();
-    private readonly LocalDirectoryStore _store;
+    private readonly SetStore _store;
 
     public LocalDirectoryStoreDeleteTests()
     {
-        _store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
+        _store = StoreTestSupport.Local(_temp.Combine("backups"), createRoot: true);
     }
 
     public void Dispose() => _temp.Dispose();
@@ -39,7 +40,7 @@ public sealed class LocalDirectoryStoreDeleteTests : IDisposable
     {
         var setPath = await WriteCompleteSetAsync(_store, "nightly", Day, RunId.New(), ("a.tar.gz", Content(100, 3)), ("b.dump", Content(100, 4)));
         var removed = new List<string>();
-        var crashing = new LocalDirectoryStore(_store.RootPath)
+        var crashing = new SetStore(new LocalDirectoryStore(_store.RootPath)
         {
             BeforeDelete = path =>
             {
@@ -50,7 +51,7 @@ public sealed class LocalDirectoryStoreDeleteTests : IDisposable
 
                 removed.Add(Path.GetFileName(path));
             },
-        };
+        });
         var set = (await ListAsync(crashing)).Single();
 
         var delete = () => crashing.DeleteSetAsync(set, CancellationToken.None);

@@ -1,6 +1,7 @@
 using System.Runtime.Versioning;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
+using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Manifest;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
@@ -30,7 +31,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
+        var store = StoreTestSupport.Local(Path.Combine(_mount.Path, "backups"), createRoot: true);
 
         var begin = () => store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
         var check = () => store.CheckWritableAsync(CancellationToken.None);
@@ -50,7 +51,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
+        var store = StoreTestSupport.Local(Path.Combine(_mount.Path, "backups"), createRoot: true);
         var runId = RunId.New();
         await using var set = await store.BeginSetAsync("nightly", Started, runId, CancellationToken.None);
         var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
@@ -97,7 +98,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
+        var store = StoreTestSupport.Local(Path.Combine(_mount.Path, "backups"), createRoot: true);
         await using var set = await store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
         var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
         var content = Content(30_000, 3);
@@ -129,7 +130,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
             return;
         }
 
-        var store = new LocalDirectoryStore(Path.Combine(_mount.Path, "backups"), createRoot: true);
+        var store = StoreTestSupport.Local(Path.Combine(_mount.Path, "backups"), createRoot: true);
         var runId = RunId.New();
         await using var set = await store.BeginSetAsync("nightly", Started, runId, CancellationToken.None);
         var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);
@@ -157,7 +158,7 @@ public sealed class LocalDirectoryStoreErrorTests : IDisposable
     [Fact]
     public async Task CompleteAsync_ChecksumsCannotBeCreated_RemovesTheSet()
     {
-        var store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
+        var store = StoreTestSupport.Local(_temp.Combine("backups"), createRoot: true);
         var runId = RunId.New();
         await using var set = await store.BeginSetAsync("nightly", Started, runId, CancellationToken.None);
         var setPath = Path.Combine(store.RootPath, "nightly", set.DirectoryName);

@@ -13,11 +13,11 @@ public sealed class LocalDirectoryStoreListTests : IDisposable
 {
     private static readonly DateTimeOffset Day = new(2026, 11, 21, 0, 0, 0, TimeSpan.Zero);
     private readonly TempDirectory _temp = new();
-    private readonly LocalDirectoryStore _store;
+    private readonly SetStore _store;
 
     public LocalDirectoryStoreListTests()
     {
-        _store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
+        _store = StoreTestSupport.Local(_temp.Combine("backups"), createRoot: true);
     }
 
     public void Dispose() => _temp.Dispose();

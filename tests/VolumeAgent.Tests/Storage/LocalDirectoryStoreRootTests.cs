@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using VolumeAgent.Manifest;
+using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 
@@ -21,7 +22,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
         var root = _temp.Combine("backups");
         Directory.CreateDirectory(root);
 
-        await new LocalDirectoryStore(root).CheckWritableAsync(CancellationToken.None);
+        await StoreTestSupport.Local(root).CheckWritableAsync(CancellationToken.None);
 
         FileNames(root).Should().BeEmpty();
     }
@@ -29,7 +30,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
     [Fact]
     public async Task CheckWritableAsync_MissingRoot_ThrowsMissingNamingPathAndFixAndCreatesNothing()
     {
-        var store = new LocalDirectoryStore(_temp.Combine("share", "backups"));
+        var store = StoreTestSupport.Local(_temp.Combine("share", "backups"));
 
         var check = () => store.CheckWritableAsync(CancellationToken.None);
 
@@ -42,7 +43,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
     [Fact]
     public async Task BeginSetAsync_MissingRoot_ThrowsMissingAndCreatesNothing()
     {
-        var store = new LocalDirectoryStore(_temp.Combine("backups"));
+        var store = StoreTestSupport.Local(_temp.Combine("backups"));
 
         var begin = () => store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
 
@@ -53,7 +54,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
     [Fact]
     public async Task CheckWritableAsync_MissingRootWithCreate_CreatesIt0700AndLeavesNoProbe()
     {
-        var store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
+        var store = StoreTestSupport.Local(_temp.Combine("backups"), createRoot: true);
 
         await store.CheckWritableAsync(CancellationToken.None);
 
@@ -65,7 +66,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
     public async Task BeginSetAsync_MissingRootAndParentWithCreate_ThrowsNamingTheParentAndCreatesNothing()
     {
         var parent = _temp.Combine("share");
-        var store = new LocalDirectoryStore(Path.Combine(parent, "backups"), createRoot: true);
+        var store = StoreTestSupport.Local(Path.Combine(parent, "backups"), createRoot: true);
 
         var begin = () => store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
         var check = () => store.CheckWritableAsync(CancellationToken.None);
@@ -81,7 +82,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
     {
         var file = _temp.Combine("backups");
         await File.WriteAllTextAsync(file, "x");
-        var store = new LocalDirectoryStore(file, createRoot: true);
+        var store = StoreTestSupport.Local(file, createRoot: true);
 
         var begin = () => store.BeginSetAsync("nightly", Started, RunId.New(), CancellationToken.None);
 
@@ -95,7 +96,7 @@ public sealed class LocalDirectoryStoreRootTests : IDisposable
     {
         var file = _temp.Combine("not-a-directory");
         await File.WriteAllTextAsync(file, "x");
-        var store = new LocalDirectoryStore(Path.Combine(file, "backups"), createRoot: true);
+        var store = StoreTestSupport.Local(Path.Combine(file, "backups"), createRoot: true);
 
         var check = () => store.CheckWritableAsync(CancellationToken.None);
 

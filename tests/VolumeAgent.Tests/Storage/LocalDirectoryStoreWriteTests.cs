@@ -17,11 +17,11 @@ public sealed class LocalDirectoryStoreWriteTests : IDisposable
 
     private static readonly DateTimeOffset Started = new(2026, 11, 21, 2, 0, 3, TimeSpan.Zero);
     private readonly TempDirectory _temp = new();
-    private readonly LocalDirectoryStore _store;
+    private readonly SetStore _store;
 
     public LocalDirectoryStoreWriteTests()
     {
-        _store = new LocalDirectoryStore(_temp.Combine("backups"), createRoot: true);
+        _store = StoreTestSupport.Local(_temp.Combine("backups"), createRoot: true);
     }
 
     public void Dispose() => _temp.Dispose();

@@ -1,4 +1,4 @@
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Storage.Local;
 
 /// <summary>
 /// The rule for a local storage's directory: it must exist, since a backup share that failed to mount must not be

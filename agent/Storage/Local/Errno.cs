@@ -1,4 +1,4 @@
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Storage.Local;
 
 /// <summary>
 /// Linux errno values. On Unix, .NET puts the errno of a failed call into <see cref="Exception.HResult"/>

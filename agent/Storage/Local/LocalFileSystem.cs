@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
-using VolumeAgent.Manifest.Sets;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Storage.Local;
 
 /// <summary>
 /// File operations with the modes and durability the local store promises: directories 0700, files
@@ -70,32 +69,35 @@ internal static class LocalFileSystem
         return null;
     }
 
-    /// <summary>
-    /// Removes a set directory: manifest.json first (so an interrupted removal leaves a set that lists as
-    /// incomplete, never one that looks complete but lacks files), then every other file, then the directory.
-    /// </summary>
+    /// <summary>Removes a directory with everything in it, then makes its removal durable in its parent.</summary>
     /// <param name="beforeDelete">Called with each path just before it is removed.</param>
-    public static void DeleteSetDirectory(string setPath, Action<string>? beforeDelete = null)
+    public static void DeleteDirectory(string path, Action<string>? beforeDelete = null)
     {
-        if (!Directory.Exists(setPath))
+        if (!Directory.Exists(path))
         {
             return;
         }
 
-        var manifestPath = Path.Combine(setPath, BackupSetLayout.ManifestFileName);
-        if (File.Exists(manifestPath))
-        {
-            Delete(manifestPath, beforeDelete);
-            FsyncDirectory(setPath);
-        }
-
-        foreach (var entry in Directory.GetFileSystemEntries(setPath))
+        foreach (var entry in Directory.GetFileSystemEntries(path))
         {
             Delete(entry, beforeDelete);
         }
 
-        Delete(setPath, beforeDelete);
-        FsyncDirectory(Path.GetDirectoryName(setPath)!);
+        Delete(path, beforeDelete);
+        FsyncDirectory(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>Removes a file, then makes its removal durable in its directory; a missing file is a no-op.</summary>
+    /// <param name="beforeDelete">Called with the path just before it is removed.</param>
+    public static void DeleteFileDurably(string path, Action<string>? beforeDelete = null)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        Delete(path, beforeDelete);
+        FsyncDirectory(Path.GetDirectoryName(path)!);
     }
 
     /// <summary>Creates a directory that must not exist yet.</summary>

@@ -1,4 +1,6 @@
-namespace VolumeAgent.Policy;
+using VolumeAgent.Policy;
+
+namespace VolumeAgent.Storage.Local;
 
 /// <summary>A directory in the agent's file system, usually a bind mount of a host directory.</summary>
 internal sealed record LocalStorageOptions : StorageOptions

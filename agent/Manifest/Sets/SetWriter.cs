@@ -1,42 +1,42 @@
-using System.Globalization;
-using System.Text;
-using VolumeAgent.Manifest;
-using VolumeAgent.Manifest.Sets;
+using VolumeAgent.Storage;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Manifest.Sets;
 
-/// <summary>Writes one set directory of a <see cref="LocalDirectoryStore"/>.</summary>
-internal sealed class LocalBackupSetWriter : IBackupSetWriter
+/// <summary>
+/// Writes one set of a <see cref="SetStore"/>, the same way in every storage: artifacts under their own names,
+/// then SHA256SUMS of the committed ones, then manifest.json last, which makes the set complete.
+/// </summary>
+internal sealed class SetWriter : IBackupSetWriter
 {
-    private readonly Action<LocalBackupSetWriter> _onClosed;
+    private readonly IObjectStore _objects;
+    private readonly Action<SetWriter> _onClosed;
     private readonly Lock _gate = new();
 
     // A null value reserves a name while its partial file is being created.
-    private readonly Dictionary<string, LocalArtifactWriter?> _open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SetArtifactWriter?> _open = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, CommittedArtifact> _committed = new(StringComparer.Ordinal);
     private bool _completing;
     private bool _completed;
     private bool _discarded;
     private bool _disposed;
 
-    public LocalBackupSetWriter(string job, RunId runId, string directoryName, string setPath, Action<LocalBackupSetWriter> onClosed)
+    public SetWriter(IObjectStore objects, SetAddress address, RunId runId, Action<SetWriter> onClosed)
     {
-        Job = job;
+        _objects = objects;
+        Address = address;
         RunId = runId;
-        DirectoryName = directoryName;
-        SetPath = setPath;
         _onClosed = onClosed;
     }
 
-    public string Job { get; }
+    public string Job => Address.Job;
 
     public RunId RunId { get; }
 
-    public string DirectoryName { get; }
+    public string DirectoryName => Address.Name;
 
-    public string SetPath { get; }
+    public SetAddress Address { get; }
 
-    public Task<IArtifactWriter> CreateArtifactAsync(string fileName, CancellationToken cancellationToken)
+    public async Task<IArtifactWriter> CreateArtifactAsync(string fileName, CancellationToken cancellationToken)
     {
         BackupSetLayout.ThrowIfInvalidArtifactName(fileName);
         cancellationToken.ThrowIfCancellationRequested();
@@ -51,10 +51,10 @@ internal sealed class LocalBackupSetWriter : IBackupSetWriter
             _open.Add(fileName, null);
         }
 
-        LocalArtifactWriter writer;
+        SetArtifactWriter writer;
         try
         {
-            writer = LocalArtifactWriter.Create(this, fileName);
+            writer = new SetArtifactWriter(this, fileName, await _objects.StartUploadAsync(Address, fileName, cancellationToken));
         }
         catch
         {
@@ -67,7 +67,7 @@ internal sealed class LocalBackupSetWriter : IBackupSetWriter
             _open[fileName] = writer;
         }
 
-        return Task.FromResult<IArtifactWriter>(writer);
+        return writer;
     }
 
     public async Task CompleteAsync(BackupManifest manifest, CancellationToken cancellationToken)
@@ -98,20 +98,15 @@ internal sealed class LocalBackupSetWriter : IBackupSetWriter
 
             ThrowIfManifestDisagrees(manifest, committed);
             var manifestBytes = ManifestSerializer.SerializeToUtf8Bytes(manifest);
-            var sums = new StringBuilder();
-            foreach (var (name, artifact) in committed)
-            {
-                sums.Append(CultureInfo.InvariantCulture, $"{artifact.Sha256}  {name}\n");
-            }
-
+            var sums = ChecksumsFile.Format(committed.Select(pair => (pair.Key, pair.Value.Sha256)));
             try
             {
-                await AtomicFile.WriteAsync(SetPath, BackupSetLayout.ChecksumsFileName, Encoding.UTF8.GetBytes(sums.ToString()), cancellationToken);
-                await AtomicFile.WriteAsync(SetPath, BackupSetLayout.ManifestFileName, manifestBytes, cancellationToken);
+                await _objects.PutAsync(Address, BackupSetLayout.ChecksumsFileName, sums, cancellationToken);
+                await _objects.PutAsync(Address, BackupSetLayout.ManifestFileName, manifestBytes, cancellationToken);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw Discard(ex);
+                throw await DiscardAsync(ex);
             }
         }
         catch
@@ -218,37 +213,38 @@ internal sealed class LocalBackupSetWriter : IBackupSetWriter
     /// Removes the set whose SHA256SUMS or manifest could not be written: without its manifest it is no backup,
     /// and its artifacts would only hold space (on a full disk, the space the next run needs).
     /// </summary>
-    private StorageException Discard(Exception cause)
+    private async Task<StorageException> DiscardAsync(Exception cause)
     {
         lock (_gate)
         {
             _discarded = true;
         }
 
+        var location = _objects.Describe(Address);
         string outcome;
         try
         {
-            LocalFileSystem.DeleteSetDirectory(SetPath);
-            outcome = $"The set was removed ('{SetPath}'): without its manifest it is no backup.";
+            await SetStore.DeleteSetAsync(_objects, Address, CancellationToken.None);
+            outcome = $"The set was removed ('{location}'): without its manifest it is no backup.";
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            outcome = $"Its directory '{SetPath}' could not be removed either ({ex.Message}); it lists as incomplete, and retention deletes it once a newer set of the job succeeds.";
+            outcome = $"Its directory '{location}' could not be removed either ({ex.Message}); it lists as incomplete, and retention deletes it once a newer set of the job succeeds.";
         }
 
         _onClosed(this);
         return new StorageException($"Backup set {Job}/{DirectoryName} could not be completed: {cause.Message} {outcome}", cause)
         {
-            Path = (cause as StorageException)?.Path ?? SetPath,
+            Path = (cause as StorageException)?.Path ?? location,
         };
     }
 
     private async Task AbortOpenArtifactsAsync()
     {
-        List<LocalArtifactWriter> open;
+        List<SetArtifactWriter> open;
         lock (_gate)
         {
-            open = [.. _open.Values.OfType<LocalArtifactWriter>()];
+            open = [.. _open.Values.OfType<SetArtifactWriter>()];
         }
 
         foreach (var writer in open)

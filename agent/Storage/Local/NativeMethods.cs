@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Storage.Local;
 
 /// <summary>
 /// The few POSIX calls .NET does not expose: opening a directory to fsync it (FileStream refuses

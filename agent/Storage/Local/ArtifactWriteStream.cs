@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.ExceptionServices;
 using VolumeAgent.IO;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Storage.Local;
 
 /// <summary>
 /// The write side handed to the pipeline: counts bytes, turns a full disk into

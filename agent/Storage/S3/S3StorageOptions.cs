@@ -1,4 +1,6 @@
-namespace VolumeAgent.Policy;
+using VolumeAgent.Policy;
+
+namespace VolumeAgent.Storage.S3;
 
 /// <summary>A bucket on Amazon S3 or an S3-compatible server.</summary>
 internal sealed record S3StorageOptions : StorageOptions

@@ -1,15 +1,15 @@
-using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Storage.Local;
 
 /// <summary>
-/// An artifact written to <c>.&lt;name&gt;.partial</c> in the set directory and renamed to its final
-/// name only after an fsync, so a final name always means complete, durable content.
+/// An object written to <c>.&lt;name&gt;.partial</c> in the set directory and renamed to its final name only
+/// after an fsync, so a final name always means complete, durable content.
 /// </summary>
-internal sealed class LocalArtifactWriter : IArtifactWriter
+internal sealed class LocalUpload : IObjectUpload
 {
-    private readonly LocalBackupSetWriter _set;
+    private readonly string _directory;
+    private readonly string _fileName;
     private readonly string _partialPath;
     private readonly string _finalPath;
     private readonly FileStream _file;
@@ -17,12 +17,12 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
     private readonly Lock _gate = new();
     private State _state;
 
-    private LocalArtifactWriter(LocalBackupSetWriter set, string fileName, string partialPath, string finalPath, FileStream file)
+    private LocalUpload(string directory, string fileName, string partialPath, FileStream file)
     {
-        _set = set;
-        FileName = fileName;
+        _directory = directory;
+        _fileName = fileName;
         _partialPath = partialPath;
-        _finalPath = finalPath;
+        _finalPath = Path.Combine(directory, fileName);
         _file = file;
         _stream = new ArtifactWriteStream(file, OnWriteFailure);
     }
@@ -35,16 +35,14 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
         Removed,
     }
 
-    public string FileName { get; }
-
     public Stream Stream => _stream;
 
     public long BytesWritten => _stream.BytesWritten;
 
     /// <exception cref="StorageException">The partial file could not be created (full, read-only, permissions).</exception>
-    public static LocalArtifactWriter Create(LocalBackupSetWriter set, string fileName)
+    public static LocalUpload Create(string directory, string fileName)
     {
-        var partialPath = Path.Combine(set.SetPath, BackupSetLayout.PartialNameFor(fileName));
+        var partialPath = Path.Combine(directory, BackupSetLayout.PartialNameFor(fileName));
         FileStream file;
         try
         {
@@ -55,24 +53,17 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
             throw translated;
         }
 
-        return new LocalArtifactWriter(set, fileName, partialPath, Path.Combine(set.SetPath, fileName), file);
+        return new LocalUpload(directory, fileName, partialPath, file);
     }
 
-    public async Task CommitAsync(string sha256Hex, CancellationToken cancellationToken)
+    public async Task CommitAsync(CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(sha256Hex);
-        var sha256 = sha256Hex.ToLowerInvariant();
-        if (!ManifestSerializer.IsSha256Hex(sha256))
-        {
-            throw new ArgumentException($"'{sha256Hex}' is not a SHA-256 hex digest (64 hex characters).", nameof(sha256Hex));
-        }
-
         lock (_gate)
         {
             if (_state != State.Writing)
             {
                 throw new InvalidOperationException(
-                    $"Artifact '{FileName}' cannot be committed: it was already {(_state == State.Committed ? "committed" : "aborted or failed, and its partial file removed")}.");
+                    $"Artifact '{_fileName}' cannot be committed: it was already {(_state == State.Committed ? "committed" : "aborted or failed, and its partial file removed")}.");
             }
 
             _state = State.Committing;
@@ -88,7 +79,7 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
             await _file.DisposeAsync();
             File.Move(_partialPath, _finalPath, overwrite: false);
             renamed = true;
-            LocalFileSystem.FsyncDirectory(_set.SetPath);
+            LocalFileSystem.FsyncDirectory(_directory);
         }
         catch (Exception ex)
         {
@@ -106,7 +97,6 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
                 _state = State.Removed;
             }
 
-            _set.OnArtifactRemoved(FileName);
             if (LocalFileSystem.Translate(ex, _finalPath) is { } translated)
             {
                 throw translated;
@@ -119,8 +109,6 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
         {
             _state = State.Committed;
         }
-
-        _set.OnArtifactCommitted(FileName, sha256, BytesWritten);
     }
 
     public Task AbortAsync()
@@ -136,7 +124,6 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
         }
 
         RemovePartial();
-        _set.OnArtifactRemoved(FileName);
         return Task.CompletedTask;
     }
 
@@ -178,7 +165,6 @@ internal sealed class LocalArtifactWriter : IArtifactWriter
         if (remove)
         {
             RemovePartial();
-            _set.OnArtifactRemoved(FileName);
         }
 
         return LocalFileSystem.Translate(exception, _finalPath)!;

@@ -1,6 +1,6 @@
 using VolumeAgent.Manifest.Sets;
 
-namespace VolumeAgent.Storage;
+namespace VolumeAgent.Storage.Local;
 
 /// <summary>Replaces a small file so that a reader sees the old content or the new, never a torn mix.</summary>
 internal static class AtomicFile
