@@ -5,6 +5,7 @@ using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;
 

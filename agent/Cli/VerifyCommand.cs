@@ -5,6 +5,7 @@ using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Cli;
 

@@ -3,6 +3,7 @@ using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Scheduling;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control;
 

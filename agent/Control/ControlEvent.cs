@@ -1,6 +1,7 @@
 using System.Globalization;
 using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control;
 

@@ -4,6 +4,7 @@ using Serilog.Events;
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control;
 

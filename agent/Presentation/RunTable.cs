@@ -1,5 +1,6 @@
 using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Presentation;
 

@@ -1,5 +1,6 @@
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VolumeAgent.Manifest;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

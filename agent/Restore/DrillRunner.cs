@@ -6,6 +6,7 @@ using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Sources;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

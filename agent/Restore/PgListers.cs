@@ -2,6 +2,7 @@ using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 using VolumeAgent.Sources;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

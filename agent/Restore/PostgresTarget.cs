@@ -4,6 +4,7 @@ using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
 using VolumeAgent.Sources;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

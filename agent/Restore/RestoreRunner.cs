@@ -6,6 +6,7 @@ using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

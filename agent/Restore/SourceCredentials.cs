@@ -1,5 +1,6 @@
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Manifest;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 

@@ -1,6 +1,7 @@
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Runs;
 

@@ -1,5 +1,6 @@
-using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
+using VolumeAgent.Storage;
+using VolumeAgent.Docker.Models;
 
 namespace VolumeAgent.Sources;
 

@@ -1,6 +1,7 @@
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Sources;
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline.Tar;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.IntegrationTests.Restore;
 

@@ -4,6 +4,7 @@ using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Safety;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using VolumeAgent.Control;
 using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Tests.Control;
 

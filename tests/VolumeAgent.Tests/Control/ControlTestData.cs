@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using VolumeAgent.Control;
 using VolumeAgent.Manifest;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Tests.Control;
 

@@ -1,8 +1,9 @@
+using VolumeAgent.Presentation;
 using VolumeAgent.Control;
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
-using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 using VolumeAgent.Tests.Policy;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;

@@ -2,6 +2,7 @@ using VolumeAgent.Control;
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 using VolumeAgent.Tests.Policy;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;

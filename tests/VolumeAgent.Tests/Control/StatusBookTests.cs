@@ -1,5 +1,6 @@
 using VolumeAgent.Control;
 using VolumeAgent.Manifest;
+using VolumeAgent.Storage;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
 

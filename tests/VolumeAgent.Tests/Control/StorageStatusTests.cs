@@ -1,6 +1,6 @@
 using VolumeAgent.Control;
-using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

@@ -1,6 +1,7 @@
 using VolumeAgent.Manifest;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Tests.Presentation;
 

@@ -2,6 +2,7 @@ using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
+using VolumeAgent.Storage;
 using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Storage;
 

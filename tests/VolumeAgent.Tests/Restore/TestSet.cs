@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
-using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;

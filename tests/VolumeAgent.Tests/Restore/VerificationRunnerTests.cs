@@ -1,7 +1,7 @@
 using System.Text;
-using VolumeAgent.Restore;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
+using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using ManualTimeProvider = VolumeAgent.Tests.Pipeline.ManualTimeProvider;
 using VolumeAgent.Tests.Manifest;

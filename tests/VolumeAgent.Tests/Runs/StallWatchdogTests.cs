@@ -2,6 +2,7 @@ using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Sources;
+using VolumeAgent.Storage;
 using VolumeAgent.Tests.Scheduling;
 
 namespace VolumeAgent.Tests.Runs;

@@ -1,10 +1,10 @@
 using System.Runtime.Versioning;
 using VolumeAgent.Manifest;
-using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage;
+using VolumeAgent.Storage.Local;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 
-namespace VolumeAgent.Tests.Storage;
+namespace VolumeAgent.Tests.Storage.Local;
 
 /// <summary>The storage root must exist; only <c>create: true</c> lets the store create it, one level, in a parent that exists.</summary>
 [SupportedOSPlatform("linux")]

@@ -1,11 +1,11 @@
 using System.Runtime.Versioning;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
-using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage;
+using VolumeAgent.Storage.Local;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 
-namespace VolumeAgent.Tests.Storage;
+namespace VolumeAgent.Tests.Storage.Local;
 
 [SupportedOSPlatform("linux")]
 public sealed class LocalDirectoryStoreDeleteTests : IDisposable

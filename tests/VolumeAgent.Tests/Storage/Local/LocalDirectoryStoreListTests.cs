@@ -6,7 +6,7 @@ using VolumeAgent.Storage;
 using VolumeAgent.Tests.Manifest;
 using static VolumeAgent.Tests.Storage.StoreTestSupport;
 
-namespace VolumeAgent.Tests.Storage;
+namespace VolumeAgent.Tests.Storage.Local;
 
 [SupportedOSPlatform("linux")]
 public sealed class LocalDirectoryStoreListTests : IDisposable
