@@ -18,19 +18,20 @@ public sealed partial class StorageTypeTests
 
     private static readonly string RegistryFile = Path.Combine(StorageDirectory, "StorageRegistry.cs");
 
-    /// <summary>Every class that is a storage type: its provider, its byte operations, its options record.</summary>
+    /// <summary>Every class that is a storage type: its provider, its byte operations and uploads, its options record.</summary>
     private static readonly IReadOnlyList<Type> ConcreteStorageTypes =
     [
         .. typeof(IObjectStore).Assembly.GetTypes()
             .Where(t => t is { IsClass: true, IsAbstract: false } && !t.IsNested)
-            .Where(t => typeof(IStorageProvider).IsAssignableFrom(t) || typeof(IObjectStore).IsAssignableFrom(t) || typeof(StorageOptions).IsAssignableFrom(t))
+            .Where(t => typeof(IStorageProvider).IsAssignableFrom(t) || typeof(IObjectStore).IsAssignableFrom(t)
+                || typeof(IObjectUpload).IsAssignableFrom(t) || typeof(StorageOptions).IsAssignableFrom(t))
             .Where(t => t.Namespace != "VolumeAgent.Manifest.Sets"),
     ];
 
     [Fact]
     public void ConcreteStorageTypes_AreFoundForEveryRegisteredStorage()
     {
-        ConcreteStorageTypes.Select(t => t.Name).Should().Contain(["LocalDirectoryStore", "LocalStorageProvider", "LocalStorageOptions", "S3StorageProvider"]);
+        ConcreteStorageTypes.Select(t => t.Name).Should().Contain(["LocalDirectoryStore", "LocalUpload", "LocalStorageProvider", "LocalStorageOptions", "S3StorageProvider"]);
         StorageRegistry.Providers.Select(p => p.TypeName).Should().Equal("local", "s3");
     }
 
