@@ -1,6 +1,7 @@
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Json;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 
 namespace VolumeAgent;

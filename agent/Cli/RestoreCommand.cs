@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Serilog.Events;
+using VolumeAgent.Manifest;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;

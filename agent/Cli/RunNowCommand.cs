@@ -3,6 +3,7 @@ using Serilog.Events;
 using VolumeAgent.Control.Client;
 using VolumeAgent.Control.Protocol;
 using VolumeAgent.Operations;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;

@@ -16,12 +16,16 @@ internal static class ValidateCommand
             {
                 var path = parse.GetValue(config)!;
                 var policy = ConfigOption.Load(path);
-                var unsupported = policy.Storage.Values.OfType<S3StorageOptions>().Select(s => s.Name).ToList();
+                var unsupported = policy.Storage.Values.Where(s => !StorageRegistry.For(s).IsAvailable).GroupBy(s => s.Type).ToList();
                 Console.Write(policy.Describe());
                 if (unsupported.Count > 0)
                 {
-                    Console.Error.WriteLine(
-                        $"{path}: storage {string.Join(", ", unsupported)} is of type s3, which this version of the agent cannot write yet; use a `type: local` storage.");
+                    foreach (var type in unsupported)
+                    {
+                        Console.Error.WriteLine(
+                            $"{path}: storage {string.Join(", ", type.Select(s => s.Name))} is of type {type.Key}, which this version of the agent cannot write yet; use a `type: local` storage.");
+                    }
+
                     return Task.FromResult(ExitCodes.ConfigurationError);
                 }
 
@@ -35,16 +39,16 @@ internal static class ValidateCommand
     }
 
     /// <summary>
-    /// A storage directory that is not there where validate runs: a warning, not a problem (the file is valid, and
-    /// validate may run elsewhere than the agent), and nothing is created.
+    /// A storage that is not there where validate runs (a local directory): a warning, not a problem (the file is
+    /// valid, and validate may run elsewhere than the agent), and nothing is created.
     /// </summary>
     private static void WarnAboutMissingStorage(BackupPolicy policy)
     {
-        foreach (var local in policy.Storage.Values.OfType<LocalStorageOptions>())
+        foreach (var storage in policy.Storage.Values)
         {
-            if (LocalStorageRoot.FindProblem(local.Path, local.Create) is { } problem)
+            if (StorageRegistry.For(storage).FindProblem(storage) is { } problem)
             {
-                Console.Error.WriteLine($"warning: storage '{local.Name}': {problem.Message} Runs fail until it is there.");
+                Console.Error.WriteLine($"warning: storage '{storage.Name}': {problem} Runs fail until it is there.");
             }
         }
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Serilog.Events;
 using VolumeAgent.Docker;
 using VolumeAgent.Operations;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;

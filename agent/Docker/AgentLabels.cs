@@ -1,3 +1,5 @@
+using VolumeAgent.Manifest;
+
 namespace VolumeAgent.Docker;
 
 /// <summary>Labels on every Docker object the agent creates, so a later start can find and sweep leftovers.</summary>

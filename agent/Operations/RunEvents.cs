@@ -1,6 +1,7 @@
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Operations;
 

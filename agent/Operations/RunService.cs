@@ -4,6 +4,8 @@ using VolumeAgent.Policy;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 
 namespace VolumeAgent.Operations;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Operations;
 

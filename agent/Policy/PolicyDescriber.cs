@@ -1,6 +1,7 @@
 using VolumeAgent.Pipeline;
 using System.Globalization;
 using System.Text;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Policy;
 
@@ -86,14 +87,7 @@ internal static class PolicyDescriber
     private static void Line(StringBuilder text, string label, string value) =>
         text.Append("    ").Append((label + ":").PadRight(13)).Append(value).AppendLine();
 
-    private static string Describe(StorageOptions storage) => storage switch
-    {
-        LocalStorageOptions local => "local directory " + local.Path + (local.Create ? " (create: true)" : string.Empty),
-        S3StorageOptions s3 => $"s3 bucket {s3.Bucket} at {(s3.Endpoint?.ToString() ?? "AWS")}, region {s3.Region}"
-            + (s3.Prefix.Length > 0 ? ", prefix " + s3.Prefix : string.Empty)
-            + (s3.PathStyle ? ", path-style" : string.Empty),
-        _ => storage.Type,
-    };
+    private static string Describe(StorageOptions storage) => StorageRegistry.For(storage).Describe(storage);
 
     private static string Describe(RetentionOptions retention)
     {

@@ -1,14 +1,11 @@
+using VolumeAgent.Storage;
+
 namespace VolumeAgent.Policy;
 
 /// <summary>Every key backup.yml knows, by the mapping it belongs to. The readers reject anything else.</summary>
 internal static class PolicyKeys
 {
     public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "storage", "jobs"];
-
-    public static readonly IReadOnlyList<string> LocalStorage = ["type", "path", "create"];
-
-    public static readonly IReadOnlyList<string> S3Storage =
-        ["type", "endpoint", "bucket", "region", "prefix", "access_key", "access_key_file", "secret_key", "secret_key_file", "path_style"];
 
     public static readonly IReadOnlyList<string> Job =
         ["schedule", "jitter", "storage", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks"];
@@ -39,7 +36,7 @@ internal static class PolicyKeys
     public static IReadOnlyList<string> All { get; } =
     [
         .. Root
-            .Concat(LocalStorage).Concat(S3Storage).Concat(Job).Concat(Retention).Concat(Verify).Concat(Hooks).Concat(Hook)
+            .Concat(StorageRegistry.AllKeys).Concat(Job).Concat(Retention).Concat(Verify).Concat(Hooks).Concat(Hook)
             .Concat(SourceCommon).Concat(SourceKinds.Select(k => k.Key)).Concat(SourceKinds.SelectMany(k => k.Value))
             .Distinct(StringComparer.Ordinal),
     ];

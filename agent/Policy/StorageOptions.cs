@@ -6,6 +6,6 @@ internal abstract record StorageOptions
     /// <summary>The key under <c>storage</c>, which jobs refer to.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The <c>type</c> value: <c>local</c> or <c>s3</c>.</summary>
+    /// <summary>The <c>type</c> value, the name of a storage type in <c>Storage/StorageRegistry</c> (<c>local</c>, <c>s3</c>).</summary>
     public abstract string Type { get; }
 }

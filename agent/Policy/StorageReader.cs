@@ -1,12 +1,12 @@
+using VolumeAgent.Storage;
+
 namespace VolumeAgent.Policy;
 
-/// <summary>Reads the <c>storage</c> map.</summary>
+/// <summary>Reads the <c>storage</c> map; each entry's keys besides <c>type</c> are read by its type's provider (<see cref="StorageRegistry"/>).</summary>
 internal static class StorageReader
 {
-    private static readonly (string Name, StorageType Value)[] Types =
-        [(LocalStorageOptions.TypeName, StorageType.Local), (S3StorageOptions.TypeName, StorageType.S3)];
-
-    private static readonly string[] AllKeys = [.. PolicyKeys.LocalStorage.Union(PolicyKeys.S3Storage)];
+    /// <summary>Each registered storage type's name, with its index in <see cref="StorageRegistry.Providers"/>.</summary>
+    private static readonly (string Name, int Value)[] Types = [.. StorageRegistry.Providers.Select((p, i) => (p.TypeName, i))];
 
     /// <summary>The storages that are valid, plus the names of all declared ones (for checking references); names are null when <c>storage</c> itself is unusable.</summary>
     public static (Dictionary<string, StorageOptions> Storage, IReadOnlyList<string>? DeclaredNames) Read(NodeReader reader, MapNode root)
@@ -45,90 +45,12 @@ internal static class StorageReader
     private static StorageOptions? ReadOne(NodeReader reader, string name, MapNode map)
     {
         var type = reader.Choice(map, "type", Types, required: true);
-        switch (type)
+        if (type is not { } index)
         {
-            case StorageType.Local:
-                reader.RejectUnknownKeys(map, PolicyKeys.LocalStorage, key => PolicyKeys.S3Storage.Contains(key) ? $"'{key}' applies to s3 storage only, and this one is local" : null);
-                var directory = reader.AbsolutePath(map, "path", required: true, missingHint: "; the directory backup sets are written to, e.g. /backups");
-                var create = reader.Boolean(map, "create") ?? false;
-                return directory is null ? null : new LocalStorageOptions { Name = name, Path = directory, Create = create };
-            case StorageType.S3:
-                reader.RejectUnknownKeys(map, PolicyKeys.S3Storage);
-                return ReadS3(reader, name, map);
-            default:
-                reader.RejectUnknownKeys(map, AllKeys);
-                return null;
-        }
-    }
-
-    private static S3StorageOptions? ReadS3(NodeReader reader, string name, MapNode map)
-    {
-        var problemsBefore = reader.Problems.Count;
-        Uri? endpoint = null;
-        if (reader.Text(map, "endpoint") is { } endpointText)
-        {
-            if (Uri.TryCreate(endpointText, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp))
-            {
-                endpoint = uri;
-            }
-            else
-            {
-                reader.Report(NodeReader.ValueMark(map, "endpoint"), map.PathOf("endpoint"), $"'{endpointText}' is not an http:// or https:// address");
-            }
-        }
-
-        var bucket = reader.Text(map, "bucket", required: true, missingHint: "; the bucket's name");
-        if (bucket is not null && (bucket.Contains('/', StringComparison.Ordinal) || bucket.Any(char.IsWhiteSpace)))
-        {
-            reader.Report(NodeReader.ValueMark(map, "bucket"), map.PathOf("bucket"), $"'{bucket}' is not a bucket name; put folders in 'prefix'");
-        }
-
-        var region = reader.Text(map, "region") ?? PolicyDefaults.S3Region;
-        var prefix = reader.Text(map, "prefix") ?? string.Empty;
-        if (prefix.StartsWith('/'))
-        {
-            reader.Report(NodeReader.ValueMark(map, "prefix"), map.PathOf("prefix"), $"must not start with '/', got '{prefix}'");
-        }
-        else if (prefix.Length > 0 && !prefix.EndsWith('/'))
-        {
-            prefix += "/";
-        }
-
-        var accessKey = ReadRequiredSecret(reader, map, "access_key");
-        var secretKey = ReadRequiredSecret(reader, map, "secret_key");
-        var pathStyle = reader.Boolean(map, "path_style") ?? false;
-        if (reader.Problems.Count > problemsBefore || bucket is null || accessKey is null || secretKey is null)
-        {
+            reader.RejectUnknownKeys(map, StorageRegistry.AllKeys);
             return null;
         }
 
-        return new S3StorageOptions
-        {
-            Name = name,
-            Endpoint = endpoint,
-            Bucket = bucket,
-            Region = region,
-            Prefix = prefix,
-            AccessKey = accessKey,
-            SecretKey = secretKey,
-            PathStyle = pathStyle,
-        };
-    }
-
-    private static Secret? ReadRequiredSecret(NodeReader reader, MapNode map, string key)
-    {
-        if (!map.Has(key) && !map.Has(key + "_file"))
-        {
-            reader.ReportMissing(map, key, $"; set '{key}' or '{key}_file'");
-            return null;
-        }
-
-        return reader.Secret(map, key);
-    }
-
-    private enum StorageType
-    {
-        Local,
-        S3,
+        return StorageRegistry.Providers[index].Read(reader, name, map);
     }
 }

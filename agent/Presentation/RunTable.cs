@@ -1,4 +1,5 @@
 using System.Globalization;
+using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Storage;
 

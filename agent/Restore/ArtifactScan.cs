@@ -1,3 +1,4 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Storage;
 

@@ -1,5 +1,7 @@
 using System.Buffers;
 using VolumeAgent.Docker;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Pipeline.Zstd;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;

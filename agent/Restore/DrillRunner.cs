@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 

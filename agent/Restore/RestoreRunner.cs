@@ -1,6 +1,8 @@
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;

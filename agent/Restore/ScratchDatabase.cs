@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 using VolumeAgent.Sources;
 
 namespace VolumeAgent.Restore;

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;

@@ -1,3 +1,4 @@
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;

@@ -1,3 +1,4 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;

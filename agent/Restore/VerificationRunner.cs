@@ -1,5 +1,7 @@
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 

@@ -1,3 +1,5 @@
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Storage;
 

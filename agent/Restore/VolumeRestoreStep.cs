@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Runs;
 using VolumeAgent.Sources;

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 using VolumeAgent.Retention;

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Runs;
 

@@ -1,4 +1,6 @@
 using Serilog;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Retention;
 using VolumeAgent.Storage;

@@ -1,4 +1,5 @@
 using VolumeAgent.Retention;
+using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Runs;

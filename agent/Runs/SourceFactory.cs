@@ -1,3 +1,4 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;

@@ -1,6 +1,7 @@
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Runs;
 

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Operations;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;

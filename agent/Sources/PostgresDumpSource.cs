@@ -1,3 +1,4 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Policy;

@@ -1,4 +1,5 @@
 using VolumeAgent.Docker;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Sources;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Storage;
 

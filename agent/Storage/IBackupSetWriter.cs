@@ -1,3 +1,5 @@
+using VolumeAgent.Manifest;
+
 namespace VolumeAgent.Storage;
 
 /// <summary>

@@ -1,3 +1,6 @@
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
+
 namespace VolumeAgent.Storage;
 
 /// <summary>

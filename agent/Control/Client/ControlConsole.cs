@@ -1,6 +1,7 @@
 using System.Globalization;
 using VolumeAgent.Control.Protocol;
 using VolumeAgent.Control.Status;
+using VolumeAgent.Manifest;
 using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Control.Client;

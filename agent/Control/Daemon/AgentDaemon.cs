@@ -2,6 +2,7 @@ using Serilog;
 using VolumeAgent.Control.Protocol;
 using VolumeAgent.Control.Status;
 using VolumeAgent.Operations;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;

@@ -6,6 +6,7 @@ using VolumeAgent.Operations;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Storage;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Control.Daemon;
 

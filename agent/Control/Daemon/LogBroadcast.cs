@@ -3,6 +3,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Parsing;
 using VolumeAgent.Control.Protocol;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Control.Daemon;
 

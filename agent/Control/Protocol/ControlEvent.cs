@@ -1,5 +1,7 @@
 using VolumeAgent.Control.Status;
 using VolumeAgent.Presentation;
+using System.Globalization;
+using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 

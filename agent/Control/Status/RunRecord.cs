@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 using VolumeAgent.Operations;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 

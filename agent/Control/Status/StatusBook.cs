@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Serilog;
 using VolumeAgent.Operations;
+using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
+using VolumeAgent.Storage.Local;
 
 namespace VolumeAgent.Control.Status;
 

@@ -1,3 +1,4 @@
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Scheduling;
 using VolumeAgent.Storage;

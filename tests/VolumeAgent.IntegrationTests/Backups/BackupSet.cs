@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.Manifest.Sets;
 
 namespace VolumeAgent.IntegrationTests.Backups;
 

@@ -118,6 +118,31 @@ public sealed partial class CommandLineTests
     }
 
     [Fact]
+    public async Task Validate_S3Storage_ExitsTwoSayingThisVersionCannotWriteItYet()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        workspace.WriteWholeConfig($"""
+            storage:
+              local: {"{"} type: local, path: {workspace.StorePath} {"}"}
+              offsite: {"{"} type: s3, bucket: shop, access_key: a, secret_key: s {"}"}
+            jobs:
+              nightly:
+                storage: [local, offsite]
+                sources:
+                  - volume: app_data
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "validate");
+
+        result.ExitCode.Should().Be(2, result.ToString());
+        result.Stdout.Should().Contain("s3 bucket shop at AWS, region us-east-1");
+        result.Stderr.Should().Contain(
+            $"{workspace.ConfigPath}: storage offsite is of type s3, which this version of the agent cannot write yet; use a `type: local` storage.");
+        result.Stdout.Should().NotContain("is valid.");
+    }
+
+    [Fact]
     public async Task Validate_DirectoryGivenAsTheConfig_SaysItIsADirectoryNotThatAccessIsDenied()
     {
         using var cts = new CancellationTokenSource(TestTimeout);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.Manifest.Sets;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Backups;

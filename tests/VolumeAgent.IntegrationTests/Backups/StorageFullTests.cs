@@ -1,5 +1,6 @@
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Tests.Storage;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Serilog;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text;
 using VolumeAgent.Control.Protocol;
+using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 

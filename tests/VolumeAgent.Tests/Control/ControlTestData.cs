@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using VolumeAgent.Control.Protocol;
 using VolumeAgent.Control.Status;
+using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Tests.Control;

@@ -2,6 +2,7 @@ using VolumeAgent.Control.Daemon;
 using VolumeAgent.Control.Protocol;
 using VolumeAgent.Control.Status;
 using VolumeAgent.Operations;
+using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

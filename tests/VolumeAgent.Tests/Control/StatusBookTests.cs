@@ -1,4 +1,5 @@
 using VolumeAgent.Control.Status;
+using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;

@@ -1,4 +1,6 @@
 using VolumeAgent.Control.Status;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
@@ -35,7 +37,7 @@ public sealed class StorageStatusTests : IDisposable
             "backup.yml",
             FakePolicyEnvironment.Empty());
         var stores = AgentSession.OpenStores(policy);
-        var store = (LocalDirectoryStore)stores["local"];
+        var store = (SetStore)stores["local"];
         var older = new DateTimeOffset(2026, 3, 27, 1, 0, 0, TimeSpan.Zero);
         var newer = older.AddDays(1);
         await StoreTestSupport.WriteCompleteSetAsync(store, "nightly", older, RunId.Parse("00000001"), ("a.tar.gz", StoreTestSupport.Content(10, 1)));

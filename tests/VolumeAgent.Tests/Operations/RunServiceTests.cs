@@ -1,3 +1,4 @@
+using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Operations;
 using VolumeAgent.Policy;
 using VolumeAgent.Restore;
@@ -8,6 +9,8 @@ using VolumeAgent.Tests.Control;
 using VolumeAgent.Tests.Policy;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 
 namespace VolumeAgent.Tests.Operations;
 

@@ -1,5 +1,7 @@
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
+using VolumeAgent.Storage.Local;
+using VolumeAgent.Storage.S3;
 
 namespace VolumeAgent.Tests.Policy;
 

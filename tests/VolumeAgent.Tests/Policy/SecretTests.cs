@@ -1,4 +1,5 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Storage.S3;
 
 namespace VolumeAgent.Tests.Policy;
 

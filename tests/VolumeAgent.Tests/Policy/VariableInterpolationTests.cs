@@ -1,4 +1,5 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Storage.Local;
 
 namespace VolumeAgent.Tests.Policy;
 

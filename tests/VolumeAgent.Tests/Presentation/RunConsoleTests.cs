@@ -5,6 +5,8 @@ using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Control;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 
 namespace VolumeAgent.Tests.Presentation;
 

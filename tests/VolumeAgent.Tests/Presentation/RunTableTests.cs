@@ -1,3 +1,4 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

@@ -1,4 +1,6 @@
 using System.Text;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Pipeline.Tar;
@@ -16,7 +18,7 @@ public sealed class ArtifactScannerTests : IDisposable
 
     private readonly TempDirectory _directory = new();
 
-    private LocalDirectoryStore Store => new(_directory.Path);
+    private SetStore Store => StoreTestSupport.Local(_directory.Path);
 
     public void Dispose() => _directory.Dispose();
 

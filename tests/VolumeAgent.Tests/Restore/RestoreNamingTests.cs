@@ -1,6 +1,9 @@
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Restore;

@@ -1,13 +1,16 @@
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Restore;
 
 public sealed class SetSelectorTests
 {
-    private static readonly IBackupStore Local = new LocalDirectoryStore("/nonexistent/local");
-    private static readonly IBackupStore Offsite = new LocalDirectoryStore("/nonexistent/offsite");
+    private static readonly IBackupStore Local = StoreTestSupport.Local("/nonexistent/local");
+    private static readonly IBackupStore Offsite = StoreTestSupport.Local("/nonexistent/offsite");
 
     private static readonly StoredSet[] Sets =
     [

@@ -1,8 +1,11 @@
 using System.IO.Compression;
 using System.Security.Cryptography;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Restore;
@@ -34,7 +37,7 @@ internal sealed class TestSet
         return this;
     }
 
-    public async Task<StoredSet> WriteAsync(LocalDirectoryStore store, string job = "nightly")
+    public async Task<StoredSet> WriteAsync(SetStore store, string job = "nightly")
     {
         var runId = RunId.New();
         await using (var writer = await store.BeginSetAsync(job, ManifestSamples.Started, runId, CancellationToken.None))

@@ -1,7 +1,10 @@
 using System.Text;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using ManualTimeProvider = VolumeAgent.Tests.Pipeline.ManualTimeProvider;
+using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Pipeline.Tar;
 using VolumeAgent.Tests.Storage;
 
@@ -20,7 +23,7 @@ public sealed class VerificationRunnerTests : IDisposable
     private readonly Storage.TempDirectory _directory = new();
     private readonly ManualTimeProvider _time = new();
 
-    private LocalDirectoryStore Store => new(_directory.Path);
+    private SetStore Store => StoreTestSupport.Local(_directory.Path);
 
     public void Dispose() => _directory.Dispose();
 

@@ -1,3 +1,5 @@
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Retention;
 using VolumeAgent.Runs;

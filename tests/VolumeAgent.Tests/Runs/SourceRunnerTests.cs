@@ -1,3 +1,4 @@
+using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;

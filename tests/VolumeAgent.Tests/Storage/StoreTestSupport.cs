@@ -1,10 +1,23 @@
 using System.Security.Cryptography;
+using VolumeAgent.Manifest;
+using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
+using VolumeAgent.Storage.Local;
+using VolumeAgent.Tests.Manifest;
 
 namespace VolumeAgent.Tests.Storage;
 
 internal static class StoreTestSupport
 {
+    /// <summary>A local directory storage, used as a run uses it: through the shared set logic.</summary>
+    public static SetStore Local(string rootPath, bool createRoot = false) => new(new LocalDirectoryStore(rootPath, createRoot));
+
+    extension(SetStore store)
+    {
+        /// <summary>The root directory of a <see cref="Local"/> store.</summary>
+        public string RootPath => ((LocalDirectoryStore)store.Objects).RootPath;
+    }
+
     public static byte[] Content(int length, int seed)
     {
         var bytes = new byte[length];
@@ -28,9 +41,14 @@ internal static class StoreTestSupport
         return ManifestSamples.Artifact(fileName, sha256, content.Length);
     }
 
-    /// <summary>A complete, succeeded set with the given artifacts; returns its directory path.</summary>
+    /// <summary>A complete, succeeded set with the given artifacts in a <see cref="Local"/> store; returns its directory path.</summary>
     public static async Task<string> WriteCompleteSetAsync(
-        LocalDirectoryStore store, string job, DateTimeOffset started, RunId runId, params (string Name, byte[] Content)[] artifacts)
+        SetStore store, string job, DateTimeOffset started, RunId runId, params (string Name, byte[] Content)[] artifacts) =>
+        Path.Combine(store.RootPath, job, await CompleteSetAsync(store, job, started, runId, artifacts));
+
+    /// <summary>A complete, succeeded set with the given artifacts in any store; returns its name.</summary>
+    public static async Task<string> CompleteSetAsync(
+        IBackupStore store, string job, DateTimeOffset started, RunId runId, params (string Name, byte[] Content)[] artifacts)
     {
         await using var set = await store.BeginSetAsync(job, started, runId, CancellationToken.None);
         var entries = new List<ManifestArtifact>();
@@ -40,7 +58,7 @@ internal static class StoreTestSupport
         }
 
         await set.CompleteAsync(ManifestSamples.Manifest(job, runId, started, entries), CancellationToken.None);
-        return Path.Combine(store.RootPath, job, set.DirectoryName);
+        return set.DirectoryName;
     }
 
     public static async Task<List<BackupSetInfo>> ListAsync(IBackupStore store, string? job = null)

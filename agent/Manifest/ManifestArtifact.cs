@@ -1,0 +1,53 @@
+using System.Text.Json.Serialization;
+
+namespace VolumeAgent.Manifest;
+
+/// <summary>One source's output within a set, successful or not.</summary>
+internal sealed record ManifestArtifact
+{
+    /// <summary>File name inside the set directory; null when the source failed before any output was kept.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public required string? File { get; init; }
+
+    public required ManifestSourceKind SourceKind { get; init; }
+
+    /// <summary>Volume name, host path, or database container/service name, as the job names it.</summary>
+    public required string SourceName { get; init; }
+
+    public string? Database { get; init; }
+
+    public string? Container { get; init; }
+
+    public string? Image { get; init; }
+
+    /// <summary>The dump tool's own version line, e.g. "pg_dump (PostgreSQL) 15.8".</summary>
+    public string? ToolVersion { get; init; }
+
+    public required ManifestArtifactFormat Format { get; init; }
+
+    public required ManifestCompression Compression { get; init; }
+
+    /// <summary>Bytes produced by the source, before compression.</summary>
+    public required long RawBytes { get; init; }
+
+    /// <summary>Bytes of the stored file, after compression.</summary>
+    public required long StoredBytes { get; init; }
+
+    /// <summary>Lowercase hex SHA-256 of the stored file; null when there is no file.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
+    public required string? Sha256 { get; init; }
+
+    public required ManifestStatus Status { get; init; }
+
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required long DurationMs { get; init; }
+
+    public string? Error { get; init; }
+
+    /// <summary>A digest over the archived tree (names, modes, contents), for comparing a restore with its source.</summary>
+    public string? TreeDigest { get; init; }
+
+    /// <summary>Number of entries (files, directories, links) in an archive, or rows/objects for a dump.</summary>
+    public long? Entries { get; init; }
+}

@@ -1,0 +1,33 @@
+using VolumeAgent.Manifest;
+
+namespace VolumeAgent.Manifest.Sets;
+
+/// <summary>One set as found in a store.</summary>
+internal sealed record BackupSetInfo
+{
+    public required string Job { get; init; }
+
+    /// <summary><c>yyyyMMddTHHmmssZ-&lt;run id&gt;</c>; with <see cref="Job"/> it locates the set.</summary>
+    public required string DirectoryName { get; init; }
+
+    public required RunId RunId { get; init; }
+
+    /// <summary>The manifest's started_at; without a readable manifest, the time in the directory name (seconds).</summary>
+    public required DateTimeOffset StartedAt { get; init; }
+
+    public required BackupSetState State { get; init; }
+
+    /// <summary>The run's status from the manifest; null unless <see cref="State"/> is complete.</summary>
+    public ManifestStatus? Status => Manifest?.Status;
+
+    public BackupManifest? Manifest { get; init; }
+
+    /// <summary>Bytes of all files in the set as stored (what deleting the set frees).</summary>
+    public required long TotalStoredBytes { get; init; }
+
+    /// <summary>Artifacts in the manifest; without a readable manifest, artifact files present.</summary>
+    public required int ArtifactCount { get; init; }
+
+    /// <summary>Why the set is corrupt or incomplete, in words for a user.</summary>
+    public string? Problem { get; init; }
+}

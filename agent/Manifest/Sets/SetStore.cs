@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Manifest.Sets;
+
+/// <summary>
+/// Backup sets in any storage: the set format (names, SHA256SUMS, manifest.json last, manifest first out) over the
+/// byte operations of one <see cref="IObjectStore"/>. Every storage type is used through this, so each behaves the
+/// same in listing, writing, updating, deleting and sweeping.
+/// </summary>
+internal sealed class SetStore : IBackupStore
+{
+    private readonly ConcurrentDictionary<SetAddress, SetWriter> _writing = new();
+
+    public SetStore(IObjectStore objects)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        Objects = objects;
+    }
+
+    /// <summary>The storage's own operations.</summary>
+    public IObjectStore Objects { get; }
+
+    public string Location => Objects.Location;
+
+    public Task CheckWritableAsync(CancellationToken cancellationToken) => Objects.CheckWritableAsync(cancellationToken);
+
+    public async Task<IBackupSetWriter> BeginSetAsync(string job, DateTimeOffset startedUtc, RunId runId, CancellationToken cancellationToken)
+    {
+        BackupSetLayout.ThrowIfInvalidJobName(job);
+        cancellationToken.ThrowIfCancellationRequested();
+        var address = new SetAddress(job, BackupSetLayout.FormatSetName(startedUtc, runId));
+        await Objects.CreateSetAsync(address, cancellationToken);
+        var writer = new SetWriter(Objects, address, runId, OnSetClosed);
+        _writing[address] = writer;
+        return writer;
+    }
+
+    public IAsyncEnumerable<BackupSetInfo> ListSetsAsync(string? job, CancellationToken cancellationToken) =>
+        SetReader.ListAsync(Objects, job, cancellationToken);
+
+    public async Task DeleteSetAsync(BackupSetInfo set, CancellationToken cancellationToken)
+    {
+        var address = AddressOf(set);
+        if (_writing.ContainsKey(address))
+        {
+            throw new InvalidOperationException($"Backup set {set.Job}/{set.DirectoryName} is still being written and cannot be deleted.");
+        }
+
+        await DeleteSetAsync(Objects, address, cancellationToken);
+    }
+
+    public Task<Stream> OpenArtifactReadAsync(BackupSetInfo set, string fileName, CancellationToken cancellationToken)
+    {
+        BackupSetLayout.ThrowIfInvalidArtifactName(fileName);
+        return Objects.OpenReadAsync(AddressOf(set), fileName, cancellationToken);
+    }
+
+    public Task<Stream> OpenChecksumsReadAsync(BackupSetInfo set, CancellationToken cancellationToken) =>
+        Objects.OpenReadAsync(AddressOf(set), BackupSetLayout.ChecksumsFileName, cancellationToken);
+
+    public async Task UpdateManifestAsync(BackupSetInfo set, BackupManifest manifest, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var address = AddressOf(set);
+        if (!string.Equals(manifest.Job, set.Job, StringComparison.Ordinal) || manifest.RunId != set.RunId)
+        {
+            throw new ArgumentException(
+                $"The manifest is for job '{manifest.Job}' run {manifest.RunId}, not for backup set {set.Job}/{set.DirectoryName}.", nameof(manifest));
+        }
+
+        // Writing a manifest into an incomplete set would make it look complete.
+        var objects = await Objects.ListObjectsAsync(address, cancellationToken);
+        if (!objects.Any(o => string.Equals(o.Name, BackupSetLayout.ManifestFileName, StringComparison.Ordinal)))
+        {
+            throw new InvalidOperationException($"Backup set {set.Job}/{set.DirectoryName} has no manifest.json; only a complete set's manifest can be updated.");
+        }
+
+        await Objects.PutAsync(address, BackupSetLayout.ManifestFileName, ManifestSerializer.SerializeToUtf8Bytes(manifest), cancellationToken);
+    }
+
+    public async Task<int> SweepPartialsAsync(string job, CancellationToken cancellationToken)
+    {
+        BackupSetLayout.ThrowIfInvalidJobName(job);
+        var removed = 0;
+        await foreach (var name in Objects.ListSetsAsync(job, cancellationToken))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var address = new SetAddress(job, name);
+            if (!BackupSetLayout.TryParseSetName(name, out _, out _) || _writing.ContainsKey(address))
+            {
+                continue;
+            }
+
+            foreach (var stored in await Objects.ListObjectsAsync(address, cancellationToken))
+            {
+                if (BackupSetLayout.IsPartialName(stored.Name))
+                {
+                    await Objects.DeleteAsync(address, stored.Name, cancellationToken);
+                    removed++;
+                }
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>
+    /// Removes a set: manifest.json first, so an interrupted delete leaves a set that lists as incomplete, never one
+    /// that looks complete but lacks files; then everything else.
+    /// </summary>
+    internal static async Task DeleteSetAsync(IObjectStore objects, SetAddress address, CancellationToken cancellationToken)
+    {
+        await objects.DeleteAsync(address, BackupSetLayout.ManifestFileName, cancellationToken);
+        await objects.DeleteSetAsync(address, cancellationToken);
+    }
+
+    private static SetAddress AddressOf(BackupSetInfo set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+
+        // Names come from a listing, but the info is a plain record: never let it name something outside a set.
+        BackupSetLayout.ThrowIfInvalidJobName(set.Job);
+        if (!BackupSetLayout.TryParseSetName(set.DirectoryName, out _, out _))
+        {
+            throw new ArgumentException($"'{set.DirectoryName}' is not a backup set directory name (yyyyMMddTHHmmssZ-<run id>).", nameof(set));
+        }
+
+        return new SetAddress(set.Job, set.DirectoryName);
+    }
+
+    private void OnSetClosed(SetWriter writer) => _writing.TryRemove(writer.Address, out _);
+}
