@@ -2,6 +2,7 @@ using Serilog;
 using Serilog.Events;
 using VolumeAgent.Presentation;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 

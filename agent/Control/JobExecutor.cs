@@ -2,6 +2,7 @@ using System.Globalization;
 using Serilog;
 using Serilog.Events;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 

@@ -1,6 +1,7 @@
 using VolumeAgent.Pipeline;
 using System.Globalization;
 using System.Text;
+using VolumeAgent.Policy.Jobs;
 
 namespace VolumeAgent.Policy;
 

@@ -1,3 +1,5 @@
+using VolumeAgent.Policy.Reading;
+
 namespace VolumeAgent.Policy;
 
 /// <summary>Reads the <c>storage</c> map.</summary>

@@ -2,6 +2,8 @@ using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Hooks;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Retention;
 using VolumeAgent.Storage;
 

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

@@ -1,5 +1,6 @@
 using VolumeAgent.Control;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Policy;

@@ -1,5 +1,7 @@
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
+using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Tests.Policy;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Retention;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

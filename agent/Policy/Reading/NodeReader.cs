@@ -5,7 +5,7 @@ using VolumeAgent.Scheduling;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>
 /// Reads typed values out of the YAML tree. Every method reports what is wrong to the
