@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using VolumeAgent.Pipeline;
 using VolumeAgent.Pipeline.Gzip;
 
 namespace VolumeAgent.Tests.Pipeline.Gzip;
