@@ -6,6 +6,7 @@ using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
+using VolumeAgent.Policy.Jobs;
 
 namespace VolumeAgent.Operations;
 

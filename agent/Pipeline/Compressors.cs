@@ -43,7 +43,7 @@ internal static class Compressors
 
     /// <summary>
     /// A read stream yielding the decompressed bytes of <paramref name="compressed"/>. Gzip input may hold
-    /// several members (as <see cref="ParallelGzipStream"/> writes), zstd several frames.
+    /// several members (as <see cref="Gzip.ParallelGzipStream"/> writes), zstd several frames.
     /// </summary>
     public static Stream OpenRead(CompressionKind kind, Stream compressed, bool leaveOpen = false)
     {

@@ -1,3 +1,5 @@
+using VolumeAgent.Pipeline.Gzip;
+
 namespace VolumeAgent.Pipeline;
 
 internal sealed class GzipCompressor(int level, int threads) : ICompressor

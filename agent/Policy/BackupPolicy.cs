@@ -1,3 +1,5 @@
+using VolumeAgent.Policy.Jobs;
+
 namespace VolumeAgent.Policy;
 
 /// <summary>A loaded, fully validated backup.yml. Build it with <see cref="PolicyLoader"/>.</summary>

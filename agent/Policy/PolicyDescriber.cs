@@ -2,6 +2,7 @@ using VolumeAgent.Pipeline;
 using System.Globalization;
 using System.Text;
 using VolumeAgent.Storage;
+using VolumeAgent.Policy.Jobs;
 
 namespace VolumeAgent.Policy;
 

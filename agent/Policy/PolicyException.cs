@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Policy;
 

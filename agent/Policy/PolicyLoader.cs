@@ -1,4 +1,6 @@
 using System.Security;
+using VolumeAgent.Policy.Jobs;
+using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Policy;
 

@@ -1,3 +1,4 @@
+using VolumeAgent.Policy.Reading;
 using YamlDotNet.RepresentationModel;
 
 namespace VolumeAgent.Policy;

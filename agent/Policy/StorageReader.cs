@@ -1,4 +1,5 @@
 using VolumeAgent.Storage;
+using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Policy;
 

@@ -2,6 +2,7 @@ using System.Text;
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Hooks;
 using VolumeAgent.Sources;
 
 namespace VolumeAgent.Runs;

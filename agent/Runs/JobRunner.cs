@@ -4,6 +4,8 @@ using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 using VolumeAgent.Retention;
+using VolumeAgent.Policy.Hooks;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 

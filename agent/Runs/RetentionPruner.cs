@@ -2,6 +2,7 @@ using Serilog;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Retention;
 using VolumeAgent.Storage;
 

@@ -268,38 +268,3 @@ internal sealed class StopJournal : IDisposable
         }
     }
 }
-
-/// <summary>A run that holds containers stopped: the agent process it runs in, its job and its run id.</summary>
-internal sealed record JournalHolder(
-    [property: JsonPropertyName("instance_id")] string InstanceId,
-    [property: JsonPropertyName("job")] string Job,
-    [property: JsonPropertyName("run_id")] string RunId);
-
-/// <summary>
-/// A container the agent stopped: its State.StartedAt when it was stopped (null when not known), the run that
-/// stopped it, and the runs that hold it stopped now.
-/// </summary>
-internal sealed record StoppedContainer(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("started_at")] string? StartedAt,
-    [property: JsonPropertyName("stopped_by")] JournalHolder StoppedBy,
-    [property: JsonPropertyName("holders")] IReadOnlyList<JournalHolder> Holders);
-
-internal sealed record JournalFile([property: JsonPropertyName("containers")] IReadOnlyList<StoppedContainer> Containers);
-
-/// <summary>The journal of one run, as agent versions before the shared journal wrote it.</summary>
-internal sealed record JournalRecord(
-    [property: JsonPropertyName("instance_id")] string InstanceId,
-    [property: JsonPropertyName("job")] string Job,
-    [property: JsonPropertyName("run_id")] string RunId,
-    [property: JsonPropertyName("containers")] IReadOnlyList<JournalContainer> Containers);
-
-internal sealed record JournalContainer(
-    [property: JsonPropertyName("id")] string Id,
-    [property: JsonPropertyName("name")] string Name);
-
-[JsonSourceGenerationOptions(WriteIndented = true)]
-[JsonSerializable(typeof(JournalFile))]
-[JsonSerializable(typeof(JournalRecord))]
-internal sealed partial class JournalJsonContext : JsonSerializerContext;

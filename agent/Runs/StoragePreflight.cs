@@ -1,4 +1,5 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Runs;

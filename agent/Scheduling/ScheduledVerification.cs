@@ -2,6 +2,7 @@ using Serilog;
 using VolumeAgent.Operations;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

@@ -5,6 +5,7 @@ using VolumeAgent.Operations;
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Restore;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Runs;
 using VolumeAgent.Scheduling;
 using VolumeAgent.Storage;

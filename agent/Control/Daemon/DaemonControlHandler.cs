@@ -5,6 +5,8 @@ using VolumeAgent.Control.Status;
 using VolumeAgent.Operations;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
+using VolumeAgent.Policy.Jobs;
+using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
 

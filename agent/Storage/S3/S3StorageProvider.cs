@@ -1,4 +1,5 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Storage.S3;
 

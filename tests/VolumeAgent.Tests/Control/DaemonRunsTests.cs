@@ -4,6 +4,7 @@ using VolumeAgent.Control.Status;
 using VolumeAgent.Operations;
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Policy;

@@ -11,6 +11,7 @@ using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
+using VolumeAgent.Policy.Jobs;
 
 namespace VolumeAgent.Tests.Operations;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Pipeline;
+using VolumeAgent.Pipeline.Gzip;
 using VolumeAgent.Pipeline.Zstd;
 
 namespace VolumeAgent.Tests.Pipeline;

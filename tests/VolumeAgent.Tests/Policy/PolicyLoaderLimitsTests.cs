@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Reading;
 using static VolumeAgent.Tests.Policy.PolicyTestHelpers;
 
 namespace VolumeAgent.Tests.Policy;

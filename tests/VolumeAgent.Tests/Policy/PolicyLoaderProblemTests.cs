@@ -1,4 +1,5 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Reading;
 using static VolumeAgent.Tests.Policy.PolicyTestHelpers;
 
 namespace VolumeAgent.Tests.Policy;

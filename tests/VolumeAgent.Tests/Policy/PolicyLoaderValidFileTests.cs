@@ -2,6 +2,8 @@ using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage.S3;
+using VolumeAgent.Policy.Jobs;
+using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Tests.Policy;
 

@@ -1,5 +1,6 @@
 using VolumeAgent.Policy;
 using VolumeAgent.Storage.S3;
+using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Tests.Policy;
 

@@ -1,6 +1,7 @@
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Retention;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>
 /// Expands <c>${VAR}</c> and <c>${VAR:-default}</c> in a backup.yml value; <c>$$</c> is a literal <c>$</c>, and a

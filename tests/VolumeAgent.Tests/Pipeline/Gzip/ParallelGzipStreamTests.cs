@@ -1,7 +1,7 @@
 using System.IO.Compression;
-using VolumeAgent.Pipeline;
+using VolumeAgent.Pipeline.Gzip;
 
-namespace VolumeAgent.Tests.Pipeline;
+namespace VolumeAgent.Tests.Pipeline.Gzip;
 
 public sealed class ParallelGzipStreamTests
 {

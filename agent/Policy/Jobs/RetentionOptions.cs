@@ -1,4 +1,4 @@
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Jobs;
 
 /// <summary>
 /// Which backup sets a job keeps. A set is kept when any rule keeps it; 0 (or null) turns a rule off.

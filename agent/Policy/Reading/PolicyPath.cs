@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>Builds the key paths problems are reported under, e.g. <c>jobs.nightly.sources[2].databases</c>.</summary>
 internal static class PolicyPath

@@ -1,7 +1,8 @@
 using System.Text;
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Reading;
 
-namespace VolumeAgent.Tests.Policy;
+namespace VolumeAgent.Tests.Policy.Reading;
 
 /// <summary>backup.yml's bytes: strict UTF-8 with each bad byte located, and a size cap checked before reading.</summary>
 public sealed class PolicyFileReaderTests : IDisposable

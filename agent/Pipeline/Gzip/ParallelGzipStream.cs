@@ -1,13 +1,14 @@
 using System.Buffers;
 using System.IO.Compression;
 
-namespace VolumeAgent.Pipeline;
+namespace VolumeAgent.Pipeline.Gzip;
 
 /// <summary>
 /// Gzip on several cores: the input is cut into fixed chunks, each compressed on a worker as a complete gzip
 /// member, and the members are written to the output in input order. Concatenated members are a standard gzip
 /// stream (RFC 1952 section 2.2) that gunzip, <c>tar -xz</c> and <see cref="GZipStream"/> read as one.
-/// At most <c>threads * 2</c> chunks are in flight, so memory stays flat whatever the input size.
+/// At most <c>threads * 2</c> chunks are in flight, so memory stays flat whatever the input size. This class
+/// cuts the chunks and keeps the stream's state; <see cref="GzipMemberQueue"/> runs the workers.
 /// </summary>
 internal sealed class ParallelGzipStream : CompressingStream
 {
@@ -18,20 +19,11 @@ internal sealed class ParallelGzipStream : CompressingStream
     /// </summary>
     internal const int DefaultChunkSize = (512 * 1024) - 4096;
 
-    /// <summary>Header (no name, mtime 0, OS Unix), one empty final fixed-Huffman block, CRC32 0, size 0.</summary>
-    private static readonly byte[] EmptyMember =
-        [0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00];
-
-    private static int s_liveWorkers;
-
     private readonly Stream _output;
     private readonly bool _leaveOpen;
-    private readonly ZLibCompressionOptions _options;
     private readonly int _chunkSize;
     private readonly int _maxInFlight;
-    private readonly ConcurrentExclusiveSchedulerPair _schedulers;
-    private readonly Queue<Task<PooledBufferStream>> _inFlight = new();
-    private readonly CancellationTokenSource _abort = new();
+    private readonly GzipMemberQueue _members;
     private byte[]? _chunk;
     private int _chunkLength;
     private long _membersSubmitted;
@@ -51,10 +43,9 @@ internal sealed class ParallelGzipStream : CompressingStream
 
         _output = output;
         _leaveOpen = leaveOpen;
-        _options = new ZLibCompressionOptions { CompressionLevel = level, CompressionStrategy = ZLibCompressionStrategy.Default };
         _chunkSize = chunkSize;
         _maxInFlight = threads * 2;
-        _schedulers = new ConcurrentExclusiveSchedulerPair(TaskScheduler.Default, threads);
+        _members = new GzipMemberQueue(level, threads);
     }
 
     private enum State
@@ -66,7 +57,7 @@ internal sealed class ParallelGzipStream : CompressingStream
     }
 
     /// <summary>Compression workers currently running in this process, for tests that check none outlives its stream.</summary>
-    internal static int LiveWorkerCount => Volatile.Read(ref s_liveWorkers);
+    internal static int LiveWorkerCount => GzipMember.LiveWorkerCount;
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -79,15 +70,15 @@ internal sealed class ParallelGzipStream : CompressingStream
                 buffer = buffer[taken..];
                 if (_chunkLength == _chunkSize)
                 {
-                    while (_inFlight.Count >= _maxInFlight)
+                    while (_members.Count >= _maxInFlight)
                     {
-                        WriteHeadMember();
+                        _members.WriteHead(_output);
                     }
 
                     SubmitChunk();
-                    while (_inFlight.TryPeek(out var head) && head.IsCompleted)
+                    while (_members.HeadIsReady)
                     {
-                        WriteHeadMember();
+                        _members.WriteHead(_output);
                     }
                 }
             }
@@ -111,15 +102,15 @@ internal sealed class ParallelGzipStream : CompressingStream
                 buffer = buffer[taken..];
                 if (_chunkLength == _chunkSize)
                 {
-                    while (_inFlight.Count >= _maxInFlight)
+                    while (_members.Count >= _maxInFlight)
                     {
-                        await WriteHeadMemberAsync(cancellationToken);
+                        await _members.WriteHeadAsync(_output, cancellationToken);
                     }
 
                     SubmitChunk();
-                    while (_inFlight.TryPeek(out var head) && head.IsCompleted)
+                    while (_members.HeadIsReady)
                     {
-                        await WriteHeadMemberAsync(cancellationToken);
+                        await _members.WriteHeadAsync(_output, cancellationToken);
                     }
                 }
             }
@@ -137,9 +128,9 @@ internal sealed class ParallelGzipStream : CompressingStream
         try
         {
             SubmitFinalChunk();
-            while (_inFlight.Count > 0)
+            while (_members.Count > 0)
             {
-                await WriteHeadMemberAsync(cancellationToken);
+                await _members.WriteHeadAsync(_output, cancellationToken);
             }
 
             await _output.FlushAsync(cancellationToken);
@@ -164,16 +155,16 @@ internal sealed class ParallelGzipStream : CompressingStream
             _state = State.Faulted;
         }
 
-        _abort.Cancel();
+        _members.Abort();
     }
 
     /// <summary>Writes the members finished so far and flushes the output; a partly filled chunk stays buffered.</summary>
     public override void Flush()
     {
         ThrowIfNotOpen();
-        while (_inFlight.TryPeek(out var head) && head.IsCompleted)
+        while (_members.HeadIsReady)
         {
-            WriteHeadMember();
+            _members.WriteHead(_output);
         }
 
         _output.Flush();
@@ -182,9 +173,9 @@ internal sealed class ParallelGzipStream : CompressingStream
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
         ThrowIfNotOpen();
-        while (_inFlight.TryPeek(out var head) && head.IsCompleted)
+        while (_members.HeadIsReady)
         {
-            await WriteHeadMemberAsync(cancellationToken);
+            await _members.WriteHeadAsync(_output, cancellationToken);
         }
 
         await _output.FlushAsync(cancellationToken);
@@ -203,18 +194,7 @@ internal sealed class ParallelGzipStream : CompressingStream
         {
             if (_state != State.Disposed)
             {
-                _abort.Cancel();
-                foreach (var task in _inFlight)
-                {
-                    try
-                    {
-                        await task;
-                    }
-                    catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidDataException)
-                    {
-                        // The stream is being abandoned; the failure already surfaced through the write that saw it.
-                    }
-                }
+                await _members.AbandonAsync();
             }
 
             await base.DisposeAsync();
@@ -233,9 +213,9 @@ internal sealed class ParallelGzipStream : CompressingStream
             if (disposing && _state == State.Open)
             {
                 SubmitFinalChunk();
-                while (_inFlight.Count > 0)
+                while (_members.Count > 0)
                 {
-                    WriteHeadMember();
+                    _members.WriteHead(_output);
                 }
 
                 _output.Flush();
@@ -261,27 +241,13 @@ internal sealed class ParallelGzipStream : CompressingStream
 
     private void Release()
     {
-        _abort.Cancel();
-        while (_inFlight.TryDequeue(out var task))
-        {
-            try
-            {
-                task.GetAwaiter().GetResult().Dispose();
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidDataException)
-            {
-                // Abandoned work: its chunk buffer went back to the pool inside the worker.
-            }
-        }
-
+        _members.Dispose();
         if (_chunk is { } chunk)
         {
             _chunk = null;
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        _schedulers.Complete();
-        _abort.Dispose();
         if (!_leaveOpen)
         {
             _output.Dispose();
@@ -309,34 +275,10 @@ internal sealed class ParallelGzipStream : CompressingStream
 
     private void SubmitChunk()
     {
-        var job = new MemberJob(_chunk!, _chunkLength, _options, _abort.Token);
+        _members.Submit(_chunk!, _chunkLength);
         _chunk = null;
         _chunkLength = 0;
         _membersSubmitted++;
-        _inFlight.Enqueue(Task.Factory.StartNew(
-            static state => ((MemberJob)state!).Run(),
-            job,
-            CancellationToken.None,
-            TaskCreationOptions.DenyChildAttach,
-            _schedulers.ConcurrentScheduler));
-    }
-
-    private void WriteHeadMember()
-    {
-        // Dequeued only once finished, so an interrupted wait leaves the member for Release to return.
-        var head = _inFlight.Peek();
-        using var member = head.GetAwaiter().GetResult();
-        _ = _inFlight.Dequeue();
-        _output.Write(member.WrittenMemory.Span);
-    }
-
-    private async ValueTask WriteHeadMemberAsync(CancellationToken cancellationToken)
-    {
-        var head = _inFlight.Peek();
-        await head.WaitAsync(cancellationToken);
-        using var member = head.Result;
-        _ = _inFlight.Dequeue();
-        await _output.WriteAsync(member.WrittenMemory, cancellationToken);
     }
 
     private void ThrowIfNotOpen()
@@ -348,46 +290,6 @@ internal sealed class ParallelGzipStream : CompressingStream
                 _state == State.Completed
                     ? "The gzip stream is already complete; nothing more can be written."
                     : "The gzip stream was abandoned after a failure or cancellation; nothing more can be written.");
-        }
-    }
-
-    private sealed class MemberJob(byte[] chunk, int length, ZLibCompressionOptions options, CancellationToken abort)
-    {
-        public PooledBufferStream Run()
-        {
-            Interlocked.Increment(ref s_liveWorkers);
-            try
-            {
-                abort.ThrowIfCancellationRequested();
-                if (length == 0)
-                {
-                    // GZipStream writes nothing at all for no input; gunzip needs a complete (empty) member.
-                    var empty = new PooledBufferStream(EmptyMember.Length);
-                    empty.Write(EmptyMember);
-                    return empty;
-                }
-
-                var member = new PooledBufferStream(length + (length / 256) + 1024);
-                try
-                {
-                    using (var gzip = new GZipStream(member, options, leaveOpen: true))
-                    {
-                        gzip.Write(chunk, 0, length);
-                    }
-
-                    return member;
-                }
-                catch
-                {
-                    member.Dispose();
-                    throw;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(chunk);
-                Interlocked.Decrement(ref s_liveWorkers);
-            }
         }
     }
 }

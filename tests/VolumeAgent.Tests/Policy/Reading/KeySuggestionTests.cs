@@ -1,6 +1,7 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Policy.Reading;
 
-namespace VolumeAgent.Tests.Policy;
+namespace VolumeAgent.Tests.Policy.Reading;
 
 public sealed class KeySuggestionTests
 {

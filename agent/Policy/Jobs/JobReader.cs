@@ -1,6 +1,8 @@
 using VolumeAgent.Pipeline;
+using VolumeAgent.Policy.Hooks;
+using VolumeAgent.Policy.Reading;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Jobs;
 
 /// <summary>Reads the <c>jobs</c> map.</summary>
 internal static class JobReader
@@ -58,7 +60,7 @@ internal static class JobReader
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? rootStallTimeout;
         var verify = ReadVerify(reader, map);
         var sources = SourceReader.ReadAll(reader, map, stallTimeout);
-        var hooks = ReadHooks(reader, map);
+        var hooks = HookReader.Read(reader, map);
         if (reader.Problems.Count > problemsBefore)
         {
             return null;
@@ -182,22 +184,6 @@ internal static class JobReader
         {
             Schedule = reader.Cron(map, "schedule"),
             Drill = reader.Boolean(map, "drill") ?? false,
-        };
-    }
-
-    private static JobHooks ReadHooks(NodeReader reader, MapNode job)
-    {
-        var map = reader.Map(job, "hooks");
-        if (map is null)
-        {
-            return JobHooks.None;
-        }
-
-        reader.RejectUnknownKeys(map, PolicyKeys.Hooks);
-        return new JobHooks
-        {
-            Before = HookReader.ReadList(reader, map, "before"),
-            After = HookReader.ReadList(reader, map, "after"),
         };
     }
 }

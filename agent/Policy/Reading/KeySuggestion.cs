@@ -1,4 +1,4 @@
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>Finds the known word a misspelt key or name was most likely meant to be.</summary>
 internal static class KeySuggestion

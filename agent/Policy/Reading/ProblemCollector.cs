@@ -1,6 +1,6 @@
 using YamlDotNet.Core;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>
 /// Gathers problems while backup.yml is read, so that one pass reports all of them. Only the

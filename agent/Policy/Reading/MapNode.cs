@@ -1,7 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>A YAML mapping with its key path and the position to report missing keys at.</summary>
 internal sealed class MapNode

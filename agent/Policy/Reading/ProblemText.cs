@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>
 /// Keeps problem messages readable whatever backup.yml holds: a value quoted in a message ('…') is cut after

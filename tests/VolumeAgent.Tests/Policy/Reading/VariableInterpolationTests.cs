@@ -1,7 +1,8 @@
 using VolumeAgent.Policy;
 using VolumeAgent.Storage.Local;
+using VolumeAgent.Policy.Reading;
 
-namespace VolumeAgent.Tests.Policy;
+namespace VolumeAgent.Tests.Policy.Reading;
 
 public sealed class VariableInterpolationTests
 {

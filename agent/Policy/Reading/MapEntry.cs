@@ -1,5 +1,5 @@
 using YamlDotNet.RepresentationModel;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 internal sealed record MapEntry(string Key, YamlScalarNode KeyNode, YamlNode Value);

@@ -1,7 +1,8 @@
 using VolumeAgent.Pipeline;
+using VolumeAgent.Policy.Hooks;
 using VolumeAgent.Scheduling;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Jobs;
 
 /// <summary>One entry under <c>jobs</c>: what to back up, when, where to, and how long to keep it.</summary>
 internal sealed record JobOptions

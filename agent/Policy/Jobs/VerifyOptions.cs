@@ -1,6 +1,6 @@
 using VolumeAgent.Scheduling;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Jobs;
 
 /// <summary>Checking a job's newest backup set: checksums always, and with <see cref="Drill"/> a trial restore.</summary>
 internal sealed record VerifyOptions

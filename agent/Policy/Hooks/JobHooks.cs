@@ -1,4 +1,4 @@
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Hooks;
 
 internal sealed record JobHooks
 {

@@ -1,4 +1,4 @@
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>What the loader reads from outside backup.yml: environment variables for <c>${VAR}</c> and secret files for <c>*_file</c> keys.</summary>
 internal sealed class PolicyEnvironment

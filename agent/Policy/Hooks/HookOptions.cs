@@ -1,4 +1,4 @@
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Hooks;
 
 /// <summary>A command run with <c>docker exec</c> in a container before or after a job's backup.</summary>
 internal sealed record HookOptions

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace VolumeAgent.Policy;
+namespace VolumeAgent.Policy.Reading;
 
 /// <summary>
 /// Reads backup.yml's bytes, at most <see cref="MaxBytes"/> of them, and decodes them as strict UTF-8: a byte

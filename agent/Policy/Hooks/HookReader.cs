@@ -1,12 +1,31 @@
-namespace VolumeAgent.Policy;
+using VolumeAgent.Policy.Reading;
 
-/// <summary>Reads a job's <c>hooks.before</c> / <c>hooks.after</c> lists.</summary>
+namespace VolumeAgent.Policy.Hooks;
+
+/// <summary>Reads a job's <c>hooks</c>: the <c>before</c> and <c>after</c> lists.</summary>
 internal static class HookReader
 {
     private const string Example = "[{ container: app, command: [\"sh\", \"-c\", \"...\"] }]";
     private const string CommandExample = "[\"sh\", \"-c\", \"echo ready\"]";
 
-    public static IReadOnlyList<HookOptions> ReadList(NodeReader reader, MapNode hooks, string key)
+    /// <summary>A job's <c>hooks</c> map; <see cref="JobHooks.None"/> when it has none.</summary>
+    public static JobHooks Read(NodeReader reader, MapNode job)
+    {
+        var map = reader.Map(job, "hooks");
+        if (map is null)
+        {
+            return JobHooks.None;
+        }
+
+        reader.RejectUnknownKeys(map, PolicyKeys.Hooks);
+        return new JobHooks
+        {
+            Before = ReadList(reader, map, "before"),
+            After = ReadList(reader, map, "after"),
+        };
+    }
+
+    private static List<HookOptions> ReadList(NodeReader reader, MapNode hooks, string key)
     {
         var items = reader.Items(hooks, key, example: Example);
         if (items is null)
