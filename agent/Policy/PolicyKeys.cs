@@ -1,4 +1,3 @@
-
 namespace VolumeAgent.Policy;
 
 /// <summary>Every key backup.yml knows, by the mapping it belongs to. The readers reject anything else.</summary>

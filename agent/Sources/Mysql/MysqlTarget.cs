@@ -3,7 +3,6 @@ using System.Text;
 using VolumeAgent.Docker;
 using VolumeAgent.Storage;
 using VolumeAgent.Docker.Models;
-using VolumeAgent.Sources;
 using VolumeAgent.Sources.Shared.Databases;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Restore;

@@ -1,6 +1,5 @@
 using Serilog;
 using VolumeAgent.Docker;
-using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Sources.Shared.Helpers;

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
-using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 using VolumeAgent.Sources.Shared.Databases;
 using VolumeAgent.Sources.Shared.Exec;

@@ -3,7 +3,6 @@ using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Runs;
-using VolumeAgent.Sources;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 

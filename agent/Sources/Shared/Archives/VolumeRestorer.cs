@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Pipeline.Tar;
-using VolumeAgent.Sources;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Sources.Shared.Helpers;
 using VolumeAgent.Restore;

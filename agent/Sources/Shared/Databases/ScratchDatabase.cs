@@ -4,7 +4,6 @@ using System.Security.Cryptography;
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
-using VolumeAgent.Sources;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;

@@ -1,5 +1,4 @@
 using VolumeAgent.Docker.Models;
-using VolumeAgent.Sources;
 using VolumeAgent.Restore;
 
 namespace VolumeAgent.Sources.Shared.Databases;

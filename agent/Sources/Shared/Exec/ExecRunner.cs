@@ -1,6 +1,5 @@
 using System.Text;
 using VolumeAgent.Docker;
-using VolumeAgent.Sources;
 
 namespace VolumeAgent.Sources.Shared.Exec;
 
