@@ -3,16 +3,17 @@ using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Sources;
+using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
 
 /// <summary>
 /// Checks a backup set where it is stored and records the result in its manifest. A verify reads every artifact
-/// in full: SHA-256 against SHA256SUMS and the manifest, sizes, the compression to a clean end, archives
-/// complete with the manifest's tree digest, custom-format dumps listable by pg_restore (run in a throwaway
-/// container from the database's image; without an engine, the PGDMP header only), SQL dumps with their
-/// trailer. A drill does all that, then restores the set into throwaway targets and compares (see
+/// in full: SHA-256 against SHA256SUMS and the manifest, sizes, the compression to a clean end, and the content by
+/// the check of the kind that made it (<see cref="IArtifactVerifier"/>: archives complete with the manifest's tree
+/// digest, dumps with their header or trailer, and what a kind checks in a throwaway container when an engine is
+/// there). A drill does all that, then restores the set into throwaway targets and compares (see
 /// <see cref="DrillRunner"/>). The daemon's scheduled checks call <see cref="RunAsync"/>.
 /// </summary>
 internal sealed class VerificationRunner
@@ -71,7 +72,8 @@ internal sealed class VerificationRunner
 
         var context = _docker is null ? null : NewContext(set);
         var scans = new List<ArtifactScan>();
-        await using (var listers = new PgListers(context, log))
+        var checks = new Dictionary<ISourceKind, IArtifactCheckSession?>();
+        try
         {
             foreach (var artifact in manifest.Artifacts)
             {
@@ -81,12 +83,33 @@ internal sealed class VerificationRunner
                     continue;
                 }
 
-                var check = await listers.CheckForAsync(artifact, cancellationToken);
+                var sourceKind = SourceKinds.Of(artifact.SourceKind);
+                var check = (Check: (IDumpCheck?)null, Note: string.Empty);
+                if (sourceKind is not null)
+                {
+                    if (!checks.TryGetValue(sourceKind, out var session))
+                    {
+                        checks[sourceKind] = session = sourceKind.Verifier.StartChecks(context, log);
+                    }
+
+                    if (session is not null)
+                    {
+                        check = await session.CheckForAsync(artifact, cancellationToken);
+                    }
+                }
+
                 var scan = await ArtifactScanner.ScanAsync(set.Store, set.Set, artifact, checksums, check.Check, keepEntries: drill, cancellationToken);
                 scans.Add(scan);
                 outcomes.Add(scan.Sound
-                    ? new ArtifactOutcome(scan.File, true, $"{scan.File}: {Describe(scan)}{check.Note}")
+                    ? new ArtifactOutcome(scan.File, true, $"{scan.File}: {sourceKind!.Verifier.Describe(scan)}{check.Note}")
                     : new ArtifactOutcome(scan.File, false, string.Join(" ", scan.Problems)));
+            }
+        }
+        finally
+        {
+            foreach (var session in checks.Values.OfType<IArtifactCheckSession>())
+            {
+                await session.DisposeAsync();
             }
         }
 
@@ -164,12 +187,4 @@ internal sealed class VerificationRunner
             return result with { RecordError = ex.Message };
         }
     }
-
-    private static string Describe(ArtifactScan scan) => scan.Artifact.Format switch
-    {
-        ManifestArtifactFormat.Tar => $"SHA-256 matches; complete archive of {scan.EntryCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? scan.Artifact.Entries?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} entries, tree digest matches",
-        ManifestArtifactFormat.PgCustom => "SHA-256 matches; custom-format archive",
-        ManifestArtifactFormat.Sqlite => "SHA-256 matches; SQLite database file",
-        _ => "SHA-256 matches; dump complete (trailer present)",
-    };
 }

@@ -3,6 +3,8 @@ using VolumeAgent.Control.Protocol;
 using VolumeAgent.Control.Status;
 using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
+using VolumeAgent.Sources.Shared.Archives;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Control;
 
@@ -13,9 +15,9 @@ internal static class ControlTestData
     public static ManifestArtifact Artifact(string? file, long stored, ManifestStatus status, string? error = null) => new()
     {
         File = file,
-        SourceKind = ManifestSourceKind.Volume,
+        SourceKind = VolumeKind.Volume,
         SourceName = "data",
-        Format = ManifestArtifactFormat.Tar,
+        Format = ArchiveKind.Tar,
         Compression = ManifestCompression.Gzip,
         RawBytes = stored * 10,
         StoredBytes = stored,

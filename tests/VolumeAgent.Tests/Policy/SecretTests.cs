@@ -1,6 +1,8 @@
 using VolumeAgent.Policy;
 using VolumeAgent.Storage.S3;
 using VolumeAgent.Policy.Reading;
+using VolumeAgent.Sources.Mysql;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.Tests.Policy;
 

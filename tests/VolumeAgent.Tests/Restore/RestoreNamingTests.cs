@@ -5,6 +5,8 @@ using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Storage;
+using VolumeAgent.Sources.Mysql;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.Tests.Restore;
 
@@ -35,8 +37,8 @@ public sealed class RestoreNamingTests
         var artifact = ManifestSamples.Artifact("postgres-db-app.dump", new string('a', 64), 10) with
         {
             SourceName = "db",
-            SourceKind = ManifestSourceKind.Postgres,
-            Format = ManifestArtifactFormat.PgCustom,
+            SourceKind = PostgresKind.Postgres,
+            Format = PostgresKind.PgCustom,
             Compression = ManifestCompression.None,
             Database = "app",
         };

@@ -1,6 +1,7 @@
 using System.Text;
 using VolumeAgent.Policy;
 using VolumeAgent.Policy.Reading;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.Tests.Policy.Reading;
 

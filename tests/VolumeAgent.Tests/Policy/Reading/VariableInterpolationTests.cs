@@ -1,6 +1,7 @@
 using VolumeAgent.Policy;
 using VolumeAgent.Storage.Local;
 using VolumeAgent.Policy.Reading;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Policy.Reading;
 
