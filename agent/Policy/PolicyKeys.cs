@@ -1,3 +1,4 @@
+
 namespace VolumeAgent.Policy;
 
 /// <summary>Every key backup.yml knows, by the mapping it belongs to. The readers reject anything else.</summary>
@@ -25,15 +26,9 @@ internal static class PolicyKeys
     /// <summary>The keys every source may have besides its kind key.</summary>
     public static readonly IReadOnlyList<string> SourceCommon = ["name", "stall_timeout", "timeout"];
 
-    /// <summary>Source kind key (in the order documented) to the keys only that kind may have.</summary>
+    /// <summary>Source kind key (in the order documented) to the keys only that kind may have; each kind declares its own.</summary>
     public static readonly IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> SourceKinds =
-    [
-        new("volume", ["exclude"]),
-        new("path", ["exclude"]),
-        new("postgres", ["databases", "format", "user", "password", "password_file"]),
-        new("mysql", ["databases", "user", "password", "password_file"]),
-        new("sqlite", ["file", "image"]),
-    ];
+        [.. Sources.SourceKinds.All.Select(kind => new KeyValuePair<string, IReadOnlyList<string>>(kind.Key, kind.OptionKeys))];
 
     /// <summary>Every distinct key of every mapping.</summary>
     public static IReadOnlyList<string> All { get; } =

@@ -22,7 +22,8 @@ internal abstract record SourceOptions
     /// <summary>The source's <c>timeout</c>: how long all of its artifacts together may take; null for no limit.</summary>
     public TimeSpan? Timeout { get; init; }
 
-    public abstract SourceKind Kind { get; }
+    /// <summary>The backup.yml key of the source's kind (<c>volume</c>), under which <c>Sources/SourceKinds</c> finds it.</summary>
+    public abstract string Kind { get; }
 
     protected abstract string DefaultArtifactName { get; }
 

@@ -1,4 +1,5 @@
 using YamlDotNet.RepresentationModel;
+using VolumeAgent.Sources;
 
 namespace VolumeAgent.Policy;
 
@@ -10,9 +11,6 @@ internal static class SourceReader
     private static readonly Dictionary<string, IReadOnlyList<string>> KindKeys = new(PolicyKeys.SourceKinds, StringComparer.Ordinal);
 
     private static readonly string[] AllKeys = [.. KindKeys.Keys, .. PolicyKeys.SourceCommon, .. KindKeys.Values.SelectMany(k => k).Distinct()];
-
-    private static readonly (string Name, PostgresDumpFormat Value)[] Formats =
-        [("custom", PostgresDumpFormat.Custom), ("plain", PostgresDumpFormat.Plain)];
 
     /// <param name="stallTimeout">The job's stall_timeout, the default of a source that sets none.</param>
     public static IReadOnlyList<SourceOptions> ReadAll(NodeReader reader, MapNode job, TimeSpan stallTimeout)
@@ -91,14 +89,7 @@ internal static class SourceReader
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? jobStallTimeout;
         var timeout = reader.Duration(map, "timeout", allowZero: false);
 
-        SourceOptions? source = kind switch
-        {
-            "volume" => ReadVolume(reader, map),
-            "path" => ReadPath(reader, map),
-            "postgres" => ReadPostgres(reader, map),
-            "mysql" => ReadMysql(reader, map),
-            _ => ReadSqlite(reader, map),
-        };
+        var source = SourceKinds.Find(kind)!.Read(reader, map);
 
         return reader.Problems.Count > problemsBefore || source is null
             ? null
@@ -115,61 +106,4 @@ internal static class SourceReader
 
         return $"'{key}' does not apply to a {kind} source (it is for {string.Join(" and ", owners)} sources)";
     }
-
-    private static VolumeSource? ReadVolume(NodeReader reader, MapNode map)
-    {
-        var volume = reader.Name(map, "volume", "volume", required: true);
-        var exclude = ReadExclude(reader, map);
-        return volume is null ? null : new VolumeSource { Volume = volume, Exclude = exclude };
-    }
-
-    private static PathSource? ReadPath(NodeReader reader, MapNode map)
-    {
-        var hostPath = reader.AbsolutePath(map, "path", required: true);
-        var exclude = ReadExclude(reader, map);
-        return hostPath is null ? null : new PathSource { Path = hostPath, Exclude = exclude };
-    }
-
-    private static PostgresSource? ReadPostgres(NodeReader reader, MapNode map)
-    {
-        var target = reader.Name(map, "postgres", "container or service", required: true);
-        var databases = ReadDatabases(reader, map);
-        var format = reader.Choice(map, "format", Formats) ?? PostgresDumpFormat.Custom;
-        var user = reader.Text(map, "user");
-        var password = reader.Secret(map, "password");
-        return target is null
-            ? null
-            : new PostgresSource { Target = target, Databases = databases, Format = format, User = user, Password = password };
-    }
-
-    private static MysqlSource? ReadMysql(NodeReader reader, MapNode map)
-    {
-        var target = reader.Name(map, "mysql", "container or service", required: true);
-        var databases = ReadDatabases(reader, map);
-        var user = reader.Text(map, "user");
-        var password = reader.Secret(map, "password");
-        return target is null
-            ? null
-            : new MysqlSource { Target = target, Databases = databases, User = user, Password = password };
-    }
-
-    private static SqliteSource? ReadSqlite(NodeReader reader, MapNode map)
-    {
-        var volume = reader.Name(map, "sqlite", "volume", required: true);
-        var file = reader.Text(map, "file", required: true, missingHint: " for sqlite: the database file's path inside the volume, e.g. db/app.sqlite");
-        if (file is not null && (file.StartsWith('/') || file.EndsWith('/') || file.Split('/').Contains("..")))
-        {
-            reader.Report(NodeReader.ValueMark(map, "file"), map.PathOf("file"), $"must be a file path relative to the volume's root without '..', e.g. db/app.sqlite; got '{file}'");
-            return null;
-        }
-
-        var image = reader.Text(map, "image");
-        return volume is null || file is null ? null : new SqliteSource { Volume = volume, File = file, Image = image };
-    }
-
-    private static IReadOnlyList<string> ReadExclude(NodeReader reader, MapNode map) =>
-        reader.TextList(map, "exclude", "[\"cache/*\", \"*.tmp\"]") ?? [];
-
-    private static IReadOnlyList<string> ReadDatabases(NodeReader reader, MapNode map) =>
-        reader.TextList(map, "databases", "[app]") ?? [];
 }

@@ -5,6 +5,8 @@ using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Pipeline.Zstd;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
+using VolumeAgent.Sources.Shared.Archives;
+using VolumeAgent.Sources.Shared.Exec;
 
 namespace VolumeAgent.Restore;
 
@@ -17,10 +19,6 @@ namespace VolumeAgent.Restore;
 internal static class ArtifactScanner
 {
     public const string TreeDigestPrefix = TarTreeDigest.Prefix;
-    private const int BufferSize = 128 * 1024;
-    private const int TailBytes = 4096;
-    private static readonly byte[] PgCustomMagic = "PGDMP"u8.ToArray();
-    private static readonly byte[] SqliteMagic = "SQLite format 3\0"u8.ToArray();
 
     /// <param name="check">An extra check fed the uncompressed content as it passes (pg_restore --list); may be null.</param>
     /// <param name="keepEntries">Keep the archive's entries in the result, for comparing a restored tree with it.</param>
@@ -58,7 +56,7 @@ internal static class ArtifactScanner
         var content = new List<string>();
         await using var hashing = new HashingReadStream(stored);
         long raw = 0;
-        ContentFacts facts = ContentFacts.None;
+        var facts = ArtifactContentFacts.None;
         try
         {
             if (check is not null)
@@ -154,127 +152,16 @@ internal static class ArtifactScanner
     public static string Bare(string digest) =>
         digest.StartsWith(TreeDigestPrefix, StringComparison.OrdinalIgnoreCase) ? digest[TreeDigestPrefix.Length..] : digest;
 
-    private static async Task<ContentFacts> ReadContentAsync(
+    private static async Task<ArtifactContentFacts> ReadContentAsync(
         ManifestArtifact artifact, Stream source, List<string> problems, CancellationToken cancellationToken)
     {
-        switch (artifact.Format)
+        if (SourceKinds.Of(artifact.SourceKind) is { } kind)
         {
-            case ManifestArtifactFormat.Tar:
-                return await ReadTarAsync(source, cancellationToken);
-            case ManifestArtifactFormat.PgCustom:
-                var head = await ReadHeadAndRestAsync(source, PgCustomMagic.Length, cancellationToken);
-                if (!head.AsSpan().SequenceEqual(PgCustomMagic))
-                {
-                    problems.Add("it does not start with PGDMP, so it is not a pg_dump custom-format archive.");
-                }
-
-                return ContentFacts.None;
-            case ManifestArtifactFormat.Sqlite:
-                var header = await ReadHeadAndRestAsync(source, SqliteMagic.Length, cancellationToken);
-                if (!header.AsSpan().SequenceEqual(SqliteMagic))
-                {
-                    problems.Add("it does not start with the SQLite header, so it is not an SQLite database file.");
-                }
-
-                return ContentFacts.None;
-            default:
-                var tail = await ReadTailAsync(source, cancellationToken);
-                if (TrailerOf(artifact) is { } trailer && !tail.Contains(trailer, StringComparison.Ordinal))
-                {
-                    problems.Add($"it does not end with '{trailer}', so the dump is cut off.");
-                }
-
-                return ContentFacts.None;
-        }
-    }
-
-    /// <summary>The line a complete dump of this kind ends with, or null when the format has none.</summary>
-    internal static string? TrailerOf(ManifestArtifact artifact) => (artifact.Format, artifact.SourceKind) switch
-    {
-        (ManifestArtifactFormat.Sql, ManifestSourceKind.Globals) => "-- PostgreSQL database cluster dump complete",
-        (ManifestArtifactFormat.PgPlain, _) => "-- PostgreSQL database dump complete",
-        (ManifestArtifactFormat.Sql, ManifestSourceKind.Mysql) => "-- Dump completed",
-        _ => null,
-    };
-
-    private static async Task<ContentFacts> ReadTarAsync(Stream source, CancellationToken cancellationToken)
-    {
-        var guard = new EntryNameGuard();
-        using var parser = new TarStreamParser { EntryStarting = guard.Check };
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
-            {
-                parser.Feed(buffer.AsSpan(0, read));
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            return await kind.Verifier.ReadContentAsync(artifact, source, problems, cancellationToken);
         }
 
-        parser.Complete();
-        return new ContentFacts(parser.Entries, TarTreeDigest.Compute(parser.Entries));
-    }
-
-    private static async Task<byte[]> ReadHeadAndRestAsync(Stream source, int headLength, CancellationToken cancellationToken)
-    {
-        var head = new byte[headLength];
-        var filled = 0;
-        while (filled < headLength)
-        {
-            var read = await source.ReadAsync(head.AsMemory(filled), cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-        }
-
-        await DrainAsync(source, cancellationToken);
-        return head[..filled];
-    }
-
-    private static async Task<string> ReadTailAsync(Stream source, CancellationToken cancellationToken)
-    {
-        var tail = new OutputTail(TailBytes);
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            int read;
-            while ((read = await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
-            {
-                tail.Append(buffer.AsSpan(0, read));
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return tail.ToString();
-    }
-
-    private static async Task DrainAsync(Stream source, CancellationToken cancellationToken)
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
-        try
-        {
-            while (await source.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken) > 0)
-            {
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private sealed record ContentFacts(IReadOnlyList<TarEntryInfo>? Entries, string? TreeDigest)
-    {
-        public static readonly ContentFacts None = new(null, null);
+        await ContentReader.DrainAsync(source, cancellationToken);
+        problems.Add($"its source kind '{artifact.SourceKind}' is not one this agent knows, so its content is not checked; a newer agent wrote it.");
+        return ArtifactContentFacts.None;
     }
 }

@@ -1,10 +1,10 @@
 using Serilog;
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Models;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
+using VolumeAgent.Runs;
 
 namespace VolumeAgent.Restore;
 
@@ -50,20 +50,21 @@ internal sealed class RestoreRunner
         // Targets first: looking costs little, and a refusal there spares reading gigabytes for nothing.
         var refusals = new List<string>();
         var plans = new List<Func<ArtifactScan, IRestoreStep>>();
-        var postgres = new Dictionary<string, PostgresTarget>(StringComparer.Ordinal);
-        var mysql = new Dictionary<string, MysqlTarget>(StringComparer.Ordinal);
+        var planning = new RestorePlanning { Context = _context, Set = set, Request = request, Policy = _policy };
+        var planners = new Dictionary<ISourceKind, IRestorePlanner?>();
         foreach (var artifact in selected)
         {
             try
             {
-                plans.Add(artifact.Format switch
+                IRestorePlanner? planner = null;
+                if (SourceKinds.Of(artifact.SourceKind) is { } kind && !planners.TryGetValue(kind, out planner))
                 {
-                    ManifestArtifactFormat.Tar => await PlanVolumeAsync(artifact, request, refusals, cancellationToken),
-                    _ when artifact.SourceKind == ManifestSourceKind.Globals => await PlanGlobalsAsync(set, artifact, request, postgres, cancellationToken),
-                    _ when artifact.SourceKind == ManifestSourceKind.Postgres => await PlanPostgresAsync(set, artifact, request, postgres, refusals, cancellationToken),
-                    _ when artifact.SourceKind == ManifestSourceKind.Mysql => await PlanMysqlAsync(set, artifact, request, mysql, refusals, cancellationToken),
-                    _ => throw new RestoreRefusedException($"{artifact.File} is a {artifact.SourceKind.ToString().ToLowerInvariant()} artifact, which this version restores only by hand (see docs/restore.md)."),
-                });
+                    planners[kind] = planner = kind.StartRestore(planning);
+                }
+
+                plans.Add(planner is null
+                    ? throw new RestoreRefusedException($"{artifact.File} is a {artifact.SourceKind} artifact, which this version restores only by hand (see docs/restore.md).")
+                    : await planner.PlanAsync(artifact, refusals, cancellationToken));
             }
             catch (Exception ex) when (ex is RestoreRefusedException or ArtifactFailedException or DockerApiException)
             {
@@ -211,22 +212,22 @@ internal sealed class RestoreRunner
 
     private static void ValidateOptions(IReadOnlyList<ManifestArtifact> selected, RestoreRequest request)
     {
-        var archives = selected.Where(a => a.Format == ManifestArtifactFormat.Tar).ToList();
+        var archives = selected.Where(a => TraitsOf(a).Archive).ToList();
         if (request.ToVolume is not null && archives.Count != 1)
         {
             throw new RestoreRefusedException(
                 $"--to-volume restores one volume or path artifact, but {archives.Count} are selected ({string.Join(", ", archives.Select(a => a.File))}). Choose one with --artifact.");
         }
 
-        var databases = selected.Where(DatabaseRestoreStep.IsDatabaseDump).ToList();
+        var databases = selected.Where(a => TraitsOf(a).DatabaseDump).ToList();
         if (request.Database is not null && databases.Count != 1)
         {
             throw new RestoreRefusedException(
                 $"--database restores one database dump, but {databases.Count} are selected ({string.Join(", ", databases.Select(a => a.File))}). Choose one with --artifact.");
         }
 
-        var servers = selected.Where(a => a.SourceKind is ManifestSourceKind.Postgres or ManifestSourceKind.Globals or ManifestSourceKind.Mysql)
-            .Select(a => (Kind: a.SourceKind == ManifestSourceKind.Mysql ? "mysql" : "postgres", a.SourceName))
+        var servers = selected.Where(a => TraitsOf(a).ServerKind is not null)
+            .Select(a => (Kind: TraitsOf(a).ServerKind, a.SourceName))
             .Distinct()
             .ToList();
         if (request.ToContainer is not null && servers.Count > 1)
@@ -241,137 +242,5 @@ internal sealed class RestoreRunner
         }
     }
 
-    private async Task<Func<ArtifactScan, IRestoreStep>> PlanVolumeAsync(
-        ManifestArtifact artifact, RestoreRequest request, List<string> refusals, CancellationToken cancellationToken)
-    {
-        MountSpec target;
-        string targetName;
-        var exists = true;
-        if (request.ToVolume is not null || artifact.SourceKind == ManifestSourceKind.Volume)
-        {
-            var volume = request.ToVolume ?? artifact.SourceName;
-            target = VolumeRestorer.Volume(volume);
-            targetName = $"volume {volume}";
-            exists = await Docker.Volumes.TryInspectAsync(volume, cancellationToken) is not null;
-        }
-        else
-        {
-            target = VolumeRestorer.HostPath(artifact.SourceName);
-            targetName = $"host directory {artifact.SourceName}";
-        }
-
-        var content = exists ? await new VolumeRestorer(_context).ListTopAsync(target, targetName, cancellationToken) : [];
-        var users = target.Type == "volume" && exists
-            ? (await Docker.Containers.ListUsingVolumeAsync(target.Source!, cancellationToken)).Where(c => c.State == "running").ToList()
-            : [];
-        if (users.FirstOrDefault(IsThisProcess) is { } self)
-        {
-            refusals.Add(
-                $"{targetName} is used by the agent's own container {self.DisplayName}, which cannot be stopped for the restore while it runs it. "
-                + "Restore it with `docker run` of the agent image (without that volume), or by hand (docs/restore.md).");
-        }
-        else if (!request.Force && content.Count > 0)
-        {
-            refusals.Add(
-                $"{targetName} is not empty ({string.Join(", ", content)}…). Restore into a new volume with --to-volume NAME, or pass --force to replace its content"
-                + (users.Count > 0 ? $" ({string.Join(", ", users.Select(u => u.DisplayName))} will be stopped during the restore and started again)." : "."));
-        }
-        else if (!request.Force && users.Count > 0)
-        {
-            refusals.Add(
-                $"{targetName} is in use by running container(s) {string.Join(", ", users.Select(u => u.DisplayName))}. Stop them first, or pass --force to have them stopped during the restore and started again.");
-        }
-
-        return scan => new VolumeRestoreStep { Scan = scan, Target = target, TargetName = targetName, Exists = exists, Content = content, Users = users };
-    }
-
-    private async Task<Func<ArtifactScan, IRestoreStep>> PlanGlobalsAsync(
-        StoredSet set, ManifestArtifact artifact, RestoreRequest request, Dictionary<string, PostgresTarget> targets, CancellationToken cancellationToken)
-    {
-        var target = await PostgresTargetAsync(set, artifact, request, targets, cancellationToken);
-        var roles = await target.RolesAsync(cancellationToken);
-        return scan => new PostgresGlobalsStep { Scan = scan, Target = target, ExistingRoles = roles };
-    }
-
-    private async Task<Func<ArtifactScan, IRestoreStep>> PlanPostgresAsync(
-        StoredSet set, ManifestArtifact artifact, RestoreRequest request, Dictionary<string, PostgresTarget> targets, List<string> refusals, CancellationToken cancellationToken)
-    {
-        var target = await PostgresTargetAsync(set, artifact, request, targets, cancellationToken);
-        var database = request.Database ?? artifact.Database!;
-        var state = await target.DatabaseStateAsync(database, cancellationToken);
-        RefuseIfOccupied(state, database, $"postgres container {target.Name}", request, refusals);
-        if (request.Force && state is { Exists: true, IsEmpty: false } && artifact.Format == ManifestArtifactFormat.PgPlain)
-        {
-            refusals.Add(
-                $"Database '{database}' in postgres container {target.Name} holds objects, and {artifact.File} is a plain SQL dump, which cannot replace existing objects. "
-                + "Restore into a new database with --database NAME, or drop the database first.");
-        }
-
-        return scan => new DatabaseRestoreStep { Scan = scan, Postgres = target, Database = database, State = state };
-    }
-
-    private async Task<Func<ArtifactScan, IRestoreStep>> PlanMysqlAsync(
-        StoredSet set, ManifestArtifact artifact, RestoreRequest request, Dictionary<string, MysqlTarget> targets, List<string> refusals, CancellationToken cancellationToken)
-    {
-        var (container, original) = await ResolveAsync(artifact, request, cancellationToken);
-        if (!targets.TryGetValue(container.Id, out var target))
-        {
-            var (user, password) = original ? SourceCredentials.For(_policy, set.Set.Job, artifact) : (null, null);
-            target = await MysqlTarget.ConnectAsync(Docker, container, user, password, cancellationToken);
-            targets[container.Id] = target;
-        }
-
-        var database = request.Database ?? artifact.Database!;
-        var state = await target.DatabaseStateAsync(database, cancellationToken);
-        RefuseIfOccupied(state, database, $"mysql container {target.Name}", request, refusals);
-        return scan => new DatabaseRestoreStep { Scan = scan, Mysql = target, Database = database, State = state };
-    }
-
-    /// <summary>Whether the container is the one this process runs in (its hostname is the container id's prefix).</summary>
-    private static bool IsThisProcess(ContainerSummary container) =>
-        File.Exists("/.dockerenv")
-        && Environment.GetEnvironmentVariable("HOSTNAME") is { Length: >= 12 } hostname
-        && container.Id.StartsWith(hostname, StringComparison.Ordinal);
-
-    private static void RefuseIfOccupied(DatabaseState state, string database, string server, RestoreRequest request, List<string> refusals)
-    {
-        if (!request.Force && state is { Exists: true, IsEmpty: false })
-        {
-            refusals.Add(
-                $"Database '{database}' in {server} is not empty ({state.Objects} object(s)). Restore into a new database with --database NAME, "
-                + "or pass --force to drop and recreate the backup's objects in it.");
-        }
-    }
-
-    private async Task<PostgresTarget> PostgresTargetAsync(
-        StoredSet set, ManifestArtifact artifact, RestoreRequest request, Dictionary<string, PostgresTarget> targets, CancellationToken cancellationToken)
-    {
-        var (container, original) = await ResolveAsync(artifact, request, cancellationToken);
-        if (!targets.TryGetValue(container.Id, out var target))
-        {
-            var (user, password) = original ? SourceCredentials.For(_policy, set.Set.Job, artifact) : (null, null);
-            target = await PostgresTarget.ConnectAsync(Docker, container, user, password, cancellationToken);
-            targets[container.Id] = target;
-        }
-
-        return target;
-    }
-
-    /// <summary>The container to restore into: --to-container, else the one the dump ran in, else the source as backup.yml names it.</summary>
-    private async Task<(ContainerInspect Container, bool Original)> ResolveAsync(ManifestArtifact artifact, RestoreRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ToContainer is not null)
-        {
-            var chosen = await Docker.Containers.TryInspectAsync(request.ToContainer, cancellationToken)
-                ?? throw new RestoreRefusedException($"No container is named '{request.ToContainer}'. Check the name with `docker ps`.");
-            return (chosen, false);
-        }
-
-        if (artifact.Container is not null && await Docker.Containers.TryInspectAsync(artifact.Container, cancellationToken) is { } byName)
-        {
-            return (byName, true);
-        }
-
-        return (await _context.Containers.ResolveAsync(artifact.SourceName, cancellationToken), true);
-    }
+    private static RestoreTraits TraitsOf(ManifestArtifact artifact) => SourceKinds.Of(artifact.SourceKind)?.TraitsOf(artifact) ?? RestoreTraits.None;
 }

@@ -1,6 +1,7 @@
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Sources;
+using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Restore;
@@ -69,7 +70,8 @@ internal sealed class VerificationRunner
 
         var context = _docker is null ? null : NewContext(set);
         var scans = new List<ArtifactScan>();
-        await using (var listers = new PgListers(context, log))
+        var checks = new Dictionary<ISourceKind, IArtifactCheckSession?>();
+        try
         {
             foreach (var artifact in manifest.Artifacts)
             {
@@ -79,12 +81,33 @@ internal sealed class VerificationRunner
                     continue;
                 }
 
-                var check = await listers.CheckForAsync(artifact, cancellationToken);
+                var sourceKind = SourceKinds.Of(artifact.SourceKind);
+                var check = (Check: (IDumpCheck?)null, Note: string.Empty);
+                if (sourceKind is not null)
+                {
+                    if (!checks.TryGetValue(sourceKind, out var session))
+                    {
+                        checks[sourceKind] = session = sourceKind.Verifier.StartChecks(context, log);
+                    }
+
+                    if (session is not null)
+                    {
+                        check = await session.CheckForAsync(artifact, cancellationToken);
+                    }
+                }
+
                 var scan = await ArtifactScanner.ScanAsync(set.Store, set.Set, artifact, checksums, check.Check, keepEntries: drill, cancellationToken);
                 scans.Add(scan);
                 outcomes.Add(scan.Sound
-                    ? new ArtifactOutcome(scan.File, true, $"{scan.File}: {Describe(scan)}{check.Note}")
+                    ? new ArtifactOutcome(scan.File, true, $"{scan.File}: {sourceKind!.Verifier.Describe(scan)}{check.Note}")
                     : new ArtifactOutcome(scan.File, false, string.Join(" ", scan.Problems)));
+            }
+        }
+        finally
+        {
+            foreach (var session in checks.Values.OfType<IArtifactCheckSession>())
+            {
+                await session.DisposeAsync();
             }
         }
 
@@ -162,12 +185,4 @@ internal sealed class VerificationRunner
             return result with { RecordError = ex.Message };
         }
     }
-
-    private static string Describe(ArtifactScan scan) => scan.Artifact.Format switch
-    {
-        ManifestArtifactFormat.Tar => $"SHA-256 matches; complete archive of {scan.EntryCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? scan.Artifact.Entries?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"} entries, tree digest matches",
-        ManifestArtifactFormat.PgCustom => "SHA-256 matches; custom-format archive",
-        ManifestArtifactFormat.Sqlite => "SHA-256 matches; SQLite database file",
-        _ => "SHA-256 matches; dump complete (trailer present)",
-    };
 }

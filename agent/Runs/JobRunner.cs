@@ -168,10 +168,10 @@ internal sealed class JobRunner
                 Containers = _containers,
             };
             var compressor = Compressors.Create(job.Compression, job.Compression == CompressionKind.None ? null : job.CompressionLevel);
-            var sources = job.Sources.Select(options => new PlannedSource(options, SourceFactory.Create(context, options))).ToList();
+            var sources = job.Sources.Select(options => new PlannedSource(options, SourceKinds.Of(options).CreateSource(context, options))).ToList();
 
             // Files are read first, while stop_containers are down; databases are dumped live, after they are up.
-            var files = sources.Where(s => s.Source.Kind is ManifestSourceKind.Volume or ManifestSourceKind.Path or ManifestSourceKind.Sqlite).ToList();
+            var files = sources.Where(s => SourceKinds.Of(s.Options).Phase == SourcePhase.Files).ToList();
             var databases = sources.Except(files).ToList();
             var artifacts = new List<ManifestArtifact>();
             var runErrors = new List<string>();

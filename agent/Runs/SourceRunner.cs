@@ -230,13 +230,7 @@ internal sealed class SourceRunner
         File = null,
         SourceKind = source.Kind,
         SourceName = source.DisplayName,
-        Format = source.Kind switch
-        {
-            ManifestSourceKind.Postgres => ManifestArtifactFormat.PgCustom,
-            ManifestSourceKind.Mysql => ManifestArtifactFormat.Sql,
-            ManifestSourceKind.Sqlite => ManifestArtifactFormat.Sqlite,
-            _ => ManifestArtifactFormat.Tar,
-        },
+        Format = source.Format,
         Compression = ManifestCompression.None,
         RawBytes = 0,
         StoredBytes = 0,

@@ -13,5 +13,8 @@ internal interface IBackupSource
 
     ManifestSourceKind Kind { get; }
 
+    /// <summary>The format of its (main) artifacts, recorded for the source when it fails before it planned any.</summary>
+    ManifestArtifactFormat Format { get; }
+
     Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken);
 }

@@ -3,6 +3,7 @@ using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.IntegrationTests.Safety;
 using VolumeAgent.Sources;
 using Xunit.Abstractions;
+using VolumeAgent.Sources.Shared.Exec;
 
 namespace VolumeAgent.IntegrationTests.Backups;
 

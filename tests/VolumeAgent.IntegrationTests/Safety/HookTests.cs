@@ -1,6 +1,7 @@
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
+using VolumeAgent.Sources.Shared.Exec;
 
 namespace VolumeAgent.IntegrationTests.Safety;
 
@@ -116,6 +117,6 @@ public sealed class HookTests
         return result.Stdout;
     }
 
-    private async Task<VolumeAgent.Sources.ExecResult> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken) =>
-        await VolumeAgent.Sources.ExecCapture.RunAsync(_docker.Client, container, command, null, cancellationToken);
+    private async Task<VolumeAgent.Sources.Shared.Exec.ExecResult> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken) =>
+        await VolumeAgent.Sources.Shared.Exec.ExecCapture.RunAsync(_docker.Client, container, command, null, cancellationToken);
 }

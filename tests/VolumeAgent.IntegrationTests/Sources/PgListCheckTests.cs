@@ -1,6 +1,7 @@
 using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.Sources;
 using Xunit.Abstractions;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.IntegrationTests.Sources;
 

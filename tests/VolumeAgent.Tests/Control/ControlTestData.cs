@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using VolumeAgent.Control;
 using VolumeAgent.Storage;
+using VolumeAgent.Sources.Shared.Archives;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Control;
 
@@ -11,9 +13,9 @@ internal static class ControlTestData
     public static ManifestArtifact Artifact(string? file, long stored, ManifestStatus status, string? error = null) => new()
     {
         File = file,
-        SourceKind = ManifestSourceKind.Volume,
+        SourceKind = VolumeKind.Volume,
         SourceName = "data",
-        Format = ManifestArtifactFormat.Tar,
+        Format = ArchiveKind.Tar,
         Compression = ManifestCompression.Gzip,
         RawBytes = stored * 10,
         StoredBytes = stored,

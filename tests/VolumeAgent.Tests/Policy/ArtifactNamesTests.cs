@@ -1,4 +1,9 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Sources.HostPath;
+using VolumeAgent.Sources.Mysql;
+using VolumeAgent.Sources.Postgres;
+using VolumeAgent.Sources.Sqlite;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Policy;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Sources;
 using YamlDotNet.RepresentationModel;
 
 namespace VolumeAgent.Tests.Policy;
@@ -21,7 +22,7 @@ public sealed class ExampleBackupYmlTests
         policy.Storage.Should().ContainKeys("local", "offsite");
         policy.Jobs.Should().NotBeEmpty();
         policy.Jobs.SelectMany(j => j.Sources).Select(s => s.Kind).Distinct()
-            .Should().BeEquivalentTo(Enum.GetValues<SourceKind>(), "the example shows every kind of source");
+            .Should().BeEquivalentTo(SourceKinds.All.Select(k => k.Key), "the example shows every kind of source");
     }
 
     [Fact]

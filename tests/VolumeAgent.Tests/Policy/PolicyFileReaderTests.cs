@@ -1,5 +1,6 @@
 using System.Text;
 using VolumeAgent.Policy;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.Tests.Policy;
 

@@ -1,5 +1,10 @@
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
+using VolumeAgent.Sources.HostPath;
+using VolumeAgent.Sources.Mysql;
+using VolumeAgent.Sources.Postgres;
+using VolumeAgent.Sources.Sqlite;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Policy;
 
@@ -140,7 +145,7 @@ public sealed class PolicyLoaderValidFileTests
     public void Load_FullFile_ReadsEverySourceKindInOrder()
     {
         var sources = policy.Jobs[0].Sources;
-        sources.Select(s => s.Kind).Should().Equal(SourceKind.Volume, SourceKind.Path, SourceKind.Postgres, SourceKind.Mysql, SourceKind.Sqlite);
+        sources.Select(s => s.Kind).Should().Equal("volume", "path", "postgres", "mysql", "sqlite");
 
         var volume = sources[0].Should().BeOfType<VolumeSource>().Which;
         volume.Volume.Should().Be("app_uploads");

@@ -1,4 +1,6 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Sources.Mysql;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.Tests.Policy;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Policy;
 

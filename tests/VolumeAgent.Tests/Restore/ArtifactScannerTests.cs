@@ -1,8 +1,11 @@
 using System.Text;
+using System.Text.Json;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Pipeline.Tar;
 using VolumeAgent.Tests.Storage;
+using VolumeAgent.Sources.Mysql;
+using VolumeAgent.Sources.Shared.Databases;
 
 namespace VolumeAgent.Tests.Restore;
 
@@ -117,7 +120,7 @@ public sealed class ArtifactScannerTests : IDisposable
     public async Task ScanAsync_DumpWithoutItsTrailerOrHeader_IsCutOffOrNotADump(string kind, string format, string content, string expected)
     {
         var set = await new TestSet()
-            .Dump("db.sql.gz", Encoding.UTF8.GetBytes(content), Enum.Parse<ManifestSourceKind>(kind), Enum.Parse<ManifestArtifactFormat>(format), "app")
+            .Dump("db.sql.gz", Encoding.UTF8.GetBytes(content), new ManifestSourceKind(JsonNamingPolicy.SnakeCaseLower.ConvertName(kind)), new ManifestArtifactFormat(JsonNamingPolicy.SnakeCaseLower.ConvertName(format)), "app")
             .WriteAsync(Store);
 
         var scan = await ScanAsync(set);
@@ -129,7 +132,7 @@ public sealed class ArtifactScannerTests : IDisposable
     public async Task ScanAsync_WholeMysqlDump_IsSound()
     {
         var dump = "-- MariaDB dump\nINSERT INTO t VALUES (1);\n-- Dump completed on 2026-11-21  2:00:01\n"u8.ToArray();
-        var set = await new TestSet().Dump("mysql-db-app.sql.gz", dump, ManifestSourceKind.Mysql, ManifestArtifactFormat.Sql, "app").WriteAsync(Store);
+        var set = await new TestSet().Dump("mysql-db-app.sql.gz", dump, MysqlKind.Mysql, SqlDumps.Sql, "app").WriteAsync(Store);
 
         (await ScanAsync(set)).Problems.Should().BeEmpty();
     }

@@ -1,4 +1,5 @@
 using VolumeAgent.Restore;
+using VolumeAgent.Sources.Shared.Databases;
 
 namespace VolumeAgent.Tests.Restore;
 

@@ -1,6 +1,7 @@
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Tests.Pipeline.Tar;
+using VolumeAgent.Sources.Shared.Archives;
 
 namespace VolumeAgent.Tests.Restore;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Restore;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.Tests.Restore;
 

@@ -2,6 +2,7 @@ using System.Text;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Tests.Pipeline.Tar;
+using VolumeAgent.Sources.Shared.Archives;
 
 namespace VolumeAgent.Tests.Restore;
 

@@ -2,6 +2,8 @@ using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Storage;
+using VolumeAgent.Sources.Mysql;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.Tests.Restore;
 
@@ -32,8 +34,8 @@ public sealed class RestoreNamingTests
         var artifact = ManifestSamples.Artifact("postgres-db-app.dump", new string('a', 64), 10) with
         {
             SourceName = "db",
-            SourceKind = ManifestSourceKind.Postgres,
-            Format = ManifestArtifactFormat.PgCustom,
+            SourceKind = PostgresKind.Postgres,
+            Format = PostgresKind.PgCustom,
             Compression = ManifestCompression.None,
             Database = "app",
         };

@@ -4,6 +4,8 @@ using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Storage;
+using VolumeAgent.Sources.Shared.Archives;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Restore;
 
@@ -19,7 +21,7 @@ internal sealed class TestSet
         parser.Complete();
         var stored = gzip ? Gzip(tar) : tar;
         var digest = TarTreeDigest.Compute(parser.Entries);
-        return Add(name + ".tar" + (gzip ? ".gz" : string.Empty), stored, tar.Length, ManifestSourceKind.Volume, ManifestArtifactFormat.Tar, gzip)
+        return Add(name + ".tar" + (gzip ? ".gz" : string.Empty), stored, tar.Length, VolumeKind.Volume, ArchiveKind.Tar, gzip)
             .Edit(a => a with { TreeDigest = digest, Entries = parser.Entries.Count });
     }
 

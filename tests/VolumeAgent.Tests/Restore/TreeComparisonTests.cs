@@ -1,5 +1,6 @@
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
+using VolumeAgent.Sources.Shared.Archives;
 
 namespace VolumeAgent.Tests.Restore;
 

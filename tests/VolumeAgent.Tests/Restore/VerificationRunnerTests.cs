@@ -4,6 +4,9 @@ using VolumeAgent.Storage;
 using ManualTimeProvider = VolumeAgent.Tests.Pipeline.ManualTimeProvider;
 using VolumeAgent.Tests.Pipeline.Tar;
 using VolumeAgent.Tests.Storage;
+using VolumeAgent.Sources.Mysql;
+using VolumeAgent.Sources.Postgres;
+using VolumeAgent.Sources.Shared.Databases;
 
 namespace VolumeAgent.Tests.Restore;
 
@@ -110,7 +113,7 @@ public sealed class VerificationRunnerTests : IDisposable
     public async Task RunAsync_CustomDumpWithoutAnEngine_IsCheckedByItsHeaderAndSaysSo()
     {
         var set = await new TestSet()
-            .Dump("postgres-db-app.dump.gz", "PGDMP\u0001\u000e\u0000rest of an archive"u8.ToArray(), ManifestSourceKind.Postgres, ManifestArtifactFormat.PgCustom, "app")
+            .Dump("postgres-db-app.dump.gz", "PGDMP\u0001\u000e\u0000rest of an archive"u8.ToArray(), PostgresKind.Postgres, PostgresKind.PgCustom, "app")
             .WriteAsync(Store);
 
         var result = await Runner().RunAsync(set, drill: false, CancellationToken.None, record: false);
@@ -121,7 +124,7 @@ public sealed class VerificationRunnerTests : IDisposable
 
     private static TestSet SoundSet() => new TestSet()
         .Tar("volume-data", Archive)
-        .Dump("mysql-db-app.sql.gz", MysqlDump, ManifestSourceKind.Mysql, ManifestArtifactFormat.Sql, "app");
+        .Dump("mysql-db-app.sql.gz", MysqlDump, MysqlKind.Mysql, SqlDumps.Sql, "app");
 
     private VerificationRunner Runner() => new(null, "helper:latest", string.Empty, _time, Serilog.Core.Logger.None);
 

@@ -4,6 +4,7 @@ using VolumeAgent.Runs;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Scheduling;
+using VolumeAgent.Sources.Postgres;
 
 namespace VolumeAgent.Tests.Runs;
 
@@ -75,7 +76,9 @@ public sealed class SourceRunnerTests : IDisposable
     {
         public string DisplayName => "postgres db";
 
-        public ManifestSourceKind Kind => ManifestSourceKind.Postgres;
+        public ManifestSourceKind Kind => PostgresKind.Postgres;
+
+        public ManifestArtifactFormat Format => PostgresKind.PgCustom;
 
         public Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken) => plan(cancellationToken);
     }
@@ -85,9 +88,9 @@ public sealed class SourceRunnerTests : IDisposable
         public ArtifactDescriptor Descriptor { get; } = new()
         {
             BaseFileName = file,
-            Kind = ManifestSourceKind.Postgres,
+            Kind = PostgresKind.Postgres,
             SourceName = "db",
-            Format = ManifestArtifactFormat.PgCustom,
+            Format = PostgresKind.PgCustom,
             Container = "db",
         };
 

@@ -4,6 +4,8 @@ using VolumeAgent.Runs;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Scheduling;
+using VolumeAgent.Sources.Postgres;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Runs;
 

@@ -1,4 +1,6 @@
 using VolumeAgent.Sources;
+using VolumeAgent.Sources.Postgres;
+using VolumeAgent.Sources.Shared.Exec;
 
 namespace VolumeAgent.Tests.Sources;
 

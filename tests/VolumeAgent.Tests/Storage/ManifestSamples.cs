@@ -1,4 +1,7 @@
 using VolumeAgent.Storage;
+using VolumeAgent.Sources.Postgres;
+using VolumeAgent.Sources.Shared.Archives;
+using VolumeAgent.Sources.Volume;
 
 namespace VolumeAgent.Tests.Storage;
 
@@ -9,9 +12,9 @@ internal static class ManifestSamples
     public static ManifestArtifact Artifact(string? file, string? sha256, long storedBytes, ManifestStatus status = ManifestStatus.Succeeded) => new()
     {
         File = file,
-        SourceKind = ManifestSourceKind.Volume,
+        SourceKind = VolumeKind.Volume,
         SourceName = file ?? "failed-source",
-        Format = ManifestArtifactFormat.Tar,
+        Format = ArchiveKind.Tar,
         Compression = ManifestCompression.Gzip,
         RawBytes = storedBytes * 3,
         StoredBytes = storedBytes,
@@ -59,13 +62,13 @@ internal static class ManifestSamples
             new ManifestArtifact
             {
                 File = "postgres-db-app.dump",
-                SourceKind = ManifestSourceKind.Postgres,
+                SourceKind = PostgresKind.Postgres,
                 SourceName = "db",
                 Database = "app",
                 Container = "stack-db-1",
                 Image = "postgres:15",
                 ToolVersion = "pg_dump (PostgreSQL) 15.8",
-                Format = ManifestArtifactFormat.PgCustom,
+                Format = PostgresKind.PgCustom,
                 Compression = ManifestCompression.None,
                 RawBytes = 1000,
                 StoredBytes = 1000,
@@ -79,9 +82,9 @@ internal static class ManifestSamples
             new ManifestArtifact
             {
                 File = null,
-                SourceKind = ManifestSourceKind.Volume,
+                SourceKind = VolumeKind.Volume,
                 SourceName = "app_uploads",
-                Format = ManifestArtifactFormat.Tar,
+                Format = ArchiveKind.Tar,
                 Compression = ManifestCompression.Zstd,
                 RawBytes = 0,
                 StoredBytes = 0,

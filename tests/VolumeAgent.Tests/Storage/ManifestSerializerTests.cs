@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Tests.Storage;
@@ -88,7 +89,7 @@ public sealed class ManifestSerializerTests
     [InlineData("Sqlite", "sqlite")]
     public void Serialize_ArtifactFormat_UsesDocumentedName(string member, string expected)
     {
-        var format = Enum.Parse<ManifestArtifactFormat>(member);
+        var format = SourceKinds.Formats.Single(f => f.Name == JsonNamingPolicy.SnakeCaseLower.ConvertName(member));
         var manifest = ManifestSamples.Full();
         manifest = manifest with { Artifacts = [manifest.Artifacts[0] with { Format = format }] };
 
@@ -106,7 +107,7 @@ public sealed class ManifestSerializerTests
     [InlineData("Globals", "globals")]
     public void Serialize_SourceKind_UsesDocumentedName(string member, string expected)
     {
-        var kind = Enum.Parse<ManifestSourceKind>(member);
+        var kind = SourceKinds.ManifestKinds.Single(k => k.Name == JsonNamingPolicy.SnakeCaseLower.ConvertName(member));
         var manifest = ManifestSamples.Full();
         manifest = manifest with { Artifacts = [manifest.Artifacts[0] with { SourceKind = kind }] };
 
@@ -130,9 +131,10 @@ public sealed class ManifestSerializerTests
     [Fact]
     public void EnumTables_CoverEveryMember()
     {
-        // The tables above are the documented vocabulary: a new member must be added there and to docs/manifest.md.
-        Enum.GetNames<ManifestArtifactFormat>().Should().BeEquivalentTo(MemberRows(nameof(Serialize_ArtifactFormat_UsesDocumentedName)));
-        Enum.GetNames<ManifestSourceKind>().Should().BeEquivalentTo(MemberRows(nameof(Serialize_SourceKind_UsesDocumentedName)));
+        // The tables above are the documented vocabulary: a new member (or a new source kind's value) must be added
+        // there and to docs/manifest.md.
+        SourceKinds.Formats.Select(f => f.Name).Should().BeEquivalentTo(MemberRows(nameof(Serialize_ArtifactFormat_UsesDocumentedName), column: 1));
+        SourceKinds.ManifestKinds.Select(k => k.Name).Should().BeEquivalentTo(MemberRows(nameof(Serialize_SourceKind_UsesDocumentedName), column: 1));
         Enum.GetNames<ManifestTrigger>().Should().BeEquivalentTo(MemberRows(nameof(Serialize_Trigger_UsesDocumentedName)));
     }
 
@@ -310,11 +312,11 @@ public sealed class ManifestSerializerTests
         write.Should().Throw<ArgumentException>().WithMessage("*format_version 2*");
     }
 
-    private static IEnumerable<string> MemberRows(string testName) =>
+    private static IEnumerable<string> MemberRows(string testName, int column = 0) =>
         typeof(ManifestSerializerTests).GetMethod(testName)!
             .GetCustomAttributes(typeof(InlineDataAttribute), inherit: false)
             .Cast<InlineDataAttribute>()
-            .Select(row => (string)row.GetData(null!).Single()[0]);
+            .Select(row => (string)row.GetData(null!).Single()[column]);
 
     private static JsonObject ToNode(BackupManifest manifest) =>
         JsonNode.Parse(ManifestSerializer.SerializeToUtf8Bytes(manifest))!.AsObject();

@@ -1,0 +1,172 @@
+using System.Buffers;
+using System.Threading.Channels;
+using VolumeAgent.Docker;
+using VolumeAgent.Sources.Shared.Exec;
+
+namespace VolumeAgent.Sources.Postgres;
+
+/// <summary>
+/// Feeds the head of a custom-format dump, as it streams past, to <c>pg_restore --list</c> in the same
+/// container: the archive's header and table of contents must parse. pg_restore prints its listing only
+/// once it has read the whole table of contents, so feeding stops at its first line of output; the copy
+/// runs on its own task so a pg_restore that has stopped reading never holds up the dump.
+/// </summary>
+internal sealed class PgListCheck : IDumpCheck
+{
+    private const int QueueDepth = 32;
+    private readonly DockerClient _docker;
+    private readonly string _containerId;
+    private readonly IReadOnlyList<string> _environment;
+    private readonly Channel<(byte[] Buffer, int Length)> _queue =
+        Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(QueueDepth) { SingleReader = true, SingleWriter = true });
+
+    private ExecProcess? _lister;
+    private Task? _listed;
+    private Task? _pump;
+    private readonly CancellationTokenSource _answered = new();
+    private bool _sawFormat;
+    private bool _listingCutAfterAnswer;
+
+    public PgListCheck(DockerClient docker, string containerId, IReadOnlyList<string> environment)
+    {
+        _docker = docker;
+        _containerId = containerId;
+        _environment = environment;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        _lister = await _docker.Exec.RunAsync(
+            _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true, StopOnDispose = true });
+        _listed = ReadListingAsync(_lister, cancellationToken);
+        _pump = PumpAsync(_lister, cancellationToken);
+    }
+
+    public Stream Wrap(Stream raw) => new TapStream(raw, 16, EnqueueAsync);
+
+    public async Task VerifyAsync(string what, CancellationToken cancellationToken)
+    {
+        var lister = _lister ?? throw new InvalidOperationException("The check was not started.");
+        _queue.Writer.TryComplete();
+        await _pump!;
+        await _listed!;
+        var exit = await lister.WaitForExitAsync(drainOutput: !_listingCutAfterAnswer, cancellationToken);
+        if (exit != 0 || !_sawFormat)
+        {
+            var stderr = lister.Stderr.ToString();
+            throw new ArtifactFailedException(
+                $"{what} produced an archive that pg_restore --list rejects (exit {exit}): {(stderr.Length > 0 ? stderr : "it printed no archive header")}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _answered.CancelAsync();
+        if (_lister is not null)
+        {
+            await _lister.DisposeAsync();
+        }
+
+        foreach (var task in new[] { _pump, _listed })
+        {
+            try
+            {
+                await (task ?? Task.CompletedTask);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or ObjectDisposedException or InvalidDataException)
+            {
+                // The check is being abandoned; its own errors no longer matter.
+            }
+        }
+
+        while (_queue.Reader.TryRead(out var item))
+        {
+            ArrayPool<byte>.Shared.Return(item.Buffer);
+        }
+
+        _answered.Dispose();
+    }
+
+    private async ValueTask EnqueueAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        if (_answered.IsCancellationRequested || _lister is null)
+        {
+            return;
+        }
+
+        var copy = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(copy);
+        if (!_queue.Writer.TryWrite((copy, data.Length)))
+        {
+            // Waits only while pg_restore is still reading the table of contents; its answer ends the wait.
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _answered.Token);
+            try
+            {
+                await _queue.Writer.WriteAsync((copy, data.Length), linked.Token);
+            }
+            catch (Exception ex) when (ex is ChannelClosedException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+            }
+        }
+    }
+
+    private async Task PumpAsync(ExecProcess lister, CancellationToken cancellationToken)
+    {
+        var open = true;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _answered.Token);
+        await foreach (var (buffer, length) in _queue.Reader.ReadAllAsync(cancellationToken))
+        {
+            try
+            {
+                if (open && !_answered.IsCancellationRequested)
+                {
+                    await lister.Stdin.WriteAsync(buffer.AsMemory(0, length), linked.Token);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException
+                || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // pg_restore has answered or stopped reading: it has what it needs, or failed, which VerifyAsync reports.
+                open = false;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        try
+        {
+            lister.CloseStdin();
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task ReadListingAsync(ExecProcess lister, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(lister.Stdout, leaveOpen: true);
+        try
+        {
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                await _answered.CancelAsync();
+                _sawFormat |= line.StartsWith(";     Format: CUSTOM", StringComparison.Ordinal);
+            }
+        }
+        catch (IOException) when (_answered.IsCancellationRequested)
+        {
+            // pg_restore answers from the archive's head and exits without reading the rest of its stdin. The
+            // engine then closes the connection with bytes of ours unread, and a unix socket closed that way ends
+            // with "connection reset by peer" (after everything sent before it) instead of an end of stream. The
+            // listing has been read by then; its exit code, asked of the engine, decides.
+            _listingCutAfterAnswer = true;
+        }
+
+        await _answered.CancelAsync();
+    }
+}

@@ -1,0 +1,71 @@
+using VolumeAgent.Storage;
+using VolumeAgent.Docker.Models;
+using VolumeAgent.Sources.Shared.Helpers;
+
+namespace VolumeAgent.Sources.Shared.Archives;
+
+/// <summary>
+/// A named volume or a host directory, mounted read-only into a helper container that is never started; the engine's
+/// archive API reads it (see <see cref="HelperArchiveProducer"/>).
+/// </summary>
+internal sealed class ArchiveSource : IBackupSource
+{
+    private const string MountPoint = "/data";
+    private readonly SourceContext _context;
+    private readonly string _artifactName;
+    private readonly IReadOnlyList<string> _exclude;
+
+    private readonly string _mountType;
+
+    /// <param name="mountType">How the helper mounts <paramref name="target"/>: <c>volume</c> (a named volume) or <c>bind</c> (a host path).</param>
+    public ArchiveSource(SourceContext context, ManifestSourceKind kind, string mountType, string target, string artifactName, IReadOnlyList<string> exclude)
+    {
+        if (mountType is not ("volume" or "bind"))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mountType), mountType, "An archive source mounts a volume or binds a path.");
+        }
+
+        _context = context;
+        Kind = kind;
+        _mountType = mountType;
+        Target = target;
+        _artifactName = artifactName;
+        _exclude = exclude;
+    }
+
+    public ManifestSourceKind Kind { get; }
+
+    public string Target { get; }
+
+    public ManifestArtifactFormat Format => ArchiveKind.Tar;
+
+    public string DisplayName => $"{Kind} {Target}";
+
+    public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
+    {
+        if (_mountType == "volume" && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
+        {
+            throw new ArtifactFailedException(
+                $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
+        }
+
+        var descriptor = new ArtifactDescriptor
+        {
+            BaseFileName = _artifactName + ".tar",
+            Kind = Kind,
+            SourceName = Target,
+            Format = ArchiveKind.Tar,
+            Image = _context.HelperImage,
+        };
+        var spec = new HelperSpec
+        {
+            Image = _context.HelperImage,
+            // Never run: the engine reads the mount through its archive API. A container needs a command all the same.
+            Command = ["true"],
+            Mounts = [new MountSpec { Type = _mountType, Source = Target, Target = MountPoint, ReadOnly = true }],
+            Labels = _context.HelperLabels(),
+            Purpose = $"archive {DisplayName}",
+        };
+        return [new HelperArchiveProducer(_context, descriptor, spec, MountPoint, _exclude)];
+    }
+}

@@ -1,0 +1,142 @@
+using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
+
+namespace VolumeAgent.Sources.Shared.Helpers;
+
+/// <summary>
+/// A started helper: attached before start so no byte is lost, isolated (no network, no capabilities but
+/// those named, no privilege gain, no log copy of its output), and removed on dispose whatever happened.
+/// </summary>
+internal sealed class HelperContainer : IAsyncDisposable
+{
+    private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(30);
+    private readonly DockerClient _client;
+    private readonly HijackedStream _connection;
+    private int _disposed;
+
+    private HelperContainer(DockerClient client, string id, HelperSpec spec, HijackedStream connection)
+    {
+        _client = client;
+        _connection = connection;
+        Id = id;
+        Spec = spec;
+        Stderr = new OutputTail();
+        Output = new StdoutStream(connection, Stderr);
+    }
+
+    public string Id { get; }
+
+    public HelperSpec Spec { get; }
+
+    public StdoutStream Output { get; }
+
+    public OutputTail Stderr { get; }
+
+    /// <summary>The helper's stdin, when the spec asked for one; <see cref="CloseInput"/> ends it.</summary>
+    public Stream Input => _connection;
+
+    public void CloseInput() => _connection.CloseWrite();
+
+    public static async Task<HelperContainer> StartAsync(DockerClient client, HelperSpec spec, CancellationToken cancellationToken)
+    {
+        var id = await CreateAsync(client, spec, attach: true, cancellationToken);
+        HijackedStream? connection = null;
+        try
+        {
+            connection = await client.Containers.AttachAsync(id, spec.Stdin, cancellationToken);
+            await client.Containers.StartAsync(id, cancellationToken);
+            return new HelperContainer(client, id, spec, connection);
+        }
+        catch (Exception ex)
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            await RemoveQuietlyAsync(client, id);
+            if (ex is DockerApiException api)
+            {
+                throw new ArtifactFailedException($"Could not start the helper container to {spec.Purpose}: {api.EngineMessage ?? api.Message}", ex);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Creates the helper container without starting it: isolated, labelled, its mounts in place. A container that
+    /// is only created is enough for the engine's archive API, which mounts its volumes to read them.
+    /// </summary>
+    public static async Task<string> CreateAsync(DockerClient client, HelperSpec spec, bool attach, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(spec);
+        var request = new ContainerCreateRequest
+        {
+            Image = spec.Image,
+            Entrypoint = [],
+            Cmd = spec.Command,
+            Labels = spec.Labels,
+            User = spec.User,
+            AttachStdout = attach,
+            AttachStderr = attach,
+            AttachStdin = attach && spec.Stdin,
+            OpenStdin = spec.Stdin,
+            StdinOnce = spec.Stdin,
+            HostConfig = new HostConfig
+            {
+                Mounts = spec.Mounts,
+                NetworkMode = "none",
+                CapDrop = ["ALL"],
+                CapAdd = spec.Capabilities,
+                SecurityOpt = ["no-new-privileges"],
+                // The default json-file driver would write the whole archive to the engine's disk a second time.
+                LogConfig = new LogConfig { Type = "none" },
+            },
+        };
+        try
+        {
+            return await client.Containers.CreateAsync(request, null, cancellationToken);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ArtifactFailedException($"Could not create the helper container to {spec.Purpose} from image {spec.Image}: {ex.EngineMessage ?? ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Waits for the helper to end (read <see cref="Output"/> to its end first) and returns its exit code.</summary>
+    public async Task<long> WaitAsync(CancellationToken cancellationToken)
+    {
+        await Output.DrainAsync(cancellationToken);
+        var result = await _client.Containers.WaitAsync(Id, cancellationToken);
+        return result.StatusCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await Output.DisposeAsync();
+        await RemoveQuietlyAsync(_client, Id);
+    }
+
+    /// <summary>Removes a helper, within a bound even when the run was cancelled; a failure is logged, not thrown.</summary>
+    public static async Task RemoveQuietlyAsync(DockerClient client, string id)
+    {
+        // The run's own token may be cancelled by now; removal must still happen, within a bound.
+        using var timeout = new CancellationTokenSource(RemoveTimeout);
+        try
+        {
+            await client.Containers.RemoveAsync(id, timeout.Token, force: true);
+        }
+        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
+        {
+            // A later start sweeps it by label; the run's own error is what the user needs to see.
+            Serilog.Log.Warning("Could not remove helper container {Container}: {Error}. The next start removes it.", id[..12], ex.Message);
+        }
+    }
+}

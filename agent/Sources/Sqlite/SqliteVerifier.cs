@@ -1,0 +1,15 @@
+using VolumeAgent.Restore;
+using VolumeAgent.Storage;
+
+namespace VolumeAgent.Sources.Sqlite;
+
+/// <summary>A copy of an SQLite database starts with SQLite's header.</summary>
+internal sealed class SqliteVerifier : IArtifactVerifier
+{
+    private static readonly byte[] SqliteMagic = "SQLite format 3\0"u8.ToArray();
+
+    public Task<ArtifactContentFacts> ReadContentAsync(ManifestArtifact artifact, Stream content, List<string> problems, CancellationToken cancellationToken) =>
+        ContentReader.RequireHeaderAsync(content, SqliteMagic, "it does not start with the SQLite header, so it is not an SQLite database file.", problems, cancellationToken);
+
+    public string Describe(ArtifactScan scan) => "SHA-256 matches; SQLite database file";
+}
