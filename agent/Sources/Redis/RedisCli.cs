@@ -1,5 +1,7 @@
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Sources.Shared.Databases;
+using VolumeAgent.Sources.Shared.Exec;
 
 namespace VolumeAgent.Sources.Redis;
 

@@ -11,6 +11,7 @@ internal sealed class RedisKeyspace : IEquatable<RedisKeyspace>
 {
     public static readonly RedisKeyspace Empty = new(new SortedDictionary<int, RedisDatabaseCount>());
 
+    private const string DigestPrefix = "keyspace:";
     private readonly SortedDictionary<int, RedisDatabaseCount> _databases;
 
     private RedisKeyspace(SortedDictionary<int, RedisDatabaseCount> databases) => _databases = databases;
@@ -70,6 +71,39 @@ internal sealed class RedisKeyspace : IEquatable<RedisKeyspace>
             }
 
             databases[db] = new RedisDatabaseCount(keys.Value, expires ?? 0);
+        }
+
+        return new RedisKeyspace(databases);
+    }
+
+    /// <summary>
+    /// The counts as the manifest records them in an artifact's <c>tree_digest</c>: <c>keyspace:db0=10/1,db2=2/0</c>
+    /// (keys / of them with a TTL, per database); <c>keyspace:</c> alone for a server without keys.
+    /// </summary>
+    public string ToDigest() =>
+        DigestPrefix + string.Join(',', _databases.Select(d => string.Create(CultureInfo.InvariantCulture, $"db{d.Key}={d.Value.Keys}/{d.Value.Expires}")));
+
+    /// <summary>The counts <see cref="ToDigest"/> wrote, or null when <paramref name="digest"/> is not such a record.</summary>
+    public static RedisKeyspace? FromDigest(string? digest)
+    {
+        if (digest is null || !digest.StartsWith(DigestPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var databases = new SortedDictionary<int, RedisDatabaseCount>();
+        foreach (var item in digest[DigestPrefix.Length..].Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = item.Split('=', '/');
+            if (parts.Length != 3 || !parts[0].StartsWith("db", StringComparison.Ordinal)
+                || !int.TryParse(parts[0].AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var db)
+                || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var keys)
+                || !long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var expires))
+            {
+                return null;
+            }
+
+            databases[db] = new RedisDatabaseCount(keys, expires);
         }
 
         return new RedisKeyspace(databases);
