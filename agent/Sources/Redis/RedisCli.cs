@@ -46,7 +46,9 @@ internal sealed class RedisCli
     public async Task<string> RunAsync(IReadOnlyList<string> command, string remedy, CancellationToken cancellationToken)
     {
         var result = await TryRunAsync(command, cancellationToken);
-        return result.Succeeded
+
+        // redis-cli goes on with the command when AUTH fails; a server without a password then answers anyway.
+        return result.Succeeded && !result.Stderr.Contains("AUTH failed", StringComparison.Ordinal)
             ? result.Stdout
             : throw new ArtifactFailedException(Diagnose(result, string.Join(' ', command), remedy));
     }
@@ -81,7 +83,7 @@ internal sealed class RedisCli
     public string Diagnose(ExecResult result, string what, string remedy)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var diagnostic = result.Diagnostic.Trim();
+        var diagnostic = string.Join(' ', result.Diagnostic.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         if (result.ExitCode == 127 || diagnostic.Contains("executable file not found", StringComparison.OrdinalIgnoreCase))
         {
             return $"Container {Name} does not look like a Redis container: it has no {Program} ({diagnostic}). {remedy}";
@@ -93,16 +95,22 @@ internal sealed class RedisCli
                 + $"Is the server running in this container, or is it the wrong container? {remedy}";
         }
 
-        if (diagnostic.Contains("NOAUTH", StringComparison.Ordinal))
-        {
-            return $"The Redis server in container {Name} requires a password, and none was given ({diagnostic}). "
-                + $"Set `password` or `password_file` on the source, or {PasswordVariable} in the container's environment.";
-        }
-
         if (diagnostic.Contains("WRONGPASS", StringComparison.Ordinal) || diagnostic.Contains("invalid password", StringComparison.Ordinal))
         {
             return $"The Redis server in container {Name} refused the password ({diagnostic}). "
                 + $"Check `password` / `password_file` of the source, or {PasswordVariable} in the container's environment.";
+        }
+
+        if (diagnostic.Contains("without any password configured", StringComparison.Ordinal))
+        {
+            return $"The Redis server in container {Name} has no password, but the agent was given one ({diagnostic}). "
+                + $"Remove `password` / `password_file` from the source, or {PasswordVariable} from the container's environment if the server does not use it.";
+        }
+
+        if (diagnostic.Contains("NOAUTH", StringComparison.Ordinal))
+        {
+            return $"The Redis server in container {Name} requires a password, and none was given ({diagnostic}). "
+                + $"Set `password` or `password_file` on the source, or {PasswordVariable} in the container's environment.";
         }
 
         return $"{Program} {what} failed in container {Name} (exit {result.ExitCode}): {diagnostic}";
