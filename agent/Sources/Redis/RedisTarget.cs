@@ -23,7 +23,7 @@ internal sealed class RedisTarget
     private RedisTarget(DockerClient docker, RedisCli cli, string dataDir, string fileName, bool appendOnly, (int Uid, int Gid) owner, RedisKeyspace keyspace)
     {
         _docker = docker;
-        Cli = cli;
+        Redis = cli;
         DataDir = dataDir;
         FileName = fileName;
         AppendOnly = appendOnly;
@@ -31,9 +31,9 @@ internal sealed class RedisTarget
         Keyspace = keyspace;
     }
 
-    public RedisCli Cli { get; }
+    public RedisCli Redis { get; }
 
-    public string Name => Cli.Name;
+    public string Name => Redis.Name;
 
     public string DataDir { get; }
 
@@ -75,7 +75,7 @@ internal sealed class RedisTarget
     public async Task PutSnapshotAsync(Stream content, long size, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var tar = new RdbTarStream(content, size, FileName, Owner.Uid, Owner.Gid, FileMode, now);
-        await _docker.Containers.PutArchiveAsync(Cli.Container.Id, DataDir, tar, cancellationToken);
+        await _docker.Containers.PutArchiveAsync(Redis.Container.Id, DataDir, tar, cancellationToken);
     }
 
     /// <summary>Waits until the started server has loaded its data and answers, and returns its keys.</summary>
@@ -86,7 +86,7 @@ internal sealed class RedisTarget
         ExecResult? last = null;
         while (waited.Elapsed < LoadTimeout)
         {
-            var state = await _docker.Containers.TryInspectAsync(Cli.Container.Id, cancellationToken);
+            var state = await _docker.Containers.TryInspectAsync(Redis.Container.Id, cancellationToken);
             if (state?.State is not { Running: true })
             {
                 throw new RestoreFailedException(
@@ -94,10 +94,10 @@ internal sealed class RedisTarget
                     + $"{await LogTailAsync(cancellationToken)}");
             }
 
-            last = await Cli.TryRunAsync(["PING"], cancellationToken);
+            last = await Redis.TryRunAsync(["PING"], cancellationToken);
             if (last.Succeeded && last.Stdout.Trim() == "PONG")
             {
-                return await Cli.KeyspaceAsync("Its server does not answer as it did before the restore.", cancellationToken);
+                return await Redis.KeyspaceAsync("Its server does not answer as it did before the restore.", cancellationToken);
             }
 
             await Task.Delay(LoadPoll, cancellationToken);
@@ -119,7 +119,7 @@ internal sealed class RedisTarget
     {
         try
         {
-            await using var logs = await _docker.Containers.LogsAsync(Cli.Container.Id, follow: false, cancellationToken);
+            await using var logs = await _docker.Containers.LogsAsync(Redis.Container.Id, follow: false, cancellationToken);
             var tail = new OutputTail(1024);
             await using var stdout = new StdoutStream(logs, tail);
             var buffer = new byte[16 * 1024];
