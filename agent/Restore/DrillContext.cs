@@ -9,7 +9,6 @@ internal sealed class DrillContext
 {
     /// <summary>The role label of everything a drill creates; the agent's start removes leftovers by it.</summary>
     public const string Role = "drill";
-    private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(60);
 
     public required SourceContext Context { get; init; }
 
@@ -26,18 +25,4 @@ internal sealed class DrillContext
         DockerApiException or DockerUnavailableException or IOException or InvalidDataException or TimeoutException => true,
         _ => false,
     };
-
-    /// <summary>Removes a scratch volume within a bound of its own, whatever the drill's token says; logs when it cannot.</summary>
-    public async Task RemoveVolumeAsync(string volume)
-    {
-        using var bound = new CancellationTokenSource(RemoveTimeout);
-        try
-        {
-            await Context.Docker.Volumes.RemoveAsync(volume, bound.Token, force: true);
-        }
-        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
-        {
-            Log.Warning("Could not remove scratch volume {Volume}: {Error}. The next start of the agent removes it.", volume, ex.Message);
-        }
-    }
 }

@@ -16,9 +16,6 @@ namespace VolumeAgent.Restore;
 /// </summary>
 internal sealed class RestoreRunner
 {
-    /// <summary>What sources append to an artifact's name before the compression suffix.</summary>
-    private static readonly string[] FormatSuffixes = [".tar", ".dump", ".sql", ".sqlite", ".db"];
-
     private readonly SourceContext _context;
     private readonly BackupPolicy? _policy;
     private readonly string _stateDir;
@@ -199,7 +196,8 @@ internal sealed class RestoreRunner
         {
             var kind = Compressors.KindFromFileName(file);
             var bare = kind == CompressionKind.None ? file : file[..file.LastIndexOf('.')];
-            var stem = FormatSuffixes.FirstOrDefault(s => bare.EndsWith(s, StringComparison.Ordinal)) is { } suffix ? bare[..^suffix.Length] : bare;
+            // Every source ends the artifact's name with its format's suffix (.tar, .dump, .sql, ...), before the compression's.
+            var stem = bare.LastIndexOf('.') is > 0 and var dot ? bare[..dot] : bare;
             if (string.Equals(file, name, StringComparison.Ordinal) || string.Equals(bare, name, StringComparison.Ordinal) || string.Equals(stem, name, StringComparison.Ordinal))
             {
                 return true;

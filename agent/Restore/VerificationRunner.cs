@@ -8,10 +8,10 @@ namespace VolumeAgent.Restore;
 
 /// <summary>
 /// Checks a backup set where it is stored and records the result in its manifest. A verify reads every artifact
-/// in full: SHA-256 against SHA256SUMS and the manifest, sizes, the compression to a clean end, archives
-/// complete with the manifest's tree digest, custom-format dumps listable by pg_restore (run in a throwaway
-/// container from the database's image; without an engine, the PGDMP header only), SQL dumps with their
-/// trailer. A drill does all that, then restores the set into throwaway targets and compares (see
+/// in full: SHA-256 against SHA256SUMS and the manifest, sizes, the compression to a clean end, and the content by
+/// the check of the kind that made it (<see cref="IArtifactVerifier"/>: archives complete with the manifest's tree
+/// digest, dumps with their header or trailer, and what a kind checks in a throwaway container when an engine is
+/// there). A drill does all that, then restores the set into throwaway targets and compares (see
 /// <see cref="DrillRunner"/>). The daemon's scheduled checks call <see cref="RunAsync"/>.
 /// </summary>
 internal sealed class VerificationRunner

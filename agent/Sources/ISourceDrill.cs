@@ -6,8 +6,9 @@ namespace VolumeAgent.Sources;
 internal interface ISourceDrill
 {
     /// <summary>
-    /// One outcome per scan it drilled (all of them, normally); every scan is sound. Failures of a target are
-    /// outcomes, never thrown; cancellation is thrown.
+    /// Gets every sound scan of the kind's artifacts in the set; returns one outcome per scan it drilled. A scan it
+    /// leaves out is reported as "not drilled; checked by verify only". Failures of a target are outcomes, never
+    /// thrown; cancellation is thrown.
     /// </summary>
     Task<IReadOnlyDictionary<ArtifactScan, ArtifactOutcome>> RunAsync(DrillContext drill, IReadOnlyList<ArtifactScan> scans, CancellationToken cancellationToken);
 }

@@ -1,11 +1,15 @@
 using VolumeAgent.Policy;
+using VolumeAgent.Restore;
+using VolumeAgent.Sources.Shared.Databases;
 using VolumeAgent.Storage;
 
 namespace VolumeAgent.Sources.Sqlite;
 
 /// <summary>
 /// <c>sqlite: VOLUME</c> with <c>file:</c>: an SQLite database in a volume, copied with SQLite's online backup in a
-/// helper while stop_containers are down, checked by its header. Restored by hand (docs/restore.md); not drilled.
+/// helper while stop_containers are down and checked by its header; restored by hand (docs/restore.md), not drilled.
+/// With <c>tables:</c>, an SQL script of just those tables (sqlite3's <c>.dump</c>), checked by its trailer, drilled into
+/// a scratch database, and restored by <c>restore</c> into the database file (tables it lacks only).
 /// </summary>
 internal sealed class SqliteKind : ISourceKind
 {
@@ -18,15 +22,18 @@ internal sealed class SqliteKind : ISourceKind
 
     public string Key => Name;
 
-    public IReadOnlyList<string> OptionKeys { get; } = ["file", "image"];
+    public IReadOnlyList<string> OptionKeys { get; } = ["file", "image", "tables"];
 
     public SourcePhase Phase => SourcePhase.Files;
 
     public IReadOnlyList<ManifestSourceKind> ManifestKinds { get; } = [Sqlite];
 
-    public IReadOnlyList<ManifestArtifactFormat> Formats { get; } = [DatabaseFile];
+    public IReadOnlyList<ManifestArtifactFormat> Formats { get; } = [DatabaseFile, SqlDumps.Sql];
 
     public IArtifactVerifier Verifier { get; } = new SqliteVerifier();
+
+    /// <summary>Drills the table scripts; copies of whole files are checked by verify only.</summary>
+    public ISourceDrill Drill { get; } = new SqliteDrill();
 
     public SourceOptions? Read(NodeReader reader, MapNode map)
     {
@@ -40,8 +47,33 @@ internal sealed class SqliteKind : ISourceKind
         }
 
         var image = reader.Text(map, "image");
-        return volume is null || file is null ? null : new SqliteSource { Volume = volume, File = file, Image = image };
+        var tables = reader.TextList(map, "tables", "[posts, comments]", t => SqliteTables.IsValidName(t) ? null : $"'{t}' is not {SqliteTables.NameRule}");
+        if (tables is null && map.Has("tables"))
+        {
+            return null;
+        }
+
+        if (tables is { Count: 0 })
+        {
+            reader.Report(NodeReader.ValueMark(map, "tables"), map.PathOf("tables"), "lists no table; name at least one, e.g. [posts, comments], or leave 'tables' out to copy the whole file");
+            return null;
+        }
+
+        return volume is null || file is null ? null : new SqliteSource { Volume = volume, File = file, Image = image, Tables = tables ?? [] };
     }
 
-    public IBackupSource CreateSource(SourceContext context, SourceOptions options) => new SqliteCopySource(context, (SqliteSource)options);
+    public IBackupSource CreateSource(SourceContext context, SourceOptions options)
+    {
+        var sqlite = (SqliteSource)options;
+        return sqlite.Tables.Count > 0 ? new SqliteTablesSource(context, sqlite) : new SqliteCopySource(context, sqlite);
+    }
+
+    /// <summary>Plans table scripts into the database file; copies of whole files are refused as restored by hand.</summary>
+    public IRestorePlanner StartRestore(RestorePlanning planning) => new SqliteRestorePlanner(planning);
+
+    public RestoreTraits TraitsOf(ManifestArtifact artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        return artifact.Format == SqlDumps.Sql ? new(Archive: true, DatabaseDump: false, ServerKind: null) : RestoreTraits.None;
+    }
 }

@@ -13,10 +13,16 @@ internal sealed record SqliteSource : SourceOptions
     /// <summary>The image of the helper that copies the database; it needs <c>sqlite3</c>. Null: the policy's helper_image.</summary>
     public string? Image { get; init; }
 
+    /// <summary>
+    /// The <c>tables</c> key: when given, the artifact is an SQL script (<c>.dump</c>) of just these tables with their
+    /// indexes and triggers, instead of a copy of the whole file.
+    /// </summary>
+    public IReadOnlyList<string> Tables { get; init; } = [];
+
     public override string Kind => SqliteKind.Name;
 
     protected override string DefaultArtifactName =>
         "sqlite-" + Volume + "-" + ArtifactNames.Sanitize(System.IO.Path.GetFileNameWithoutExtension(File), "db");
 
-    public override string Describe() => $"sqlite {Volume}:{File}";
+    public override string Describe() => $"sqlite {Volume}:{File}" + (Tables.Count > 0 ? $" (tables: {string.Join(", ", Tables)})" : string.Empty);
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using VolumeAgent.Docker;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 
@@ -7,6 +8,8 @@ namespace VolumeAgent.Sources.Shared.Archives;
 /// <summary>Each archive restored into a scratch volume, read back, and compared with the backup entry by entry.</summary>
 internal sealed class ArchiveDrill : ISourceDrill
 {
+    private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(60);
+
     public async Task<IReadOnlyDictionary<ArtifactScan, ArtifactOutcome>> RunAsync(DrillContext drill, IReadOnlyList<ArtifactScan> scans, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(drill);
@@ -52,8 +55,22 @@ internal sealed class ArchiveDrill : ISourceDrill
         {
             if (created)
             {
-                await drill.RemoveVolumeAsync(volume);
+                await RemoveVolumeAsync(drill, volume);
             }
+        }
+    }
+
+    /// <summary>Removes the scratch volume within a bound of its own, whatever the drill's token says; logs when it cannot.</summary>
+    private static async Task RemoveVolumeAsync(DrillContext drill, string volume)
+    {
+        using var bound = new CancellationTokenSource(RemoveTimeout);
+        try
+        {
+            await drill.Context.Docker.Volumes.RemoveAsync(volume, bound.Token, force: true);
+        }
+        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
+        {
+            drill.Log.Warning("Could not remove scratch volume {Volume}: {Error}. The next start of the agent removes it.", volume, ex.Message);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Serilog;
 using VolumeAgent.Docker;
@@ -13,8 +12,6 @@ namespace VolumeAgent.Sources.Shared.Databases;
 /// <typeparam name="TServer">The kind's connection to its scratch server.</typeparam>
 internal abstract class DatabaseDrill<TServer> : ISourceDrill
 {
-    private const int ListedTables = 5;
-
     public async Task<IReadOnlyDictionary<ArtifactScan, ArtifactOutcome>> RunAsync(DrillContext drill, IReadOnlyList<ArtifactScan> scans, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(drill);
@@ -55,7 +52,7 @@ internal abstract class DatabaseDrill<TServer> : ISourceDrill
         }
 
         return new ArtifactOutcome(
-            scan.File, true, $"{scan.File}: database '{database}' restored into a scratch {image} server; a fresh dump matches the backup ({comparison.Lines} lines compared; {Rows(comparison.RestoredRows)})");
+            scan.File, true, $"{scan.File}: database '{database}' restored into a scratch {image} server; a fresh dump matches the backup ({comparison.Lines} lines compared; {RowCounts.Describe(comparison.RestoredRows)})");
     }
 
     /// <summary>The backup's own SQL against a fresh dump of the restored database.</summary>
@@ -125,18 +122,5 @@ internal abstract class DatabaseDrill<TServer> : ISourceDrill
         }
 
         return results;
-    }
-
-    private static string Rows(IReadOnlyDictionary<string, long> rows)
-    {
-        if (rows.Count == 0)
-        {
-            return "no tables";
-        }
-
-        var listed = string.Join(", ", rows.Take(ListedTables).Select(r => string.Create(CultureInfo.InvariantCulture, $"{r.Key} {r.Value}")));
-        return string.Create(
-            CultureInfo.InvariantCulture,
-            $"{rows.Count} table(s), {rows.Values.Sum()} row(s): {listed}{(rows.Count > ListedTables ? ", …" : string.Empty)}");
     }
 }
