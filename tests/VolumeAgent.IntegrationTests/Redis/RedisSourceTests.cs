@@ -66,7 +66,7 @@ public sealed class RedisSourceTests
         again.Stderr.Should().Contain($"Redis container {target} is not empty (db0 509 keys (1 with a TTL), db3 3 keys)").And.Contain("--force");
 
         await RedisServer.CliAsync(scope.Client, target, null, ["SET", "added-after", "1"], ct);
-        var forced = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--to-container", target, "--force", "--yes");
+        var forced = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--artifact", $"redis-{source}", "--to-container", target, "--force", "--yes");
         forced.ExitCode.Should().Be(0, forced.ToString());
         (await RedisServer.FingerprintAsync(scope.Client, target, null, ct, Databases)).Should().Be(original, "--force replaces the whole dataset");
         (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
@@ -101,6 +101,13 @@ public sealed class RedisSourceTests
         var stopped = scope.Fixture.UniqueName("redis-stopped");
         await scope.CreateContainerAsync(new Docker.Models.ContainerCreateRequest { Image = TestImages.Redis, Labels = scope.Fixture.LabelsWith() }, ct, stopped);
         var appendOnly = await RedisServer.StartAsync(scope, "redis-aof", ct, null, "--appendonly", "yes");
+        workspace.Configure($"      - redis: {debian}\n      - redis: {stopped}\n");
+        var notRedis = await workspace.RunAsync(ct, "run-now", workspace.Job);
+        notRedis.ExitCode.Should().Be(1, notRedis.ToString());
+        notRedis.Stdout.Should().Contain($"Container {debian} does not look like a Redis container: it has no redis-cli")
+            .And.Contain($"Container {stopped} is not running (created)");
+
+        workspace.Configure($"      - redis: {source}\n");
         var refusals = new Dictionary<string, string>
         {
             [debian] = $"Container {debian} does not look like a Redis container: it has no redis-cli",
