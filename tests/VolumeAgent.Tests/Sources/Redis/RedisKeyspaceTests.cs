@@ -60,4 +60,24 @@ public sealed class RedisKeyspaceTests
     {
         RedisKeyspace.Difference(RedisKeyspace.ParseInfo(Info), RedisKeyspace.ParseInfo(loaded)).Should().Be(difference);
     }
+
+    [Fact]
+    public void ToDigest_ReadBackByFromDigest_GivesTheSameCounts()
+    {
+        var keyspace = RedisKeyspace.ParseInfo(Info);
+
+        keyspace.ToDigest().Should().Be("keyspace:db0=10/1,db2=2/0");
+        RedisKeyspace.FromDigest(keyspace.ToDigest()).Should().Be(keyspace);
+        RedisKeyspace.FromDigest(RedisKeyspace.Empty.ToDigest()).Should().Be(RedisKeyspace.Empty);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("sha256:0d8a8e5b2c7f4e1a9b6c3d0e7f4a1b8c")]
+    [InlineData("keyspace:db0=10")]
+    [InlineData("keyspace:x0=1/0")]
+    public void FromDigest_NotAKeyspaceRecord_IsNull(string? digest)
+    {
+        RedisKeyspace.FromDigest(digest).Should().BeNull();
+    }
 }
