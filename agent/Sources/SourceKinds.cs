@@ -2,6 +2,7 @@ using VolumeAgent.Policy;
 using VolumeAgent.Sources.HostPath;
 using VolumeAgent.Sources.Mysql;
 using VolumeAgent.Sources.Postgres;
+using VolumeAgent.Sources.Redis;
 using VolumeAgent.Sources.Sqlite;
 using VolumeAgent.Sources.Volume;
 using VolumeAgent.Storage;
@@ -23,6 +24,7 @@ internal static class SourceKinds
         new PostgresKind(),
         new MysqlKind(),
         new SqliteKind(),
+        new RedisKind(),
     ];
 
     private static readonly Dictionary<string, ISourceKind> ByKey = All.ToDictionary(k => k.Key, StringComparer.Ordinal);

@@ -88,6 +88,7 @@ public sealed class ManifestSerializerTests
     [InlineData("PgPlain", "pg_plain")]
     [InlineData("Sql", "sql")]
     [InlineData("Sqlite", "sqlite")]
+    [InlineData("Rdb", "rdb")]
     public void Serialize_ArtifactFormat_UsesDocumentedName(string member, string expected)
     {
         var format = SourceKinds.Formats.Single(f => f.Name == JsonNamingPolicy.SnakeCaseLower.ConvertName(member));
@@ -106,6 +107,7 @@ public sealed class ManifestSerializerTests
     [InlineData("Mysql", "mysql")]
     [InlineData("Sqlite", "sqlite")]
     [InlineData("Globals", "globals")]
+    [InlineData("Redis", "redis")]
     public void Serialize_SourceKind_UsesDocumentedName(string member, string expected)
     {
         var kind = SourceKinds.ManifestKinds.Single(k => k.Name == JsonNamingPolicy.SnakeCaseLower.ConvertName(member));

@@ -51,7 +51,7 @@ public sealed class FailedSourceFormatTests
     public void Registry_ListsEachKindOnce_InTheDocumentedOrder_WithItsPhase()
     {
         SourceKinds.All.Select(k => (k.Key, k.Phase)).Should().Equal(
-            ("volume", SourcePhase.Files), ("path", SourcePhase.Files), ("postgres", SourcePhase.Databases), ("mysql", SourcePhase.Databases), ("sqlite", SourcePhase.Files));
+            ("volume", SourcePhase.Files), ("path", SourcePhase.Files), ("postgres", SourcePhase.Databases), ("mysql", SourcePhase.Databases), ("sqlite", SourcePhase.Files), ("redis", SourcePhase.Databases));
         SourceKinds.Of(PostgresKind.Globals).Should().BeOfType<PostgresKind>();
         SourceKinds.Of(new ManifestSourceKind("redis_from_a_newer_agent")).Should().BeNull();
         SourceKinds.Formats.Should().Contain([ArchiveKind.Tar, SqlDumps.Sql]).And.OnlyHaveUniqueItems();
