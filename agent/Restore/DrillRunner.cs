@@ -240,7 +240,7 @@ internal sealed class DrillRunner
 
     /// <summary>The backup's own SQL against a fresh dump of the restored database.</summary>
     private static async Task<DumpComparison> CompareWithSqlAsync(
-        RestoreEnvironment environment, ArtifactScan scan, Func<Task<ExecProcess>> startDump, CancellationToken cancellationToken)
+        RestoreEnvironment environment, ArtifactScan scan, Func<Task<IExecProcess>> startDump, CancellationToken cancellationToken)
     {
         await using var dump = await startDump();
         await using var source = await environment.OpenAsync(scan, cancellationToken);
@@ -252,7 +252,7 @@ internal sealed class DrillRunner
         return comparison;
     }
 
-    private static async Task FeedAsync(Stream content, ExecProcess process, CancellationToken cancellationToken)
+    private static async Task FeedAsync(Stream content, IExecProcess process, CancellationToken cancellationToken)
     {
         if (await StdinFeeder.FeedAsync(content, process.Stdin, cancellationToken))
         {
@@ -260,7 +260,7 @@ internal sealed class DrillRunner
         }
     }
 
-    private static async Task EnsureExitedAsync(ExecProcess process, string what, CancellationToken cancellationToken)
+    private static async Task EnsureExitedAsync(IExecProcess process, string what, CancellationToken cancellationToken)
     {
         var exit = await process.WaitForExitAsync(cancellationToken);
         if (exit != 0)

@@ -9,7 +9,7 @@ internal static class ExecRunner
 {
     /// <summary>Runs a short command with <paramref name="stdin"/> as its whole input and keeps its (small) output.</summary>
     public static async Task<ExecResult> RunAsync(
-        DockerClient docker, string containerId, IReadOnlyList<string> command, IReadOnlyList<string>? environment, string stdin, CancellationToken cancellationToken)
+        IDockerEngine docker, string containerId, IReadOnlyList<string> command, IReadOnlyList<string>? environment, string stdin, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         await using var process = await docker.Exec.RunAsync(
@@ -39,7 +39,7 @@ internal static class ExecRunner
     /// (its source failed), the command is stopped and the error propagates.
     /// </summary>
     public static async Task<FeedResult> FeedAsync(
-        DockerClient docker,
+        IDockerEngine docker,
         string containerId,
         IReadOnlyList<string> command,
         IReadOnlyList<string>? environment,

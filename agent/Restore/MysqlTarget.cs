@@ -12,10 +12,10 @@ internal sealed class MysqlTarget
     /// <summary>The options the backup dumps with (see MysqlDumpSource), so a fresh dump compares line by line.</summary>
     private static readonly string[] DumpOptions = ["--single-transaction", "--routines", "--events", "--triggers", "--hex-blob"];
 
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly IReadOnlyList<string> _environment;
 
-    private MysqlTarget(DockerClient docker, ContainerInspect container, string client, string dump, string user, IReadOnlyList<string> environment)
+    private MysqlTarget(IDockerEngine docker, ContainerInspect container, string client, string dump, string user, IReadOnlyList<string> environment)
     {
         _docker = docker;
         Container = container;
@@ -40,7 +40,7 @@ internal sealed class MysqlTarget
     /// MARIADB_ROOT_PASSWORD / MYSQL_ROOT_PASSWORD, else MARIADB_USER / MYSQL_USER, else root without a password).
     /// </summary>
     public static async Task<MysqlTarget> ConnectAsync(
-        DockerClient docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
+        IDockerEngine docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         var name = TargetContainer.RequireRunning(container);
@@ -98,7 +98,7 @@ internal sealed class MysqlTarget
     }
 
     /// <summary>Starts a dump of the database with the backup's own options.</summary>
-    public Task<ExecProcess> StartDumpAsync(string database, CancellationToken cancellationToken) =>
+    public Task<IExecProcess> StartDumpAsync(string database, CancellationToken cancellationToken) =>
         _docker.Exec.RunAsync(
             Container.Id, [Dump, $"--user={User}", .. DumpOptions, "--", database], cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true });
 

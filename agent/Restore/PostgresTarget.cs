@@ -17,11 +17,11 @@ internal sealed class PostgresTarget
         "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%')"
         + " + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'));";
 
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly IReadOnlyList<string> _environment;
     private readonly string _maintenanceDb;
 
-    private PostgresTarget(DockerClient docker, ContainerInspect container, string user, IReadOnlyList<string> environment, string maintenanceDb)
+    private PostgresTarget(IDockerEngine docker, ContainerInspect container, string user, IReadOnlyList<string> environment, string maintenanceDb)
     {
         _docker = docker;
         Container = container;
@@ -41,7 +41,7 @@ internal sealed class PostgresTarget
     /// <paramref name="password"/> (else POSTGRES_PASSWORD / _FILE), to the first maintenance database that answers.
     /// </summary>
     public static async Task<PostgresTarget> ConnectAsync(
-        DockerClient docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
+        IDockerEngine docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         var name = TargetContainer.RequireRunning(container);
@@ -165,7 +165,7 @@ internal sealed class PostgresTarget
     }
 
     /// <summary>Starts pg_dump of a database as plain SQL, as the backup would have made it.</summary>
-    public Task<ExecProcess> StartPlainDumpAsync(string database, CancellationToken cancellationToken) =>
+    public Task<IExecProcess> StartPlainDumpAsync(string database, CancellationToken cancellationToken) =>
         _docker.Exec.RunAsync(
             Container.Id,
             ["pg_dump", "--username", User, "--no-password", "--dbname", PgConnInfo.ForDatabase(database), "--format", "plain"],
@@ -173,7 +173,7 @@ internal sealed class PostgresTarget
             new ExecStartOptions { Environment = _environment, StopOnDispose = true });
 
     /// <summary>Starts pg_restore turning a custom-format archive (fed on stdin) into the SQL it would run.</summary>
-    public Task<ExecProcess> StartArchiveToSqlAsync(CancellationToken cancellationToken) =>
+    public Task<IExecProcess> StartArchiveToSqlAsync(CancellationToken cancellationToken) =>
         _docker.Exec.RunAsync(
             Container.Id, ["pg_restore", "--file", "-"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true });
 

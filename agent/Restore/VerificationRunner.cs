@@ -16,7 +16,7 @@ namespace VolumeAgent.Restore;
 internal sealed class VerificationRunner
 {
     private const int MaxDetailsLength = 4000;
-    private readonly DockerClient? _docker;
+    private readonly IDockerEngine? _docker;
     private readonly string _helperImage;
     private readonly string _instanceId;
     private readonly TimeProvider _time;
@@ -25,7 +25,7 @@ internal sealed class VerificationRunner
     /// <param name="docker">The engine; null verifies without one (no pg_restore --list, no drill).</param>
     /// <param name="helperImage">Image of the helpers that write and read scratch volumes (backup.yml's helper_image).</param>
     /// <param name="instanceId">The agent process's instance id, on the labels of everything a drill creates.</param>
-    public VerificationRunner(DockerClient? docker, string helperImage, string instanceId, TimeProvider time, ILogger log)
+    public VerificationRunner(IDockerEngine? docker, string helperImage, string instanceId, TimeProvider time, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(helperImage);
         ArgumentNullException.ThrowIfNull(instanceId);

@@ -119,7 +119,7 @@ internal sealed class VolumeRestoreStep : IRestoreStep
         }
     }
 
-    private static async Task RemoveQuietlyAsync(DockerClient docker, string volume, RestoreEnvironment environment)
+    private static async Task RemoveQuietlyAsync(IDockerEngine docker, string volume, RestoreEnvironment environment)
     {
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try

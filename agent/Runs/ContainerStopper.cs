@@ -20,7 +20,7 @@ internal sealed class ContainerStopper
 
     // Another process holds the journal's lock only while it stops or starts containers, each step bounded.
     private static readonly TimeSpan JournalBound = TimeSpan.FromMinutes(10);
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly string _stateDir;
     private readonly JournalHolder _holder;
     private readonly IReadOnlyList<JournalContainer> _held;
@@ -29,7 +29,7 @@ internal sealed class ContainerStopper
     private readonly ILogger _log;
     private bool _released;
 
-    private ContainerStopper(DockerClient docker, string stateDir, JournalHolder holder, IReadOnlyList<JournalContainer> held, TimeProvider time, ILogger log)
+    private ContainerStopper(IDockerEngine docker, string stateDir, JournalHolder holder, IReadOnlyList<JournalContainer> held, TimeProvider time, ILogger log)
     {
         _docker = docker;
         _stateDir = stateDir;
@@ -43,7 +43,7 @@ internal sealed class ContainerStopper
     public IReadOnlyList<JournalContainer> Started => _started;
 
     public static async Task<ContainerStopper?> StopAsync(
-        DockerClient docker,
+        IDockerEngine docker,
         ContainerResolver resolver,
         IReadOnlyList<string> names,
         string stateDir,

@@ -13,7 +13,7 @@ namespace VolumeAgent.Runs;
 internal static class HookRunner
 {
     public static async Task RunAsync(
-        string stage, IReadOnlyList<HookOptions> hooks, DockerClient docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+        string stage, IReadOnlyList<HookOptions> hooks, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
     {
         for (var i = 0; i < hooks.Count; i++)
         {
@@ -22,11 +22,11 @@ internal static class HookRunner
     }
 
     private static async Task RunOneAsync(
-        string what, HookOptions hook, DockerClient docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+        string what, HookOptions hook, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(hook.Timeout);
-        ExecProcess? process = null;
+        IExecProcess? process = null;
         try
         {
             var container = await resolver.ResolveAsync(hook.Container, timeout.Token);

@@ -15,7 +15,7 @@ namespace VolumeAgent.Runs;
 internal sealed class JobRunner
 {
     private static readonly TimeSpan AfterHooksBoundWhenCancelled = TimeSpan.FromSeconds(60);
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly BackupPolicy _policy;
     private readonly IReadOnlyDictionary<string, IBackupStore> _stores;
     private readonly AgentInstance _instance;
@@ -25,7 +25,7 @@ internal sealed class JobRunner
     private readonly ContainerResolver _containers;
 
     public JobRunner(
-        DockerClient docker,
+        IDockerEngine docker,
         BackupPolicy policy,
         IReadOnlyDictionary<string, IBackupStore> stores,
         AgentInstance instance,

@@ -12,7 +12,7 @@ namespace VolumeAgent.Runs;
 /// </summary>
 internal static class LeftoverSweeper
 {
-    public static async Task<int> SweepAsync(DockerClient docker, string stateDir, ILogger log, CancellationToken cancellationToken)
+    public static async Task<int> SweepAsync(IDockerEngine docker, string stateDir, ILogger log, CancellationToken cancellationToken)
     {
         var owned = new Dictionary<string, string?> { [AgentLabels.Owner] = AgentLabels.OwnerValue };
         var removed = 0;

@@ -12,7 +12,7 @@ namespace VolumeAgent.Runs;
 internal static class StopRecovery
 {
     /// <summary>For an agent session's start and each run: waits for the journal's lock when another process holds it.</summary>
-    public static async Task RecoverAsync(DockerClient docker, string stateDir, TimeProvider time, ILogger log, CancellationToken cancellationToken)
+    public static async Task RecoverAsync(IDockerEngine docker, string stateDir, TimeProvider time, ILogger log, CancellationToken cancellationToken)
     {
         if (!StopJournal.Exists(stateDir))
         {
@@ -60,10 +60,10 @@ internal static class StopRecovery
                 return;
             }
 
-            DockerClient docker;
+            IDockerEngine docker;
             try
             {
-                docker = DockerClient.FromEnvironment();
+                docker = DockerEngine.FromEnvironment(log);
             }
             catch (ArgumentException ex)
             {
@@ -89,7 +89,7 @@ internal static class StopRecovery
     /// start failed (the entry then stays).
     /// </summary>
     public static async Task<(bool Started, string? Failure)> StartAgainAsync(
-        DockerClient docker, StopJournal journal, StoppedContainer entry, bool interrupted, ILogger log, CancellationToken cancellationToken)
+        IDockerEngine docker, StopJournal journal, StoppedContainer entry, bool interrupted, ILogger log, CancellationToken cancellationToken)
     {
         var by = entry.StoppedBy;
         var who = interrupted ? $"interrupted run {by.RunId} of job {by.Job}" : $"run {by.RunId} of job {by.Job}";
@@ -163,7 +163,7 @@ internal static class StopRecovery
         journal.Remove(entry.Id);
     }
 
-    private static async Task RecoverAsync(DockerClient docker, StopJournal journal, ILogger log, CancellationToken cancellationToken)
+    private static async Task RecoverAsync(IDockerEngine docker, StopJournal journal, ILogger log, CancellationToken cancellationToken)
     {
         try
         {

@@ -13,20 +13,20 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
     /// <summary>The shell's exit code for a command it cannot find.</summary>
     internal const long CommandNotFoundExit = 127;
     private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(3);
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly ContainerInspect _container;
     private readonly IReadOnlyList<string> _command;
     private readonly IReadOnlyList<string> _environment;
     private readonly IDumpCheck? _check;
     private readonly Task<string>? _toolVersion;
-    private ExecProcess? _process;
+    private IExecProcess? _process;
 
     /// <param name="toolVersion">
     /// The dump tool's version when it is asked while the dump runs (see <see cref="Facts"/>); a failure fails the
     /// artifact.
     /// </param>
     public ExecDumpProducer(
-        DockerClient docker,
+        IDockerEngine docker,
         ContainerInspect container,
         ArtifactDescriptor descriptor,
         IReadOnlyList<string> command,

@@ -10,37 +10,35 @@ namespace VolumeAgent.Sources;
 internal sealed class HelperContainer : IAsyncDisposable
 {
     private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(30);
-    private readonly DockerClient _client;
-    private readonly HijackedStream _connection;
+    private readonly IDockerEngine _client;
+    private readonly IProcessStreams _connection;
     private int _disposed;
 
-    private HelperContainer(DockerClient client, string id, HelperSpec spec, HijackedStream connection)
+    private HelperContainer(IDockerEngine client, string id, HelperSpec spec, IProcessStreams connection)
     {
         _client = client;
         _connection = connection;
         Id = id;
         Spec = spec;
-        Stderr = new OutputTail();
-        Output = new StdoutStream(connection, Stderr);
     }
 
     public string Id { get; }
 
     public HelperSpec Spec { get; }
 
-    public StdoutStream Output { get; }
+    public Stream Output => _connection.Stdout;
 
-    public OutputTail Stderr { get; }
+    public OutputTail Stderr => _connection.Stderr;
 
     /// <summary>The helper's stdin, when the spec asked for one; <see cref="CloseInput"/> ends it.</summary>
-    public Stream Input => _connection;
+    public Stream Input => _connection.Stdin;
 
-    public void CloseInput() => _connection.CloseWrite();
+    public void CloseInput() => _connection.CloseStdin();
 
-    public static async Task<HelperContainer> StartAsync(DockerClient client, HelperSpec spec, CancellationToken cancellationToken)
+    public static async Task<HelperContainer> StartAsync(IDockerEngine client, HelperSpec spec, CancellationToken cancellationToken)
     {
         var id = await CreateAsync(client, spec, attach: true, cancellationToken);
-        HijackedStream? connection = null;
+        IProcessStreams? connection = null;
         try
         {
             connection = await client.Containers.AttachAsync(id, spec.Stdin, cancellationToken);
@@ -68,7 +66,7 @@ internal sealed class HelperContainer : IAsyncDisposable
     /// Creates the helper container without starting it: isolated, labelled, its mounts in place. A container that
     /// is only created is enough for the engine's archive API, which mounts its volumes to read them.
     /// </summary>
-    public static async Task<string> CreateAsync(DockerClient client, HelperSpec spec, bool attach, CancellationToken cancellationToken)
+    public static async Task<string> CreateAsync(IDockerEngine client, HelperSpec spec, bool attach, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(spec);
@@ -108,7 +106,7 @@ internal sealed class HelperContainer : IAsyncDisposable
     /// <summary>Waits for the helper to end (read <see cref="Output"/> to its end first) and returns its exit code.</summary>
     public async Task<long> WaitAsync(CancellationToken cancellationToken)
     {
-        await Output.DrainAsync(cancellationToken);
+        await _connection.DrainAsync(cancellationToken);
         var result = await _client.Containers.WaitAsync(Id, cancellationToken);
         return result.StatusCode;
     }
@@ -120,12 +118,12 @@ internal sealed class HelperContainer : IAsyncDisposable
             return;
         }
 
-        await Output.DisposeAsync();
+        await _connection.DisposeAsync();
         await RemoveQuietlyAsync(_client, Id);
     }
 
     /// <summary>Removes a helper, within a bound even when the run was cancelled; a failure is logged, not thrown.</summary>
-    public static async Task RemoveQuietlyAsync(DockerClient client, string id)
+    public static async Task RemoveQuietlyAsync(IDockerEngine client, string id)
     {
         // The run's own token may be cancelled by now; removal must still happen, within a bound.
         using var timeout = new CancellationTokenSource(RemoveTimeout);

@@ -13,20 +13,20 @@ namespace VolumeAgent.Sources;
 internal sealed class PgListCheck : IDumpCheck
 {
     private const int QueueDepth = 32;
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly string _containerId;
     private readonly IReadOnlyList<string> _environment;
     private readonly Channel<(byte[] Buffer, int Length)> _queue =
         Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(QueueDepth) { SingleReader = true, SingleWriter = true });
 
-    private ExecProcess? _lister;
+    private IExecProcess? _lister;
     private Task? _listed;
     private Task? _pump;
     private readonly CancellationTokenSource _answered = new();
     private bool _sawFormat;
     private bool _listingCutAfterAnswer;
 
-    public PgListCheck(DockerClient docker, string containerId, IReadOnlyList<string> environment)
+    public PgListCheck(IDockerEngine docker, string containerId, IReadOnlyList<string> environment)
     {
         _docker = docker;
         _containerId = containerId;
@@ -111,7 +111,7 @@ internal sealed class PgListCheck : IDumpCheck
         }
     }
 
-    private async Task PumpAsync(ExecProcess lister, CancellationToken cancellationToken)
+    private async Task PumpAsync(IExecProcess lister, CancellationToken cancellationToken)
     {
         var open = true;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _answered.Token);
@@ -146,7 +146,7 @@ internal sealed class PgListCheck : IDumpCheck
         }
     }
 
-    private async Task ReadListingAsync(ExecProcess lister, CancellationToken cancellationToken)
+    private async Task ReadListingAsync(IExecProcess lister, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(lister.Stdout, leaveOpen: true);
         try

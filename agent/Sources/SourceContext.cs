@@ -5,7 +5,7 @@ namespace VolumeAgent.Sources;
 /// <summary>What every source of one run shares: the engine, the helper image, and the labels of the run.</summary>
 internal sealed class SourceContext
 {
-    public required DockerClient Docker { get; init; }
+    public required IDockerEngine Docker { get; init; }
 
     public required string HelperImage { get; init; }
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
 [JsonSourceGenerationOptions(
     PropertyNameCaseInsensitive = true,

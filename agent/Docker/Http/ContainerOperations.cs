@@ -3,13 +3,13 @@ using System.Net;
 using System.Text.Json;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
-internal sealed class ContainerOperations
+internal sealed class ContainerOperations : IContainerOperations
 {
-    private readonly DockerClient _client;
+    private readonly DockerTransport _client;
 
-    internal ContainerOperations(DockerClient client) => _client = client;
+    internal ContainerOperations(DockerTransport client) => _client = client;
 
     public async Task<string> CreateAsync(ContainerCreateRequest request, string? name, CancellationToken cancellationToken)
     {
@@ -123,6 +123,9 @@ internal sealed class ContainerOperations
             null,
             $"attach to container {id}",
             cancellationToken);
+
+    async Task<IProcessStreams> IContainerOperations.AttachAsync(string id, bool stdin, CancellationToken cancellationToken) =>
+        new AttachedStreams(await AttachAsync(id, stdin, cancellationToken));
 
     /// <summary>The container's logs as a multiplexed stream (wrap it in <see cref="StdoutStream"/>).</summary>
     public async Task<Stream> LogsAsync(string id, bool follow, CancellationToken cancellationToken)
