@@ -50,7 +50,7 @@ internal sealed class PgListers : IAsyncDisposable
 
         return lister is null
             ? (null, $"; pg_restore --list not run ({_unavailable[image]}), header checked only")
-            : (new PgListCheck(_context.Docker, lister.Id, []), $"; pg_restore --list reads it ({image})");
+            : (new PgListCheck(_context.Docker, _context.Log, lister.Id, []), $"; pg_restore --list reads it ({image})");
     }
 
     public async ValueTask DisposeAsync()
@@ -83,6 +83,7 @@ internal sealed class PgListers : IAsyncDisposable
                     Capabilities = [],
                     Purpose = $"run pg_restore --list from {image}",
                 },
+                _context.Log,
                 cancellationToken);
         }
         catch (Exception ex) when (ex is DockerApiException or ArtifactFailedException)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Sources;
@@ -18,12 +19,14 @@ internal sealed class PostgresTarget
         + " + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'));";
 
     private readonly IDockerEngine _docker;
+    private readonly ILogger _log;
     private readonly IReadOnlyList<string> _environment;
     private readonly string _maintenanceDb;
 
-    private PostgresTarget(IDockerEngine docker, ContainerInspect container, string user, IReadOnlyList<string> environment, string maintenanceDb)
+    private PostgresTarget(IDockerEngine docker, ContainerInspect container, string user, IReadOnlyList<string> environment, string maintenanceDb, ILogger log)
     {
         _docker = docker;
+        _log = log;
         Container = container;
         User = user;
         _environment = environment;
@@ -41,7 +44,7 @@ internal sealed class PostgresTarget
     /// <paramref name="password"/> (else POSTGRES_PASSWORD / _FILE), to the first maintenance database that answers.
     /// </summary>
     public static async Task<PostgresTarget> ConnectAsync(
-        IDockerEngine docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
+        IDockerEngine docker, ContainerInspect container, string? user, string? password, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         var name = TargetContainer.RequireRunning(container);
@@ -60,7 +63,7 @@ internal sealed class PostgresTarget
                 docker, container.Id, ["psql", .. Connection(user, PgConnInfo.ForDatabase(db)), "--tuples-only", "--no-align", "--command", "SELECT 1"], secrets, cancellationToken);
             if (last.Succeeded)
             {
-                return new PostgresTarget(docker, container, user, secrets, db);
+                return new PostgresTarget(docker, container, user, secrets, db, log);
             }
 
             if (PostgresDiagnosis.NotPostgres(last, "psql", name, PostgresDiagnosis.ForRestore) is { } notPostgres)
@@ -109,7 +112,7 @@ internal sealed class PostgresTarget
     public async Task<string?> ArchiveOwnerAsync(Stream archive, string database, CancellationToken cancellationToken)
     {
         await using var lister = await _docker.Exec.RunAsync(
-            Container.Id, ["pg_restore", "--create", "--list"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true });
+            Container.Id, ["pg_restore", "--create", "--list"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true, Log = _log });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // pg_restore lists once it has the table of contents and then stops reading: the rest is never sent.
@@ -148,6 +151,7 @@ internal sealed class PostgresTarget
             ["psql", .. Connection(User, _maintenanceDb), "--quiet", "--set", "ON_ERROR_STOP=1", "--file", "-"],
             _environment,
             (stdin, ct) => WriteFilteredAsync(sql, stdin, filter, ct),
+            _log,
             cancellationToken);
         result.ThrowIfFailed("psql", "the roles and tablespaces (globals)", Name);
         return filter;
@@ -160,7 +164,7 @@ internal sealed class PostgresTarget
             ? ["pg_restore", "--username", User, "--no-password", "--dbname", PgConnInfo.ForDatabase(database), "--exit-on-error", "--single-transaction", .. clean ? new[] { "--clean", "--if-exists" } : []]
             : ["psql", .. Connection(User, PgConnInfo.ForDatabase(database)), "--quiet", "--set", "ON_ERROR_STOP=1", "--single-transaction", "--file", "-"];
         var result = await ExecRunner.FeedAsync(
-            _docker, Container.Id, command, _environment, (stdin, ct) => StdinFeeder.FeedAsync(dump, stdin, ct), cancellationToken);
+            _docker, Container.Id, command, _environment, (stdin, ct) => StdinFeeder.FeedAsync(dump, stdin, ct), _log, cancellationToken);
         result.ThrowIfFailed(command[0], $"database '{database}'", Name);
     }
 
@@ -170,12 +174,12 @@ internal sealed class PostgresTarget
             Container.Id,
             ["pg_dump", "--username", User, "--no-password", "--dbname", PgConnInfo.ForDatabase(database), "--format", "plain"],
             cancellationToken,
-            new ExecStartOptions { Environment = _environment, StopOnDispose = true });
+            new ExecStartOptions { Environment = _environment, StopOnDispose = true, Log = _log });
 
     /// <summary>Starts pg_restore turning a custom-format archive (fed on stdin) into the SQL it would run.</summary>
     public Task<IExecProcess> StartArchiveToSqlAsync(CancellationToken cancellationToken) =>
         _docker.Exec.RunAsync(
-            Container.Id, ["pg_restore", "--file", "-"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true });
+            Container.Id, ["pg_restore", "--file", "-"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true, Log = _log });
 
     private static string[] Connection(string user, string database) =>
         ["--no-psqlrc", "--username", user, "--no-password", "--dbname", database];
@@ -188,7 +192,7 @@ internal sealed class PostgresTarget
             command.AddRange(["--set", $"{name}={value}"]);
         }
 
-        var result = await ExecRunner.RunAsync(_docker, Container.Id, command, _environment, sql + "\n", cancellationToken);
+        var result = await ExecRunner.RunAsync(_docker, Container.Id, command, _environment, sql + "\n", _log, cancellationToken);
         if (!result.Succeeded)
         {
             throw new RestoreFailedException($"psql in container {Name} failed (exit {result.ExitCode}) running '{sql}': {result.Diagnostic}");

@@ -317,7 +317,7 @@ internal sealed class RestoreRunner
         if (!targets.TryGetValue(container.Id, out var target))
         {
             var (user, password) = original ? SourceCredentials.For(_policy, set.Set.Job, artifact) : (null, null);
-            target = await MysqlTarget.ConnectAsync(Docker, container, user, password, cancellationToken);
+            target = await MysqlTarget.ConnectAsync(Docker, container, user, password, _log, cancellationToken);
             targets[container.Id] = target;
         }
 
@@ -350,7 +350,7 @@ internal sealed class RestoreRunner
         if (!targets.TryGetValue(container.Id, out var target))
         {
             var (user, password) = original ? SourceCredentials.For(_policy, set.Set.Job, artifact) : (null, null);
-            target = await PostgresTarget.ConnectAsync(Docker, container, user, password, cancellationToken);
+            target = await PostgresTarget.ConnectAsync(Docker, container, user, password, _log, cancellationToken);
             targets[container.Id] = target;
         }
 

@@ -50,7 +50,7 @@ internal sealed class ScratchDatabase : IAsyncDisposable
             // TCP on 127.0.0.1: the entrypoint's temporary set-up server listens on the socket only.
             await scratch.WaitReadyAsync(["pg_isready", "--quiet", "--host", "127.0.0.1", "--username", "postgres", "--dbname", "postgres"], null, cancellationToken);
             var container = await context.Docker.Containers.InspectAsync(scratch.Id, cancellationToken);
-            scratch.Postgres = await PostgresTarget.ConnectAsync(context.Docker, container, "postgres", password, cancellationToken);
+            scratch.Postgres = await PostgresTarget.ConnectAsync(context.Docker, container, "postgres", password, log, cancellationToken);
             return scratch;
         }
         catch
@@ -72,7 +72,7 @@ internal sealed class ScratchDatabase : IAsyncDisposable
                 [$"MYSQL_PWD={password}"],
                 cancellationToken);
             var container = await context.Docker.Containers.InspectAsync(scratch.Id, cancellationToken);
-            scratch.Mysql = await MysqlTarget.ConnectAsync(context.Docker, container, "root", password, cancellationToken);
+            scratch.Mysql = await MysqlTarget.ConnectAsync(context.Docker, container, "root", password, log, cancellationToken);
             return scratch;
         }
         catch

@@ -116,6 +116,7 @@ internal sealed class VerificationRunner
         RunId = RunId.New().ToString(),
         InstanceId = _instanceId,
         Containers = new ContainerResolver(_docker!, null),
+        Log = _log.ForContext("Job", set.Set.Job),
     };
 
     private VerificationResult Result(StoredSet set, ManifestVerificationKind kind, List<ArtifactOutcome> outcomes, List<string> problems)

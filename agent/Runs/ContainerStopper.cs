@@ -57,7 +57,7 @@ internal sealed class ContainerStopper
         var holder = new JournalHolder(instanceId, job, runId);
 
         // The lock is kept until every stop is done: a run that comes later must find them stopped, not stopping.
-        using var journal = await StopJournal.OpenAsync(stateDir, time, cancellationToken);
+        using var journal = await StopJournal.OpenAsync(stateDir, time, log, cancellationToken);
         journal.ForgetDeadHolders();
         var held = new List<ContainerInspect>();
         foreach (var name in names)
@@ -140,7 +140,7 @@ internal sealed class ContainerStopper
         {
             try
             {
-                journal = await StopJournal.OpenAsync(_stateDir, _time, bound.Token);
+                journal = await StopJournal.OpenAsync(_stateDir, _time, _log, bound.Token);
             }
             catch (OperationCanceledException)
             {

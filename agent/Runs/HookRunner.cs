@@ -38,7 +38,7 @@ internal static class HookRunner
             log.Information("Running the {Hook}", what);
             var stderr = new LineLogger(log, what);
             process = await docker.Exec.RunAsync(
-                container.Id, hook.Command, timeout.Token, new ExecStartOptions { StderrSink = stderr.Append, StopOnDispose = true });
+                container.Id, hook.Command, timeout.Token, new ExecStartOptions { StderrSink = stderr.Append, StopOnDispose = true, Log = log });
             using (var reader = new StreamReader(process.Stdout, leaveOpen: true))
             {
                 while (await reader.ReadLineAsync(timeout.Token) is { } line)

@@ -166,6 +166,7 @@ internal sealed class JobRunner
                 RunId = runId.ToString(),
                 InstanceId = _instance.Id,
                 Containers = _containers,
+                Log = log,
             };
             var compressor = Compressors.Create(job.Compression, job.Compression == CompressionKind.None ? null : job.CompressionLevel);
             var sources = job.Sources.Select(options => new PlannedSource(options, SourceFactory.Create(context, options))).ToList();

@@ -19,7 +19,7 @@ internal static class StopRecovery
             return;
         }
 
-        using var journal = await StopJournal.OpenAsync(stateDir, time, cancellationToken);
+        using var journal = await StopJournal.OpenAsync(stateDir, time, log, cancellationToken);
         await RecoverAsync(docker, journal, log, cancellationToken);
     }
 
@@ -38,7 +38,7 @@ internal static class StopRecovery
         StopJournal? journal;
         try
         {
-            journal = StopJournal.TryOpen(stateDir);
+            journal = StopJournal.TryOpen(stateDir, log);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

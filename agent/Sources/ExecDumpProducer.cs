@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 
@@ -14,6 +15,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
     internal const long CommandNotFoundExit = 127;
     private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(3);
     private readonly IDockerEngine _docker;
+    private readonly ILogger _log;
     private readonly ContainerInspect _container;
     private readonly IReadOnlyList<string> _command;
     private readonly IReadOnlyList<string> _environment;
@@ -27,6 +29,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
     /// </param>
     public ExecDumpProducer(
         IDockerEngine docker,
+        ILogger log,
         ContainerInspect container,
         ArtifactDescriptor descriptor,
         IReadOnlyList<string> command,
@@ -35,6 +38,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         Task<string>? toolVersion = null)
     {
         _docker = docker;
+        _log = log;
         _container = container;
         Descriptor = descriptor;
         _command = command;
@@ -65,7 +69,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         // The check's exec and the dump's start together; the dump's output waits in the connection meanwhile.
         // Both are awaited whatever happens, so disposing cleans up whichever started.
         var checkStarted = _check?.StartAsync(cancellationToken) ?? Task.CompletedTask;
-        var dumpStarted = _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true });
+        var dumpStarted = _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true, Log = _log });
         try
         {
             await Task.WhenAll(checkStarted, dumpStarted);

@@ -1,3 +1,4 @@
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 
@@ -12,12 +13,14 @@ internal sealed class HelperContainer : IAsyncDisposable
     private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(30);
     private readonly IDockerEngine _client;
     private readonly IProcessStreams _connection;
+    private readonly ILogger _log;
     private int _disposed;
 
-    private HelperContainer(IDockerEngine client, string id, HelperSpec spec, IProcessStreams connection)
+    private HelperContainer(IDockerEngine client, string id, HelperSpec spec, IProcessStreams connection, ILogger log)
     {
         _client = client;
         _connection = connection;
+        _log = log;
         Id = id;
         Spec = spec;
     }
@@ -35,7 +38,8 @@ internal sealed class HelperContainer : IAsyncDisposable
 
     public void CloseInput() => _connection.CloseStdin();
 
-    public static async Task<HelperContainer> StartAsync(IDockerEngine client, HelperSpec spec, CancellationToken cancellationToken)
+    /// <param name="log">Where a helper that could not be removed is reported: the run's or the command's logger.</param>
+    public static async Task<HelperContainer> StartAsync(IDockerEngine client, HelperSpec spec, ILogger log, CancellationToken cancellationToken)
     {
         var id = await CreateAsync(client, spec, attach: true, cancellationToken);
         IProcessStreams? connection = null;
@@ -43,7 +47,7 @@ internal sealed class HelperContainer : IAsyncDisposable
         {
             connection = await client.Containers.AttachAsync(id, spec.Stdin, cancellationToken);
             await client.Containers.StartAsync(id, cancellationToken);
-            return new HelperContainer(client, id, spec, connection);
+            return new HelperContainer(client, id, spec, connection, log);
         }
         catch (Exception ex)
         {
@@ -52,7 +56,7 @@ internal sealed class HelperContainer : IAsyncDisposable
                 await connection.DisposeAsync();
             }
 
-            await RemoveQuietlyAsync(client, id);
+            await RemoveQuietlyAsync(client, id, log);
             if (ex is DockerApiException api)
             {
                 throw new ArtifactFailedException($"Could not start the helper container to {spec.Purpose}: {api.EngineMessage ?? api.Message}", ex);
@@ -119,11 +123,11 @@ internal sealed class HelperContainer : IAsyncDisposable
         }
 
         await _connection.DisposeAsync();
-        await RemoveQuietlyAsync(_client, Id);
+        await RemoveQuietlyAsync(_client, Id, _log);
     }
 
     /// <summary>Removes a helper, within a bound even when the run was cancelled; a failure is logged, not thrown.</summary>
-    public static async Task RemoveQuietlyAsync(IDockerEngine client, string id)
+    public static async Task RemoveQuietlyAsync(IDockerEngine client, string id, ILogger log)
     {
         // The run's own token may be cancelled by now; removal must still happen, within a bound.
         using var timeout = new CancellationTokenSource(RemoveTimeout);
@@ -134,7 +138,7 @@ internal sealed class HelperContainer : IAsyncDisposable
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
             // A later start sweeps it by label; the run's own error is what the user needs to see.
-            Serilog.Log.Warning("Could not remove helper container {Container}: {Error}. The next start removes it.", id[..12], ex.Message);
+            log.Warning("Could not remove helper container {Container}: {Error}. The next start removes it.", id[..12], ex.Message);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Serilog;
 using VolumeAgent.Docker;
 
 namespace VolumeAgent.Sources;
@@ -14,6 +15,7 @@ internal sealed class PgListCheck : IDumpCheck
 {
     private const int QueueDepth = 32;
     private readonly IDockerEngine _docker;
+    private readonly ILogger _log;
     private readonly string _containerId;
     private readonly IReadOnlyList<string> _environment;
     private readonly Channel<(byte[] Buffer, int Length)> _queue =
@@ -26,9 +28,10 @@ internal sealed class PgListCheck : IDumpCheck
     private bool _sawFormat;
     private bool _listingCutAfterAnswer;
 
-    public PgListCheck(IDockerEngine docker, string containerId, IReadOnlyList<string> environment)
+    public PgListCheck(IDockerEngine docker, ILogger log, string containerId, IReadOnlyList<string> environment)
     {
         _docker = docker;
+        _log = log;
         _containerId = containerId;
         _environment = environment;
     }
@@ -36,7 +39,7 @@ internal sealed class PgListCheck : IDumpCheck
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _lister = await _docker.Exec.RunAsync(
-            _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true, StopOnDispose = true });
+            _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true, StopOnDispose = true, Log = _log });
         _listed = ReadListingAsync(_lister, cancellationToken);
         _pump = PumpAsync(_lister, cancellationToken);
     }

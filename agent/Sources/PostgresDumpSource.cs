@@ -45,6 +45,7 @@ internal sealed class PostgresDumpSource : IBackupSource
         {
             new ExecDumpProducer(
                 _context.Docker,
+                _context.Log,
                 container,
                 Describe(container, $"{_options.ArtifactName}-globals.sql", ManifestSourceKind.Globals, ManifestArtifactFormat.Sql, null),
                 ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
@@ -94,8 +95,8 @@ internal sealed class PostgresDumpSource : IBackupSource
             ManifestSourceKind.Postgres,
             custom ? ManifestArtifactFormat.PgCustom : ManifestArtifactFormat.PgPlain,
             database);
-        var check = custom ? new PgListCheck(_context.Docker, container.Id, secrets) : null;
-        return new ExecDumpProducer(_context.Docker, container, descriptor, command, secrets, check, toolVersion);
+        var check = custom ? new PgListCheck(_context.Docker, _context.Log, container.Id, secrets) : null;
+        return new ExecDumpProducer(_context.Docker, _context.Log, container, descriptor, command, secrets, check, toolVersion);
     }
 
     private async Task<IReadOnlyList<string>> ListDatabasesAsync(

@@ -1,3 +1,4 @@
+using Serilog;
 using VolumeAgent.Docker;
 
 namespace VolumeAgent.Sources;
@@ -17,6 +18,9 @@ internal sealed class SourceContext
     public required string InstanceId { get; init; }
 
     public required ContainerResolver Containers { get; init; }
+
+    /// <summary>The run's (or the command's) logger: its lines carry the job and the run id.</summary>
+    public required ILogger Log { get; init; }
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Task> _images = new(StringComparer.Ordinal);
