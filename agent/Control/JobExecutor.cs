@@ -52,7 +52,7 @@ internal sealed class JobExecutor
         if (jobLock is null)
         {
             _status.RecordSkipped(job.Name, _time.GetUtcNow());
-            _log.ForContext("Job", job.Name).Warning(
+            _log.ForContext("Job", job.Name).ForEvent(LogEvents.ScheduledRunSkippedBusy).Warning(
                 "Job {Job} is running now ({Who}); the scheduled run is skipped",
                 job.Name,
                 _status.Running(job.Name) is { } running ? $"a {running.Trigger} run since {running.Since:u}" : "started by another agent process");
@@ -96,7 +96,7 @@ internal sealed class JobExecutor
             ? "in another agent process"
             : string.Create(CultureInfo.InvariantCulture, $"a {running.Trigger} run started {running.Since.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z");
         events.Post(ControlEvent.Text($"job {job.Name} is running now ({who}); waiting for that run to finish before starting this one"));
-        _log.ForContext("Job", job.Name).Information("Run-now of job {Job} waits for the run going on ({Who})", job.Name, who);
+        _log.ForContext("Job", job.Name).ForEvent(LogEvents.RunNowWaits).Information("Run-now of job {Job} waits for the run going on ({Who})", job.Name, who);
         while (true)
         {
             await Task.Delay(LockPollInterval, _time, cancellationToken);
@@ -145,7 +145,7 @@ internal sealed class JobExecutor
         }
         catch (OperationCanceledException)
         {
-            _log.Warning("Recording the run of job {Job} in {Path} took longer than {Bound}; skipped", job, _status.FilePath, RecordBound);
+            _log.ForEvent(LogEvents.RunRecordSlow).Warning("Recording the run of job {Job} in {Path} took longer than {Bound}; skipped", job, _status.FilePath, RecordBound);
         }
     }
 

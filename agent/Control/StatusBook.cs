@@ -53,7 +53,7 @@ internal sealed class StatusBook : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
-            log.Warning("The run status file {Path} cannot be read ({Error}); starting without last runs, it is rewritten after the next run", path, ex.Message);
+            log.ForEvent(LogEvents.StatusFileUnreadable).Warning("The run status file {Path} cannot be read ({Error}); starting without last runs, it is rewritten after the next run", path, ex.Message);
         }
 
         return new StatusBook(stateDir, lastRuns, log);
@@ -151,7 +151,7 @@ internal sealed class StatusBook : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StorageException)
         {
-            _log.Warning("The run status file {Path} cannot be written ({Error}); status and health after a restart will miss this run", FilePath, ex.Message);
+            _log.ForEvent(LogEvents.StatusFileUnwritable).Warning("The run status file {Path} cannot be written ({Error}); status and health after a restart will miss this run", FilePath, ex.Message);
         }
         finally
         {

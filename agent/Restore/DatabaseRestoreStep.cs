@@ -86,7 +86,7 @@ internal sealed class DatabaseRestoreStep : IRestoreStep
 
         if (!(await target.RolesAsync(cancellationToken)).Contains(owner))
         {
-            environment.Log.Warning("Database {Database} belonged to role {Owner}, which container {Container} does not have; it now belongs to {User}", Database, owner, target.Name, target.User);
+            environment.Log.ForEvent(LogEvents.RestoredDatabaseOwnerChanged).Warning("Database {Database} belonged to role {Owner}, which container {Container} does not have; it now belongs to {User}", Database, owner, target.Name, target.User);
             return $"; owner {target.User} (the original owner, role {owner}, does not exist here: restore the globals too)";
         }
 
@@ -104,7 +104,7 @@ internal sealed class DatabaseRestoreStep : IRestoreStep
         }
         catch (Exception ex) when (ex is RestoreFailedException or Docker.DockerApiException or Docker.DockerUnavailableException or OperationCanceledException or IOException)
         {
-            environment.Log.Warning("Could not drop database {Database}, created for the failed restore: {Error}", Database, ex.Message);
+            environment.Log.ForEvent(LogEvents.RestoredDatabaseNotDropped).Warning("Could not drop database {Database}, created for the failed restore: {Error}", Database, ex.Message);
         }
     }
 

@@ -299,7 +299,7 @@ internal sealed class DrillRunner
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
-            _log.Warning("Could not remove scratch volume {Volume}: {Error}. The next start of the agent removes it.", volume, ex.Message);
+            _log.ForEvent(LogEvents.ScratchVolumeNotRemoved).Warning("Could not remove scratch volume {Volume}: {Error}. The next start of the agent removes it.", volume, ex.Message);
         }
     }
 }

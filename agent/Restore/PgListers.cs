@@ -89,7 +89,7 @@ internal sealed class PgListers : IAsyncDisposable
         catch (Exception ex) when (ex is DockerApiException or ArtifactFailedException)
         {
             var reason = ex is DockerApiException api ? $"image {image} unavailable: {api.EngineMessage ?? api.Message}" : ex.Message;
-            _log.Warning("Custom-format dumps are checked by their header only: {Reason}", reason);
+            _log.ForEvent(LogEvents.PgListCheckUnavailable).Warning("Custom-format dumps are checked by their header only: {Reason}", reason);
             _unavailable[image] = reason;
             return null;
         }

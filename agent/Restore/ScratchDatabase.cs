@@ -101,7 +101,7 @@ internal sealed class ScratchDatabase : IAsyncDisposable
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
-            _log.Warning("Could not remove scratch database {Container}: {Error}. The next start of the agent removes it.", Name, ex.Message);
+            _log.ForEvent(LogEvents.ScratchDatabaseNotRemoved).Warning("Could not remove scratch database {Container}: {Error}. The next start of the agent removes it.", Name, ex.Message);
         }
     }
 

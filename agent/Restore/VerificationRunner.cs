@@ -159,7 +159,7 @@ internal sealed class VerificationRunner
         }
         catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            log.Warning("The result of checking {Set} could not be written to its manifest: {Error}", set.Name, ex.Message);
+            log.ForEvent(LogEvents.VerificationNotRecorded).Warning("The result of checking {Set} could not be written to its manifest: {Error}", set.Name, ex.Message);
             return result with { RecordError = ex.Message };
         }
     }

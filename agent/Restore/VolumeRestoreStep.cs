@@ -115,7 +115,7 @@ internal sealed class VolumeRestoreStep : IRestoreStep
         }
         catch (ContainerRestartException ex)
         {
-            environment.Log.Error("{Error}", ex.Message);
+            environment.Log.ForEvent(LogEvents.VolumeRestoreFailed).Error("{Error}", ex.Message);
         }
     }
 
@@ -128,7 +128,7 @@ internal sealed class VolumeRestoreStep : IRestoreStep
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
-            environment.Log.Warning("Could not remove volume {Volume}, created for the failed restore: {Error}", volume, ex.Message);
+            environment.Log.ForEvent(LogEvents.RestoredVolumeNotRemoved).Warning("Could not remove volume {Volume}, created for the failed restore: {Error}", volume, ex.Message);
         }
     }
 }

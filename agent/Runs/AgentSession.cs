@@ -57,7 +57,7 @@ internal sealed class AgentSession : IAsyncDisposable
             var swept = await LeftoverSweeper.SweepAsync(docker, policy.StateDir, log, cancellationToken);
             if (swept > 0)
             {
-                log.Information("Removed {Count} object(s) interrupted runs left behind", swept);
+                log.ForEvent(LogEvents.LeftoversRemoved).Information("Removed {Count} object(s) interrupted runs left behind", swept);
             }
 
             var project = policy.Project ?? await ContainerResolver.DetectOwnProjectAsync(docker, cancellationToken);

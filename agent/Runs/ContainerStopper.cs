@@ -80,7 +80,7 @@ internal sealed class ContainerStopper
                 StopRecovery.LeaveToOperator(journal, entry, $"run {entry.StoppedBy.RunId} of job {entry.StoppedBy.Job}", log);
             }
 
-            log.Information("{Container} is not running; it is left as it is", ContainerResolver.NameOf(container));
+            log.ForEvent(LogEvents.StopSkippedNotRunning).Information("{Container} is not running; it is left as it is", ContainerResolver.NameOf(container));
         }
 
         if (held.Count == 0)
@@ -99,7 +99,7 @@ internal sealed class ContainerStopper
             else
             {
                 var by = journal.Find(container.Id)!.StoppedBy;
-                log.Information("{Container} is stopped already, by run {RunId} of job {Job}; this run holds it stopped too", ContainerResolver.NameOf(container), by.RunId, by.Job);
+                log.ForEvent(LogEvents.StopAlreadyHeld).Information("{Container} is stopped already, by run {RunId} of job {Job}; this run holds it stopped too", ContainerResolver.NameOf(container), by.RunId, by.Job);
                 journal.Hold(container.Id, holder);
             }
         }
@@ -110,7 +110,7 @@ internal sealed class ContainerStopper
         {
             foreach (var container in order.Where(c => c.State is { Running: true }))
             {
-                log.Information("Stopping {Container} while its data is read", ContainerResolver.NameOf(container));
+                log.ForEvent(LogEvents.ContainerStopping).Information("Stopping {Container} while its data is read", ContainerResolver.NameOf(container));
                 await docker.Containers.StopAsync(container.Id, StopTimeout, cancellationToken);
             }
 
@@ -174,7 +174,7 @@ internal sealed class ContainerStopper
 
                 if (entry.Holders.Count > 0)
                 {
-                    _log.Information(
+                    _log.ForEvent(LogEvents.ContainerStaysStopped).Information(
                         "{Container} stays stopped: run {RunId} of job {Job} still holds it",
                         container.Name,
                         entry.Holders[0].RunId,

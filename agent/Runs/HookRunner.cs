@@ -35,7 +35,7 @@ internal static class HookRunner
                 throw new HookFailedException($"The {what} cannot run: container {ContainerResolver.NameOf(container)} is not running.");
             }
 
-            log.Information("Running the {Hook}", what);
+            log.ForEvent(LogEvents.HookStarted).Information("Running the {Hook}", what);
             var stderr = new LineLogger(log, what);
             process = await docker.Exec.RunAsync(
                 container.Id, hook.Command, timeout.Token, new ExecStartOptions { StderrSink = stderr.Append, StopOnDispose = true, Log = log });
@@ -43,7 +43,7 @@ internal static class HookRunner
             {
                 while (await reader.ReadLineAsync(timeout.Token) is { } line)
                 {
-                    log.Information("{Hook}: {Line}", what, line);
+                    log.ForEvent(LogEvents.HookOutput).Information("{Hook}: {Line}", what, line);
                 }
             }
 
@@ -98,7 +98,7 @@ internal static class HookRunner
             int newline;
             while ((newline = _pending.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
             {
-                log.Warning("{Hook} (stderr): {Line}", what, _pending.ToString(0, newline).TrimEnd('\r'));
+                log.ForEvent(LogEvents.HookErrorOutput).Warning("{Hook} (stderr): {Line}", what, _pending.ToString(0, newline).TrimEnd('\r'));
                 _pending.Remove(0, newline + 1);
             }
         }
@@ -107,7 +107,7 @@ internal static class HookRunner
         {
             if (_pending.Length > 0)
             {
-                log.Warning("{Hook} (stderr): {Line}", what, _pending.ToString());
+                log.ForEvent(LogEvents.HookErrorOutput).Warning("{Hook} (stderr): {Line}", what, _pending.ToString());
                 _pending.Clear();
             }
         }

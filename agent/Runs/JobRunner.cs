@@ -56,7 +56,7 @@ internal sealed class JobRunner
         var runId = RunId.New();
         var started = _time.GetUtcNow();
         var log = _log.ForContext("Job", job.Name).ForContext("RunId", runId.ToString());
-        log.Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
+        log.ForEvent(LogEvents.RunStarted).Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
 
         // A long-lived daemon also starts again, before each run, what a killed `run-now --no-daemon` left stopped.
         await StopRecovery.RecoverAsync(_docker, _policy.StateDir, _time, log, cancellationToken);
@@ -64,7 +64,7 @@ internal sealed class JobRunner
         // Before any hook runs or container stops: a run that cannot write its set must not touch anything.
         if (await StoragePreflight.CheckAsync(job, _stores, cancellationToken) is { } storageError)
         {
-            log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, storageError);
+            log.ForEvent(LogEvents.RunNotStarted).Error("Run of job {Job} FAILED before it started: {Error}", job.Name, storageError);
             return RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), storageError);
         }
 
@@ -79,7 +79,7 @@ internal sealed class JobRunner
             catch (HookFailedException ex)
             {
                 // Nothing has been touched yet: no set is written for a run that never started.
-                log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
+                log.ForEvent(LogEvents.RunNotStarted).Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
                 return result = RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), ex.Message);
             }
 
@@ -127,7 +127,7 @@ internal sealed class JobRunner
         }
         catch (HookFailedException ex)
         {
-            log.Error("{Error}", ex.Message);
+            log.ForEvent(LogEvents.AfterHookFailed).Error("{Error}", ex.Message);
             return ex.Message;
         }
     }
@@ -152,7 +152,7 @@ internal sealed class JobRunner
                 var swept = await store.SweepPartialsAsync(job.Name, cancellationToken);
                 if (swept > 0)
                 {
-                    log.Information("Removed {Count} partial file(s) an interrupted run left in {Store}", swept, store.Location);
+                    log.ForEvent(LogEvents.PartialFilesSwept).Information("Removed {Count} partial file(s) an interrupted run left in {Store}", swept, store.Location);
                 }
 
                 writers.Add(await store.BeginSetAsync(job.Name, started, runId, cancellationToken));
@@ -226,7 +226,7 @@ internal sealed class JobRunner
             {
                 // Reading files under a running application would give an inconsistent copy: do not pretend.
                 var error = $"stop_containers: {ex.Message}";
-                log.Error("{Error}", error);
+                log.ForEvent(LogEvents.StopContainersFailed).Error("{Error}", error);
                 runErrors.Add(error);
                 foreach (var (_, source) in files)
                 {
@@ -256,7 +256,7 @@ internal sealed class JobRunner
                 }
                 catch (ContainerRestartException ex)
                 {
-                    log.Error("{Error}", ex.Message);
+                    log.ForEvent(LogEvents.ContainerRestartFailed).Error("{Error}", ex.Message);
                     runErrors.Add(ex.Message);
                 }
             }
@@ -304,13 +304,13 @@ internal sealed class JobRunner
             catch (StorageException ex)
             {
                 var error = StoragePreflight.Describe(job.StorageNames[i], ex);
-                log.Error("{Error}", error);
+                log.ForEvent(LogEvents.SetNotCompleted).Error("{Error}", error);
                 runError = runError is null ? error : $"{runError} {error}";
             }
         }
 
         var status = runError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed;
-        log.Information(
+        log.ForEvent(LogEvents.RunEnded).Information(
             "Run of job {Job} {Status}: {Count} artifact(s), {Stored} stored{Error}",
             job.Name,
             status == ManifestStatus.Succeeded ? "succeeded" : "FAILED",

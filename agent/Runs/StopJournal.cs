@@ -206,7 +206,7 @@ internal sealed class StopJournal : IDisposable
             // Written atomically, so this is damage from outside; set it aside rather than stop every run.
             var aside = path + ".unreadable";
             File.Move(path, aside, overwrite: true);
-            log.Error(
+            log.ForEvent(LogEvents.StopJournalUnreadable).Error(
                 "Stop journal {Path} cannot be read ({Error}); it is kept as {Aside}. Containers it lists may need `docker start` by hand",
                 path,
                 ex.Message,
@@ -240,7 +240,7 @@ internal sealed class StopJournal : IDisposable
 
             if (record is null)
             {
-                log.Warning("Stop journal {Path} cannot be read; containers it lists may need `docker start` by hand", path);
+                log.ForEvent(LogEvents.StopJournalRecordUnreadable).Warning("Stop journal {Path} cannot be read; containers it lists may need `docker start` by hand", path);
                 continue;
             }
 

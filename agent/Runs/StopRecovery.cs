@@ -42,7 +42,7 @@ internal static class StopRecovery
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            log.Warning("The stop journal in {StateDir} cannot be opened ({Error}); containers an interrupted run stopped may still be stopped", stateDir, ex.Message);
+            log.ForEvent(LogEvents.StopJournalNotOpened).Warning("The stop journal in {StateDir} cannot be opened ({Error}); containers an interrupted run stopped may still be stopped", stateDir, ex.Message);
             return;
         }
 
@@ -67,7 +67,7 @@ internal static class StopRecovery
             }
             catch (ArgumentException ex)
             {
-                log.Warning("Containers an interrupted run stopped may still be stopped: {Error}", ex.Message);
+                log.ForEvent(LogEvents.StopJournalNoEngine).Warning("Containers an interrupted run stopped may still be stopped: {Error}", ex.Message);
                 return;
             }
 
@@ -105,7 +105,7 @@ internal static class StopRecovery
 
         if (state is null)
         {
-            log.Warning("Container {Container}, stopped by {Run}, no longer exists", entry.Name, who);
+            log.ForEvent(LogEvents.StoppedContainerGone).Warning("Container {Container}, stopped by {Run}, no longer exists", entry.Name, who);
             journal.Remove(entry.Id);
             return (false, null);
         }
@@ -143,11 +143,11 @@ internal static class StopRecovery
         journal.Remove(entry.Id);
         if (interrupted)
         {
-            log.Warning("Started {Container} again: {Run} had stopped it", entry.Name, who);
+            log.ForEvent(LogEvents.InterruptedStopRecovered).Warning("Started {Container} again: {Run} had stopped it", entry.Name, who);
         }
         else
         {
-            log.Information("Started {Container} again", entry.Name);
+            log.ForEvent(LogEvents.ContainerStartedAgain).Information("Started {Container} again", entry.Name);
         }
 
         return (true, null);
@@ -156,7 +156,7 @@ internal static class StopRecovery
     /// <summary>Someone started the container after the agent stopped it, and stopped it again: it is theirs now.</summary>
     public static void LeaveToOperator(StopJournal journal, StoppedContainer entry, string stoppedBy, ILogger log)
     {
-        log.Warning(
+        log.ForEvent(LogEvents.StoppedContainerTakenOver).Warning(
             "{Container} was started again after {Run} stopped it, and is stopped now: the operator has taken it over, so the agent leaves it stopped and forgets it",
             entry.Name,
             stoppedBy);
@@ -172,7 +172,7 @@ internal static class StopRecovery
             {
                 if ((await StartAgainAsync(docker, journal, entry, interrupted: true, log, cancellationToken)).Failure is { } failure)
                 {
-                    log.Error(
+                    log.ForEvent(LogEvents.InterruptedStopNotRecovered).Error(
                         "Could not start {Container} again after interrupted run {RunId} of job {Job}: {Error}. Start it by hand (docker start); the next agent command or run tries again",
                         entry.Name,
                         entry.StoppedBy.RunId,

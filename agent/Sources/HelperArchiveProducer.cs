@@ -68,7 +68,7 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
 
         if (_tar.OrphanedHardLinks.Count > 0)
         {
-            _context.Log.Warning(
+            _context.Log.ForEvent(LogEvents.HardLinksLeftOut).Warning(
                 "{Count} hard link(s) in {Source} point at excluded files and were left out, e.g. {Example}",
                 _tar.OrphanedHardLinks.Count,
                 Descriptor.SourceName,

@@ -138,7 +138,7 @@ internal sealed class HelperContainer : IAsyncDisposable
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
             // A later start sweeps it by label; the run's own error is what the user needs to see.
-            log.Warning("Could not remove helper container {Container}: {Error}. The next start removes it.", id[..12], ex.Message);
+            log.ForEvent(LogEvents.HelperNotRemoved).Warning("Could not remove helper container {Container}: {Error}. The next start removes it.", id[..12], ex.Message);
         }
     }
 }

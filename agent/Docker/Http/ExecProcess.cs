@@ -149,7 +149,7 @@ internal sealed class ExecProcess : IExecProcess
             catch (ExecStopException ex)
             {
                 // Disposing cannot fail the caller's operation, which has its own error; this one must still be seen.
-                _log.Warning("{Error}", ex.Message);
+                _log.ForEvent(LogEvents.ExecNotStopped).Warning("{Error}", ex.Message);
             }
         }
 
