@@ -49,6 +49,9 @@ internal interface IContainerOperations
     /// <summary>A tar stream of <paramref name="path"/> in the container, made by the engine itself.</summary>
     Task<Stream> GetArchiveAsync(string id, string path, CancellationToken cancellationToken);
 
+    /// <summary>What is at <paramref name="path"/> in the container (name, size, mode); null when nothing is there.</summary>
+    Task<ContainerPathStat?> StatPathAsync(string id, string path, CancellationToken cancellationToken);
+
     /// <summary>Extracts a tar stream into <paramref name="path"/> in the container, streamed as it is read.</summary>
     Task PutArchiveAsync(string id, string path, Stream tar, CancellationToken cancellationToken);
 }

@@ -13,6 +13,7 @@ namespace VolumeAgent.Docker.Http;
 [JsonSerializable(typeof(ContainerCreateResponse))]
 [JsonSerializable(typeof(ContainerWaitResponse))]
 [JsonSerializable(typeof(ContainerInspect))]
+[JsonSerializable(typeof(ContainerPathStat))]
 [JsonSerializable(typeof(IReadOnlyList<ContainerSummary>))]
 [JsonSerializable(typeof(ExecCreateRequest))]
 [JsonSerializable(typeof(IdResponse))]

@@ -142,6 +142,9 @@ internal sealed class FakeContainers : IContainerOperations
         return Task.FromResult<Stream>(new MemoryStream(tar, writable: false));
     }
 
+    public Task<ContainerPathStat?> StatPathAsync(string id, string path, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("The fake engine keeps archives, not files.");
+
     public Task PutArchiveAsync(string id, string path, Stream tar, CancellationToken cancellationToken) =>
         throw new NotSupportedException("The fake engine does not restore.");
 
