@@ -16,7 +16,8 @@ internal static class EngineCommand
 
     private static async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        await using var client = DockerClient.FromEnvironment();
+        // The command only asks and prints; the engine has nothing to log here.
+        await using var client = DockerEngine.FromEnvironment(Serilog.Core.Logger.None);
         var apiVersion = await client.GetApiVersionAsync(cancellationToken);
         var version = await client.GetVersionAsync(cancellationToken);
         Console.WriteLine($"endpoint:        {client.Endpoint.Display}");

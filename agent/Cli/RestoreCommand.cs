@@ -102,6 +102,7 @@ internal static class RestoreCommand
             RunId = RunId.New().ToString(),
             InstanceId = session.Instance.Id,
             Containers = session.Containers,
+            Log = log,
         };
         var runner = new RestoreRunner(context, policy, policy.StateDir, log);
         var progress = new ConsoleProgress();

@@ -160,7 +160,7 @@ internal sealed class RunService
         {
             if (trigger == ManifestTrigger.Schedule)
             {
-                _log.ForContext("Job", job.Name).Warning(
+                _log.ForContext("Job", job.Name).ForEvent(LogEvents.ScheduledRunSkippedBusy).Warning(
                     "Job {Job} is running now ({Who}); the scheduled run is skipped",
                     job.Name,
                     running is { } r ? $"a {RunTriggers.Text(r.Trigger)} run since {r.Since:u}" : "started by another agent process");
@@ -175,7 +175,7 @@ internal sealed class RunService
             ? string.Create(CultureInfo.InvariantCulture, $"a {RunTriggers.Text(held.Trigger)} run started {held.Since.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z")
             : "in another agent process";
         Publish(new RunWaiting { Job = job.Name, At = _time.GetUtcNow(), Trigger = trigger, HeldBy = who }, caller);
-        _log.ForContext("Job", job.Name).Information("Run-now of job {Job} waits for the run going on ({Who})", job.Name, who);
+        _log.ForContext("Job", job.Name).ForEvent(LogEvents.RunNowWaits).Information("Run-now of job {Job} waits for the run going on ({Who})", job.Name, who);
         while (true)
         {
             await Task.Delay(LockPollInterval, _time, cancellationToken);

@@ -46,7 +46,7 @@ internal sealed class RunSubscribers
             catch (Exception ex)
 #pragma warning restore CA1031
             {
-                _log.Warning(ex, "{Subscriber:l} failed on {Event:l} of job {Job}; the run goes on", subscriber.GetType().Name, runEvent.GetType().Name, runEvent.Job);
+                _log.ForEvent(LogEvents.RunSubscriberFailed).Warning(ex, "{Subscriber:l} failed on {Event:l} of job {Job}; the run goes on", subscriber.GetType().Name, runEvent.GetType().Name, runEvent.Job);
             }
         }
 

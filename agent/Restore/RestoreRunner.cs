@@ -35,7 +35,7 @@ internal sealed class RestoreRunner
         _log = log;
     }
 
-    private DockerClient Docker => _context.Docker;
+    private IDockerEngine Docker => _context.Docker;
 
     /// <summary>Checks everything; throws <see cref="RestoreRefusedException"/> with every reason when the restore must not start.</summary>
     public async Task<RestorePlan> PlanAsync(StoredSet set, RestoreRequest request, IProgress<string>? progress, CancellationToken cancellationToken)

@@ -19,7 +19,7 @@ namespace VolumeAgent.Restore;
 internal sealed class VerificationRunner
 {
     private const int MaxDetailsLength = 4000;
-    private readonly DockerClient? _docker;
+    private readonly IDockerEngine? _docker;
     private readonly string _helperImage;
     private readonly string _instanceId;
     private readonly TimeProvider _time;
@@ -28,7 +28,7 @@ internal sealed class VerificationRunner
     /// <param name="docker">The engine; null verifies without one (no pg_restore --list, no drill).</param>
     /// <param name="helperImage">Image of the helpers that write and read scratch volumes (backup.yml's helper_image).</param>
     /// <param name="instanceId">The agent process's instance id, on the labels of everything a drill creates.</param>
-    public VerificationRunner(DockerClient? docker, string helperImage, string instanceId, TimeProvider time, ILogger log)
+    public VerificationRunner(IDockerEngine? docker, string helperImage, string instanceId, TimeProvider time, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(helperImage);
         ArgumentNullException.ThrowIfNull(instanceId);
@@ -141,6 +141,7 @@ internal sealed class VerificationRunner
         RunId = RunId.New().ToString(),
         InstanceId = _instanceId,
         Containers = new ContainerResolver(_docker!, null),
+        Log = _log.ForContext("Job", set.Set.Job),
     };
 
     private VerificationResult Result(StoredSet set, ManifestVerificationKind kind, List<ArtifactOutcome> outcomes, List<string> problems)
@@ -183,7 +184,7 @@ internal sealed class VerificationRunner
         }
         catch (Exception ex) when (ex is StorageException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            log.Warning("The result of checking {Set} could not be written to its manifest: {Error}", set.Name, ex.Message);
+            log.ForEvent(LogEvents.VerificationNotRecorded).Warning("The result of checking {Set} could not be written to its manifest: {Error}", set.Name, ex.Message);
             return result with { RecordError = ex.Message };
         }
     }

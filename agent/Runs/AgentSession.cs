@@ -13,7 +13,7 @@ namespace VolumeAgent.Runs;
 internal sealed class AgentSession : IAsyncDisposable
 {
     private AgentSession(
-        BackupPolicy policy, DockerClient docker, AgentInstance instance, IReadOnlyDictionary<string, IBackupStore> stores, ContainerResolver containers, JobRunner runner, ILogger log)
+        BackupPolicy policy, IDockerEngine docker, AgentInstance instance, IReadOnlyDictionary<string, IBackupStore> stores, ContainerResolver containers, JobRunner runner, ILogger log)
     {
         Policy = policy;
         Docker = docker;
@@ -26,7 +26,7 @@ internal sealed class AgentSession : IAsyncDisposable
 
     public BackupPolicy Policy { get; }
 
-    public DockerClient Docker { get; }
+    public IDockerEngine Docker { get; }
 
     public AgentInstance Instance { get; }
 
@@ -47,7 +47,7 @@ internal sealed class AgentSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(policy);
         var stores = OpenStores(policy);
-        var docker = DockerClient.FromEnvironment();
+        var docker = DockerEngine.FromEnvironment(log);
         AgentInstance? instance = null;
         try
         {
@@ -57,7 +57,7 @@ internal sealed class AgentSession : IAsyncDisposable
             var swept = await LeftoverSweeper.SweepAsync(docker, policy.StateDir, log, cancellationToken);
             if (swept > 0)
             {
-                log.Information("Removed {Count} object(s) interrupted runs left behind", swept);
+                log.ForEvent(LogEvents.LeftoversRemoved).Information("Removed {Count} object(s) interrupted runs left behind", swept);
             }
 
             var project = policy.Project ?? await ContainerResolver.DetectOwnProjectAsync(docker, cancellationToken);

@@ -21,7 +21,7 @@ internal sealed class ContainerStopper
 
     // Another process holds the journal's lock only while it stops or starts containers, each step bounded.
     private static readonly TimeSpan JournalBound = TimeSpan.FromMinutes(10);
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly string _stateDir;
     private readonly JournalHolder _holder;
     private readonly IReadOnlyList<JournalContainer> _held;
@@ -30,7 +30,7 @@ internal sealed class ContainerStopper
     private readonly ILogger _log;
     private bool _released;
 
-    private ContainerStopper(DockerClient docker, string stateDir, JournalHolder holder, IReadOnlyList<JournalContainer> held, TimeProvider time, ILogger log)
+    private ContainerStopper(IDockerEngine docker, string stateDir, JournalHolder holder, IReadOnlyList<JournalContainer> held, TimeProvider time, ILogger log)
     {
         _docker = docker;
         _stateDir = stateDir;
@@ -44,7 +44,7 @@ internal sealed class ContainerStopper
     public IReadOnlyList<JournalContainer> Started => _started;
 
     public static async Task<ContainerStopper?> StopAsync(
-        DockerClient docker,
+        IDockerEngine docker,
         ContainerResolver resolver,
         IReadOnlyList<string> names,
         string stateDir,
@@ -58,7 +58,7 @@ internal sealed class ContainerStopper
         var holder = new JournalHolder(instanceId, job, runId);
 
         // The lock is kept until every stop is done: a run that comes later must find them stopped, not stopping.
-        using var journal = await StopJournal.OpenAsync(stateDir, time, cancellationToken);
+        using var journal = await StopJournal.OpenAsync(stateDir, time, log, cancellationToken);
         journal.ForgetDeadHolders();
         var held = new List<ContainerInspect>();
         foreach (var name in names)
@@ -81,7 +81,7 @@ internal sealed class ContainerStopper
                 StopRecovery.LeaveToOperator(journal, entry, $"run {entry.StoppedBy.RunId} of job {entry.StoppedBy.Job}", log);
             }
 
-            log.Information("{Container} is not running; it is left as it is", ContainerResolver.NameOf(container));
+            log.ForEvent(LogEvents.StopSkippedNotRunning).Information("{Container} is not running; it is left as it is", ContainerResolver.NameOf(container));
         }
 
         if (held.Count == 0)
@@ -100,7 +100,7 @@ internal sealed class ContainerStopper
             else
             {
                 var by = journal.Find(container.Id)!.StoppedBy;
-                log.Information("{Container} is stopped already, by run {RunId} of job {Job}; this run holds it stopped too", ContainerResolver.NameOf(container), by.RunId, by.Job);
+                log.ForEvent(LogEvents.StopAlreadyHeld).Information("{Container} is stopped already, by run {RunId} of job {Job}; this run holds it stopped too", ContainerResolver.NameOf(container), by.RunId, by.Job);
                 journal.Hold(container.Id, holder);
             }
         }
@@ -111,7 +111,7 @@ internal sealed class ContainerStopper
         {
             foreach (var container in order.Where(c => c.State is { Running: true }))
             {
-                log.Information("Stopping {Container} while its data is read", ContainerResolver.NameOf(container));
+                log.ForEvent(LogEvents.ContainerStopping).Information("Stopping {Container} while its data is read", ContainerResolver.NameOf(container));
                 await docker.Containers.StopAsync(container.Id, StopTimeout, cancellationToken);
             }
 
@@ -141,7 +141,7 @@ internal sealed class ContainerStopper
         {
             try
             {
-                journal = await StopJournal.OpenAsync(_stateDir, _time, bound.Token);
+                journal = await StopJournal.OpenAsync(_stateDir, _time, _log, bound.Token);
             }
             catch (OperationCanceledException)
             {
@@ -175,7 +175,7 @@ internal sealed class ContainerStopper
 
                 if (entry.Holders.Count > 0)
                 {
-                    _log.Information(
+                    _log.ForEvent(LogEvents.ContainerStaysStopped).Information(
                         "{Container} stays stopped: run {RunId} of job {Job} still holds it",
                         container.Name,
                         entry.Holders[0].RunId,

@@ -14,7 +14,7 @@ namespace VolumeAgent.Runs;
 internal static class HookRunner
 {
     public static async Task RunAsync(
-        string stage, IReadOnlyList<HookOptions> hooks, DockerClient docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+        string stage, IReadOnlyList<HookOptions> hooks, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
     {
         for (var i = 0; i < hooks.Count; i++)
         {
@@ -23,11 +23,11 @@ internal static class HookRunner
     }
 
     private static async Task RunOneAsync(
-        string what, HookOptions hook, DockerClient docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+        string what, HookOptions hook, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(hook.Timeout);
-        ExecProcess? process = null;
+        IExecProcess? process = null;
         try
         {
             var container = await resolver.ResolveAsync(hook.Container, timeout.Token);
@@ -36,15 +36,15 @@ internal static class HookRunner
                 throw new HookFailedException($"The {what} cannot run: container {ContainerResolver.NameOf(container)} is not running.");
             }
 
-            log.Information("Running the {Hook}", what);
+            log.ForEvent(LogEvents.HookStarted).Information("Running the {Hook}", what);
             var stderr = new LineLogger(log, what);
             process = await docker.Exec.RunAsync(
-                container.Id, hook.Command, timeout.Token, new ExecStartOptions { StderrSink = stderr.Append, StopOnDispose = true });
+                container.Id, hook.Command, timeout.Token, new ExecStartOptions { StderrSink = stderr.Append, StopOnDispose = true, Log = log });
             using (var reader = new StreamReader(process.Stdout, leaveOpen: true))
             {
                 while (await reader.ReadLineAsync(timeout.Token) is { } line)
                 {
-                    log.Information("{Hook}: {Line}", what, line);
+                    log.ForEvent(LogEvents.HookOutput).Information("{Hook}: {Line}", what, line);
                 }
             }
 
@@ -99,7 +99,7 @@ internal static class HookRunner
             int newline;
             while ((newline = _pending.ToString().IndexOf('\n', StringComparison.Ordinal)) >= 0)
             {
-                log.Warning("{Hook} (stderr): {Line}", what, _pending.ToString(0, newline).TrimEnd('\r'));
+                log.ForEvent(LogEvents.HookErrorOutput).Warning("{Hook} (stderr): {Line}", what, _pending.ToString(0, newline).TrimEnd('\r'));
                 _pending.Remove(0, newline + 1);
             }
         }
@@ -108,7 +108,7 @@ internal static class HookRunner
         {
             if (_pending.Length > 0)
             {
-                log.Warning("{Hook} (stderr): {Line}", what, _pending.ToString());
+                log.ForEvent(LogEvents.HookErrorOutput).Warning("{Hook} (stderr): {Line}", what, _pending.ToString());
                 _pending.Clear();
             }
         }

@@ -19,7 +19,7 @@ namespace VolumeAgent.Runs;
 internal sealed class JobRunner
 {
     private static readonly TimeSpan AfterHooksBoundWhenCancelled = TimeSpan.FromSeconds(60);
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly BackupPolicy _policy;
     private readonly IReadOnlyDictionary<string, IBackupStore> _stores;
     private readonly AgentInstance _instance;
@@ -29,7 +29,7 @@ internal sealed class JobRunner
     private readonly ContainerResolver _containers;
 
     public JobRunner(
-        DockerClient docker,
+        IDockerEngine docker,
         BackupPolicy policy,
         IReadOnlyDictionary<string, IBackupStore> stores,
         AgentInstance instance,
@@ -60,7 +60,7 @@ internal sealed class JobRunner
         var runId = RunId.New();
         var started = _time.GetUtcNow();
         var log = _log.ForContext("Job", job.Name).ForContext("RunId", runId.ToString());
-        log.Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
+        log.ForEvent(LogEvents.RunStarted).Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
 
         // A long-lived daemon also starts again, before each run, what a killed `run-now --no-daemon` left stopped.
         await StopRecovery.RecoverAsync(_docker, _policy.StateDir, _time, log, cancellationToken);
@@ -68,7 +68,7 @@ internal sealed class JobRunner
         // Before any hook runs or container stops: a run that cannot write its set must not touch anything.
         if (await StoragePreflight.CheckAsync(job, _stores, cancellationToken) is { } storageError)
         {
-            log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, storageError);
+            log.ForEvent(LogEvents.RunNotStarted).Error("Run of job {Job} FAILED before it started: {Error}", job.Name, storageError);
             return RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), storageError);
         }
 
@@ -83,7 +83,7 @@ internal sealed class JobRunner
             catch (HookFailedException ex)
             {
                 // Nothing has been touched yet: no set is written for a run that never started.
-                log.Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
+                log.ForEvent(LogEvents.RunNotStarted).Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
                 return result = RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), ex.Message);
             }
 
@@ -134,7 +134,7 @@ internal sealed class JobRunner
         }
         catch (HookFailedException ex)
         {
-            log.Error("{Error}", ex.Message);
+            log.ForEvent(LogEvents.AfterHookFailed).Error("{Error}", ex.Message);
             return ex.Message;
         }
     }
@@ -159,7 +159,7 @@ internal sealed class JobRunner
                 var swept = await store.SweepPartialsAsync(job.Name, cancellationToken);
                 if (swept > 0)
                 {
-                    log.Information("Removed {Count} partial file(s) an interrupted run left in {Store}", swept, store.Location);
+                    log.ForEvent(LogEvents.PartialFilesSwept).Information("Removed {Count} partial file(s) an interrupted run left in {Store}", swept, store.Location);
                 }
 
                 writers.Add(await store.BeginSetAsync(job.Name, started, runId, cancellationToken));
@@ -173,6 +173,7 @@ internal sealed class JobRunner
                 RunId = runId.ToString(),
                 InstanceId = _instance.Id,
                 Containers = _containers,
+                Log = log,
             };
             var compressor = Compressors.Create(job.Compression, job.Compression == CompressionKind.None ? null : job.CompressionLevel);
             var sources = job.Sources.Select(options => new PlannedSource(options, SourceKinds.Of(options).CreateSource(context, options))).ToList();
@@ -232,7 +233,7 @@ internal sealed class JobRunner
             {
                 // Reading files under a running application would give an inconsistent copy: do not pretend.
                 var error = $"stop_containers: {ex.Message}";
-                log.Error("{Error}", error);
+                log.ForEvent(LogEvents.StopContainersFailed).Error("{Error}", error);
                 runErrors.Add(error);
                 foreach (var (_, source) in files)
                 {
@@ -262,7 +263,7 @@ internal sealed class JobRunner
                 }
                 catch (ContainerRestartException ex)
                 {
-                    log.Error("{Error}", ex.Message);
+                    log.ForEvent(LogEvents.ContainerRestartFailed).Error("{Error}", ex.Message);
                     runErrors.Add(ex.Message);
                 }
             }
@@ -310,13 +311,13 @@ internal sealed class JobRunner
             catch (StorageException ex)
             {
                 var error = StoragePreflight.Describe(job.StorageNames[i], ex);
-                log.Error("{Error}", error);
+                log.ForEvent(LogEvents.SetNotCompleted).Error("{Error}", error);
                 runError = runError is null ? error : $"{runError} {error}";
             }
         }
 
         var status = runError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed;
-        log.Information(
+        log.ForEvent(LogEvents.RunEnded).Information(
             "Run of job {Job} {Status}: {Count} artifact(s), {Stored} stored{Error}",
             job.Name,
             status == ManifestStatus.Succeeded ? "succeeded" : "FAILED",

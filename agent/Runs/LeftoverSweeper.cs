@@ -13,7 +13,7 @@ namespace VolumeAgent.Runs;
 /// </summary>
 internal static class LeftoverSweeper
 {
-    public static async Task<int> SweepAsync(DockerClient docker, string stateDir, ILogger log, CancellationToken cancellationToken)
+    public static async Task<int> SweepAsync(IDockerEngine docker, string stateDir, ILogger log, CancellationToken cancellationToken)
     {
         var owned = new Dictionary<string, string?> { [AgentLabels.Owner] = AgentLabels.OwnerValue };
         var removed = 0;
@@ -35,12 +35,12 @@ internal static class LeftoverSweeper
             }
             catch (DockerApiException ex)
             {
-                log.Warning("Could not remove container {Container} an interrupted run left: {Error}; the next start tries again", container.DisplayName, ex.Message);
+                log.ForEvent(LogEvents.LeftoverContainerNotRemoved).Warning("Could not remove container {Container} an interrupted run left: {Error}; the next start tries again", container.DisplayName, ex.Message);
                 unfinished.Add(instance);
                 continue;
             }
 
-            log.Information(
+            log.ForEvent(LogEvents.LeftoverContainerRemoved).Information(
                 "Removed container {Container} that an interrupted run ({RunId}) left behind",
                 container.DisplayName,
                 container.Labels?.GetValueOrDefault(AgentLabels.RunId));
@@ -61,12 +61,12 @@ internal static class LeftoverSweeper
             }
             catch (DockerApiException ex)
             {
-                log.Warning("Could not remove scratch volume {Volume} an interrupted run left: {Error}; the next start tries again", volume.Name, ex.Message);
+                log.ForEvent(LogEvents.LeftoverVolumeNotRemoved).Warning("Could not remove scratch volume {Volume} an interrupted run left: {Error}; the next start tries again", volume.Name, ex.Message);
                 unfinished.Add(instance);
                 continue;
             }
 
-            log.Information("Removed scratch volume {Volume} that an interrupted run left behind", volume.Name);
+            log.ForEvent(LogEvents.LeftoverVolumeRemoved).Information("Removed scratch volume {Volume} that an interrupted run left behind", volume.Name);
             removed++;
         }
 

@@ -36,7 +36,7 @@ internal static class RetentionPruner
         foreach (var decision in decisions.Where(d => !d.Keep))
         {
             await store.DeleteSetAsync(sets[decision.Set.Id], cancellationToken);
-            log.Information("Pruned set {Set} of job {Job} from {Store} ({Reasons})", decision.Set.Id, job, store.Location, string.Join(", ", decision.Reasons));
+            log.ForEvent(LogEvents.SetPruned).Information("Pruned set {Set} of job {Job} from {Store} ({Reasons})", decision.Set.Id, job, store.Location, string.Join(", ", decision.Reasons));
         }
 
         return decisions;

@@ -51,7 +51,7 @@ internal sealed class SourceRunner
                 var error = limits.Explain(watchdog, source.DisplayName, $"{source.DisplayName} (finding its container and what to back up)", diagnosis: null)
                     ?? Describe(ex);
                 var failed = FailedBeforeStart(source, plannedAt, error);
-                log.Error("Source {Source} failed: {Error}", source.DisplayName, failed.Error);
+                log.ForEvent(LogEvents.SourceFailed).Error("Source {Source} failed: {Error}", source.DisplayName, failed.Error);
                 artifacts.Add(failed);
                 progress?.Report(failed);
                 return;
@@ -126,7 +126,7 @@ internal sealed class SourceRunner
                 TreeDigest = facts.TreeDigest,
                 ToolVersion = facts.ToolVersion ?? descriptor.ToolVersion,
             };
-            log.Information(
+            log.ForEvent(LogEvents.ArtifactStored).Information(
                 "{File}: {Raw} → {Stored} in {Seconds:0.0} s ({Rate:0} MB/s)",
                 fileName,
                 Bytes.Format(result.RawBytes),
@@ -142,7 +142,7 @@ internal sealed class SourceRunner
             var error = ended
                 ? limits.Explain(watchdog, sourceName, producer.Subject, await SourceLimits.DiagnoseAsync(producer), fileName)!
                 : Describe(ex);
-            log.Error("{File} failed: {Error}", fileName, error);
+            log.ForEvent(LogEvents.ArtifactFailed).Error("{File} failed: {Error}", fileName, error);
             return Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with { Error = error, ToolVersion = producer.Facts.ToolVersion ?? descriptor.ToolVersion };
         }
         catch
@@ -163,7 +163,7 @@ internal sealed class SourceRunner
             }
             catch (TimeoutException)
             {
-                log.Warning("Removing a partial file took longer than {Bound}; it is left for the next run of the job to sweep", AbortBound);
+                log.ForEvent(LogEvents.PartialFileLeft).Warning("Removing a partial file took longer than {Bound}; it is left for the next run of the job to sweep", AbortBound);
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using VolumeAgent.Manifest;
+using Serilog;
 
 namespace VolumeAgent.Runs;
 
@@ -45,11 +46,11 @@ internal sealed class StopJournal : IDisposable
     }
 
     /// <summary>Takes the journal's lock, waiting while another run or process holds it, and reads it.</summary>
-    public static async Task<StopJournal> OpenAsync(string stateDir, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<StopJournal> OpenAsync(string stateDir, TimeProvider time, ILogger log, CancellationToken cancellationToken)
     {
         while (true)
         {
-            if (TryOpen(stateDir) is { } journal)
+            if (TryOpen(stateDir, log) is { } journal)
             {
                 return journal;
             }
@@ -59,7 +60,8 @@ internal sealed class StopJournal : IDisposable
     }
 
     /// <summary>The journal, or null when another run or process holds its lock now.</summary>
-    public static StopJournal? TryOpen(string stateDir)
+    /// <param name="log">Where a journal that cannot be read is reported.</param>
+    public static StopJournal? TryOpen(string stateDir, ILogger log)
     {
         var folder = System.IO.Path.Combine(stateDir, Folder);
         Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -75,8 +77,8 @@ internal sealed class StopJournal : IDisposable
 
         try
         {
-            var journal = new StopJournal(stateDir, lockFile, Read(PathOf(stateDir)));
-            journal.MigrateRunFiles(folder);
+            var journal = new StopJournal(stateDir, lockFile, Read(PathOf(stateDir), log));
+            journal.MigrateRunFiles(folder, log);
             return journal;
         }
         catch
@@ -189,7 +191,7 @@ internal sealed class StopJournal : IDisposable
 
     private static string PathOf(string stateDir) => System.IO.Path.Combine(stateDir, Folder, FileName);
 
-    private static List<StoppedContainer> Read(string path)
+    private static List<StoppedContainer> Read(string path, ILogger log)
     {
         if (!File.Exists(path))
         {
@@ -205,7 +207,7 @@ internal sealed class StopJournal : IDisposable
             // Written atomically, so this is damage from outside; set it aside rather than stop every run.
             var aside = path + ".unreadable";
             File.Move(path, aside, overwrite: true);
-            Serilog.Log.Error(
+            log.ForEvent(LogEvents.StopJournalUnreadable).Error(
                 "Stop journal {Path} cannot be read ({Error}); it is kept as {Aside}. Containers it lists may need `docker start` by hand",
                 path,
                 ex.Message,
@@ -218,7 +220,7 @@ internal sealed class StopJournal : IDisposable
     /// Takes in the one-file-per-run journals of earlier agent versions whose process is gone; a live process
     /// of an earlier version still clears its own.
     /// </summary>
-    private void MigrateRunFiles(string folder)
+    private void MigrateRunFiles(string folder, ILogger log)
     {
         foreach (var path in Directory.EnumerateFiles(folder, "*.json"))
         {
@@ -239,7 +241,7 @@ internal sealed class StopJournal : IDisposable
 
             if (record is null)
             {
-                Serilog.Log.Warning("Stop journal {Path} cannot be read; containers it lists may need `docker start` by hand", path);
+                log.ForEvent(LogEvents.StopJournalRecordUnreadable).Warning("Stop journal {Path} cannot be read; containers it lists may need `docker start` by hand", path);
                 continue;
             }
 

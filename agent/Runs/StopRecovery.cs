@@ -13,14 +13,14 @@ namespace VolumeAgent.Runs;
 internal static class StopRecovery
 {
     /// <summary>For an agent session's start and each run: waits for the journal's lock when another process holds it.</summary>
-    public static async Task RecoverAsync(DockerClient docker, string stateDir, TimeProvider time, ILogger log, CancellationToken cancellationToken)
+    public static async Task RecoverAsync(IDockerEngine docker, string stateDir, TimeProvider time, ILogger log, CancellationToken cancellationToken)
     {
         if (!StopJournal.Exists(stateDir))
         {
             return;
         }
 
-        using var journal = await StopJournal.OpenAsync(stateDir, time, cancellationToken);
+        using var journal = await StopJournal.OpenAsync(stateDir, time, log, cancellationToken);
         await RecoverAsync(docker, journal, log, cancellationToken);
     }
 
@@ -39,11 +39,11 @@ internal static class StopRecovery
         StopJournal? journal;
         try
         {
-            journal = StopJournal.TryOpen(stateDir);
+            journal = StopJournal.TryOpen(stateDir, log);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            log.Warning("The stop journal in {StateDir} cannot be opened ({Error}); containers an interrupted run stopped may still be stopped", stateDir, ex.Message);
+            log.ForEvent(LogEvents.StopJournalNotOpened).Warning("The stop journal in {StateDir} cannot be opened ({Error}); containers an interrupted run stopped may still be stopped", stateDir, ex.Message);
             return;
         }
 
@@ -61,14 +61,14 @@ internal static class StopRecovery
                 return;
             }
 
-            DockerClient docker;
+            IDockerEngine docker;
             try
             {
-                docker = DockerClient.FromEnvironment();
+                docker = DockerEngine.FromEnvironment(log);
             }
             catch (ArgumentException ex)
             {
-                log.Warning("Containers an interrupted run stopped may still be stopped: {Error}", ex.Message);
+                log.ForEvent(LogEvents.StopJournalNoEngine).Warning("Containers an interrupted run stopped may still be stopped: {Error}", ex.Message);
                 return;
             }
 
@@ -90,7 +90,7 @@ internal static class StopRecovery
     /// start failed (the entry then stays).
     /// </summary>
     public static async Task<(bool Started, string? Failure)> StartAgainAsync(
-        DockerClient docker, StopJournal journal, StoppedContainer entry, bool interrupted, ILogger log, CancellationToken cancellationToken)
+        IDockerEngine docker, StopJournal journal, StoppedContainer entry, bool interrupted, ILogger log, CancellationToken cancellationToken)
     {
         var by = entry.StoppedBy;
         var who = interrupted ? $"interrupted run {by.RunId} of job {by.Job}" : $"run {by.RunId} of job {by.Job}";
@@ -106,7 +106,7 @@ internal static class StopRecovery
 
         if (state is null)
         {
-            log.Warning("Container {Container}, stopped by {Run}, no longer exists", entry.Name, who);
+            log.ForEvent(LogEvents.StoppedContainerGone).Warning("Container {Container}, stopped by {Run}, no longer exists", entry.Name, who);
             journal.Remove(entry.Id);
             return (false, null);
         }
@@ -144,11 +144,11 @@ internal static class StopRecovery
         journal.Remove(entry.Id);
         if (interrupted)
         {
-            log.Warning("Started {Container} again: {Run} had stopped it", entry.Name, who);
+            log.ForEvent(LogEvents.InterruptedStopRecovered).Warning("Started {Container} again: {Run} had stopped it", entry.Name, who);
         }
         else
         {
-            log.Information("Started {Container} again", entry.Name);
+            log.ForEvent(LogEvents.ContainerStartedAgain).Information("Started {Container} again", entry.Name);
         }
 
         return (true, null);
@@ -157,14 +157,14 @@ internal static class StopRecovery
     /// <summary>Someone started the container after the agent stopped it, and stopped it again: it is theirs now.</summary>
     public static void LeaveToOperator(StopJournal journal, StoppedContainer entry, string stoppedBy, ILogger log)
     {
-        log.Warning(
+        log.ForEvent(LogEvents.StoppedContainerTakenOver).Warning(
             "{Container} was started again after {Run} stopped it, and is stopped now: the operator has taken it over, so the agent leaves it stopped and forgets it",
             entry.Name,
             stoppedBy);
         journal.Remove(entry.Id);
     }
 
-    private static async Task RecoverAsync(DockerClient docker, StopJournal journal, ILogger log, CancellationToken cancellationToken)
+    private static async Task RecoverAsync(IDockerEngine docker, StopJournal journal, ILogger log, CancellationToken cancellationToken)
     {
         try
         {
@@ -173,7 +173,7 @@ internal static class StopRecovery
             {
                 if ((await StartAgainAsync(docker, journal, entry, interrupted: true, log, cancellationToken)).Failure is { } failure)
                 {
-                    log.Error(
+                    log.ForEvent(LogEvents.InterruptedStopNotRecovered).Error(
                         "Could not start {Container} again after interrupted run {RunId} of job {Job}: {Error}. Start it by hand (docker start); the next agent command or run tries again",
                         entry.Name,
                         entry.StoppedBy.RunId,

@@ -32,7 +32,7 @@ internal sealed partial class JobScheduler
 
         if (now - scheduled >= MaxWait)
         {
-            _log.Warning(
+            _log.ForEvent(LogEvents.ScheduledRunLate).Warning(
                 "Job {Job} was due at {Scheduled:u}, but the clock reads {Now:u} (it was set forward, or the host was asleep); "
                 + "running it once now, firings missed in between are not repeated",
                 job.Name,
@@ -43,7 +43,7 @@ internal sealed partial class JobScheduler
         if (busy)
         {
             Skipped?.Invoke(job.Name, scheduled);
-            _log.Warning(
+            _log.ForEvent(LogEvents.ScheduledRunOverlaps).Warning(
                 "Job {Job} is still running from an earlier start; the run scheduled for {Scheduled:u} is skipped, next run at {Next:u}",
                 job.Name,
                 scheduled,
@@ -53,13 +53,13 @@ internal sealed partial class JobScheduler
 
         if (next is null)
         {
-            _log.Warning("Job {Job}'s schedule {Schedule} fires no more after this run", job.Name, job.Schedule.Expression);
+            _log.ForEvent(LogEvents.ScheduleExhausted).Warning("Job {Job}'s schedule {Schedule} fires no more after this run", job.Name, job.Schedule.Expression);
         }
 
         var jitter = job.Jitter > TimeSpan.Zero
             ? TimeSpan.FromTicks((long)(_random.NextDouble() * job.Jitter.Ticks))
             : TimeSpan.Zero;
-        _log.Debug("Job {Job} fires for {Scheduled:u} after a jitter of {Jitter}", job.Name, scheduled, jitter);
+        _log.ForEvent(LogEvents.ScheduledRunJitter).Debug("Job {Job} fires for {Scheduled:u} after a jitter of {Jitter}", job.Name, scheduled, jitter);
         var run = RunOnceAsync(job, jitter, cancellationToken);
         lock (_gate)
         {
@@ -80,7 +80,7 @@ internal sealed partial class JobScheduler
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _log.Information("Job {Job} was cancelled: the scheduler is stopping", job.Name);
+            _log.ForEvent(LogEvents.ScheduledRunCancelled).Information("Job {Job} was cancelled: the scheduler is stopping", job.Name);
         }
 #pragma warning disable CA1031 // Whatever one run throws, the other jobs and later runs must go on.
         catch (Exception ex)
@@ -92,7 +92,7 @@ internal sealed partial class JobScheduler
                 next = job.Next;
             }
 
-            _log.Error(ex, "Job {Job} failed; the scheduler carries on, next run at {Next:u}", job.Name, next);
+            _log.ForEvent(LogEvents.ScheduledRunFailed).Error(ex, "Job {Job} failed; the scheduler carries on, next run at {Next:u}", job.Name, next);
         }
     }
 
@@ -136,7 +136,7 @@ internal sealed partial class JobScheduler
         }
 
         var names = running.Select(j => j.Name).ToArray();
-        _log.Information("Waiting up to {Grace} for running jobs {Jobs} to stop", ShutdownGrace, names);
+        _log.ForEvent(LogEvents.SchedulerDraining).Information("Waiting up to {Grace} for running jobs {Jobs} to stop", ShutdownGrace, names);
         try
         {
             await Task.WhenAll(running.Select(j => j.Running!)).WaitAsync(ShutdownGrace, _time);
@@ -144,7 +144,7 @@ internal sealed partial class JobScheduler
         catch (TimeoutException)
         {
             var still = running.Where(j => !j.Running!.IsCompleted).Select(j => j.Name).ToArray();
-            _log.Warning(
+            _log.ForEvent(LogEvents.SchedulerAbandonedJobs).Warning(
                 "Jobs {Jobs} did not stop within {Grace} of the shutdown request and are abandoned; "
                 + "their backup sets stay incomplete (no manifest) and containers they stopped may need a manual start",
                 still,

@@ -145,7 +145,7 @@ internal sealed partial class JobScheduler
                 job.Next = next;
             }
 
-            _log.Information(
+            _log.ForEvent(LogEvents.JobScheduled).Information(
                 "Job {Job} is scheduled {Schedule} in {Zone}; next run at {Next:u}",
                 job.Name,
                 job.Schedule.Expression,
@@ -160,7 +160,7 @@ internal sealed partial class JobScheduler
                 var now = _time.GetUtcNow();
                 if (now < previous)
                 {
-                    _log.Warning("The clock went back from {Previous:u} to {Now:u}; rescheduling every job from the new time", previous, now);
+                    _log.ForEvent(LogEvents.ClockWentBack).Warning("The clock went back from {Previous:u} to {Now:u}; rescheduling every job from the new time", previous, now);
                     Reschedule(now);
                 }
 

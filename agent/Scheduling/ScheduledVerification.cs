@@ -33,7 +33,7 @@ internal static class ScheduledVerification
         var latest = SetSelector.LatestGood(sets);
         if (latest.Count == 0)
         {
-            jobLog.Warning("Scheduled verification of job {Job}: no complete, successful set to check yet", job.Name);
+            jobLog.ForEvent(LogEvents.ScheduledVerificationNoSet).Warning("Scheduled verification of job {Job}: no complete, successful set to check yet", job.Name);
             return;
         }
 
@@ -42,11 +42,11 @@ internal static class ScheduledVerification
             var result = await runs.VerifyAsync(set, verify.Drill, caller: null, cancellationToken);
             if (result.Succeeded)
             {
-                jobLog.Information("Scheduled {Kind} of set {Set} in storage {Storage} succeeded: {Details}", result.Kind, set.Name, set.StorageName, result.Details);
+                jobLog.ForEvent(LogEvents.ScheduledVerificationSucceeded).Information("Scheduled {Kind} of set {Set} in storage {Storage} succeeded: {Details}", result.Kind, set.Name, set.StorageName, result.Details);
             }
             else
             {
-                jobLog.Error("Scheduled {Kind} of set {Set} in storage {Storage} FAILED: {Details}", result.Kind, set.Name, set.StorageName, result.Details);
+                jobLog.ForEvent(LogEvents.ScheduledVerificationFailed).Error("Scheduled {Kind} of set {Set} in storage {Storage} FAILED: {Details}", result.Kind, set.Name, set.StorageName, result.Details);
             }
         }
     }

@@ -11,10 +11,10 @@ internal sealed class ContainerResolver
 {
     public const string ComposeProjectLabel = "com.docker.compose.project";
     public const string ComposeServiceLabel = "com.docker.compose.service";
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly string? _project;
 
-    public ContainerResolver(DockerClient docker, string? project)
+    public ContainerResolver(IDockerEngine docker, string? project)
     {
         _docker = docker;
         _project = project;
@@ -26,7 +26,7 @@ internal sealed class ContainerResolver
     /// The compose project the agent itself belongs to, read from its own container's labels, when it runs
     /// in a container (HOSTNAME is the container id's prefix there) and backup.yml names none.
     /// </summary>
-    public static async Task<string?> DetectOwnProjectAsync(DockerClient docker, CancellationToken cancellationToken)
+    public static async Task<string?> DetectOwnProjectAsync(IDockerEngine docker, CancellationToken cancellationToken)
     {
         var hostname = Environment.GetEnvironmentVariable("HOSTNAME") ?? System.Net.Dns.GetHostName();
         if (string.IsNullOrEmpty(hostname) || !File.Exists("/.dockerenv"))

@@ -1,3 +1,4 @@
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 
@@ -6,7 +7,7 @@ namespace VolumeAgent.Sources;
 /// <summary>What every source of one run shares: the engine, the helper image, and the labels of the run.</summary>
 internal sealed class SourceContext
 {
-    public required DockerClient Docker { get; init; }
+    public required IDockerEngine Docker { get; init; }
 
     public required string HelperImage { get; init; }
 
@@ -18,6 +19,9 @@ internal sealed class SourceContext
     public required string InstanceId { get; init; }
 
     public required ContainerResolver Containers { get; init; }
+
+    /// <summary>The run's (or the command's) logger: its lines carry the job and the run id.</summary>
+    public required ILogger Log { get; init; }
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Task> _images = new(StringComparer.Ordinal);

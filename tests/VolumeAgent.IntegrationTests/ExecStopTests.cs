@@ -1,4 +1,5 @@
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Http;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Http;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 

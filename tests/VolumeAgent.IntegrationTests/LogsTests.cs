@@ -1,5 +1,6 @@
 using System.Text;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.IO.Pipelines;
 using System.Text;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;

@@ -61,7 +61,7 @@ internal sealed class AgentDaemon
         var identity = ConfigIdentity.Of(_options.ConfigPath, _policy.StateDir);
         var handler = new DaemonControlHandler(_policy, identity, runs, _session.Task, _broadcast, Snapshot, stores, _time, _log);
 
-        _log.Information(
+        _log.ForEvent(LogEvents.DaemonStarting).Information(
             "volume-agent {Version} daemon starting: {Jobs} job(s), {Scheduled} on a schedule, time zone {Zone}, config {Config}",
             AgentInfo.Version,
             _policy.Jobs.Count,
@@ -80,7 +80,7 @@ internal sealed class AgentDaemon
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 _session.TrySetCanceled(cancellationToken);
-                _log.Information("Stopped before the Docker engine answered");
+                _log.ForEvent(LogEvents.DaemonStoppedBeforeEngine).Information("Stopped before the Docker engine answered");
                 return 0;
             }
             catch (Exception ex)
@@ -90,12 +90,12 @@ internal sealed class AgentDaemon
             }
 
             _session.SetResult(session);
-            _log.Information("Connected to the Docker engine; agent instance {Instance}", session.Instance.Id);
+            _log.ForEvent(LogEvents.DaemonConnected).Information("Connected to the Docker engine; agent instance {Instance}", session.Instance.Id);
             var schedulers = Task.WhenAll(_backups.RunAsync(cancellationToken), _verifications.RunAsync(cancellationToken));
             await WhenCancelledAsync(cancellationToken);
-            _log.Information("Stopping: running jobs get up to {Grace} to end cleanly", _options.ShutdownGrace);
+            _log.ForEvent(LogEvents.DaemonStopping).Information("Stopping: running jobs get up to {Grace} to end cleanly", _options.ShutdownGrace);
             await Task.WhenAll(schedulers, server.DisposeAsync().AsTask());
-            _log.Information("Stopped");
+            _log.ForEvent(LogEvents.DaemonStopped).Information("Stopped");
             return 0;
         }
         finally

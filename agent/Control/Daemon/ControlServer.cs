@@ -76,7 +76,7 @@ internal sealed class ControlServer : IAsyncDisposable
 
         var server = new ControlServer(path, listener, handler, log);
         server._acceptLoop = Task.Run(server.AcceptLoopAsync, CancellationToken.None);
-        log.Information("Control socket listening on {Path}", path);
+        log.ForEvent(LogEvents.ControlSocketListening).Information("Control socket listening on {Path}", path);
         return server;
     }
 
@@ -102,7 +102,7 @@ internal sealed class ControlServer : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            _log.Warning("{Count} control request(s) did not end within {Bound} of the shutdown", open.Count(t => !t.IsCompleted), DrainBound);
+            _log.ForEvent(LogEvents.ControlRequestsNotDrained).Warning("{Count} control request(s) did not end within {Bound} of the shutdown", open.Count(t => !t.IsCompleted), DrainBound);
         }
 
         try
@@ -132,7 +132,7 @@ internal sealed class ControlServer : IAsyncDisposable
             }
             catch (SocketException ex)
             {
-                _log.Warning("Control socket accept failed: {Error}", ex.Message);
+                _log.ForEvent(LogEvents.ControlAcceptFailed).Warning("Control socket accept failed: {Error}", ex.Message);
                 continue;
             }
 
@@ -215,7 +215,7 @@ internal sealed class ControlServer : IAsyncDisposable
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            _log.Error(ex, "Control request {Command} failed", request.Command);
+            _log.ForEvent(LogEvents.ControlRequestFailed).Error(ex, "Control request {Command} failed", request.Command);
             events.Post(ControlEvent.Failure($"The daemon could not do {request.Command}: {ex.Message}"));
             return ExitCodes.Failure;
         }

@@ -111,7 +111,7 @@ internal sealed class DaemonControlHandler : IControlHandler
             return ExitCodes.ConfigurationError;
         }
 
-        _log.Information("Run-now of {Jobs} requested on the control socket", jobs.Select(j => j.Name).ToArray());
+        _log.ForEvent(LogEvents.RunNowRequested).Information("Run-now of {Jobs} requested on the control socket", jobs.Select(j => j.Name).ToArray());
         using var forward = new ControlRunEvents(events, _broadcast, request.Verbose);
         var failed = false;
         foreach (var job in jobs)
@@ -153,7 +153,7 @@ internal sealed class DaemonControlHandler : IControlHandler
     {
         if (!_identity.Serves(client))
         {
-            _log.Information("Refused {Command} on the control socket for {Client}: this daemon runs {Daemon}", command, client.ToString(), _identity.ToString());
+            _log.ForEvent(LogEvents.ControlRequestRefused).Information("Refused {Command} on the control socket for {Client}: this daemon runs {Daemon}", command, client.ToString(), _identity.ToString());
             events.Post(new ControlEvent
             {
                 Type = ControlEventTypes.OtherConfig,

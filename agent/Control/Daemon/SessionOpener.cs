@@ -32,11 +32,11 @@ internal static class SessionOpener
             }
             catch (DockerUnavailableException ex) when (time.GetElapsedTime(started) + delay <= patience)
             {
-                log.Warning("The Docker engine does not answer yet; trying again in {Delay} s: {Error}", (int)delay.TotalSeconds, ex.Message);
+                log.ForEvent(LogEvents.EngineNotAnsweringYet).Warning("The Docker engine does not answer yet; trying again in {Delay} s: {Error}", (int)delay.TotalSeconds, ex.Message);
             }
             catch (DockerUnavailableException ex)
             {
-                log.Error("The Docker engine did not answer within {Patience:0} s: {Error}", patience.TotalSeconds, ex.Message);
+                log.ForEvent(LogEvents.EngineDidNotAnswer).Error("The Docker engine did not answer within {Patience:0} s: {Error}", patience.TotalSeconds, ex.Message);
                 throw;
             }
 

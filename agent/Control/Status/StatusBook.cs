@@ -60,7 +60,7 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {
-            log.Warning("The run status file {Path} cannot be read ({Error}); starting without last runs, it is rewritten after the next run", path, ex.Message);
+            log.ForEvent(LogEvents.StatusFileUnreadable).Warning("The run status file {Path} cannot be read ({Error}); starting without last runs, it is rewritten after the next run", path, ex.Message);
         }
 
         return new StatusBook(stateDir, lastRuns, log);
@@ -200,7 +200,7 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
         }
         catch (OperationCanceledException)
         {
-            _log.Warning("Recording the run of job {Job} in {Path} took longer than {Bound}; skipped", job, FilePath, SaveBound);
+            _log.ForEvent(LogEvents.RunRecordSlow).Warning("Recording the run of job {Job} in {Path} took longer than {Bound}; skipped", job, FilePath, SaveBound);
         }
     }
 
@@ -223,7 +223,7 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or StorageException)
         {
-            _log.Warning("The run status file {Path} cannot be written ({Error}); status and health after a restart will miss this run", FilePath, ex.Message);
+            _log.ForEvent(LogEvents.StatusFileUnwritable).Warning("The run status file {Path} cannot be written ({Error}); status and health after a restart will miss this run", FilePath, ex.Message);
         }
         finally
         {

@@ -36,7 +36,7 @@ internal static class MysqlAccess
     }
 
     /// <summary>The dump tool and the client on the container's PATH (MariaDB's names first); null where absent.</summary>
-    public static async Task<(string? Dump, string? Client)> FindToolsAsync(DockerClient docker, ContainerInspect container, CancellationToken cancellationToken)
+    public static async Task<(string? Dump, string? Client)> FindToolsAsync(IDockerEngine docker, ContainerInspect container, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(container);
         var tools = await ExecCapture.RunAsync(

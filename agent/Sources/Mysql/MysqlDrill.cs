@@ -20,7 +20,7 @@ internal sealed class MysqlDrill : DatabaseDrill<MysqlTarget>
                 [$"MYSQL_PWD={password}"],
                 cancellationToken);
             var container = await context.Docker.Containers.InspectAsync(scratch.Id, cancellationToken);
-            return (scratch, await MysqlTarget.ConnectAsync(context.Docker, container, "root", password, cancellationToken));
+            return (scratch, await MysqlTarget.ConnectAsync(context.Docker, container, "root", password, context.Log, cancellationToken));
         }
         catch
         {

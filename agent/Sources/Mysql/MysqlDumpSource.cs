@@ -53,6 +53,7 @@ internal sealed class MysqlDumpSource : IBackupSource
         return databases
             .Select(database => (IArtifactProducer)new ExecDumpProducer(
                 _context.Docker,
+                _context.Log,
                 container,
                 new ArtifactDescriptor
                 {

@@ -20,5 +20,5 @@ internal sealed class MysqlRestorePlanner : DatabaseRestorePlanner<MysqlTarget>
             : (null, null);
 
     protected override Task<MysqlTarget> ConnectAsync(ContainerInspect container, string? user, string? password, CancellationToken cancellationToken) =>
-        MysqlTarget.ConnectAsync(Planning.Context.Docker, container, user, password, cancellationToken);
+        MysqlTarget.ConnectAsync(Planning.Context.Docker, container, user, password, Planning.Context.Log, cancellationToken);
 }

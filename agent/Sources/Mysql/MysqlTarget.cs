@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Storage;
 using VolumeAgent.Docker.Models;
@@ -16,12 +17,14 @@ internal sealed class MysqlTarget : IDatabaseTarget
     /// <summary>The options the backup dumps with (see MysqlDumpSource), so a fresh dump compares line by line.</summary>
     private static readonly string[] DumpOptions = ["--single-transaction", "--routines", "--events", "--triggers", "--hex-blob"];
 
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
+    private readonly ILogger _log;
     private readonly IReadOnlyList<string> _environment;
 
-    private MysqlTarget(DockerClient docker, ContainerInspect container, string client, string dump, string user, IReadOnlyList<string> environment)
+    private MysqlTarget(IDockerEngine docker, ContainerInspect container, string client, string dump, string user, IReadOnlyList<string> environment, ILogger log)
     {
         _docker = docker;
+        _log = log;
         Container = container;
         Client = client;
         Dump = dump;
@@ -48,7 +51,7 @@ internal sealed class MysqlTarget : IDatabaseTarget
     /// MARIADB_ROOT_PASSWORD / MYSQL_ROOT_PASSWORD, else MARIADB_USER / MYSQL_USER, else root without a password).
     /// </summary>
     public static async Task<MysqlTarget> ConnectAsync(
-        DockerClient docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
+        IDockerEngine docker, ContainerInspect container, string? user, string? password, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         var name = TargetContainer.RequireRunning(container);
@@ -61,7 +64,7 @@ internal sealed class MysqlTarget : IDatabaseTarget
 
         (user, password) = await MysqlAccess.CredentialsAsync(new ContainerEnvironment(docker, container), user, password, cancellationToken);
         IReadOnlyList<string> secrets = password is null ? [] : [$"MYSQL_PWD={password}"];
-        var target = new MysqlTarget(docker, container, client, dump, user, secrets);
+        var target = new MysqlTarget(docker, container, client, dump, user, secrets, log);
         var probe = await target.RunAsync("SELECT 1;", cancellationToken);
         if (!probe.Succeeded)
         {
@@ -104,14 +107,15 @@ internal sealed class MysqlTarget : IDatabaseTarget
             [Client, $"--user={User}", $"--database={database}"],
             _environment,
             (stdin, ct) => StdinFeeder.FeedAsync(sql, stdin, ct),
+            _log,
             cancellationToken);
         result.ThrowIfFailed(Path.GetFileName(Client), $"database '{database}'", Name);
     }
 
     /// <summary>Starts a dump of the database with the backup's own options.</summary>
-    public Task<ExecProcess> StartDumpAsync(string database, CancellationToken cancellationToken) =>
+    public Task<IExecProcess> StartDumpAsync(string database, CancellationToken cancellationToken) =>
         _docker.Exec.RunAsync(
-            Container.Id, [Dump, $"--user={User}", .. DumpOptions, "--", database], cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true });
+            Container.Id, [Dump, $"--user={User}", .. DumpOptions, "--", database], cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true, Log = _log });
 
     /// <summary>Exact row counts of every base table, by name.</summary>
     public async Task<IReadOnlyDictionary<string, long>> RowCountsAsync(string database, CancellationToken cancellationToken)
@@ -142,7 +146,7 @@ internal sealed class MysqlTarget : IDatabaseTarget
     }
 
     private Task<ExecResult> RunAsync(string sql, CancellationToken cancellationToken) =>
-        ExecRunner.RunAsync(_docker, Container.Id, [Client, $"--user={User}", "--batch", "--skip-column-names"], _environment, sql + "\n", cancellationToken);
+        ExecRunner.RunAsync(_docker, Container.Id, [Client, $"--user={User}", "--batch", "--skip-column-names"], _environment, sql + "\n", _log, cancellationToken);
 
     private async Task<ExecResult> QueryAsync(string sql, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Sources.Shared.Exec;
 
@@ -14,22 +15,24 @@ namespace VolumeAgent.Sources.Postgres;
 internal sealed class PgListCheck : IDumpCheck
 {
     private const int QueueDepth = 32;
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
+    private readonly ILogger _log;
     private readonly string _containerId;
     private readonly IReadOnlyList<string> _environment;
     private readonly Channel<(byte[] Buffer, int Length)> _queue =
         Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(QueueDepth) { SingleReader = true, SingleWriter = true });
 
-    private ExecProcess? _lister;
+    private IExecProcess? _lister;
     private Task? _listed;
     private Task? _pump;
     private readonly CancellationTokenSource _answered = new();
     private bool _sawFormat;
     private bool _listingCutAfterAnswer;
 
-    public PgListCheck(DockerClient docker, string containerId, IReadOnlyList<string> environment)
+    public PgListCheck(IDockerEngine docker, ILogger log, string containerId, IReadOnlyList<string> environment)
     {
         _docker = docker;
+        _log = log;
         _containerId = containerId;
         _environment = environment;
     }
@@ -37,7 +40,7 @@ internal sealed class PgListCheck : IDumpCheck
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         _lister = await _docker.Exec.RunAsync(
-            _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true, StopOnDispose = true });
+            _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true, StopOnDispose = true, Log = _log });
         _listed = ReadListingAsync(_lister, cancellationToken);
         _pump = PumpAsync(_lister, cancellationToken);
     }
@@ -112,7 +115,7 @@ internal sealed class PgListCheck : IDumpCheck
         }
     }
 
-    private async Task PumpAsync(ExecProcess lister, CancellationToken cancellationToken)
+    private async Task PumpAsync(IExecProcess lister, CancellationToken cancellationToken)
     {
         var open = true;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _answered.Token);
@@ -147,7 +150,7 @@ internal sealed class PgListCheck : IDumpCheck
         }
     }
 
-    private async Task ReadListingAsync(ExecProcess lister, CancellationToken cancellationToken)
+    private async Task ReadListingAsync(IExecProcess lister, CancellationToken cancellationToken)
     {
         using var reader = new StreamReader(lister.Stdout, leaveOpen: true);
         try

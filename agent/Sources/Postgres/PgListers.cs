@@ -53,7 +53,7 @@ internal sealed class PgListers : IArtifactCheckSession
 
         return lister is null
             ? (null, $"; pg_restore --list not run ({_unavailable[image]}), header checked only")
-            : (new PgListCheck(_context.Docker, lister.Id, []), $"; pg_restore --list reads it ({image})");
+            : (new PgListCheck(_context.Docker, _context.Log, lister.Id, []), $"; pg_restore --list reads it ({image})");
     }
 
     public async ValueTask DisposeAsync()
@@ -86,12 +86,13 @@ internal sealed class PgListers : IArtifactCheckSession
                     Capabilities = [],
                     Purpose = $"run pg_restore --list from {image}",
                 },
+                _context.Log,
                 cancellationToken);
         }
         catch (Exception ex) when (ex is DockerApiException or ArtifactFailedException)
         {
             var reason = ex is DockerApiException api ? $"image {image} unavailable: {api.EngineMessage ?? api.Message}" : ex.Message;
-            _log.Warning("Custom-format dumps are checked by their header only: {Reason}", reason);
+            _log.ForEvent(LogEvents.PgListCheckUnavailable).Warning("Custom-format dumps are checked by their header only: {Reason}", reason);
             _unavailable[image] = reason;
             return null;
         }

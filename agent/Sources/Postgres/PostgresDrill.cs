@@ -23,7 +23,7 @@ internal sealed class PostgresDrill : DatabaseDrill<PostgresTarget>
             // TCP on 127.0.0.1: the entrypoint's temporary set-up server listens on the socket only.
             await scratch.WaitReadyAsync(["pg_isready", "--quiet", "--host", "127.0.0.1", "--username", "postgres", "--dbname", "postgres"], null, cancellationToken);
             var container = await context.Docker.Containers.InspectAsync(scratch.Id, cancellationToken);
-            return (scratch, await PostgresTarget.ConnectAsync(context.Docker, container, "postgres", password, cancellationToken));
+            return (scratch, await PostgresTarget.ConnectAsync(context.Docker, container, "postgres", password, context.Log, cancellationToken));
         }
         catch
         {
@@ -95,7 +95,7 @@ internal sealed class PostgresDrill : DatabaseDrill<PostgresTarget>
         return comparison;
     }
 
-    private static async Task FeedAsync(Stream content, ExecProcess process, CancellationToken cancellationToken)
+    private static async Task FeedAsync(Stream content, IExecProcess process, CancellationToken cancellationToken)
     {
         if (await StdinFeeder.FeedAsync(content, process.Stdin, cancellationToken))
         {

@@ -50,6 +50,7 @@ internal sealed class PostgresDumpSource : IBackupSource
         {
             new ExecDumpProducer(
                 _context.Docker,
+                _context.Log,
                 container,
                 Describe(container, $"{_options.ArtifactName}-globals.sql", PostgresKind.Globals, SqlDumps.Sql, null),
                 ["pg_dumpall", "--globals-only", "--username", user, "--no-password"],
@@ -99,8 +100,8 @@ internal sealed class PostgresDumpSource : IBackupSource
             PostgresKind.Postgres,
             Format,
             database);
-        var check = custom ? new PgListCheck(_context.Docker, container.Id, secrets) : null;
-        return new ExecDumpProducer(_context.Docker, container, descriptor, command, secrets, check, toolVersion);
+        var check = custom ? new PgListCheck(_context.Docker, _context.Log, container.Id, secrets) : null;
+        return new ExecDumpProducer(_context.Docker, _context.Log, container, descriptor, command, secrets, check, toolVersion);
     }
 
     private async Task<IReadOnlyList<string>> ListDatabasesAsync(

@@ -45,5 +45,5 @@ internal sealed class PostgresRestorePlanner : DatabaseRestorePlanner<PostgresTa
             : (null, null);
 
     protected override Task<PostgresTarget> ConnectAsync(ContainerInspect container, string? user, string? password, CancellationToken cancellationToken) =>
-        PostgresTarget.ConnectAsync(Planning.Context.Docker, container, user, password, cancellationToken);
+        PostgresTarget.ConnectAsync(Planning.Context.Docker, container, user, password, Planning.Context.Log, cancellationToken);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
@@ -21,13 +22,15 @@ internal sealed class PostgresTarget : IDatabaseTarget
         "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%')"
         + " + (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema'));";
 
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
+    private readonly ILogger _log;
     private readonly IReadOnlyList<string> _environment;
     private readonly string _maintenanceDb;
 
-    private PostgresTarget(DockerClient docker, ContainerInspect container, string user, IReadOnlyList<string> environment, string maintenanceDb)
+    private PostgresTarget(IDockerEngine docker, ContainerInspect container, string user, IReadOnlyList<string> environment, string maintenanceDb, ILogger log)
     {
         _docker = docker;
+        _log = log;
         Container = container;
         User = user;
         _environment = environment;
@@ -49,7 +52,7 @@ internal sealed class PostgresTarget : IDatabaseTarget
     /// <paramref name="password"/> (else POSTGRES_PASSWORD / _FILE), to the first maintenance database that answers.
     /// </summary>
     public static async Task<PostgresTarget> ConnectAsync(
-        DockerClient docker, ContainerInspect container, string? user, string? password, CancellationToken cancellationToken)
+        IDockerEngine docker, ContainerInspect container, string? user, string? password, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         var name = TargetContainer.RequireRunning(container);
@@ -68,7 +71,7 @@ internal sealed class PostgresTarget : IDatabaseTarget
                 docker, container.Id, ["psql", .. Connection(user, PgConnInfo.ForDatabase(db)), "--tuples-only", "--no-align", "--command", "SELECT 1"], secrets, cancellationToken);
             if (last.Succeeded)
             {
-                return new PostgresTarget(docker, container, user, secrets, db);
+                return new PostgresTarget(docker, container, user, secrets, db, log);
             }
 
             if (PostgresDiagnosis.NotPostgres(last, "psql", name, PostgresDiagnosis.ForRestore) is { } notPostgres)
@@ -117,7 +120,7 @@ internal sealed class PostgresTarget : IDatabaseTarget
     public async Task<string?> ArchiveOwnerAsync(Stream archive, string database, CancellationToken cancellationToken)
     {
         await using var lister = await _docker.Exec.RunAsync(
-            Container.Id, ["pg_restore", "--create", "--list"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true });
+            Container.Id, ["pg_restore", "--create", "--list"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true, Log = _log });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // pg_restore lists once it has the table of contents and then stops reading: the rest is never sent.
@@ -156,6 +159,7 @@ internal sealed class PostgresTarget : IDatabaseTarget
             ["psql", .. Connection(User, _maintenanceDb), "--quiet", "--set", "ON_ERROR_STOP=1", "--file", "-"],
             _environment,
             (stdin, ct) => WriteFilteredAsync(sql, stdin, filter, ct),
+            _log,
             cancellationToken);
         result.ThrowIfFailed("psql", "the roles and tablespaces (globals)", Name);
         return filter;
@@ -174,22 +178,22 @@ internal sealed class PostgresTarget : IDatabaseTarget
             ? ["pg_restore", "--username", User, "--no-password", "--dbname", PgConnInfo.ForDatabase(database), "--exit-on-error", "--single-transaction", .. clean ? new[] { "--clean", "--if-exists" } : []]
             : ["psql", .. Connection(User, PgConnInfo.ForDatabase(database)), "--quiet", "--set", "ON_ERROR_STOP=1", "--single-transaction", "--file", "-"];
         var result = await ExecRunner.FeedAsync(
-            _docker, Container.Id, command, _environment, (stdin, ct) => StdinFeeder.FeedAsync(dump, stdin, ct), cancellationToken);
+            _docker, Container.Id, command, _environment, (stdin, ct) => StdinFeeder.FeedAsync(dump, stdin, ct), _log, cancellationToken);
         result.ThrowIfFailed(command[0], $"database '{database}'", Name);
     }
 
     /// <summary>Starts pg_dump of a database as plain SQL, as the backup would have made it.</summary>
-    public Task<ExecProcess> StartPlainDumpAsync(string database, CancellationToken cancellationToken) =>
+    public Task<IExecProcess> StartPlainDumpAsync(string database, CancellationToken cancellationToken) =>
         _docker.Exec.RunAsync(
             Container.Id,
             ["pg_dump", "--username", User, "--no-password", "--dbname", PgConnInfo.ForDatabase(database), "--format", "plain"],
             cancellationToken,
-            new ExecStartOptions { Environment = _environment, StopOnDispose = true });
+            new ExecStartOptions { Environment = _environment, StopOnDispose = true, Log = _log });
 
     /// <summary>Starts pg_restore turning a custom-format archive (fed on stdin) into the SQL it would run.</summary>
-    public Task<ExecProcess> StartArchiveToSqlAsync(CancellationToken cancellationToken) =>
+    public Task<IExecProcess> StartArchiveToSqlAsync(CancellationToken cancellationToken) =>
         _docker.Exec.RunAsync(
-            Container.Id, ["pg_restore", "--file", "-"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true });
+            Container.Id, ["pg_restore", "--file", "-"], cancellationToken, new ExecStartOptions { Stdin = true, StopOnDispose = true, Log = _log });
 
     private static string[] Connection(string user, string database) =>
         ["--no-psqlrc", "--username", user, "--no-password", "--dbname", database];
@@ -202,7 +206,7 @@ internal sealed class PostgresTarget : IDatabaseTarget
             command.AddRange(["--set", $"{name}={value}"]);
         }
 
-        var result = await ExecRunner.RunAsync(_docker, Container.Id, command, _environment, sql + "\n", cancellationToken);
+        var result = await ExecRunner.RunAsync(_docker, Container.Id, command, _environment, sql + "\n", _log, cancellationToken);
         if (!result.Succeeded)
         {
             throw new RestoreFailedException($"psql in container {Name} failed (exit {result.ExitCode}) running '{sql}': {result.Diagnostic}");
@@ -258,7 +262,7 @@ internal sealed class PostgresTarget : IDatabaseTarget
 
         if (!(await RolesAsync(cancellationToken)).Contains(owner))
         {
-            environment.Log.Warning("Database {Database} belonged to role {Owner}, which container {Container} does not have; it now belongs to {User}", database, owner, Name, User);
+            environment.Log.ForEvent(LogEvents.RestoredDatabaseOwnerChanged).Warning("Database {Database} belonged to role {Owner}, which container {Container} does not have; it now belongs to {User}", database, owner, Name, User);
             return $"; owner {User} (the original owner, role {owner}, does not exist here: restore the globals too)";
         }
 

@@ -17,10 +17,10 @@ internal sealed class RedisCli
     /// <summary>The variable the official image and the agent's test image read the server's password from.</summary>
     public const string PasswordVariable = "REDIS_PASSWORD";
 
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly IReadOnlyList<string> _environment;
 
-    public RedisCli(DockerClient docker, ContainerInspect container, string? password)
+    public RedisCli(IDockerEngine docker, ContainerInspect container, string? password)
     {
         ArgumentNullException.ThrowIfNull(container);
         _docker = docker;

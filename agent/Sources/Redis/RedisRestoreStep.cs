@@ -69,7 +69,7 @@ internal sealed class RedisRestoreStep : IRestoreStep
         }
         catch (ContainerRestartException ex)
         {
-            environment.Log.Error("{Error}", ex.Message);
+            environment.Log.ForEvent(LogEvents.RestoreTargetNotRestarted).Error("{Error}", ex.Message);
         }
     }
 }

@@ -42,7 +42,7 @@ internal sealed class RedisSnapshotSource : IBackupSource
             Image = container.Config?.Image,
             ToolVersion = version is null ? null : $"Redis {version}",
         };
-        var snapshot = new ExecDumpProducer(_context.Docker, container, descriptor, [RedisCli.Program, "--rdb", "-"], cli.Environment, new RdbSnapshotCheck());
+        var snapshot = new ExecDumpProducer(_context.Docker, _context.Log, container, descriptor, [RedisCli.Program, "--rdb", "-"], cli.Environment, new RdbSnapshotCheck());
         return [new RedisSnapshotProducer(snapshot, cli)];
     }
 }

@@ -18,9 +18,9 @@ internal sealed class RedisTarget
     private const int FileMode = 0x1a4; // 0644, as Redis writes its own dump.rdb under the usual umask
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan LoadPoll = TimeSpan.FromMilliseconds(250);
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
 
-    private RedisTarget(DockerClient docker, RedisCli cli, string dataDir, string fileName, bool appendOnly, (int Uid, int Gid) owner, RedisKeyspace keyspace)
+    private RedisTarget(IDockerEngine docker, RedisCli cli, string dataDir, string fileName, bool appendOnly, (int Uid, int Gid) owner, RedisKeyspace keyspace)
     {
         _docker = docker;
         Redis = cli;
@@ -49,7 +49,7 @@ internal sealed class RedisTarget
     public RedisKeyspace Keyspace { get; }
 
     /// <summary>Asks the server for its keys and its persistence settings; throws <see cref="ArtifactFailedException"/> naming the cause.</summary>
-    public static async Task<RedisTarget> ConnectAsync(DockerClient docker, ContainerInspect container, string? password, string remedy, CancellationToken cancellationToken)
+    public static async Task<RedisTarget> ConnectAsync(IDockerEngine docker, ContainerInspect container, string? password, string remedy, CancellationToken cancellationToken)
     {
         var cli = new RedisCli(docker, container, password);
         var keyspace = await cli.KeyspaceAsync(remedy, cancellationToken);

@@ -55,12 +55,13 @@ internal sealed class SqliteDrill : ISourceDrill
                 Capabilities = [],
                 Purpose = $"drill {scan.File}",
             },
+            context.Log,
             cancellationToken);
 
         await using (var source = await drill.Environment.OpenAsync(scan, cancellationToken))
         {
             var load = await ExecRunner.FeedAsync(
-                docker, helper.Id, ["sqlite3", "-bail", Database], null, (stdin, ct) => StdinFeeder.FeedAsync(source.Content, stdin, ct), cancellationToken);
+                docker, helper.Id, ["sqlite3", "-bail", Database], null, (stdin, ct) => StdinFeeder.FeedAsync(source.Content, stdin, ct), context.Log, cancellationToken);
             if (!load.Succeeded)
             {
                 throw new RestoreFailedException(
@@ -109,7 +110,7 @@ internal sealed class SqliteDrill : ISourceDrill
             scan.File, true, $"{scan.File}: restored into a scratch SQLite database; a fresh .dump matches the backup ({comparison.Lines} lines compared; {RowCounts.Describe(rows)})");
     }
 
-    private static async Task<string> QueryAsync(DockerClient docker, string helper, string sql, CancellationToken cancellationToken)
+    private static async Task<string> QueryAsync(IDockerEngine docker, string helper, string sql, CancellationToken cancellationToken)
     {
         var result = await ExecCapture.RunAsync(docker, helper, ["sqlite3", Database, sql], null, cancellationToken);
         return result.Succeeded ? result.Stdout : throw new RestoreFailedException($"sqlite3 in the scratch database failed (exit {result.ExitCode}): {result.Diagnostic}");

@@ -54,7 +54,7 @@ internal sealed class SqliteTarget
         }
 
         await _context.EnsureImageAsync(Image, cancellationToken);
-        await using var helper = await HelperContainer.StartAsync(_context.Docker, Spec(["sh", "-c", CountScript, "sh", File], $"look into {Name}"), cancellationToken);
+        await using var helper = await HelperContainer.StartAsync(_context.Docker, Spec(["sh", "-c", CountScript, "sh", File], $"look into {Name}"), _context.Log, cancellationToken);
         using var reader = new StreamReader(helper.Output, Encoding.UTF8, leaveOpen: true);
         var output = await reader.ReadToEndAsync(cancellationToken);
         var exit = await helper.WaitAsync(cancellationToken);
@@ -74,7 +74,7 @@ internal sealed class SqliteTarget
 
         await _context.EnsureImageAsync(Image, cancellationToken);
         var spec = Spec(["sh", "-c", RestoreScript, "sh", File], $"restore tables into {Name}") with { Stdin = true };
-        await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, cancellationToken);
+        await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, _context.Log, cancellationToken);
         var exit = helper.WaitAsync(cancellationToken);
         bool delivered;
         try

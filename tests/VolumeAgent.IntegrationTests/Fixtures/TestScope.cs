@@ -1,5 +1,6 @@
 using System.Text;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using Xunit.Abstractions;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.Docker.Http;
 
 namespace VolumeAgent.IntegrationTests.Redis;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;

@@ -40,7 +40,7 @@ public sealed class PgListCheckTests
         // the reset (which needs unread bytes at the moment the engine closes) all but certain.
         for (var round = 0; round < 20; round++)
         {
-            await using var check = new PgListCheck(_docker.Client, container, []);
+            await using var check = new PgListCheck(_docker.Client, Serilog.Core.Logger.None, container, []);
             await check.StartAsync(cts.Token);
             await DrainAsync(check.Wrap(new MemoryStream(RandomBytes())), cts.Token);
 
@@ -54,7 +54,7 @@ public sealed class PgListCheckTests
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var scope = _docker.CreateScope(_output);
         var container = await InstallListerAsync(scope, "echo 'pg_restore: error: input file does not appear to be a valid archive' >&2; exit 1", cts.Token);
-        await using var check = new PgListCheck(_docker.Client, container, []);
+        await using var check = new PgListCheck(_docker.Client, Serilog.Core.Logger.None, container, []);
         await check.StartAsync(cts.Token);
         await DrainAsync(check.Wrap(new MemoryStream(RandomBytes())), cts.Token);
 

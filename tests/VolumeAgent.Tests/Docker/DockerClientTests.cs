@@ -1,5 +1,6 @@
 using System.Net;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Http;
 
 namespace VolumeAgent.Tests.Docker;
 

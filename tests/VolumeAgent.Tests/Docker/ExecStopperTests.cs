@@ -1,4 +1,5 @@
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Http;
 
 namespace VolumeAgent.Tests.Docker;
 

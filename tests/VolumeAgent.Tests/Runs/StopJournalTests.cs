@@ -110,11 +110,11 @@ public sealed class StopJournalTests : IDisposable
     public async Task OpenWhileAnotherHoldsTheLock_WaitsUntilItIsReleased()
     {
         var first = Open();
-        StopJournal.TryOpen(_state.Path).Should().BeNull("one run or process at a time reads and changes the journal");
+        StopJournal.TryOpen(_state.Path, Serilog.Core.Logger.None).Should().BeNull("one run or process at a time reads and changes the journal");
         first.RecordStop("c1", "app", Started, _a);
         first.Save();
 
-        var waiting = StopJournal.OpenAsync(_state.Path, TimeProvider.System, CancellationToken.None);
+        var waiting = StopJournal.OpenAsync(_state.Path, TimeProvider.System, Serilog.Core.Logger.None, CancellationToken.None);
         await Task.Delay(300);
         waiting.IsCompleted.Should().BeFalse();
         first.Dispose();
@@ -129,7 +129,7 @@ public sealed class StopJournalTests : IDisposable
         using var first = Open();
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
 
-        var open = () => StopJournal.OpenAsync(_state.Path, TimeProvider.System, cts.Token);
+        var open = () => StopJournal.OpenAsync(_state.Path, TimeProvider.System, Serilog.Core.Logger.None, cts.Token);
 
         await open.Should().ThrowAsync<OperationCanceledException>();
     }
@@ -191,5 +191,5 @@ public sealed class StopJournalTests : IDisposable
         _state.Dispose();
     }
 
-    private StopJournal Open() => StopJournal.TryOpen(_state.Path) ?? throw new InvalidOperationException("The journal is locked.");
+    private StopJournal Open() => StopJournal.TryOpen(_state.Path, Serilog.Core.Logger.None) ?? throw new InvalidOperationException("The journal is locked.");
 }

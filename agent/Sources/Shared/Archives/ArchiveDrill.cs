@@ -70,7 +70,7 @@ internal sealed class ArchiveDrill : ISourceDrill
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
-            drill.Log.Warning("Could not remove scratch volume {Volume}: {Error}. The next start of the agent removes it.", volume, ex.Message);
+            drill.Log.ForEvent(LogEvents.ScratchVolumeNotRemoved).Warning("Could not remove scratch volume {Volume}: {Error}. The next start of the agent removes it.", volume, ex.Message);
         }
     }
 }

@@ -117,11 +117,11 @@ internal sealed class VolumeRestoreStep : IRestoreStep
         }
         catch (ContainerRestartException ex)
         {
-            environment.Log.Error("{Error}", ex.Message);
+            environment.Log.ForEvent(LogEvents.VolumeRestoreFailed).Error("{Error}", ex.Message);
         }
     }
 
-    private static async Task RemoveQuietlyAsync(DockerClient docker, string volume, RestoreEnvironment environment)
+    private static async Task RemoveQuietlyAsync(IDockerEngine docker, string volume, RestoreEnvironment environment)
     {
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
@@ -130,7 +130,7 @@ internal sealed class VolumeRestoreStep : IRestoreStep
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
-            environment.Log.Warning("Could not remove volume {Volume}, created for the failed restore: {Error}", volume, ex.Message);
+            environment.Log.ForEvent(LogEvents.RestoredVolumeNotRemoved).Warning("Could not remove volume {Volume}, created for the failed restore: {Error}", volume, ex.Message);
         }
     }
 }

@@ -58,7 +58,7 @@ internal sealed class VolumeRestorer
         ArgumentNullException.ThrowIfNull(archive);
         await _context.EnsureImageAsync(_context.HelperImage, cancellationToken);
         var spec = Spec(target, ["tar", "-x", "-p", "--numeric-owner", "-f", "-", "-C", MountPoint], ExtractCapabilities, $"restore {what}") with { Stdin = true };
-        await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, cancellationToken);
+        await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, _context.Log, cancellationToken);
         var exit = helper.WaitAsync(cancellationToken);
         bool delivered;
         try
@@ -103,7 +103,7 @@ internal sealed class VolumeRestorer
     {
         await _context.EnsureImageAsync(_context.HelperImage, cancellationToken);
         var spec = Spec(ReadOnly(target), ["tar", "-c", "-f", "-", "-C", MountPoint, "."], ["DAC_READ_SEARCH"], $"read back {what}");
-        await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, cancellationToken);
+        await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, _context.Log, cancellationToken);
         using var parser = new TarStreamParser();
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -132,7 +132,7 @@ internal sealed class VolumeRestorer
     private async Task<string> RunAsync(MountSpec target, IReadOnlyList<string> command, IReadOnlyList<string> capabilities, string purpose, CancellationToken cancellationToken)
     {
         await _context.EnsureImageAsync(_context.HelperImage, cancellationToken);
-        await using var helper = await HelperContainer.StartAsync(_context.Docker, Spec(target, command, capabilities, purpose), cancellationToken);
+        await using var helper = await HelperContainer.StartAsync(_context.Docker, Spec(target, command, capabilities, purpose), _context.Log, cancellationToken);
         using var reader = new StreamReader(helper.Output, Encoding.UTF8, leaveOpen: true);
         var output = await reader.ReadToEndAsync(cancellationToken);
         var code = await helper.WaitAsync(cancellationToken);

@@ -10,11 +10,11 @@ namespace VolumeAgent.Sources.Shared.Databases;
 /// </summary>
 internal sealed class ContainerEnvironment
 {
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly ContainerInspect _container;
     private readonly Dictionary<string, string> _variables;
 
-    public ContainerEnvironment(DockerClient docker, ContainerInspect container)
+    public ContainerEnvironment(IDockerEngine docker, ContainerInspect container)
     {
         _docker = docker;
         _container = container;

@@ -57,7 +57,7 @@ internal abstract class DatabaseDrill<TServer> : ISourceDrill
 
     /// <summary>The backup's own SQL against a fresh dump of the restored database.</summary>
     protected static async Task<DumpComparison> CompareWithSqlAsync(
-        DrillContext drill, ArtifactScan scan, Func<Task<ExecProcess>> startDump, CancellationToken cancellationToken)
+        DrillContext drill, ArtifactScan scan, Func<Task<IExecProcess>> startDump, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(drill);
         ArgumentNullException.ThrowIfNull(startDump);
@@ -71,7 +71,7 @@ internal abstract class DatabaseDrill<TServer> : ISourceDrill
         return comparison;
     }
 
-    protected static async Task EnsureExitedAsync(ExecProcess process, string what, CancellationToken cancellationToken)
+    protected static async Task EnsureExitedAsync(IExecProcess process, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(process);
         var exit = await process.WaitForExitAsync(cancellationToken);

@@ -63,7 +63,7 @@ internal sealed class DatabaseRestoreStep : IRestoreStep
         }
         catch (Exception ex) when (ex is RestoreFailedException or DockerApiException or DockerUnavailableException or OperationCanceledException or IOException)
         {
-            environment.Log.Warning("Could not drop database {Database}, created for the failed restore: {Error}", Database, ex.Message);
+            environment.Log.ForEvent(LogEvents.RestoredDatabaseNotDropped).Warning("Could not drop database {Database}, created for the failed restore: {Error}", Database, ex.Message);
         }
     }
 }

@@ -23,12 +23,12 @@ internal sealed class ScratchDatabase : IAsyncDisposable
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan ReadyPoll = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(60);
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
     private readonly IReadOnlyList<string> _volumes;
     private readonly ILogger _log;
     private int _disposed;
 
-    private ScratchDatabase(DockerClient docker, string id, string name, IReadOnlyList<string> volumes, ILogger log)
+    private ScratchDatabase(IDockerEngine docker, string id, string name, IReadOnlyList<string> volumes, ILogger log)
     {
         _docker = docker;
         Id = id;
@@ -60,7 +60,7 @@ internal sealed class ScratchDatabase : IAsyncDisposable
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
-            _log.Warning("Could not remove scratch database {Container}: {Error}. The next start of the agent removes it.", Name, ex.Message);
+            _log.ForEvent(LogEvents.ScratchDatabaseNotRemoved).Warning("Could not remove scratch database {Container}: {Error}. The next start of the agent removes it.", Name, ex.Message);
         }
     }
 
@@ -131,7 +131,7 @@ internal sealed class ScratchDatabase : IAsyncDisposable
         }
     }
 
-    private static async Task RemoveVolumesAsync(DockerClient docker, IReadOnlyList<string> volumes)
+    private static async Task RemoveVolumesAsync(IDockerEngine docker, IReadOnlyList<string> volumes)
     {
         using var bound = new CancellationTokenSource(RemoveTimeout);
         foreach (var volume in volumes)

@@ -9,7 +9,7 @@ internal static class ExecCapture
     internal const int MaxOutputBytes = 4 * 1024 * 1024;
 
     public static async Task<ExecResult> RunAsync(
-        DockerClient docker, string containerId, IReadOnlyList<string> command, IReadOnlyList<string>? environment, CancellationToken cancellationToken)
+        IDockerEngine docker, string containerId, IReadOnlyList<string> command, IReadOnlyList<string>? environment, CancellationToken cancellationToken)
     {
         await using var process = await docker.Exec.RunAsync(containerId, command, cancellationToken, new ExecStartOptions { Environment = environment });
         var stdout = await ReadCappedAsync(

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 
@@ -13,20 +14,22 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
     /// <summary>The shell's exit code for a command it cannot find.</summary>
     internal const long CommandNotFoundExit = 127;
     private static readonly TimeSpan SettleBound = TimeSpan.FromSeconds(3);
-    private readonly DockerClient _docker;
+    private readonly IDockerEngine _docker;
+    private readonly ILogger _log;
     private readonly ContainerInspect _container;
     private readonly IReadOnlyList<string> _command;
     private readonly IReadOnlyList<string> _environment;
     private readonly IDumpCheck? _check;
     private readonly Task<string>? _toolVersion;
-    private ExecProcess? _process;
+    private IExecProcess? _process;
 
     /// <param name="toolVersion">
     /// The dump tool's version when it is asked while the dump runs (see <see cref="Facts"/>); a failure fails the
     /// artifact.
     /// </param>
     public ExecDumpProducer(
-        DockerClient docker,
+        IDockerEngine docker,
+        ILogger log,
         ContainerInspect container,
         ArtifactDescriptor descriptor,
         IReadOnlyList<string> command,
@@ -35,6 +38,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         Task<string>? toolVersion = null)
     {
         _docker = docker;
+        _log = log;
         _container = container;
         Descriptor = descriptor;
         _command = command;
@@ -65,7 +69,7 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
         // The check's exec and the dump's start together; the dump's output waits in the connection meanwhile.
         // Both are awaited whatever happens, so disposing cleans up whichever started.
         var checkStarted = _check?.StartAsync(cancellationToken) ?? Task.CompletedTask;
-        var dumpStarted = _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true });
+        var dumpStarted = _docker.Exec.RunAsync(_container.Id, _command, cancellationToken, new ExecStartOptions { Environment = _environment, StopOnDispose = true, Log = _log });
         try
         {
             await Task.WhenAll(checkStarted, dumpStarted);

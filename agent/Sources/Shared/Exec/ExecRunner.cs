@@ -1,4 +1,5 @@
 using System.Text;
+using Serilog;
 using VolumeAgent.Docker;
 
 namespace VolumeAgent.Sources.Shared.Exec;
@@ -8,11 +9,11 @@ internal static class ExecRunner
 {
     /// <summary>Runs a short command with <paramref name="stdin"/> as its whole input and keeps its (small) output.</summary>
     public static async Task<ExecResult> RunAsync(
-        DockerClient docker, string containerId, IReadOnlyList<string> command, IReadOnlyList<string>? environment, string stdin, CancellationToken cancellationToken)
+        IDockerEngine docker, string containerId, IReadOnlyList<string> command, IReadOnlyList<string>? environment, string stdin, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         await using var process = await docker.Exec.RunAsync(
-            containerId, command, cancellationToken, new ExecStartOptions { Environment = environment, Stdin = true, StopOnDispose = true });
+            containerId, command, cancellationToken, new ExecStartOptions { Environment = environment, Stdin = true, StopOnDispose = true, Log = log });
         var reading = ExecCapture.ReadCappedAsync(
             process.Stdout,
             () => new InvalidDataException($"'{command[0]}' printed more than {ExecCapture.MaxOutputBytes / (1024 * 1024)} MiB where a short answer was expected."),
@@ -38,17 +39,18 @@ internal static class ExecRunner
     /// (its source failed), the command is stopped and the error propagates.
     /// </summary>
     public static async Task<FeedResult> FeedAsync(
-        DockerClient docker,
+        IDockerEngine docker,
         string containerId,
         IReadOnlyList<string> command,
         IReadOnlyList<string>? environment,
         Func<Stream, CancellationToken, Task<bool>> write,
+        ILogger log,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         ArgumentNullException.ThrowIfNull(write);
         await using var process = await docker.Exec.RunAsync(
-            containerId, command, cancellationToken, new ExecStartOptions { Environment = environment, Stdin = true, StopOnDispose = true });
+            containerId, command, cancellationToken, new ExecStartOptions { Environment = environment, Stdin = true, StopOnDispose = true, Log = log });
 
         // Output is drained while the input goes in: a tool that reports each statement must never stall.
         var exit = process.WaitForExitAsync(cancellationToken);

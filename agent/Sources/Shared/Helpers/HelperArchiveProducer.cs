@@ -68,7 +68,7 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
 
         if (_tar.OrphanedHardLinks.Count > 0)
         {
-            Serilog.Log.Warning(
+            _context.Log.ForEvent(LogEvents.HardLinksLeftOut).Warning(
                 "{Count} hard link(s) in {Source} point at excluded files and were left out, e.g. {Example}",
                 _tar.OrphanedHardLinks.Count,
                 Descriptor.SourceName,
@@ -88,7 +88,7 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
 
         if (_helperId is not null)
         {
-            await HelperContainer.RemoveQuietlyAsync(_context.Docker, _helperId);
+            await HelperContainer.RemoveQuietlyAsync(_context.Docker, _helperId, _context.Log);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 
@@ -10,42 +11,43 @@ namespace VolumeAgent.Sources.Shared.Helpers;
 internal sealed class HelperContainer : IAsyncDisposable
 {
     private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(30);
-    private readonly DockerClient _client;
-    private readonly HijackedStream _connection;
+    private readonly IDockerEngine _client;
+    private readonly IProcessStreams _connection;
+    private readonly ILogger _log;
     private int _disposed;
 
-    private HelperContainer(DockerClient client, string id, HelperSpec spec, HijackedStream connection)
+    private HelperContainer(IDockerEngine client, string id, HelperSpec spec, IProcessStreams connection, ILogger log)
     {
         _client = client;
         _connection = connection;
+        _log = log;
         Id = id;
         Spec = spec;
-        Stderr = new OutputTail();
-        Output = new StdoutStream(connection, Stderr);
     }
 
     public string Id { get; }
 
     public HelperSpec Spec { get; }
 
-    public StdoutStream Output { get; }
+    public Stream Output => _connection.Stdout;
 
-    public OutputTail Stderr { get; }
+    public OutputTail Stderr => _connection.Stderr;
 
     /// <summary>The helper's stdin, when the spec asked for one; <see cref="CloseInput"/> ends it.</summary>
-    public Stream Input => _connection;
+    public Stream Input => _connection.Stdin;
 
-    public void CloseInput() => _connection.CloseWrite();
+    public void CloseInput() => _connection.CloseStdin();
 
-    public static async Task<HelperContainer> StartAsync(DockerClient client, HelperSpec spec, CancellationToken cancellationToken)
+    /// <param name="log">Where a helper that could not be removed is reported: the run's or the command's logger.</param>
+    public static async Task<HelperContainer> StartAsync(IDockerEngine client, HelperSpec spec, ILogger log, CancellationToken cancellationToken)
     {
         var id = await CreateAsync(client, spec, attach: true, cancellationToken);
-        HijackedStream? connection = null;
+        IProcessStreams? connection = null;
         try
         {
             connection = await client.Containers.AttachAsync(id, spec.Stdin, cancellationToken);
             await client.Containers.StartAsync(id, cancellationToken);
-            return new HelperContainer(client, id, spec, connection);
+            return new HelperContainer(client, id, spec, connection, log);
         }
         catch (Exception ex)
         {
@@ -54,7 +56,7 @@ internal sealed class HelperContainer : IAsyncDisposable
                 await connection.DisposeAsync();
             }
 
-            await RemoveQuietlyAsync(client, id);
+            await RemoveQuietlyAsync(client, id, log);
             if (ex is DockerApiException api)
             {
                 throw new ArtifactFailedException($"Could not start the helper container to {spec.Purpose}: {api.EngineMessage ?? api.Message}", ex);
@@ -68,7 +70,7 @@ internal sealed class HelperContainer : IAsyncDisposable
     /// Creates the helper container without starting it: isolated, labelled, its mounts in place. A container that
     /// is only created is enough for the engine's archive API, which mounts its volumes to read them.
     /// </summary>
-    public static async Task<string> CreateAsync(DockerClient client, HelperSpec spec, bool attach, CancellationToken cancellationToken)
+    public static async Task<string> CreateAsync(IDockerEngine client, HelperSpec spec, bool attach, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(spec);
@@ -108,7 +110,7 @@ internal sealed class HelperContainer : IAsyncDisposable
     /// <summary>Waits for the helper to end (read <see cref="Output"/> to its end first) and returns its exit code.</summary>
     public async Task<long> WaitAsync(CancellationToken cancellationToken)
     {
-        await Output.DrainAsync(cancellationToken);
+        await _connection.DrainAsync(cancellationToken);
         var result = await _client.Containers.WaitAsync(Id, cancellationToken);
         return result.StatusCode;
     }
@@ -120,12 +122,12 @@ internal sealed class HelperContainer : IAsyncDisposable
             return;
         }
 
-        await Output.DisposeAsync();
-        await RemoveQuietlyAsync(_client, Id);
+        await _connection.DisposeAsync();
+        await RemoveQuietlyAsync(_client, Id, _log);
     }
 
     /// <summary>Removes a helper, within a bound even when the run was cancelled; a failure is logged, not thrown.</summary>
-    public static async Task RemoveQuietlyAsync(DockerClient client, string id)
+    public static async Task RemoveQuietlyAsync(IDockerEngine client, string id, ILogger log)
     {
         // The run's own token may be cancelled by now; removal must still happen, within a bound.
         using var timeout = new CancellationTokenSource(RemoveTimeout);
@@ -136,7 +138,7 @@ internal sealed class HelperContainer : IAsyncDisposable
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
             // A later start sweeps it by label; the run's own error is what the user needs to see.
-            Serilog.Log.Warning("Could not remove helper container {Container}: {Error}. The next start removes it.", id[..12], ex.Message);
+            log.ForEvent(LogEvents.HelperNotRemoved).Warning("Could not remove helper container {Container}: {Error}. The next start removes it.", id[..12], ex.Message);
         }
     }
 }

@@ -2,13 +2,13 @@ using System.Net;
 using System.Text.Json;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
-internal sealed class ImageOperations
+internal sealed class ImageOperations : IImageOperations
 {
-    private readonly DockerClient _client;
+    private readonly DockerTransport _client;
 
-    internal ImageOperations(DockerClient client) => _client = client;
+    internal ImageOperations(DockerTransport client) => _client = client;
 
     public Task<ImageInspect> InspectAsync(string reference, CancellationToken cancellationToken) =>
         _client.GetJsonAsync(

@@ -1,11 +1,13 @@
-namespace VolumeAgent.Docker;
+using Serilog;
+
+namespace VolumeAgent.Docker.Http;
 
 /// <summary>
 /// A command running in a container through exec: <see cref="Stdout"/> streams its output (stderr is kept in
 /// <see cref="Stderr"/>), <see cref="Stdin"/> feeds it, and <see cref="WaitForExitAsync"/> gives the exit code.
 /// Disposing closes the connection, which ends the command's stdio.
 /// </summary>
-internal sealed class ExecProcess : IAsyncDisposable
+internal sealed class ExecProcess : IExecProcess
 {
     private static readonly TimeSpan ExitPollInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan ExitPollLimit = TimeSpan.FromSeconds(30);
@@ -14,6 +16,7 @@ internal sealed class ExecProcess : IAsyncDisposable
     private readonly HijackedStream _connection;
     private readonly Action<ReadOnlySpan<byte>>? _stderrSink;
     private readonly string? _marker;
+    private readonly ILogger _log;
     private readonly Lock _gate = new();
     private byte[]? _pidLine = [];
     private volatile int _pid;
@@ -27,8 +30,10 @@ internal sealed class ExecProcess : IAsyncDisposable
         string program,
         HijackedStream connection,
         Action<ReadOnlySpan<byte>>? stderrSink,
-        string? marker = null)
+        string? marker,
+        ILogger log)
     {
+        _log = log;
         _exec = exec;
         _connection = connection;
         _stderrSink = stderrSink;
@@ -60,12 +65,16 @@ internal sealed class ExecProcess : IAsyncDisposable
 
     public StdoutStream Stdout { get; }
 
+    Stream IProcessStreams.Stdout => Stdout;
+
     public OutputTail Stderr { get; }
 
     /// <summary>The command's stdin (only when started with stdin); call <see cref="CloseStdin"/> at its end.</summary>
     public Stream Stdin => _connection;
 
     public void CloseStdin() => _connection.CloseWrite();
+
+    public Task DrainAsync(CancellationToken cancellationToken) => Stdout.DrainAsync(cancellationToken);
 
     /// <summary>
     /// Reads any output left (dropping stdout) and returns the exit code. The engine may report the exec as
@@ -140,7 +149,7 @@ internal sealed class ExecProcess : IAsyncDisposable
             catch (ExecStopException ex)
             {
                 // Disposing cannot fail the caller's operation, which has its own error; this one must still be seen.
-                Serilog.Log.Warning("{Error}", ex.Message);
+                _log.ForEvent(LogEvents.ExecNotStopped).Warning("{Error}", ex.Message);
             }
         }
 

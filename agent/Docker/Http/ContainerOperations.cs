@@ -3,13 +3,14 @@ using System.Net;
 using System.Text.Json;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
-internal sealed class ContainerOperations
+internal sealed class ContainerOperations : IContainerOperations
 {
-    private readonly DockerClient _client;
+    private const string PathStatHeader = "X-Docker-Container-Path-Stat";
+    private readonly DockerTransport _client;
 
-    internal ContainerOperations(DockerClient client) => _client = client;
+    internal ContainerOperations(DockerTransport client) => _client = client;
 
     public async Task<string> CreateAsync(ContainerCreateRequest request, string? name, CancellationToken cancellationToken)
     {
@@ -124,6 +125,9 @@ internal sealed class ContainerOperations
             $"attach to container {id}",
             cancellationToken);
 
+    async Task<IProcessStreams> IContainerOperations.AttachAsync(string id, bool stdin, CancellationToken cancellationToken) =>
+        new AttachedStreams(await AttachAsync(id, stdin, cancellationToken));
+
     /// <summary>The container's logs as a multiplexed stream (wrap it in <see cref="StdoutStream"/>).</summary>
     public async Task<Stream> LogsAsync(string id, bool follow, CancellationToken cancellationToken)
     {
@@ -148,6 +152,35 @@ internal sealed class ContainerOperations
             idempotent: false,
             cancellationToken);
         return await ResponseStream.OpenAsync(response, cancellationToken);
+    }
+
+    /// <summary>
+    /// What is at <paramref name="path"/> in the container, from the header of the archive API's HEAD answer; null
+    /// when the engine finds nothing there (or no such container).
+    /// </summary>
+    public async Task<ContainerPathStat?> StatPathAsync(string id, string path, CancellationToken cancellationToken)
+    {
+        using var response = await _client.SendAsync(
+            HttpMethod.Head,
+            $"/containers/{Escape(id)}/archive" + DockerClient.Query(("path", path)),
+            null,
+            $"look at {path} in container {id}",
+            idempotent: true,
+            cancellationToken,
+            HttpStatusCode.NotFound);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        var header = response.Headers.TryGetValues(PathStatHeader, out var values) ? values.FirstOrDefault() : null;
+        if (string.IsNullOrEmpty(header))
+        {
+            throw new InvalidDataException($"The engine's answer to 'look at {path} in container {id}' has no {PathStatHeader} header.");
+        }
+
+        return JsonSerializer.Deserialize(Convert.FromBase64String(header), DockerJsonContext.Default.ContainerPathStat)
+            ?? throw new InvalidDataException($"The engine's answer to 'look at {path} in container {id}' has an empty {PathStatHeader} header.");
     }
 
     /// <summary>Extracts a tar stream into <paramref name="path"/> in the container, streamed as it is read.</summary>

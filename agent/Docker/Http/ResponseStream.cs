@@ -1,6 +1,6 @@
 using VolumeAgent.IO;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
 /// <summary>A response body that owns its response: disposing the stream releases the connection.</summary>
 internal sealed class ResponseStream : ReadOnlyStream

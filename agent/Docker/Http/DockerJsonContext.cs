@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
 [JsonSourceGenerationOptions(
     PropertyNameCaseInsensitive = true,
@@ -13,6 +13,7 @@ namespace VolumeAgent.Docker;
 [JsonSerializable(typeof(ContainerCreateResponse))]
 [JsonSerializable(typeof(ContainerWaitResponse))]
 [JsonSerializable(typeof(ContainerInspect))]
+[JsonSerializable(typeof(ContainerPathStat))]
 [JsonSerializable(typeof(IReadOnlyList<ContainerSummary>))]
 [JsonSerializable(typeof(ExecCreateRequest))]
 [JsonSerializable(typeof(IdResponse))]

@@ -1,7 +1,7 @@
 using System.Globalization;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
 /// <summary>
 /// Ends an exec's command and every process it started, and confirms it. Docker has no call that signals an
@@ -140,7 +140,7 @@ internal static class ExecStopper
         catch (DockerApiException ex)
         {
             // Null only when the engine says the container does not exist.
-            var state = await exec.Client.Containers.TryInspectAsync(containerId, cancellationToken);
+            var state = await exec.Containers.TryInspectAsync(containerId, cancellationToken);
             if (state?.State is not { Running: true })
             {
                 // A container that is not running runs nothing: the command ended with it.
@@ -225,7 +225,7 @@ internal static class ExecStopper
     {
         try
         {
-            return NameOf(await exec.Client.Containers.TryInspectAsync(containerId, cancellationToken), containerId);
+            return NameOf(await exec.Containers.TryInspectAsync(containerId, cancellationToken), containerId);
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or IOException or OperationCanceledException)
         {
@@ -237,16 +237,4 @@ internal static class ExecStopper
         container?.Name?.TrimStart('/') is { Length: > 0 } name ? name : containerId[..Math.Min(12, containerId.Length)];
 
     private static string PidText(int? pid) => pid is { } known ? $" (pid {known.ToString(CultureInfo.InvariantCulture)} in the container)" : string.Empty;
-}
-
-/// <summary>How an exec was ended: how many processes it had, how many needed SIGKILL, or that its container had stopped.</summary>
-internal sealed record ExecStopReport(int Processes, int Killed, bool ContainerGone)
-{
-    public override string ToString() => ContainerGone
-        ? "its container is no longer running"
-        : Processes == 0
-            ? "nothing of it was left"
-            : Killed == 0
-                ? $"{Processes} process(es) ended on SIGTERM"
-                : $"{Processes} process(es) ended, {Killed} of them by SIGKILL after ignoring SIGTERM for {ExecStopper.Grace.TotalSeconds:0} s";
 }

@@ -1,16 +1,25 @@
 using System.Text.Json;
+using Serilog;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
-internal sealed class ExecOperations
+internal sealed class ExecOperations : IExecOperations
 {
-    private readonly DockerClient _client;
+    private readonly DockerTransport _client;
 
-    internal ExecOperations(DockerClient client) => _client = client;
+    internal ExecOperations(DockerTransport client, ContainerOperations containers, ILogger log)
+    {
+        _client = client;
+        Containers = containers;
+        Log = log;
+    }
 
-    /// <summary>The client these execs run through; stopping one asks about its container.</summary>
-    internal DockerClient Client => _client;
+    /// <summary>The containers these execs run in; stopping one asks about its container.</summary>
+    internal ContainerOperations Containers { get; }
+
+    /// <summary>The engine's logger, for a process whose options name none.</summary>
+    internal ILogger Log { get; }
 
     public async Task<string> CreateAsync(string containerId, ExecCreateRequest request, CancellationToken cancellationToken)
     {
@@ -59,28 +68,10 @@ internal sealed class ExecOperations
             },
             cancellationToken);
         var connection = await StartAsync(execId, cancellationToken);
-        return new ExecProcess(this, containerId, execId, command[0], connection, options.StderrSink, marker);
+        return new ExecProcess(this, containerId, execId, command[0], connection, options.StderrSink, marker, options.Log ?? Log);
     }
-}
 
-internal sealed class ExecStartOptions
-{
-    /// <summary>Variables as NAME=value; the place for secrets, which never go on a command line.</summary>
-    public IReadOnlyList<string>? Environment { get; init; }
-
-    public string? User { get; init; }
-
-    public string? WorkingDir { get; init; }
-
-    public bool Stdin { get; init; }
-
-    public Action<ReadOnlySpan<byte>>? StderrSink { get; init; }
-
-    /// <summary>
-    /// Make the command stoppable (<see cref="ExecProcess.StopAsync"/>) and stop it when the process is disposed
-    /// before it ended. The engine does not end an exec whose client went away (it blocks writing to a pipe nobody
-    /// reads): a dump abandoned so would hold its database transaction open. Needs <c>sh</c> in the container, which
-    /// announces the command's pid; the command's environment gets a marker its processes inherit.
-    /// </summary>
-    public bool StopOnDispose { get; init; }
+    async Task<IExecProcess> IExecOperations.RunAsync(
+        string containerId, IReadOnlyList<string> command, CancellationToken cancellationToken, ExecStartOptions? options) =>
+        await RunAsync(containerId, command, cancellationToken, options);
 }

@@ -7,32 +7,25 @@ using System.Text.Json.Serialization.Metadata;
 using Polly;
 using Polly.Retry;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
 /// <summary>
-/// A small typed client for the Docker Engine API over a unix socket or plain tcp. Requests are versioned
-/// with the API version negotiated on first use; streaming answers are handed out as streams, never buffered.
+/// The HTTP side of <see cref="DockerClient"/>: one connection pool to the endpoint, requests versioned with the API
+/// version negotiated on first use, idempotent calls retried after a transient failure, the engine's error answers
+/// turned into <see cref="DockerApiException"/>s, and hijacked connections for exec and attach.
 /// </summary>
-internal sealed class DockerClient : IAsyncDisposable, IDisposable
+internal sealed class DockerTransport : IDisposable
 {
-    /// <summary>The newest API version whose shapes this client relies on; engines that speak less are asked in theirs.</summary>
-    public const string MaxApiVersion = "1.47";
-
-    /// <summary>The oldest API version the client works with (Docker Engine 20.10).</summary>
-    public const string MinApiVersion = "1.41";
-
-    public static readonly string UserAgent = $"volume-agent/{typeof(DockerClient).Assembly.GetName().Version?.ToString(3) ?? "0"}";
-
     private readonly HttpClient _http;
     private readonly ResiliencePipeline _retry;
     private readonly SemaphoreSlim _negotiation = new(1, 1);
     private string? _apiVersion;
     private int _disposed;
 
-    public DockerClient(DockerEndpoint endpoint, DockerClientOptions? options = null)
+    public DockerTransport(DockerEndpoint endpoint, DockerClientOptions options)
     {
         Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
-        options ??= new DockerClientOptions();
+        ArgumentNullException.ThrowIfNull(options);
         var handler = new SocketsHttpHandler
         {
             ConnectCallback = async (_, ct) => await endpoint.ConnectAsync(ct),
@@ -46,7 +39,7 @@ internal sealed class DockerClient : IAsyncDisposable, IDisposable
             // Streams (archives, dumps, pulls) run for as long as they run; each call bounds itself by its token.
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _http.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd(DockerClient.UserAgent);
         _retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -57,30 +50,9 @@ internal sealed class DockerClient : IAsyncDisposable, IDisposable
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
             })
             .Build();
-        Containers = new ContainerOperations(this);
-        Exec = new ExecOperations(this);
-        Volumes = new VolumeOperations(this);
-        Images = new ImageOperations(this);
     }
 
     public DockerEndpoint Endpoint { get; }
-
-    public ContainerOperations Containers { get; }
-
-    public ExecOperations Exec { get; }
-
-    public VolumeOperations Volumes { get; }
-
-    public ImageOperations Images { get; }
-
-    public static DockerClient FromEnvironment(Func<string, string?>? environment = null) =>
-        new(DockerEndpoint.FromEnvironment(environment));
-
-    /// <summary>Asks the engine whether it is there; throws <see cref="DockerUnavailableException"/> when not.</summary>
-    public async Task PingAsync(CancellationToken cancellationToken)
-    {
-        using var response = await SendUnversionedAsync("/_ping", "ping the engine", cancellationToken);
-    }
 
     /// <summary>The API version used for requests: the engine's own when older than ours, else ours.</summary>
     public async Task<string> GetApiVersionAsync(CancellationToken cancellationToken)
@@ -97,7 +69,7 @@ internal sealed class DockerClient : IAsyncDisposable, IDisposable
             {
                 using var response = await SendUnversionedAsync("/_ping", "ping the engine", cancellationToken);
                 var engineVersion = response.Headers.TryGetValues("API-Version", out var values) ? values.FirstOrDefault() : null;
-                _apiVersion = Negotiate(engineVersion);
+                _apiVersion = DockerClient.Negotiate(engineVersion);
             }
 
             return _apiVersion;
@@ -108,65 +80,20 @@ internal sealed class DockerClient : IAsyncDisposable, IDisposable
         }
     }
 
-    public Task<Models.EngineVersion> GetVersionAsync(CancellationToken cancellationToken) =>
-        GetJsonAsync("/version", DockerJsonContext.Default.EngineVersion, "read the engine version", cancellationToken);
-
-    /// <summary>Chooses the request version from the engine's; pure, for tests.</summary>
-    internal static string Negotiate(string? engineApiVersion)
-    {
-        if (string.IsNullOrWhiteSpace(engineApiVersion) || !Version.TryParse(engineApiVersion, out var engine))
-        {
-            return MinApiVersion;
-        }
-
-        if (engine < Version.Parse(MinApiVersion))
-        {
-            throw new DockerApiException(
-                $"The Docker engine speaks API {engineApiVersion}, older than the {MinApiVersion} this agent needs (Docker Engine 20.10 or newer). Upgrade the engine.");
-        }
-
-        return engine > Version.Parse(MaxApiVersion) ? MaxApiVersion : engineApiVersion;
-    }
-
-    internal static string Query(params (string Name, string? Value)[] parameters)
-    {
-        var parts = parameters
-            .Where(p => p.Value is not null)
-            .Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}")
-            .ToArray();
-        return parts.Length == 0 ? string.Empty : "?" + string.Join('&', parts);
-    }
-
-    internal static string LabelFilters(IReadOnlyDictionary<string, string?>? labels, params (string Name, string Value)[] extra)
-    {
-        var filters = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        if (labels is { Count: > 0 })
-        {
-            filters["label"] = labels.Select(l => l.Value is null ? l.Key : $"{l.Key}={l.Value}").ToList();
-        }
-
-        foreach (var group in extra.GroupBy(e => e.Name, StringComparer.Ordinal))
-        {
-            filters[group.Key] = group.Select(g => g.Value).ToList();
-        }
-
-        return JsonSerializer.Serialize(filters, DockerJsonContext.Default.DictionaryStringIReadOnlyListString);
-    }
-
-    internal async Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> type, string operation, CancellationToken cancellationToken)
+    public async Task<T> GetJsonAsync<T>(string path, JsonTypeInfo<T> type, string operation, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Get, path, null, operation, idempotent: true, cancellationToken);
         return await ReadJsonAsync(response, type, operation, cancellationToken);
     }
 
-    internal async Task<TResult> PostJsonAsync<TBody, TResult>(
+    public async Task<TResult> PostJsonAsync<TBody, TResult>(
         string path, TBody body, JsonTypeInfo<TBody> bodyType, JsonTypeInfo<TResult> resultType, string operation, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(HttpMethod.Post, path, () => JsonContent(body, bodyType), operation, idempotent: false, cancellationToken);
         return await ReadJsonAsync(response, resultType, operation, cancellationToken);
     }
 
-    internal static HttpContent JsonContent<T>(T body, JsonTypeInfo<T> type)
+    public static HttpContent JsonContent<T>(T body, JsonTypeInfo<T> type)
     {
         var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, type));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -177,7 +104,7 @@ internal sealed class DockerClient : IAsyncDisposable, IDisposable
     /// Sends a versioned request and returns the answer once its headers are in; the body is the caller's to
     /// read (and dispose). A non-success answer becomes a <see cref="DockerApiException"/> with the engine's message.
     /// </summary>
-    internal async Task<HttpResponseMessage> SendAsync(
+    public async Task<HttpResponseMessage> SendAsync(
         HttpMethod method,
         string path,
         Func<HttpContent>? content,
@@ -218,36 +145,13 @@ internal sealed class DockerClient : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Opens a hijacked connection (exec start, attach) on the negotiated version.</summary>
-    internal async Task<HijackedStream> HijackAsync(string path, byte[]? jsonBody, string operation, CancellationToken cancellationToken)
+    public async Task<HijackedStream> HijackAsync(string path, byte[]? jsonBody, string operation, CancellationToken cancellationToken)
     {
         var version = await GetApiVersionAsync(cancellationToken);
         return await HijackedStream.OpenAsync(Endpoint, $"/v{version}{path}", jsonBody, operation, cancellationToken);
     }
 
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            _http.Dispose();
-            _negotiation.Dispose();
-        }
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private static bool IsTransient(Exception exception) => exception switch
-    {
-        DockerApiException api => api.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
-        DockerUnavailableException => true,
-        HttpRequestException => true,
-        _ => false,
-    };
-
-    private async Task<HttpResponseMessage> SendUnversionedAsync(string path, string operation, CancellationToken cancellationToken)
+    public async Task<HttpResponseMessage> SendUnversionedAsync(string path, string operation, CancellationToken cancellationToken)
     {
         return await _retry.ExecuteAsync(
             async ct =>
@@ -266,6 +170,23 @@ internal sealed class DockerClient : IAsyncDisposable, IDisposable
             },
             cancellationToken);
     }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _http.Dispose();
+            _negotiation.Dispose();
+        }
+    }
+
+    private static bool IsTransient(Exception exception) => exception switch
+    {
+        DockerApiException api => api.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
+        DockerUnavailableException => true,
+        HttpRequestException => true,
+        _ => false,
+    };
 
     private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
 /// <summary>
 /// A connection the engine has taken over after answering an HTTP request (exec start, attach): reads are

@@ -1,13 +1,13 @@
 using System.Net;
 using VolumeAgent.Docker.Models;
 
-namespace VolumeAgent.Docker;
+namespace VolumeAgent.Docker.Http;
 
-internal sealed class VolumeOperations
+internal sealed class VolumeOperations : IVolumeOperations
 {
-    private readonly DockerClient _client;
+    private readonly DockerTransport _client;
 
-    internal VolumeOperations(DockerClient client) => _client = client;
+    internal VolumeOperations(DockerTransport client) => _client = client;
 
     public async Task<IReadOnlyList<VolumeInfo>> ListAsync(
         CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? labels = null, string? name = null)
