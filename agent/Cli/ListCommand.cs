@@ -4,6 +4,7 @@ using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Cli;
 

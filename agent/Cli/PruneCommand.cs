@@ -3,6 +3,7 @@ using Serilog.Events;
 using VolumeAgent.Presentation;
 using VolumeAgent.Retention;
 using VolumeAgent.Runs;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Cli;
 

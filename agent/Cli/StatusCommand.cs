@@ -7,6 +7,7 @@ using VolumeAgent.Control.Status;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Runs;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Cli;
 

@@ -7,6 +7,7 @@ using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Cli;
 

@@ -2,6 +2,7 @@ using VolumeAgent.Restore;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Operations;
 

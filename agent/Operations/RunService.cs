@@ -7,6 +7,7 @@ using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy.Jobs;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Operations;
 

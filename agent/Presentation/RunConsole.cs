@@ -1,6 +1,7 @@
 using VolumeAgent.Operations;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Presentation;
 

@@ -1,3 +1,4 @@
+using VolumeAgent.Restore.Verification;
 namespace VolumeAgent.Restore;
 
 /// <summary>One artifact restored into one target; planned (and checked) before any step runs.</summary>

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Sources;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Restore;
 

@@ -8,6 +8,7 @@ using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 using VolumeAgent.Runs;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Restore;
 
@@ -120,7 +121,7 @@ internal sealed class RestoreRunner
                 throw;
             }
             catch (Exception ex) when (ex is RestoreFailedException or ArtifactFailedException or DockerApiException or DockerUnavailableException
-                or UnsafeEntryException or IOException or InvalidDataException or TimeoutException or Runs.ContainerRestartException
+                or UnsafeEntryException or IOException or InvalidDataException or TimeoutException or Runs.Stops.ContainerRestartException
                 or OperationCanceledException)
             {
                 throw new RestoreFailedException(Account($"Restoring {step.Scan.File} failed: {ex.Message}", done, plan.Steps.Skip(i + 1)), ex);

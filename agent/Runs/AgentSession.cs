@@ -3,6 +3,7 @@ using VolumeAgent.Docker;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Runs;
 

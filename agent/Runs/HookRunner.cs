@@ -3,6 +3,7 @@ using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Policy;
 using VolumeAgent.Policy.Hooks;
+using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Sources;
 
 namespace VolumeAgent.Runs;
@@ -13,6 +14,36 @@ namespace VolumeAgent.Runs;
 /// </summary>
 internal static class HookRunner
 {
+    private static readonly TimeSpan AfterHooksBoundWhenCancelled = TimeSpan.FromSeconds(60);
+
+    /// <summary>Hooks are silent by nature and bounded by their own timeouts: a run waiting for them is not stalled.</summary>
+    public static TimeSpan Bound(IReadOnlyList<HookOptions> hooks) => hooks.Aggregate(TimeSpan.Zero, (sum, hook) => sum + hook.Timeout);
+
+    /// <summary>
+    /// The job's after-hooks, which run even when the run failed or was cancelled (they often undo a before-hook); each
+    /// keeps its own timeout, and a cancelled run gives them a bounded time of their own. Returns the failure, or null.
+    /// </summary>
+    public static async Task<string?> RunAfterAsync(
+        JobOptions job, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+    {
+        if (job.Hooks.After.Count == 0)
+        {
+            return null;
+        }
+
+        using var bound = new CancellationTokenSource(AfterHooksBoundWhenCancelled);
+        try
+        {
+            await RunAsync("after", job.Hooks.After, docker, resolver, log, cancellationToken.IsCancellationRequested ? bound.Token : cancellationToken);
+            return null;
+        }
+        catch (HookFailedException ex)
+        {
+            log.ForEvent(LogEvents.AfterHookFailed).Error("{Error}", ex.Message);
+            return ex.Message;
+        }
+    }
+
     public static async Task RunAsync(
         string stage, IReadOnlyList<HookOptions> hooks, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
     {

@@ -8,6 +8,7 @@ using VolumeAgent.Policy.Hooks;
 using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Runs;
 
@@ -18,7 +19,6 @@ namespace VolumeAgent.Runs;
 /// </summary>
 internal sealed class JobRunner
 {
-    private static readonly TimeSpan AfterHooksBoundWhenCancelled = TimeSpan.FromSeconds(60);
     private readonly IDockerEngine _docker;
     private readonly BackupPolicy _policy;
     private readonly IReadOnlyDictionary<string, IBackupStore> _stores;
@@ -72,71 +72,57 @@ internal sealed class JobRunner
             return RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), storageError);
         }
 
-        RunResult? result = null;
+        RunResult result;
         try
         {
-            try
-            {
-                activity.Begin("before-hooks", HooksBound(job.Hooks.Before));
-                await HookRunner.RunAsync("before", job.Hooks.Before, _docker, _containers, log, cancellationToken);
-            }
-            catch (HookFailedException ex)
-            {
-                // Nothing has been touched yet: no set is written for a run that never started.
-                log.ForEvent(LogEvents.RunNotStarted).Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
-                return result = RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), ex.Message);
-            }
-
-            result = await BackUpAsync(job, trigger, runId, started, progress, activity, log, cancellationToken);
-            if (result.Succeeded && job.Retention is not null)
-            {
-                activity.Begin("applying retention");
-                var retention = new Dictionary<string, IReadOnlyList<RetentionDecision>>(StringComparer.Ordinal);
-                foreach (var name in job.StorageNames)
-                {
-                    retention[name] = await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
-                }
-
-                result = result with { Retention = retention };
-            }
-
-            return result;
+            result = await RunBetweenHooksAsync(job, trigger, runId, started, progress, activity, log, cancellationToken);
         }
-        finally
+        catch
         {
-            activity.Begin("after-hooks", HooksBound(job.Hooks.After));
-            var hookError = await RunAfterHooksAsync(job, log, cancellationToken);
-            if (hookError is not null && result is not null)
-            {
-                // The set stays as its manifest says; the run as a whole reports the failure.
-                result = result with { Status = ManifestStatus.Failed, Error = result.Error is null ? hookError : $"{result.Error} {hookError}" };
-            }
+            // Cancelled or broken: the after-hooks still run (they often undo a before-hook), and the exception goes on.
+            activity.Begin("after-hooks", HookRunner.Bound(job.Hooks.After));
+            await HookRunner.RunAfterAsync(job, _docker, _containers, log, cancellationToken);
+            throw;
         }
+
+        activity.Begin("after-hooks", HookRunner.Bound(job.Hooks.After));
+        var hookError = await HookRunner.RunAfterAsync(job, _docker, _containers, log, cancellationToken);
+
+        // The set stays as its manifest says; the run as a whole reports the after-hook's failure.
+        return hookError is null
+            ? result
+            : result with { Status = ManifestStatus.Failed, Error = result.Error is null ? hookError : $"{result.Error} {hookError}" };
     }
 
-    /// <summary>Hooks are silent by nature and bounded by their own timeouts: a run waiting for them is not stalled.</summary>
-    private static TimeSpan HooksBound(IReadOnlyList<HookOptions> hooks) => hooks.Aggregate(TimeSpan.Zero, (sum, hook) => sum + hook.Timeout);
-
-    private async Task<string?> RunAfterHooksAsync(JobOptions job, ILogger log, CancellationToken cancellationToken)
+    private async Task<RunResult> RunBetweenHooksAsync(
+        JobOptions job, ManifestTrigger trigger, RunId runId, DateTimeOffset started, IProgress<ManifestArtifact>? progress, RunActivity activity, ILogger log, CancellationToken cancellationToken)
     {
-        if (job.Hooks.After.Count == 0)
-        {
-            return null;
-        }
-
-        // After-hooks run even when the run failed or was cancelled (they often undo a before-hook); each keeps
-        // its own timeout, and a cancelled run gives them a bounded time of their own.
-        using var bound = new CancellationTokenSource(AfterHooksBoundWhenCancelled);
         try
         {
-            await HookRunner.RunAsync("after", job.Hooks.After, _docker, _containers, log, cancellationToken.IsCancellationRequested ? bound.Token : cancellationToken);
-            return null;
+            activity.Begin("before-hooks", HookRunner.Bound(job.Hooks.Before));
+            await HookRunner.RunAsync("before", job.Hooks.Before, _docker, _containers, log, cancellationToken);
         }
         catch (HookFailedException ex)
         {
-            log.ForEvent(LogEvents.AfterHookFailed).Error("{Error}", ex.Message);
-            return ex.Message;
+            // Nothing has been touched yet: no set is written for a run that never started.
+            log.ForEvent(LogEvents.RunNotStarted).Error("Run of job {Job} FAILED before it started: {Error}", job.Name, ex.Message);
+            return RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), ex.Message);
         }
+
+        var result = await BackUpAsync(job, trigger, runId, started, progress, activity, log, cancellationToken);
+        if (result.Succeeded && job.Retention is not null)
+        {
+            activity.Begin("applying retention");
+            var retention = new Dictionary<string, IReadOnlyList<RetentionDecision>>(StringComparer.Ordinal);
+            foreach (var name in job.StorageNames)
+            {
+                retention[name] = await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
+            }
+
+            result = result with { Retention = retention };
+        }
+
+        return result;
     }
 
     private async Task<RunResult> BackUpAsync(
@@ -194,11 +180,11 @@ internal sealed class JobRunner
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 runErrors.Insert(0, "The run was cancelled before it finished.");
-                await CompleteAsync(job, trigger, runId, started, artifacts, runErrors, writers, log);
+                await RunCompletion.CompleteAsync(job, trigger, runId, started, artifacts, runErrors, writers, _time, log);
                 throw;
             }
 
-            return await CompleteAsync(job, trigger, runId, started, artifacts, runErrors, writers, log);
+            return await RunCompletion.CompleteAsync(job, trigger, runId, started, artifacts, runErrors, writers, _time, log);
         }
         finally
         {
@@ -268,72 +254,5 @@ internal sealed class JobRunner
                 }
             }
         }
-    }
-
-    private async Task<RunResult> CompleteAsync(
-        JobOptions job,
-        ManifestTrigger trigger,
-        RunId runId,
-        DateTimeOffset started,
-        List<ManifestArtifact> artifacts,
-        List<string> runErrors,
-        List<IBackupSetWriter> writers,
-        ILogger log)
-    {
-        var failed = artifacts.Count(a => a.Status != ManifestStatus.Succeeded);
-        List<string> errors = failed == 0 ? runErrors : [.. runErrors, $"{failed} of {artifacts.Count} artifact(s) failed."];
-        var runError = errors.Count == 0 ? null : string.Join(" ", errors);
-        var manifest = new BackupManifest
-        {
-            FormatVersion = BackupManifest.CurrentFormatVersion,
-            Job = job.Name,
-            RunId = runId,
-            Trigger = trigger,
-            Status = runError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed,
-            StartedAt = started,
-            FinishedAt = _time.GetUtcNow(),
-            AgentVersion = AgentInfo.Version,
-            Host = Environment.MachineName,
-            Error = runError,
-            Artifacts = artifacts,
-        };
-
-        // Written even when the run was cancelled: the manifest is how a failed set is recognised and pruned.
-        // A storage that cannot take it (a full disk) loses this run's set there, and the run fails; the other
-        // storages keep their complete sets. Writers are in the order of the job's storage names.
-        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        for (var i = 0; i < writers.Count; i++)
-        {
-            try
-            {
-                await writers[i].CompleteAsync(manifest, bound.Token);
-            }
-            catch (StorageException ex)
-            {
-                var error = StoragePreflight.Describe(job.StorageNames[i], ex);
-                log.ForEvent(LogEvents.SetNotCompleted).Error("{Error}", error);
-                runError = runError is null ? error : $"{runError} {error}";
-            }
-        }
-
-        var status = runError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed;
-        log.ForEvent(LogEvents.RunEnded).Information(
-            "Run of job {Job} {Status}: {Count} artifact(s), {Stored} stored{Error}",
-            job.Name,
-            status == ManifestStatus.Succeeded ? "succeeded" : "FAILED",
-            artifacts.Count,
-            Bytes.Format(artifacts.Sum(a => a.StoredBytes)),
-            runError is null ? string.Empty : ": " + runError);
-        return new RunResult
-        {
-            Job = job.Name,
-            RunId = runId,
-            Status = status,
-            StartedAt = manifest.StartedAt,
-            FinishedAt = manifest.FinishedAt,
-            SetName = writers.Count > 0 ? writers[0].DirectoryName : string.Empty,
-            Artifacts = artifacts,
-            Error = runError,
-        };
     }
 }

@@ -3,6 +3,7 @@ using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Manifest;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources;
 

@@ -1,4 +1,6 @@
 using VolumeAgent.Restore;
+using VolumeAgent.Restore.Drill;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources;
 

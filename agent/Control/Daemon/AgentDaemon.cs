@@ -9,6 +9,7 @@ using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Runs;
 using VolumeAgent.Scheduling;
 using VolumeAgent.Storage;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Control.Daemon;
 

@@ -1,6 +1,8 @@
 using Serilog;
 using VolumeAgent.Restore;
 using VolumeAgent.Sources.Shared.Databases;
+using VolumeAgent.Restore.Drill;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Mysql;
 

@@ -1,6 +1,7 @@
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Mysql;
 

@@ -4,6 +4,8 @@ using VolumeAgent.Docker;
 using VolumeAgent.Restore;
 using VolumeAgent.Sources.Shared.Databases;
 using VolumeAgent.Sources.Shared.Exec;
+using VolumeAgent.Restore.Drill;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Postgres;
 

@@ -1,4 +1,5 @@
 using VolumeAgent.Restore;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Postgres;
 

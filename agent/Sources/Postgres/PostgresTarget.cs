@@ -9,6 +9,7 @@ using VolumeAgent.Storage;
 using VolumeAgent.Sources.Shared.Databases;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Restore;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Postgres;
 

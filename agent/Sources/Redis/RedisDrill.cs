@@ -1,5 +1,7 @@
 using VolumeAgent.Restore;
 using VolumeAgent.Sources.Shared.Databases;
+using VolumeAgent.Restore.Drill;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Redis;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using VolumeAgent.Restore;
 using VolumeAgent.Runs;
+using VolumeAgent.Restore.Verification;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Sources.Redis;
 

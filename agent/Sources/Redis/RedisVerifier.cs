@@ -2,6 +2,7 @@ using System.Buffers;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Redis;
 

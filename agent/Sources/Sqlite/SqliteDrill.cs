@@ -5,6 +5,8 @@ using VolumeAgent.Restore;
 using VolumeAgent.Sources.Shared.Databases;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Sources.Shared.Helpers;
+using VolumeAgent.Restore.Drill;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Sqlite;
 

@@ -2,6 +2,7 @@ using VolumeAgent.Restore;
 using VolumeAgent.Sources.Shared.Databases;
 using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Sqlite;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using VolumeAgent.Restore;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Sqlite;
 

@@ -1,3 +1,4 @@
+using VolumeAgent.IntegrationTests.Backups;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
@@ -102,6 +103,33 @@ public sealed class HookTests
         var marker = await ExecAsync(app, ["cat", "/tmp/after-hook-ran"], cts.Token);
         marker.ExitCode.Should().Be(0, "the after-hook ran although the job failed");
         workspace.SetDirectories(job).Should().ContainSingle("the failed run wrote its set with a failed manifest");
+    }
+
+    [Fact]
+    public async Task RunNow_AfterHookFails_RunReportsFailedThoughItsSetIsComplete()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var (app, volume) = await AppAsync(scope, cts.Token);
+        var job = workspace.Job("afterfails");
+        workspace.WriteConfig($"""
+            jobs:
+              {job}:
+                hooks:
+                  after:
+                    - container: {app}
+                      command: ["sh", "-c", "echo cleanup went wrong >&2; exit 3"]
+                sources:
+                  - volume: {volume}
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(1, $"a failed after-hook fails the run; {result}");
+        result.Output.Should().Contain("after hook 1").And.Contain("cleanup went wrong");
+        var set = await BackupSet.ReadAsync(workspace.SetDirectories(job).Should().ContainSingle().Subject, cts.Token);
+        await set.VerifyAsync(job, "succeeded", cts.Token);
     }
 
     private async Task<(string App, string Volume)> AppAsync(TestScope scope, CancellationToken cancellationToken)

@@ -16,12 +16,6 @@ public sealed class SizeLimitTests : IDisposable
     /// </summary>
     private static readonly HashSet<string> FilesBeingSplit = new(StringComparer.Ordinal)
     {
-        "Runs/JobRunner.cs",                // sources dispatched through the registry, run service
-        "Restore/RestoreRunner.cs",         // restore targets move into the source-kind folders
-        "Restore/DrillRunner.cs",           // drills move into the source-kind folders
-        "Storage/LocalDirectoryStore.cs",   // set format shared by every storage
-        "Scheduling/JobScheduler.cs",       // run service
-        "Docker/DockerClient.cs",           // engine behind IDockerEngine
     };
 
     /// <summary>
@@ -30,13 +24,6 @@ public sealed class SizeLimitTests : IDisposable
     /// </summary>
     private static readonly HashSet<string> FoldersBeingSplit = new(StringComparer.Ordinal)
     {
-        "Restore",   // restore, verification and drill
-        "Control",   // protocol, daemon and status
-        "Storage",   // storages as providers, the manifest and set format in its own folder
-        "Runs",      // the run service
-        "Sources",   // one folder per source kind
-        "Docker",    // the engine interface and its models
-        "Policy",    // the source-kind options and the storage options move to their kinds' and storages' folders
     };
 
     private static readonly string AgentDirectory = Path.Combine(RepositoryRoot(), "agent");

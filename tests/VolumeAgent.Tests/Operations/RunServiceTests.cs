@@ -12,6 +12,7 @@ using VolumeAgent.Tests.Storage;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy.Jobs;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Tests.Operations;
 

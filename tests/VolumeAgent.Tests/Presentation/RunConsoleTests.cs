@@ -7,6 +7,7 @@ using VolumeAgent.Storage;
 using VolumeAgent.Tests.Control;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Tests.Presentation;
 

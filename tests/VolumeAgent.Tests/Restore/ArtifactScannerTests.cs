@@ -8,6 +8,7 @@ using VolumeAgent.Tests.Pipeline.Tar;
 using VolumeAgent.Tests.Storage;
 using VolumeAgent.Sources.Mysql;
 using VolumeAgent.Sources.Shared.Databases;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Tests.Restore;
 

@@ -10,6 +10,7 @@ using VolumeAgent.Tests.Storage;
 using VolumeAgent.Sources.Mysql;
 using VolumeAgent.Sources.Postgres;
 using VolumeAgent.Sources.Shared.Databases;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Tests.Restore;
 

@@ -1,5 +1,6 @@
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Runs;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Tests.Runs;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Runs;
 using VolumeAgent.Tests.Pipeline;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Tests.Runs;
 

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using VolumeAgent.Docker;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
+using VolumeAgent.Restore.Drill;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Shared.Archives;
 

@@ -2,6 +2,7 @@ using VolumeAgent.Docker.Models;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Shared.Archives;
 

@@ -4,6 +4,7 @@ using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
 using VolumeAgent.Manifest;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Shared.Archives;
 

@@ -6,6 +6,8 @@ using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Runs;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
+using VolumeAgent.Restore.Verification;
+using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Sources.Shared.Archives;
 

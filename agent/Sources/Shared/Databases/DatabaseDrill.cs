@@ -2,6 +2,8 @@ using System.Text;
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Restore;
+using VolumeAgent.Restore.Drill;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Shared.Databases;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using VolumeAgent.Docker;
 using VolumeAgent.Restore;
+using VolumeAgent.Restore.Verification;
 
 namespace VolumeAgent.Sources.Shared.Databases;
 

@@ -9,6 +9,7 @@ using VolumeAgent.Sources;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
+using VolumeAgent.Restore.Drill;
 
 namespace VolumeAgent.Sources.Shared.Databases;
 

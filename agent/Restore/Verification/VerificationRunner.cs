@@ -5,8 +5,9 @@ using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Sources;
 using VolumeAgent.Sources.Shared.Exec;
 using VolumeAgent.Storage;
+using VolumeAgent.Restore.Drill;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Verification;
 
 /// <summary>
 /// Checks a backup set where it is stored and records the result in its manifest. A verify reads every artifact

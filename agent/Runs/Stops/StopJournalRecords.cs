@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace VolumeAgent.Runs;
+namespace VolumeAgent.Runs.Stops;
 
 // The stop journal's file format (journal/stopped.json), and the one-file-per-run format of earlier versions
 // that StopJournal still takes in.

@@ -3,7 +3,7 @@ using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
 
-namespace VolumeAgent.Runs;
+namespace VolumeAgent.Runs.Stops;
 
 /// <summary>
 /// Starts again the containers of the <see cref="StopJournal"/> that no live run holds stopped: what a killed agent

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Verification;
 
 /// <summary>
 /// A read-through stream that hashes (SHA-256) and counts what passes, for checking a stored artifact while

@@ -4,7 +4,7 @@ using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
 using VolumeAgent.Sources;
 
-namespace VolumeAgent.Runs;
+namespace VolumeAgent.Runs.Stops;
 
 /// <summary>
 /// Stops a job's <c>stop_containers</c> for the time its volumes are read and starts them again: dependants

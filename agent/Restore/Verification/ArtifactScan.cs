@@ -2,7 +2,7 @@ using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Storage;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Verification;
 
 /// <summary>What one read of a stored artifact found: its hash and sizes, its content's facts, and every problem.</summary>
 internal sealed record ArtifactScan

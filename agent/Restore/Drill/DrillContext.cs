@@ -2,7 +2,7 @@ using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Sources;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Drill;
 
 /// <summary>What a kind's <see cref="ISourceDrill"/> gets for one drill: the engine and labels, the set, the log.</summary>
 internal sealed class DrillContext

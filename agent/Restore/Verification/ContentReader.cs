@@ -1,7 +1,7 @@
 using System.Buffers;
 using VolumeAgent.Docker;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Verification;
 
 /// <summary>
 /// The reads a kind's content check is made of: a header, a trailer, or nothing but the end. Each reads the

@@ -1,7 +1,7 @@
 using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Verification;
 
 /// <summary>The outcome of checking one backup set: what was checked, what failed, and whether it was recorded in the manifest.</summary>
 internal sealed record VerificationResult

@@ -3,7 +3,7 @@ using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Storage;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Verification;
 
 /// <summary>
 /// A stored artifact opened for restoring: its uncompressed content to read, hashed on the way, so that the

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using VolumeAgent.Manifest;
 using Serilog;
 
-namespace VolumeAgent.Runs;
+namespace VolumeAgent.Runs.Stops;
 
 /// <summary>
 /// The containers agent runs have stopped and not started again, shared by every run of every job in every agent

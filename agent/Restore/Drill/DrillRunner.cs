@@ -3,8 +3,9 @@ using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Sources;
+using VolumeAgent.Restore.Verification;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Drill;
 
 /// <summary>
 /// Restores a checked set into throwaway targets and compares the result with the backup, each artifact by the drill

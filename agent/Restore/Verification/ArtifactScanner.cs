@@ -10,7 +10,7 @@ using VolumeAgent.Storage;
 using VolumeAgent.Sources.Shared.Archives;
 using VolumeAgent.Sources.Shared.Exec;
 
-namespace VolumeAgent.Restore;
+namespace VolumeAgent.Restore.Verification;
 
 /// <summary>
 /// Reads a stored artifact once, start to end, without writing anything anywhere: its SHA-256 against the
