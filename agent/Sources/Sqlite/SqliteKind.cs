@@ -64,11 +64,7 @@ internal sealed class SqliteKind : ISourceKind
         return volume is null || file is null ? null : new SqliteSource { Volume = volume, File = file, Image = image, Tables = tables ?? [] };
     }
 
-    public IBackupSource CreateSource(SourceContext context, SourceOptions options)
-    {
-        var sqlite = (SqliteSource)options;
-        return sqlite.Tables.Count > 0 ? new SqliteTablesSource(context, sqlite) : new SqliteCopySource(context, sqlite);
-    }
+    public IBackupSource CreateSource(SourceContext context, SourceOptions options) => new SqliteSnapshotSource(context, (SqliteSource)options);
 
     /// <summary>Plans table scripts into the database file; copies of whole files are refused as restored by hand.</summary>
     public IRestorePlanner StartRestore(RestorePlanning planning) => new SqliteRestorePlanner(planning);

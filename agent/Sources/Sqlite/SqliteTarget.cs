@@ -75,22 +75,8 @@ internal sealed class SqliteTarget
         await _context.EnsureImageAsync(Image, cancellationToken);
         var spec = Spec(["sh", "-c", RestoreScript, "sh", File], $"restore tables into {Name}") with { Stdin = true };
         await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, _context.Log, cancellationToken);
-        var exit = helper.WaitAsync(cancellationToken);
-        bool delivered;
-        try
-        {
-            delivered = await StdinFeeder.FeedAsync(script, helper.Input, cancellationToken)
-                && await StdinFeeder.CloseAsync(helper.Input, helper.CloseInput, cancellationToken);
-        }
-        catch
-        {
-            // The script failed its checks mid-stream: sqlite3 must not see the end of its input as a clean end.
-            await helper.DisposeAsync();
-            await ExecRunner.ObserveAsync(exit);
-            throw;
-        }
-
-        var code = await exit;
+        // When the script fails its checks mid-stream, sqlite3 must not see the end of its input as a clean end.
+        var (code, delivered) = await helper.FeedAndWaitAsync(script, cancellationToken);
         if (code != 0)
         {
             var stderr = helper.Stderr.ToString();

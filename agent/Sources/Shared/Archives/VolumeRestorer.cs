@@ -59,22 +59,8 @@ internal sealed class VolumeRestorer
         await _context.EnsureImageAsync(_context.HelperImage, cancellationToken);
         var spec = Spec(target, ["tar", "-x", "-p", "--numeric-owner", "-f", "-", "-C", MountPoint], ExtractCapabilities, $"restore {what}") with { Stdin = true };
         await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, _context.Log, cancellationToken);
-        var exit = helper.WaitAsync(cancellationToken);
-        bool delivered;
-        try
-        {
-            delivered = await StdinFeeder.FeedAsync(archive, helper.Input, cancellationToken)
-                && await StdinFeeder.CloseAsync(helper.Input, helper.CloseInput, cancellationToken);
-        }
-        catch
-        {
-            // The archive failed its checks mid-stream: tar must not see the end of its input as a clean end.
-            await helper.DisposeAsync();
-            await ExecRunner.ObserveAsync(exit);
-            throw;
-        }
-
-        var code = await exit;
+        // When the archive fails its checks mid-stream, tar must not see the end of its input as a clean end.
+        var (code, delivered) = await helper.FeedAndWaitAsync(archive, cancellationToken);
         if (code != 0)
         {
             var stderr = helper.Stderr.ToString();

@@ -1,6 +1,7 @@
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Sources.Shared.Exec;
 
 namespace VolumeAgent.Sources.Shared.Helpers;
 
@@ -113,6 +114,31 @@ internal sealed class HelperContainer : IAsyncDisposable
         await _connection.DrainAsync(cancellationToken);
         var result = await _client.Containers.WaitAsync(Id, cancellationToken);
         return result.StatusCode;
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="input"/> to the helper's stdin, half-closes it and waits for the helper to end. When the
+    /// input fails mid-stream (its own checks throw), the helper is removed at once, so the program inside never
+    /// sees the end of its input as a clean end, and the exception goes on. Delivered is false when the program
+    /// ended before it had read all of the input.
+    /// </summary>
+    public async Task<(long Exit, bool Delivered)> FeedAndWaitAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var exit = WaitAsync(cancellationToken);
+        bool delivered;
+        try
+        {
+            delivered = await StdinFeeder.FeedAsync(input, Input, cancellationToken)
+                && await StdinFeeder.CloseAsync(Input, CloseInput, cancellationToken);
+        }
+        catch
+        {
+            await DisposeAsync();
+            await ExecRunner.ObserveAsync(exit);
+            throw;
+        }
+
+        return (await exit, delivered);
     }
 
     public async ValueTask DisposeAsync()
