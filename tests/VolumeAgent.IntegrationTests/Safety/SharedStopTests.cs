@@ -37,7 +37,9 @@ public sealed class SharedStopTests
         await using var scope = _docker.CreateScope(_output);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var setup = await SetUpAsync(scope, workspace, cts.Token);
-        var since = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeSeconds();
+        // To the nanosecond, after the app's own start (the engine stamps that event before the start call returns):
+        // a window in whole seconds could reach back to it or not, by chance.
+        var since = UnixTimestamp(DateTimeOffset.UtcNow);
 
         await using var first = await StartReadingAsync(workspace, setup, setup.JobA, cts.Token);
         await using var second = await StartReadingAsync(workspace, setup, setup.JobB, cts.Token);
@@ -58,7 +60,7 @@ public sealed class SharedStopTests
         after.Running.Should().BeTrue("the last run that held the app stopped starts it again");
         after.StartedAt.Should().NotBe(setup.StartedAt);
         var starts = await DockerCli.RunAsync(
-            cts.Token, "events", "--since", since.ToString(CultureInfo.InvariantCulture), "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+            cts.Token, "events", "--since", since, "--until", DateTimeOffset.UtcNow.AddSeconds(1).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
             "--filter", $"container={setup.App}", "--filter", "event=start", "--format", "{{.Time}}");
         starts.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle("the app is started once, when both runs are done (events: {0})", starts);
         JournalFiles(workspace).Should().BeEmpty("nothing is held stopped any more");
@@ -199,6 +201,13 @@ public sealed class SharedStopTests
         (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.Running.Should().BeTrue(
             "before each job, as the daemon before each run, the agent starts again what a killed run left stopped");
         JournalFiles(workspace).Should().BeEmpty();
+    }
+
+    /// <summary>Seconds and nanoseconds since the epoch, as <c>docker events --since</c> reads them.</summary>
+    private static string UnixTimestamp(DateTimeOffset time)
+    {
+        var ticks = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        return string.Create(CultureInfo.InvariantCulture, $"{ticks / TimeSpan.TicksPerSecond}.{ticks % TimeSpan.TicksPerSecond * 100:D9}");
     }
 
     /// <summary>The stop journal's data files (its lock file stays).</summary>
