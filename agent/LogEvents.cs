@@ -34,6 +34,8 @@ internal static class LogEvents
     public static readonly LogEventId LeftoverContainerNotRemoved = new(1042, nameof(LeftoverContainerNotRemoved));
     public static readonly LogEventId LeftoverVolumeRemoved = new(1043, nameof(LeftoverVolumeRemoved));
     public static readonly LogEventId LeftoverVolumeNotRemoved = new(1044, nameof(LeftoverVolumeNotRemoved));
+    public static readonly LogEventId StorageFailed = new(1045, nameof(StorageFailed));
+    public static readonly LogEventId LatestNotUpdated = new(1046, nameof(LatestNotUpdated));
 
     // Containers stopped for a run, and the journal that brings them back (Runs/): 1100–1199.
     public static readonly LogEventId StopSkippedNotRunning = new(1100, nameof(StopSkippedNotRunning));
@@ -101,6 +103,10 @@ internal static class LogEvents
     public static readonly LogEventId RunSubscriberFailed = new(1524, nameof(RunSubscriberFailed));
     public static readonly LogEventId StatusFileUnreadable = new(1530, nameof(StatusFileUnreadable));
     public static readonly LogEventId StatusFileUnwritable = new(1531, nameof(StatusFileUnwritable));
+
+    // Copying sets between storages (Storage/Sync/): 1600–1699.
+    public static readonly LogEventId SetSynced = new(1600, nameof(SetSynced));
+    public static readonly LogEventId SetSyncFailed = new(1601, nameof(SetSyncFailed));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

@@ -17,6 +17,7 @@ root.Subcommands.Add(ValidateCommand.Create(config));
 root.Subcommands.Add(RunNowCommand.Create(config));
 root.Subcommands.Add(ListCommand.Create(config));
 root.Subcommands.Add(PruneCommand.Create(config));
+root.Subcommands.Add(SyncCommand.Create(config));
 root.Subcommands.Add(StatusCommand.Create(config));
 root.Subcommands.Add(DaemonCommand.Create(config));
 root.Subcommands.Add(HealthCommand.Create(config));

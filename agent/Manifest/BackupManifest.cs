@@ -33,4 +33,7 @@ internal sealed record BackupManifest
     public required IReadOnlyList<ManifestArtifact> Artifacts { get; init; }
 
     public ManifestVerification? Verification { get; init; }
+
+    /// <summary>The job's storages and which of them hold the set; absent in sets written before it was recorded.</summary>
+    public IReadOnlyList<ManifestStorage>? Storages { get; init; }
 }

@@ -8,7 +8,7 @@ internal static class PolicyKeys
     public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "storage", "jobs"];
 
     public static readonly IReadOnlyList<string> Job =
-        ["schedule", "jitter", "storage", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks"];
+        ["schedule", "jitter", "storage", "sync_after_run", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks"];
 
     public static readonly IReadOnlyList<string> Retention =
         ["keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within"];

@@ -20,6 +20,7 @@ internal static class SetListing
     {
         var rows = new List<string[]> { Header };
         var corrupt = new List<string>();
+        var holders = new SortedDictionary<(string Job, string Set), List<string>>();
         foreach (var (name, store) in stores)
         {
             await foreach (var set in store.ListSetsAsync(job, cancellationToken))
@@ -27,6 +28,11 @@ internal static class SetListing
                 if (set.State == BackupSetState.Corrupt)
                 {
                     corrupt.Add($"{set.Job}/{set.DirectoryName} in storage {name} is corrupt: {set.Problem}");
+                }
+
+                if (set.State == BackupSetState.Complete)
+                {
+                    (holders.TryGetValue((set.Job, set.DirectoryName), out var names) ? names : holders[(set.Job, set.DirectoryName)] = []).Add(name);
                 }
 
                 rows.Add(
@@ -50,9 +56,22 @@ internal static class SetListing
         }
 
         TextTable.Write(output, rows);
-        foreach (var line in corrupt)
+        foreach (var line in corrupt.Concat(Gaps(policy, holders)))
         {
             await output.WriteLineAsync(line);
+        }
+    }
+
+    /// <summary>A line for each complete set that some storage of its job lacks, with the command that copies it there.</summary>
+    private static IEnumerable<string> Gaps(BackupPolicy policy, SortedDictionary<(string Job, string Set), List<string>> holders)
+    {
+        foreach (var ((job, set), names) in holders)
+        {
+            var missing = policy.FindJob(job)?.StorageNames.Where(s => !names.Contains(s, StringComparer.Ordinal)).ToList() ?? [];
+            foreach (var storage in missing)
+            {
+                yield return $"{job}/{set} is not complete in storage {storage} (it is in {string.Join(", ", names)}): `volume-agent sync {job} --to {storage}` copies it.";
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using Serilog;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
@@ -5,16 +6,51 @@ using VolumeAgent.Storage;
 namespace VolumeAgent.Runs;
 
 /// <summary>
-/// Where one run's artifacts go: a set writer per storage of the job (filled as the sets begin), each storage's label
-/// for messages (<c>storage 'local' (/backups)</c>), and the run's <see cref="RunActivity"/>.
+/// One storage of a run: its set writer (once the set has begun) and, once it has failed (down, full, refusing
+/// the credentials), why. A failed storage takes no more of the run's artifacts and gets no manifest, so its set
+/// lists as incomplete there; the others go on (<c>volume-agent sync</c> fills the gap later).
 /// </summary>
-internal sealed class ArtifactTargets(List<IBackupSetWriter> writers, IReadOnlyList<string> labels, RunActivity activity)
+internal sealed class StorageTarget(string name, string label)
 {
-    public List<IBackupSetWriter> Writers { get; } = writers;
+    /// <summary>The storage's name in backup.yml.</summary>
+    public string Name { get; } = name;
 
-    public IReadOnlyList<string> Labels { get; } = labels;
+    /// <summary>The storage for messages: <c>storage 'local' (/backups)</c>.</summary>
+    public string Label { get; } = label;
+
+    public IBackupSetWriter? Writer { get; set; }
+
+    /// <summary>Why the storage was given up for this run; null while it takes artifacts.</summary>
+    public string? Failure { get; private set; }
+
+    public bool IsLive => Writer is not null && Failure is null;
+
+    /// <summary>Gives the storage up for the rest of the run (the first reason is kept).</summary>
+    public void Fail(string reason, ILogger log)
+    {
+        if (Failure is not null)
+        {
+            return;
+        }
+
+        Failure = reason;
+        log.ForEvent(LogEvents.StorageFailed).Error("{Storage} failed and takes no more of this run: {Reason}", Label, reason);
+    }
+}
+
+/// <summary>Where one run's artifacts go: every storage of the job, in the job's order, and the run's <see cref="RunActivity"/>.</summary>
+internal sealed class ArtifactTargets(IReadOnlyList<StorageTarget> storages, RunActivity activity)
+{
+    public IReadOnlyList<StorageTarget> Storages { get; } = storages;
 
     public RunActivity Activity { get; } = activity;
+
+    /// <summary>The storages still taking artifacts.</summary>
+    public IReadOnlyList<StorageTarget> Live => [.. Storages.Where(s => s.IsLive)];
+
+    /// <summary>Why no storage is left, for an artifact's error: each storage's reason.</summary>
+    public string NoneLeft() =>
+        "No storage could take it: " + string.Join("; ", Storages.Where(s => s.Failure is not null).Select(s => $"{s.Label}: {s.Failure}"));
 }
 
 /// <summary>A source of the job with the backup.yml entry it came from (its limits).</summary>

@@ -8,6 +8,7 @@ using VolumeAgent.Policy.Hooks;
 using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
+using VolumeAgent.Storage.Sync;
 using VolumeAgent.Runs.Stops;
 
 namespace VolumeAgent.Runs;
@@ -66,8 +67,11 @@ internal sealed class JobRunner
         await StopRecovery.RecoverAsync(_docker, _policy.StateDir, _time, log, cancellationToken);
 
         // Before any hook runs or container stops: a run that cannot write its set must not touch anything.
-        if (await StoragePreflight.CheckAsync(job, _stores, cancellationToken) is { } storageError)
+        // With several storages, the run goes on to those that can be written and reports the others failed.
+        var unusable = await StoragePreflight.FindProblemsAsync(job, _stores, cancellationToken);
+        if (unusable.Count == job.StorageNames.Count && unusable.Count > 0)
         {
+            var storageError = string.Join(" ", unusable.Values);
             log.ForEvent(LogEvents.RunNotStarted).Error("Run of job {Job} FAILED before it started: {Error}", job.Name, storageError);
             return RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), storageError);
         }
@@ -75,7 +79,7 @@ internal sealed class JobRunner
         RunResult result;
         try
         {
-            result = await RunBetweenHooksAsync(job, trigger, runId, started, progress, activity, log, cancellationToken);
+            result = await RunBetweenHooksAsync(job, trigger, runId, started, unusable, progress, activity, log, cancellationToken);
         }
         catch
         {
@@ -95,7 +99,15 @@ internal sealed class JobRunner
     }
 
     private async Task<RunResult> RunBetweenHooksAsync(
-        JobOptions job, ManifestTrigger trigger, RunId runId, DateTimeOffset started, IProgress<ManifestArtifact>? progress, RunActivity activity, ILogger log, CancellationToken cancellationToken)
+        JobOptions job,
+        ManifestTrigger trigger,
+        RunId runId,
+        DateTimeOffset started,
+        IReadOnlyDictionary<string, string> unusable,
+        IProgress<ManifestArtifact>? progress,
+        RunActivity activity,
+        ILogger log,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -109,7 +121,7 @@ internal sealed class JobRunner
             return RunResult.NotStarted(job.Name, runId, started, _time.GetUtcNow(), ex.Message);
         }
 
-        var result = await BackUpAsync(job, trigger, runId, started, progress, activity, log, cancellationToken);
+        var result = await BackUpAsync(job, trigger, runId, started, unusable, progress, activity, log, cancellationToken);
         if (result.Succeeded && job.Retention is not null)
         {
             activity.Begin("applying retention");
@@ -122,7 +134,19 @@ internal sealed class JobRunner
             result = result with { Retention = retention };
         }
 
-        return result;
+        return job.SyncAfterRun && job.StorageNames.Count > 1 ? await CatchUpAsync(job, result, activity, log, cancellationToken) : result;
+    }
+
+    /// <summary><c>sync_after_run</c>: each storage of the job gets the sets it lacks; a copy that fails fails the run.</summary>
+    private async Task<RunResult> CatchUpAsync(JobOptions job, RunResult result, RunActivity activity, ILogger log, CancellationToken cancellationToken)
+    {
+        activity.Begin("copying sets to storages that lack them");
+        var copies = await SetSync.SyncJobAsync(
+            job, _stores, from: null, to: null, _time, log, storage => LatestPointer.RefreshAsync(_stores[storage], storage, job.Name, log, cancellationToken), cancellationToken);
+        var failed = copies.Where(c => !c.Succeeded).Select(c => $"Copying set {c.Set} from storage '{c.From}' to '{c.To}' failed: {c.Error}").ToList();
+        return failed.Count == 0
+            ? result
+            : result with { Status = ManifestStatus.Failed, Error = string.Join(" ", new[] { result.Error }.Concat(failed).OfType<string>()) };
     }
 
     private async Task<RunResult> BackUpAsync(
@@ -130,25 +154,39 @@ internal sealed class JobRunner
         ManifestTrigger trigger,
         RunId runId,
         DateTimeOffset started,
+        IReadOnlyDictionary<string, string> unusable,
         IProgress<ManifestArtifact>? progress,
         RunActivity activity,
         ILogger log,
         CancellationToken cancellationToken)
     {
-        var stores = job.StorageNames.Select(name => _stores[name]).ToList();
-        var targets = new ArtifactTargets(writers: [], job.StorageNames.Select(name => $"storage '{name}' ({_stores[name].Location})").ToList(), activity);
-        var writers = targets.Writers;
+        var targets = new ArtifactTargets([.. job.StorageNames.Select(name => new StorageTarget(name, $"storage '{name}' ({_stores[name].Location})"))], activity);
         try
         {
-            foreach (var store in stores)
+            foreach (var target in targets.Storages)
             {
-                var swept = await store.SweepPartialsAsync(job.Name, cancellationToken);
-                if (swept > 0)
+                var store = _stores[target.Name];
+                if (unusable.TryGetValue(target.Name, out var problem))
                 {
-                    log.ForEvent(LogEvents.PartialFilesSwept).Information("Removed {Count} partial file(s) an interrupted run left in {Store}", swept, store.Location);
+                    target.Fail(problem, log);
+                    continue;
                 }
 
-                writers.Add(await store.BeginSetAsync(job.Name, started, runId, cancellationToken));
+                try
+                {
+                    var swept = await store.SweepPartialsAsync(job.Name, cancellationToken);
+                    if (swept > 0)
+                    {
+                        log.ForEvent(LogEvents.PartialFilesSwept).Information("Removed {Count} partial file(s) an interrupted run left in {Store}", swept, store.Location);
+                    }
+
+                    target.Writer = await store.BeginSetAsync(job.Name, started, runId, cancellationToken);
+                }
+                catch (Exception ex) when (targets.Storages.Count > 1 && !cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+                {
+                    // One storage down does not keep the set from the others.
+                    target.Fail(ex.Message, log);
+                }
             }
 
             var context = new SourceContext
@@ -180,15 +218,15 @@ internal sealed class JobRunner
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 runErrors.Insert(0, "The run was cancelled before it finished.");
-                await RunCompletion.CompleteAsync(job, trigger, runId, started, artifacts, runErrors, writers, _time, log);
+                await RunCompletion.CompleteAsync(job, trigger, runId, started, artifacts, runErrors, targets, _stores, _time, log);
                 throw;
             }
 
-            return await RunCompletion.CompleteAsync(job, trigger, runId, started, artifacts, runErrors, writers, _time, log);
+            return await RunCompletion.CompleteAsync(job, trigger, runId, started, artifacts, runErrors, targets, _stores, _time, log);
         }
         finally
         {
-            foreach (var writer in writers)
+            foreach (var writer in targets.Storages.Select(t => t.Writer).OfType<IBackupSetWriter>())
             {
                 await writer.DisposeAsync();
             }

@@ -39,6 +39,9 @@ internal static class RetentionPruner
             log.ForEvent(LogEvents.SetPruned).Information("Pruned set {Set} of job {Job} from {Store} ({Reasons})", decision.Set.Id, job, store.Location, string.Join(", ", decision.Reasons));
         }
 
+        // Retention never deletes the newest good set while keep rules exist, but a pointer left by an older agent,
+        // or sets deleted by hand, are put right here too.
+        await LatestPointer.RefreshAsync(store, store.Location, job, log, cancellationToken);
         return decisions;
     }
 

@@ -19,43 +19,64 @@ internal static class RunCompletion
         DateTimeOffset started,
         List<ManifestArtifact> artifacts,
         List<string> runErrors,
-        List<IBackupSetWriter> writers,
+        ArtifactTargets targets,
+        IReadOnlyDictionary<string, IBackupStore> stores,
         TimeProvider time,
         ILogger log)
     {
         var failed = artifacts.Count(a => a.Status != ManifestStatus.Succeeded);
         List<string> errors = failed == 0 ? runErrors : [.. runErrors, $"{failed} of {artifacts.Count} artifact(s) failed."];
-        var runError = errors.Count == 0 ? null : string.Join(" ", errors);
+        var setError = errors.Count == 0 ? null : string.Join(" ", errors);
+
+        // A storage that failed fails the run, not the set: where the set is complete, it is as good as any.
+        var holding = targets.Storages.Where(t => t.IsLive).Select(t => t.Name).ToList();
+        var storageErrors = targets.Storages.Where(t => t.Failure is not null).Select(t => holding.Count == 0
+            ? $"The {t.Label} failed: {t.Failure}"
+            : $"The {t.Label} failed: {t.Failure} The set is on {string.Join(", ", holding)}; `volume-agent sync {job.Name} --to {t.Name}` copies it there.");
+        var runError = string.Join(" ", new[] { setError }.Concat(storageErrors).OfType<string>()) is { Length: > 0 } all ? all : null;
         var manifest = new BackupManifest
         {
             FormatVersion = BackupManifest.CurrentFormatVersion,
             Job = job.Name,
             RunId = runId,
             Trigger = trigger,
-            Status = runError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed,
+            Status = setError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed,
             StartedAt = started,
             FinishedAt = time.GetUtcNow(),
             AgentVersion = AgentInfo.Version,
             Host = Environment.MachineName,
-            Error = runError,
+            Error = setError,
             Artifacts = artifacts,
+            Storages = [.. targets.Storages.Select(t => new ManifestStorage
+            {
+                Name = t.Name,
+                Status = t.IsLive ? ManifestStatus.Succeeded : ManifestStatus.Failed,
+                Error = t.Failure,
+            })],
         };
 
         // Written even when the run was cancelled: the manifest is how a failed set is recognised and pruned.
         // A storage that cannot take it (a full disk) loses this run's set there, and the run fails; the other
-        // storages keep their complete sets. Writers are in the order of the job's storage names.
+        // storages keep their complete sets. A storage given up during the run gets no manifest: its set is
+        // incomplete there until `sync` copies it.
         using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        for (var i = 0; i < writers.Count; i++)
+        foreach (var target in targets.Storages.Where(t => t.IsLive))
         {
             try
             {
-                await writers[i].CompleteAsync(manifest, bound.Token);
+                await target.Writer!.CompleteAsync(manifest, bound.Token);
             }
             catch (StorageException ex)
             {
-                var error = StoragePreflight.Describe(job.StorageNames[i], ex);
+                var error = StoragePreflight.Describe(target.Name, ex);
                 log.ForEvent(LogEvents.SetNotCompleted).Error("{Error}", error);
                 runError = runError is null ? error : $"{runError} {error}";
+                continue;
+            }
+
+            if (manifest.Status == ManifestStatus.Succeeded)
+            {
+                await LatestPointer.RefreshAsync(stores[target.Name], target.Label, job.Name, log, bound.Token);
             }
         }
 
@@ -74,7 +95,7 @@ internal static class RunCompletion
             Status = status,
             StartedAt = manifest.StartedAt,
             FinishedAt = manifest.FinishedAt,
-            SetName = writers.Count > 0 ? writers[0].DirectoryName : string.Empty,
+            SetName = targets.Storages.Select(t => t.Writer?.DirectoryName).FirstOrDefault(n => n is not null) ?? string.Empty,
             Artifacts = artifacts,
             Error = runError,
         };

@@ -82,22 +82,23 @@ internal sealed class SourceRunner
         var fileName = descriptor.BaseFileName + compressor.FileExtension;
         var started = _time.GetUtcNow();
         var clock = _time.GetTimestamp();
-        var outputs = new List<IArtifactWriter>();
+        var outputs = new List<(StorageTarget Target, IArtifactWriter Writer)>();
         using var watchdog = limits.Watch(producer.Subject);
         var token = watchdog.Token;
         try
         {
-            for (var i = 0; i < targets.Writers.Count; i++)
+            foreach (var target in targets.Live)
             {
-                var writer = targets.Writers[i];
-                await watchdog.WatchStorageAsync(targets.Labels[i], async ct => outputs.Add(await writer.CreateArtifactAsync(fileName, ct)));
+                await OnTargetAsync(targets, target, watchdog, log, async ct => outputs.Add((target, await target.Writer!.CreateArtifactAsync(fileName, ct))), cancellationToken);
             }
 
+            ThrowIfNoneLeft(targets, outputs);
             PipelineResult result;
             try
             {
                 var raw = await producer.OpenAsync(token);
-                await using var destination = new FanOutStream(outputs.Select((o, i) => watchdog.WatchWrite(o.Stream, targets.Labels[i])).ToList());
+                await using var destination = new FanOutStream(
+                    [.. outputs.Select(o => (o.Target, watchdog.WatchWrite(o.Writer.Stream, o.Target.Label)))], targets, log);
                 result = await _pipeline.RunAsync(watchdog.WatchRead(raw), destination, compressor, observer: null, token);
             }
             catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) && ex is not StorageException and not ArtifactFailedException
@@ -108,11 +109,13 @@ internal sealed class SourceRunner
             }
 
             await producer.CompleteAsync(token);
-            for (var i = 0; i < outputs.Count; i++)
+            foreach (var (target, output) in outputs.Where(o => o.Target.Failure is null))
             {
-                var output = outputs[i];
-                await watchdog.WatchStorageAsync(targets.Labels[i], ct => output.CommitAsync(result.Sha256Hex, ct));
+                await OnTargetAsync(targets, target, watchdog, log, ct => output.CommitAsync(result.Sha256Hex, ct), cancellationToken);
             }
+
+            ThrowIfNoneLeft(targets, outputs);
+            await AbortAsync([.. outputs.Where(o => o.Target.Failure is not null).Select(o => o.Writer)], log);
 
             var facts = producer.Facts;
             var artifact = Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with
@@ -137,18 +140,49 @@ internal sealed class SourceRunner
         }
         catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) || IsEndedByLimits(watchdog, limits, cancellationToken))
         {
-            await AbortAsync(outputs, log);
+            await AbortAsync([.. outputs.Select(o => o.Writer)], log);
             var ended = watchdog.Fired || limits.TimedOut;
             var error = ended
                 ? limits.Explain(watchdog, sourceName, producer.Subject, await SourceLimits.DiagnoseAsync(producer), fileName)!
                 : Describe(ex);
+            if (targets.Storages.Count > 1 && watchdog.Fired && watchdog.Side == StallSide.Storage)
+            {
+                // A storage that hangs ends this artifact at the stall timeout; the rest of the run goes to the others.
+                targets.Storages.FirstOrDefault(t => t.Label == watchdog.Storage)?.Fail(error, log);
+            }
+
             log.ForEvent(LogEvents.ArtifactFailed).Error("{File} failed: {Error}", fileName, error);
             return Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with { Error = error, ToolVersion = producer.Facts.ToolVersion ?? descriptor.ToolVersion };
         }
         catch
         {
-            await AbortAsync(outputs, log);
+            await AbortAsync([.. outputs.Select(o => o.Writer)], log);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A storage operation of one artifact (create, commit). With several storages, one that fails is given up and
+    /// the artifact goes on to the others; with one, its failure is the artifact's.
+    /// </summary>
+    private static async Task OnTargetAsync(
+        ArtifactTargets targets, StorageTarget target, StallWatchdog watchdog, ILogger log, Func<CancellationToken, Task> operation, CancellationToken runToken)
+    {
+        try
+        {
+            await watchdog.WatchStorageAsync(target.Label, operation);
+        }
+        catch (Exception ex) when (targets.Storages.Count > 1 && !watchdog.Fired && !runToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            target.Fail(ex.Message, log);
+        }
+    }
+
+    private static void ThrowIfNoneLeft(ArtifactTargets targets, List<(StorageTarget Target, IArtifactWriter Writer)> outputs)
+    {
+        if (outputs.All(o => o.Target.Failure is not null))
+        {
+            throw new StorageException(targets.NoneLeft());
         }
     }
 

@@ -14,9 +14,17 @@ internal static class StoragePreflight
     /// <summary>The problems of the job's storages, one sentence group per storage; null when every one can be written.</summary>
     public static async Task<string?> CheckAsync(JobOptions job, IReadOnlyDictionary<string, IBackupStore> stores, CancellationToken cancellationToken)
     {
+        var problems = await FindProblemsAsync(job, stores, cancellationToken);
+        return problems.Count == 0 ? null : string.Join(" ", problems.Values);
+    }
+
+    /// <summary>Each storage of the job that cannot be written, with the reason as a run reports it.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> FindProblemsAsync(
+        JobOptions job, IReadOnlyDictionary<string, IBackupStore> stores, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(stores);
-        var problems = new List<string>();
+        var problems = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in job.StorageNames)
         {
             try
@@ -25,11 +33,11 @@ internal static class StoragePreflight
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                problems.Add(Describe(name, ex));
+                problems[name] = Describe(name, ex);
             }
         }
 
-        return problems.Count == 0 ? null : string.Join(" ", problems);
+        return problems;
     }
 
     /// <summary>A storage failure as a run reports it: the storage's name, then the store's own account (path, cause, fix).</summary>

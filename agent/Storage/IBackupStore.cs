@@ -51,4 +51,10 @@ internal interface IBackupStore
     /// writing. Call at the start of a run. Returns how many files were removed.
     /// </summary>
     Task<int> SweepPartialsAsync(string job, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Points the job's <c>latest</c> at its newest complete, succeeded set (or removes it when there is none). Called
+    /// after a run completes a set, after retention or a delete removed sets, and after <c>sync</c> copied some.
+    /// </summary>
+    Task RefreshLatestAsync(string job, CancellationToken cancellationToken);
 }

@@ -47,4 +47,11 @@ internal interface IObjectStore
 
     /// <summary>Removes a set with every object still in it; a missing set is a no-op.</summary>
     Task DeleteSetAsync(SetAddress set, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Points <c>&lt;job&gt;/latest</c> at the set named (on a disk a symbolic link to its directory, elsewhere a small
+    /// object holding its name and a newline), replacing the old pointer atomically; removes it when
+    /// <paramref name="setName"/> is null. Scripts and people find the last good backup there without listing.
+    /// </summary>
+    Task PointLatestAsync(string job, string? setName, CancellationToken cancellationToken);
 }

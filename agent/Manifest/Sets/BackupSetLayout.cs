@@ -17,6 +17,9 @@ internal static class BackupSetLayout
     /// <summary>Temporary files are hidden and end in .partial: never mistaken for artifacts, easy to sweep.</summary>
     public const string PartialSuffix = ".partial";
 
+    /// <summary>Beside a job's sets: points at the newest succeeded set (a symbolic link, or an object naming it).</summary>
+    public const string LatestName = "latest";
+
     public const string TimestampFormat = "yyyyMMdd'T'HHmmss'Z'";
 
     private static readonly int TimestampLength = "yyyyMMddTHHmmssZ".Length;

@@ -105,6 +105,21 @@ internal sealed class SetStore : IBackupStore
         return removed;
     }
 
+    public async Task RefreshLatestAsync(string job, CancellationToken cancellationToken)
+    {
+        BackupSetLayout.ThrowIfInvalidJobName(job);
+        BackupSetInfo? newest = null;
+        await foreach (var set in ListSetsAsync(job, cancellationToken))
+        {
+            if (set.State == BackupSetState.Complete && set.Status == ManifestStatus.Succeeded)
+            {
+                newest = set;
+            }
+        }
+
+        await Objects.PointLatestAsync(job, newest?.DirectoryName, cancellationToken);
+    }
+
     /// <summary>
     /// Removes a set: manifest.json first, so an interrupted delete leaves a set that lists as incomplete, never one
     /// that looks complete but lacks files; then everything else.

@@ -36,6 +36,9 @@ internal sealed record JobOptions
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = PolicyDefaults.StallTimeout;
 
+    /// <summary>After each run, copy to each of the job's storages the sets of the job it lacks (<c>volume-agent sync</c>).</summary>
+    public bool SyncAfterRun { get; init; }
+
     public required IReadOnlyList<SourceOptions> Sources { get; init; }
 
     public JobHooks Hooks { get; init; } = JobHooks.None;

@@ -53,6 +53,7 @@ internal static class JobReader
         var schedule = reader.Cron(map, "schedule");
         var jitter = reader.Duration(map, "jitter", allowZero: true);
         var storage = ReadStorageNames(reader, map, storageNames);
+        var syncAfterRun = reader.Boolean(map, "sync_after_run") ?? false;
         var compression = reader.Choice(map, "compression", Compressions);
         var level = ReadCompressionLevel(reader, map, compression ?? CompressionKind.Gzip, compressionKnown: compression is not null || !map.Has("compression"));
         var retention = ReadRetention(reader, map);
@@ -72,6 +73,7 @@ internal static class JobReader
             Schedule = schedule,
             Jitter = jitter,
             StorageNames = storage,
+            SyncAfterRun = syncAfterRun,
             Compression = compression ?? CompressionKind.Gzip,
             CompressionLevel = level,
             Retention = retention,

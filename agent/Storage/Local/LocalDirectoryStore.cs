@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 
@@ -128,6 +129,53 @@ internal sealed class LocalDirectoryStore : IObjectStore
     {
         cancellationToken.ThrowIfCancellationRequested();
         LocalFileSystem.DeleteDirectory(SetPath(set), BeforeDelete);
+        return Task.CompletedTask;
+    }
+
+    public Task PointLatestAsync(string job, string? setName, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        BackupSetLayout.ThrowIfInvalidJobName(job);
+        var jobPath = Path.Combine(RootPath, job);
+        var link = Path.Combine(jobPath, BackupSetLayout.LatestName);
+        if (!Directory.Exists(jobPath))
+        {
+            return Task.CompletedTask;
+        }
+
+        // Links a crash left half made; they never name a set, so listing skips them anyway.
+        foreach (var stale in Directory.EnumerateFileSystemEntries(jobPath, BackupSetLayout.PartialNameFor(BackupSetLayout.LatestName + "-*")))
+        {
+            File.Delete(stale);
+        }
+
+        if (setName is null)
+        {
+            if (new FileInfo(link).LinkTarget is not null)
+            {
+                File.Delete(link);
+                LocalFileSystem.FsyncDirectory(jobPath);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        if (!BackupSetLayout.TryParseSetName(setName, out _, out _))
+        {
+            throw new ArgumentException($"'{setName}' is not a backup set directory name (yyyyMMddTHHmmssZ-<run id>).", nameof(setName));
+        }
+
+        // A relative link, so the tree stays valid wherever the storage is mounted; rename(2) replaces the old one atomically.
+        var temporary = Path.Combine(jobPath, BackupSetLayout.PartialNameFor($"{BackupSetLayout.LatestName}-{RunId.New()}"));
+        File.CreateSymbolicLink(temporary, setName);
+        if (NativeMethods.Rename(temporary, link) != 0)
+        {
+            var error = Marshal.GetLastPInvokeErrorMessage();
+            File.Delete(temporary);
+            throw new StorageException($"Could not point '{link}' at backup set {setName}: {error}. Remove or rename what is at '{link}'; the agent keeps a symbolic link there.") { Path = link };
+        }
+
+        LocalFileSystem.FsyncDirectory(jobPath);
         return Task.CompletedTask;
     }
 

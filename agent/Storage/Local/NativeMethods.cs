@@ -30,6 +30,10 @@ internal static partial class NativeMethods
     [LibraryImport(LibC, EntryPoint = "sync_file_range", SetLastError = true)]
     internal static partial int SyncFileRange(Microsoft.Win32.SafeHandles.SafeFileHandle fd, long offset, long nbytes, uint flags);
 
+    /// <summary>rename(2): replaces the target atomically and, unlike File.Move, never follows a symbolic link.</summary>
+    [LibraryImport(LibC, EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Rename(string oldPath, string newPath);
+
     [LibraryImport(LibC, EntryPoint = "geteuid")]
     internal static partial uint GetEffectiveUserId();
 }

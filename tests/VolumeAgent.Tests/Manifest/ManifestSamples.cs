@@ -103,5 +103,10 @@ internal static class ManifestSamples
             Status = ManifestStatus.Succeeded,
             Details = "restored into a scratch container; 42 rows",
         },
+        Storages =
+        [
+            new ManifestStorage { Name = "local", Status = ManifestStatus.Succeeded },
+            new ManifestStorage { Name = "offsite", Status = ManifestStatus.Succeeded, Error = "connection reset by peer", SyncedAt = Started.AddHours(8) },
+        ],
     };
 }

@@ -12,7 +12,7 @@ public sealed class ManifestSerializerTests
     private static readonly string[] TopLevelNames =
     [
         "format_version", "job", "run_id", "trigger", "status", "started_at", "finished_at", "agent_version",
-        "host", "error", "artifacts", "verification",
+        "host", "error", "artifacts", "verification", "storages",
     ];
 
     private static readonly string[] ArtifactNames =
@@ -23,6 +23,7 @@ public sealed class ManifestSerializerTests
     ];
 
     private static readonly string[] VerificationNames = ["verified_at", "kind", "status", "details"];
+    private static readonly string[] StorageNames = ["name", "status", "error", "synced_at"];
 
     [Fact]
     public void Serialize_FullManifest_UsesExactlyTheDocumentedSnakeCaseNames()
@@ -36,6 +37,7 @@ public sealed class ManifestSerializerTests
         Names(root).Should().Equal(TopLevelNames);
         Names(root.GetProperty("artifacts")[0]).Should().Equal(ArtifactNames);
         Names(root.GetProperty("verification")).Should().Equal(VerificationNames);
+        Names(root.GetProperty("storages")[1]).Should().Equal(StorageNames);
     }
 
     [Fact]

@@ -68,7 +68,7 @@ public sealed class SourceRunnerTests : IDisposable
     private Task RunAsync(IBackupSource source)
     {
         var options = new PostgresSource { Target = "db", StallTimeout = Stall };
-        var targets = new ArtifactTargets([_set], ["storage 'memory' (memory)"], new RunActivity(Stall, _clock));
+        var targets = new ArtifactTargets([new StorageTarget("memory", "storage 'memory' (memory)") { Writer = _set }], new RunActivity(Stall, _clock));
         return new SourceRunner(_clock).RunAsync(
             new PlannedSource(options, source), Compressors.Create(CompressionKind.None, null), targets, _artifacts, null, _log.Logger, _guard.Token);
     }

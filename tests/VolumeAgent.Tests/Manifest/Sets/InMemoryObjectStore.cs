@@ -63,6 +63,23 @@ internal sealed class InMemoryObjectStore : IObjectStore
         return Task.CompletedTask;
     }
 
+    /// <summary>Each job's latest pointer, as <see cref="PointLatestAsync"/> left it.</summary>
+    public ConcurrentDictionary<string, string> Latest { get; } = new(StringComparer.Ordinal);
+
+    public Task PointLatestAsync(string job, string? setName, CancellationToken cancellationToken)
+    {
+        if (setName is null)
+        {
+            Latest.TryRemove(job, out _);
+        }
+        else
+        {
+            Latest[job] = setName;
+        }
+
+        return Task.CompletedTask;
+    }
+
     private ConcurrentDictionary<string, byte[]> Objects(SetAddress set) =>
         _sets.TryGetValue(set, out var objects) ? objects : throw new IOException($"Set {set} does not exist.");
 

@@ -73,6 +73,12 @@ internal sealed class RecordingObjectStore(IObjectStore inner) : IObjectStore
         return inner.DeleteSetAsync(set, cancellationToken);
     }
 
+    public Task PointLatestAsync(string job, string? setName, CancellationToken cancellationToken)
+    {
+        Record("point latest");
+        return inner.PointLatestAsync(job, setName, cancellationToken);
+    }
+
     private void Record(string call)
     {
         lock (_calls)
