@@ -56,6 +56,7 @@ public sealed partial class DaemonComposeTests
             var set = finished["job nightly: succeeded, set ".Length..];
 
             var setDirectory = Path.Combine(stack.BackupDirectory, "nightly", set);
+            new FileInfo(Path.Combine(stack.BackupDirectory, "nightly", "latest")).LinkTarget.Should().Be(set, "the README's `cd backups/nightly/latest` finds the set");
             Directory.EnumerateFiles(setDirectory).Select(Path.GetFileName).Should().BeEquivalentTo(
                 "manifest.json", "SHA256SUMS", "postgres-db-app.dump.gz", "postgres-db-globals.sql.gz", $"volume-{project}_uploads.tar.gz");
             var onHost = await CommandLine.RunAsync("sha256sum", ["-c", "SHA256SUMS"], ct, workingDirectory: setDirectory);

@@ -198,7 +198,7 @@ public sealed class DaemonOtherConfigTests
         """;
 
     private static string[] SetDirectories(string backups, string job) =>
-        Directory.Exists(Path.Combine(backups, job)) ? Directory.GetDirectories(Path.Combine(backups, job)) : [];
+        Directory.Exists(Path.Combine(backups, job)) ? [.. Directory.GetDirectories(Path.Combine(backups, job)).Where(d => new DirectoryInfo(d).LinkTarget is null)] : [];
 
     /// <summary>Starts `volume-agent daemon` for the workspace and waits until it answers `health`.</summary>
     private static async Task<AgentRun> StartDaemonAsync(AgentWorkspace workspace, CancellationToken ct)

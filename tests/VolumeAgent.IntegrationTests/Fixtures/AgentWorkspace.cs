@@ -104,7 +104,7 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     {
         var jobPath = Path.Combine(StorePath, job);
         return Directory.Exists(jobPath)
-            ? [.. Directory.EnumerateDirectories(jobPath).Order(StringComparer.Ordinal)]
+            ? [.. Directory.EnumerateDirectories(jobPath).Where(d => new DirectoryInfo(d).LinkTarget is null).Order(StringComparer.Ordinal)]
             : [];
     }
 

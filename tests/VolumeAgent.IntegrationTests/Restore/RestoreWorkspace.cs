@@ -80,7 +80,7 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
     public IReadOnlyList<string> SetDirectories()
     {
         var path = Path.Combine(StorePath, Job);
-        return Directory.Exists(path) ? [.. Directory.EnumerateDirectories(path).Order(StringComparer.Ordinal)] : [];
+        return Directory.Exists(path) ? [.. Directory.EnumerateDirectories(path).Where(d => new DirectoryInfo(d).LinkTarget is null).Order(StringComparer.Ordinal)] : [];
     }
 
     /// <summary>A volume name for a restore to create; removed at the end (the agent does not label a user's target).</summary>
