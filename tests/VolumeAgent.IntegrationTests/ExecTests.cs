@@ -41,8 +41,7 @@ public sealed class ExecTests
         code.Should().Be(expected);
         process.ContainerId.Should().Be(container);
         process.Program.Should().Be("sh");
-        (await _docker.Client.InspectExecsAsync(container, cts.Token)).Should().ContainSingle().Which.Should().BeEquivalentTo(
-            new { Running = false, ExitCode = (long?)expected, ContainerID = container }, o => o.ExcludingMissingMembers());
+        (await _docker.Client.InspectExecsAsync(container, cts.Token)).Should().NotContain(e => e.Running, "the engine agrees the exec has ended");
     }
 
     [Fact]

@@ -123,7 +123,7 @@ internal static class DockerClientExtensions
         }
     }
 
-    /// <summary>The engine's record of every exec the container still lists (running or ended), as its API reports them.</summary>
+    /// <summary>The execs the engine lists for the container (engine 20.10 lists the running ones only), as its API reports them.</summary>
     public static async Task<IReadOnlyList<ContainerExecInspectResponse>> InspectExecsAsync(this DockerClient client, string container, CancellationToken cancellationToken)
     {
         var inspect = await client.Containers.InspectContainerAsync(container, cancellationToken);
