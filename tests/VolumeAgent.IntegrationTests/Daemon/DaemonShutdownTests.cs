@@ -1,6 +1,6 @@
-using Docker.DotNet.Models;
 using System.Diagnostics;
 using System.Text.Json;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
-using Docker.DotNet.Models;
 using System.Text.Json;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.IntegrationTests.Restore;
 using Xunit.Abstractions;

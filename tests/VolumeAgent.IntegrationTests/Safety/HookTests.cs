@@ -1,9 +1,9 @@
-using VolumeAgent.IntegrationTests.Backups;
 using Docker.DotNet.Models;
+using VolumeAgent.IntegrationTests.Backups;
 using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.IntegrationTests.Fixtures.Client;
-using Xunit.Abstractions;
 using VolumeAgent.Sources.Shared.Exec;
+using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Safety;
 

@@ -1,5 +1,5 @@
-using Docker.DotNet.Models;
 using System.Globalization;
+using Docker.DotNet.Models;
 using Serilog;
 using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.IntegrationTests.Fixtures.Client;
