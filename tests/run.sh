@@ -14,6 +14,14 @@ readonly RESULTS_DIR="$PWD/.artifacts/test-results"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The integration tests' engine client (Docker.DotNet.Enhanced) and Testcontainers, offline on engine 20.10
+# (README.md, "Tests"): pin the API the engine speaks (the library does not
+# negotiate and would ask for a newer one); no Ryuk, whose image cannot be pulled here (the fixtures' label
+# sweep removes what a crashed run left); and reach published ports on 127.0.0.1 even inside a container.
+export DOCKER_API_VERSION="${DOCKER_API_VERSION:-1.41}"
+export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
+export TESTCONTAINERS_HOST_OVERRIDE="${TESTCONTAINERS_HOST_OVERRIDE:-127.0.0.1}"
+
 log() { printf '[tests %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f s", b - a }'; }

@@ -1,6 +1,6 @@
 using System.Formats.Tar;
 using System.Text;
-using VolumeAgent.Docker.Http;
+using VolumeAgent.Docker;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -20,7 +20,7 @@ public sealed class ArchiveStatTests
         _output = output;
     }
 
-    private ContainerOperations Containers => _docker.Client.Containers;
+    private IContainerOperations Containers => _docker.Engine.Containers;
 
     [Fact]
     public async Task StatPathAsync_FileDirectoryAndMissingPath_DescribesEachAsTheEngineSeesIt()

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
@@ -22,7 +21,7 @@ public sealed class ContainerTests
         _output = output;
     }
 
-    private ContainerOperations Containers => _docker.Client.Containers;
+    private IContainerOperations Containers => _docker.Engine.Containers;
 
     [Fact]
     public async Task CreateAsync_HardenedHelper_InspectShowsEveryOption()
@@ -31,9 +30,10 @@ public sealed class ContainerTests
         await using var scope = _docker.CreateScope(_output);
         var volume = await scope.CreateVolumeAsync("hardened", cts.Token);
 
-        var id = await scope.CreateContainerAsync(HardenedRequest(volume, "case-inspect"), cts.Token);
+        var id = await Containers.CreateAsync(HardenedRequest(volume, "case-inspect"), null, cts.Token);
+        scope.TrackContainer(id);
         var typed = await Containers.InspectAsync(id, cts.Token);
-        var raw = await _docker.InspectContainerRawAsync(id, cts.Token);
+        var seen = await _docker.Client.Containers.InspectContainerAsync(id, cts.Token);
 
         typed.Id.Should().Be(id);
         typed.State!.Status.Should().Be("created");
@@ -43,15 +43,17 @@ public sealed class ContainerTests
         typed.Config.Labels.Should().Contain(DockerFixture.RunLabel, _docker.TestRunId).And.Contain(CaseLabel, "case-inspect");
         typed.Mounts.Should().ContainSingle().Which.Should().BeEquivalentTo(
             new { Type = "volume", Name = volume, Destination = "/data", RW = false }, o => o.ExcludingMissingMembers());
-        var config = raw.GetProperty("Config");
-        config.GetProperty("WorkingDir").GetString().Should().Be("/data");
-        Strings(config.GetProperty("Entrypoint")).Should().Equal("sh", "-c", ProbeScript, "probe");
-        var host = raw.GetProperty("HostConfig");
-        host.GetProperty("NetworkMode").GetString().Should().Be("none");
-        Strings(host.GetProperty("CapDrop")).Should().Equal("ALL");
-        Strings(host.GetProperty("CapAdd")).Should().Equal("DAC_READ_SEARCH");
-        Strings(host.GetProperty("SecurityOpt")).Should().Equal("no-new-privileges");
-        host.GetProperty("LogConfig").GetProperty("Type").GetString().Should().Be("none");
+        seen.Config!.WorkingDir.Should().Be("/data");
+        seen.Config.Entrypoint.Should().Equal("sh", "-c", ProbeScript, "probe");
+        seen.Config.User.Should().Be("65534:65534");
+        seen.Config.Labels.Should().Contain(DockerFixture.RunLabel, _docker.TestRunId);
+        seen.HostConfig!.NetworkMode.Should().Be("none");
+        seen.HostConfig.CapDrop.Should().Equal("ALL");
+        seen.HostConfig.CapAdd.Should().Equal("DAC_READ_SEARCH");
+        seen.HostConfig.SecurityOpt.Should().Equal("no-new-privileges");
+        seen.HostConfig.LogConfig.Type.Should().Be("none");
+        seen.HostConfig.Mounts.Should().ContainSingle().Which.Should().BeEquivalentTo(
+            new { Type = "volume", Source = volume, Target = "/data", ReadOnly = (bool?)true }, o => o.ExcludingMissingMembers());
     }
 
     [Fact]
@@ -200,7 +202,8 @@ public sealed class ContainerTests
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var scope = _docker.CreateScope(_output);
         var (id, attach) = await StartAndAwaitReadyAsync(scope, "trap 'echo got-usr1; exit 7' USR1; echo ready; sleep 300 & wait", cts.Token);
-        await using var stdout = new StdoutStream(attach, new OutputTail());
+        await using var attached = attach;
+        var stdout = attach.Stdout;
 
         await Containers.KillAsync(id, "USR1", cts.Token);
         using var reader = new StreamReader(stdout, Encoding.UTF8);
@@ -363,10 +366,8 @@ public sealed class ContainerTests
             .Where(parts => parts.Length == 2)
             .ToDictionary(parts => parts[0], parts => parts[1].Trim());
 
-    private static string[] Strings(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetString()!)];
-
     /// <summary>Starts a shell script (attached before start) and returns once it printed "ready".</summary>
-    private async Task<(string Id, HijackedStream Attach)> StartAndAwaitReadyAsync(TestScope scope, string script, CancellationToken cancellationToken)
+    private async Task<(string Id, IProcessStreams Attach)> StartAndAwaitReadyAsync(TestScope scope, string script, CancellationToken cancellationToken)
     {
         var id = await scope.CreateContainerAsync(
             new ContainerCreateRequest
@@ -382,13 +383,11 @@ public sealed class ContainerTests
         {
             await Containers.StartAsync(id, cancellationToken);
             // Read the frame byte by byte: nothing after "ready" may be consumed here.
-            var reader = new MultiplexedStreamReader(attach);
             var seen = new StringBuilder();
             var one = new byte[1];
             while (!seen.ToString().Contains("ready\n", StringComparison.Ordinal))
             {
-                var chunk = await reader.ReadAsync(one, cancellationToken);
-                if (chunk.IsEnd)
+                if (await attach.Stdout.ReadAsync(one, cancellationToken) == 0)
                 {
                     throw new InvalidOperationException($"The container ended before it was ready; it printed: {seen}");
                 }

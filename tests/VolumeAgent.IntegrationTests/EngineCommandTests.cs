@@ -13,13 +13,13 @@ public sealed class EngineCommandTests
     [Fact]
     public async Task Engine_LocalEngine_PrintsEngineAndApiVersions()
     {
-        var version = await _docker.Client.GetVersionAsync(CancellationToken.None);
+        var version = await _docker.Client.System.GetVersionAsync(CancellationToken.None);
 
         var result = await AgentCli.RunAsync(["engine"], CancellationToken.None, TimeSpan.FromMinutes(1));
 
         result.ExitCode.Should().Be(0, result.ToString());
         result.Stdout.Should().Contain($"engine version:  {version.Version}")
-            .And.Contain($"engine API:      {version.ApiVersion}")
+            .And.Contain($"engine API:      {version.APIVersion}")
             .And.Contain("API in use:      1.41")
             .And.Contain("os/arch:         linux/");
     }

@@ -1,5 +1,5 @@
+using Serilog.Core;
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
 using VolumeAgent.IntegrationTests.Fixtures;
 
 namespace VolumeAgent.IntegrationTests;
@@ -14,7 +14,7 @@ public sealed class EngineTests
     [Fact]
     public async Task PingAsync_RunningEngine_Answers()
     {
-        var act = () => _docker.Client.PingAsync(CancellationToken.None);
+        var act = () => _docker.Engine.PingAsync(CancellationToken.None);
 
         await act.Should().NotThrowAsync();
     }
@@ -22,9 +22,12 @@ public sealed class EngineTests
     [Fact]
     public async Task GetVersionAsync_RunningEngine_ReportsVersionApiAndPlatform()
     {
-        var version = await _docker.Client.GetVersionAsync(CancellationToken.None);
+        var version = await _docker.Engine.GetVersionAsync(CancellationToken.None);
+        var seen = await _docker.Client.System.GetVersionAsync(CancellationToken.None);
 
-        version.Version.Should().MatchRegex(@"^\d+\.\d+\.\d+");
+        version.Version.Should().MatchRegex(@"^\d+\.\d+\.\d+").And.Be(seen.Version);
+        version.ApiVersion.Should().Be(seen.APIVersion);
+        version.MinApiVersion.Should().Be(seen.MinAPIVersion);
         version.ApiVersion.Should().MatchRegex(@"^1\.\d+$");
         version.MinApiVersion.Should().MatchRegex(@"^1\.\d+$");
         version.Os.Should().Be("linux");
@@ -35,12 +38,12 @@ public sealed class EngineTests
     [Fact]
     public async Task GetApiVersionAsync_Engine20_10_NegotiatesApi1_41()
     {
-        var version = await _docker.Client.GetVersionAsync(CancellationToken.None);
+        var version = await _docker.Client.System.GetVersionAsync(CancellationToken.None);
 
-        var negotiated = await _docker.Client.GetApiVersionAsync(CancellationToken.None);
+        var negotiated = await _docker.Engine.GetApiVersionAsync(CancellationToken.None);
 
         // The engine's API is older than the client's newest, so the engine's own version is spoken.
-        negotiated.Should().Be(version.ApiVersion);
+        negotiated.Should().Be(version.APIVersion);
         if (version.Version!.StartsWith("20.10.", StringComparison.Ordinal))
         {
             negotiated.Should().Be("1.41");
@@ -50,12 +53,12 @@ public sealed class EngineTests
     [Fact]
     public async Task GetApiVersionAsync_CalledTwice_AsksOnceAndAnswersTheSame()
     {
-        await using var client = DockerClient.FromEnvironment();
+        await using var client = DockerEngine.FromEnvironment(Logger.None);
 
         var first = await client.GetApiVersionAsync(CancellationToken.None);
         var second = await client.GetApiVersionAsync(CancellationToken.None);
 
-        second.Should().Be(first).And.Be(await _docker.Client.GetApiVersionAsync(CancellationToken.None));
+        second.Should().Be(first).And.Be(await _docker.Engine.GetApiVersionAsync(CancellationToken.None));
     }
 
     public static TheoryData<string> OperationsNeedingTheEngine => new() { "ping", "version", "list volumes", "exec", "attach" };
@@ -65,8 +68,7 @@ public sealed class EngineTests
     public async Task AnyOperation_SocketPathMissing_ThrowsUnavailableNamingPathAndFix(string operation)
     {
         var path = Path.Combine(Path.GetTempPath(), $"va-test-no-engine-{_docker.TestRunId}", "docker.sock");
-        await using var client = new DockerClient(
-            DockerEndpoint.Unix(path), new DockerClientOptions { RetryAttempts = 1, RetryDelay = TimeSpan.FromMilliseconds(1) });
+        await using var client = EngineAt($"unix://{path}");
         Func<Task> act = operation switch
         {
             "ping" => () => client.PingAsync(CancellationToken.None),
@@ -91,8 +93,7 @@ public sealed class EngineTests
         listener.Start();
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        await using var client = new DockerClient(
-            DockerEndpoint.Parse($"tcp://127.0.0.1:{port}"), new DockerClientOptions { RetryAttempts = 1, RetryDelay = TimeSpan.FromMilliseconds(1) });
+        await using var client = EngineAt($"tcp://127.0.0.1:{port}");
 
         var thrown = await client.Invoking(c => c.PingAsync(CancellationToken.None)).Should().ThrowAsync<DockerUnavailableException>();
 
@@ -102,10 +103,12 @@ public sealed class EngineTests
     [Fact]
     public void UnreachableMessage_OfTheFixture_NamesEndpointAndHowToStartTheEngine()
     {
-        var endpoint = DockerEndpoint.Unix("/run/nowhere.sock");
-
-        var message = DockerFixture.UnreachableMessage(endpoint, new DockerUnavailableException(endpoint, null));
+        var message = DockerFixture.UnreachableMessage("unix:///run/nowhere.sock", new IOException("Connection refused"));
 
         message.Should().Contain("unix:///run/nowhere.sock").And.Contain("bash .ci/run").And.Contain("dockerd");
     }
+
+    /// <summary>The agent's engine as it opens one from DOCKER_HOST=<paramref name="host"/>.</summary>
+    private static IDockerEngine EngineAt(string host) =>
+        DockerEngine.FromEnvironment(Logger.None, name => name == "DOCKER_HOST" ? host : null);
 }

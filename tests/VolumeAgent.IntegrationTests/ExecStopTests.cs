@@ -1,6 +1,6 @@
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests;
@@ -45,7 +45,7 @@ public sealed class ExecStopTests
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var scope = _docker.CreateScope(_output);
         var container = await scope.StartSleeperAsync(cts.Token, image: image);
-        await using var process = await _docker.Client.Exec.RunAsync(container, ["sh", "-c", Tree], cts.Token, new ExecStartOptions { StopOnDispose = true });
+        await using var process = await _docker.Engine.Exec.RunAsync(container, ["sh", "-c", Tree], cts.Token, new ExecStartOptions { StopOnDispose = true });
         using var reader = new StreamReader(process.Stdout, leaveOpen: true);
         (await reader.ReadLineAsync(cts.Token)).Should().Be("started");
         var before = await WaitForAsync(container, Sleeps, cts.Token);
@@ -63,7 +63,7 @@ public sealed class ExecStopTests
 
         report.Processes.Should().BeGreaterThanOrEqualTo(Sleeps.Length + 1);
         report.Killed.Should().BeGreaterThan(0, "the shell and its subshell ignore SIGTERM");
-        (await _docker.Client.Exec.InspectAsync(process.ExecId, cts.Token)).Running.Should().BeFalse();
+        (await _docker.Client.InspectExecsAsync(container, cts.Token)).Should().NotContain(e => e.Running, "the engine sees no exec of the container running");
         (await process.StopAsync(cts.Token)).Should().BeSameAs(report, "a second stop answers with the first one's outcome");
     }
 
@@ -73,8 +73,8 @@ public sealed class ExecStopTests
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var scope = _docker.CreateScope(_output);
         var container = await scope.StartSleeperAsync(cts.Token);
-        await using var process = await _docker.Client.Exec.RunAsync(container, ["sleep", "100015"], cts.Token, new ExecStartOptions { StopOnDispose = true });
-        await _docker.Client.Containers.RemoveAsync(container, cts.Token, force: true);
+        await using var process = await _docker.Engine.Exec.RunAsync(container, ["sleep", "100015"], cts.Token, new ExecStartOptions { StopOnDispose = true });
+        await _docker.Engine.Containers.RemoveAsync(container, cts.Token, force: true);
 
         var report = await process.StopAsync(cts.Token);
 
@@ -87,8 +87,8 @@ public sealed class ExecStopTests
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var scope = _docker.CreateScope(_output);
         var container = await scope.StartSleeperAsync(cts.Token);
-        var name = (await _docker.Client.Containers.InspectAsync(container, cts.Token)).Name!.TrimStart('/');
-        await using var process = await _docker.Client.Exec.RunAsync(container, ["sleep", "100016"], cts.Token, new ExecStartOptions { StopOnDispose = true });
+        var name = (await _docker.Engine.Containers.InspectAsync(container, cts.Token)).Name!.TrimStart('/');
+        await using var process = await _docker.Engine.Exec.RunAsync(container, ["sleep", "100016"], cts.Token, new ExecStartOptions { StopOnDispose = true });
 
         // Paused while runc still sets the exec up, the engine would hang (the exec holds the container's lock, frozen).
         await WaitForAsync(container, ["sleep 100016"], cts.Token);

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests;
@@ -34,27 +35,27 @@ public sealed class FixtureTests
         string? deadContainer = null, liveContainer = null;
         try
         {
-            await client.Volumes.CreateAsync(deadVolume, dead, cts.Token);
-            await client.Volumes.CreateAsync(liveVolume, live, cts.Token);
-            deadContainer = await client.Containers.CreateAsync(new ContainerCreateRequest { Image = TestImages.Helper, Labels = dead }, null, cts.Token);
-            liveContainer = await client.Containers.CreateAsync(new ContainerCreateRequest { Image = TestImages.Helper, Labels = live }, null, cts.Token);
+            await client.Volumes.CreateAsync(new VolumesCreateParameters { Name = deadVolume, Labels = dead }, cts.Token);
+            await client.Volumes.CreateAsync(new VolumesCreateParameters { Name = liveVolume, Labels = live }, cts.Token);
+            deadContainer = (await client.Containers.CreateContainerAsync(new CreateContainerParameters { Image = TestImages.Helper, Labels = dead }, cts.Token)).ID;
+            liveContainer = (await client.Containers.CreateContainerAsync(new CreateContainerParameters { Image = TestImages.Helper, Labels = live }, cts.Token)).ID;
 
             await _docker.SweepEarlierRunsAsync(cts.Token);
 
-            (await client.Containers.TryInspectAsync(deadContainer, cts.Token)).Should().BeNull("its test process is gone");
-            (await client.Volumes.TryInspectAsync(deadVolume, cts.Token)).Should().BeNull("its test process is gone");
-            (await client.Containers.TryInspectAsync(liveContainer, cts.Token)).Should().NotBeNull("its test process still runs");
-            (await client.Volumes.TryInspectAsync(liveVolume, cts.Token)).Should().NotBeNull("its test process still runs");
+            (await client.TryInspectContainerAsync(deadContainer, cts.Token)).Should().BeNull("its test process is gone");
+            (await client.TryInspectVolumeAsync(deadVolume, cts.Token)).Should().BeNull("its test process is gone");
+            (await client.TryInspectContainerAsync(liveContainer, cts.Token)).Should().NotBeNull("its test process still runs");
+            (await client.TryInspectVolumeAsync(liveVolume, cts.Token)).Should().NotBeNull("its test process still runs");
         }
         finally
         {
             foreach (var id in new[] { deadContainer, liveContainer }.OfType<string>())
             {
-                await client.Containers.RemoveAsync(id, CancellationToken.None, force: true);
+                await client.RemoveContainerForcedAsync(id, CancellationToken.None);
             }
 
-            await client.Volumes.RemoveAsync(deadVolume, CancellationToken.None, force: true);
-            await client.Volumes.RemoveAsync(liveVolume, CancellationToken.None, force: true);
+            await client.RemoveVolumeForcedAsync(deadVolume, CancellationToken.None);
+            await client.RemoveVolumeForcedAsync(liveVolume, CancellationToken.None);
         }
     }
 
@@ -66,11 +67,11 @@ public sealed class FixtureTests
         await using (var scope = _docker.CreateScope(_output))
         {
             volume = await scope.CreateVolumeAsync("scope", cts.Token);
-            container = await scope.StartSleeperAsync(cts.Token, [new MountSpec { Type = "volume", Source = volume, Target = "/data" }]);
+            container = await scope.StartSleeperAsync(cts.Token, [new Mount { Type = "volume", Source = volume, Target = "/data" }]);
         }
 
-        (await _docker.Client.Containers.TryInspectAsync(container, cts.Token)).Should().BeNull();
-        (await _docker.Client.Volumes.TryInspectAsync(volume, cts.Token)).Should().BeNull();
+        (await _docker.Client.TryInspectContainerAsync(container, cts.Token)).Should().BeNull();
+        (await _docker.Client.TryInspectVolumeAsync(volume, cts.Token)).Should().BeNull();
     }
 
     [Fact]
@@ -80,13 +81,13 @@ public sealed class FixtureTests
 
         var volume = await _docker.CreateVolumeAsync("run-level", cts.Token);
         var container = await _docker.RunContainerAsync(
-            new ContainerCreateRequest { Image = TestImages.Helper, Cmd = ["true"], Labels = _docker.LabelsWith() }, cts.Token);
-        var volumes = await _docker.Client.Volumes.ListAsync(cts.Token, labels: _docker.RunFilter);
-        var containers = await _docker.Client.Containers.ListAsync(cts.Token, labels: _docker.RunFilter);
+            new CreateContainerParameters { Image = TestImages.Helper, Cmd = ["true"], Labels = _docker.LabelsWith() }, cts.Token);
+        var volumes = await _docker.Client.ListVolumesAsync(_docker.RunFilter, cts.Token);
+        var containers = await _docker.Client.ListContainersAsync(_docker.RunFilter, cts.Token);
 
         volume.Should().StartWith($"va-test-run-level-{_docker.TestRunId}-");
         volumes.Select(v => v.Name).Should().Contain(volume);
-        containers.Select(c => c.Id).Should().Contain(container);
+        containers.Select(c => c.ID).Should().Contain(container);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public sealed class FixtureTests
     {
         await using var scope = _docker.CreateScope(_output);
 
-        var create = () => scope.CreateContainerAsync(new ContainerCreateRequest { Image = TestImages.Helper }, CancellationToken.None);
+        var create = () => scope.CreateContainerAsync(new CreateContainerParameters { Image = TestImages.Helper }, CancellationToken.None);
 
         await create.Should().ThrowAsync<ArgumentException>().WithMessage("*run's labels*");
     }

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
@@ -23,7 +22,7 @@ public sealed class ImageTests : IClassFixture<LocalRegistryFixture>
         _output = output;
     }
 
-    private ImageOperations Images => _docker.Client.Images;
+    private IImageOperations Images => _docker.Engine.Images;
 
     [Fact]
     public async Task PullAsync_ImageInLocalRegistry_ReportsProgressAndInspectShowsIt()

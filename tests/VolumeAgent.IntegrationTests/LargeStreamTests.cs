@@ -1,6 +1,5 @@
 using System.Globalization;
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
@@ -31,7 +30,7 @@ public sealed class LargeStreamTests
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var scope = _docker.CreateScope(_output);
         var container = await scope.StartSleeperAsync(cts.Token, [new MountSpec { Type = "tmpfs", Target = "/scratch" }]);
-        var exec = _docker.Client.Exec;
+        var exec = _docker.Engine.Exec;
 
         // The file is made and hashed inside the container once, so the streamed copy has an exact reference.
         await RunToZeroAsync(exec, container, ["dd", "if=/dev/urandom", "of=/scratch/big", "bs=1M", "count=1024"], cts.Token);
@@ -60,7 +59,7 @@ public sealed class LargeStreamTests
         allocated.Should().BeLessThan(AllocationBound, "the stream is copied through one pooled buffer, never gathered");
     }
 
-    private static async Task<string> RunToZeroAsync(ExecOperations exec, string container, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    private static async Task<string> RunToZeroAsync(IExecOperations exec, string container, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
         await using var process = await exec.RunAsync(container, command, cancellationToken);
         using var reader = new StreamReader(process.Stdout);

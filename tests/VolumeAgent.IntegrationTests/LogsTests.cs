@@ -1,6 +1,5 @@
 using System.Text;
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
@@ -20,7 +19,7 @@ public sealed class LogsTests
         _output = output;
     }
 
-    private ContainerOperations Containers => _docker.Client.Containers;
+    private IContainerOperations Containers => _docker.Engine.Containers;
 
     [Fact]
     public async Task LogsAsync_ExitedContainerWithJsonFileDriver_ReturnsItsStdoutLinesAndStderrApart()

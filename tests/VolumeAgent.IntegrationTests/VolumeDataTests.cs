@@ -2,7 +2,6 @@ using System.Formats.Tar;
 using System.IO.Pipelines;
 using System.Text;
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
@@ -44,7 +43,7 @@ public sealed class VolumeDataTests
         _output = output;
     }
 
-    private ContainerOperations Containers => _docker.Client.Containers;
+    private IContainerOperations Containers => _docker.Engine.Containers;
 
     [Fact]
     public async Task VolumeWrittenByHelper_ReadBackThroughAttachedTarAndArchiveApi_SameFilesAndHashes()
@@ -63,10 +62,9 @@ public sealed class VolumeDataTests
         await using (var attach = await Containers.AttachAsync(readerId, stdin: false, cts.Token))
         {
             await Containers.StartAsync(readerId, cts.Token);
-            await using var stdout = new StdoutStream(attach, new OutputTail());
-            viaAttach = await ReadTarAsync(stdout, stripFirstComponent: false, cts.Token);
-            await stdout.DrainAsync(cts.Token);
-            stdout.StderrTail.ToString().Should().BeEmpty();
+            viaAttach = await ReadTarAsync(attach.Stdout, stripFirstComponent: false, cts.Token);
+            await attach.DrainAsync(cts.Token);
+            attach.Stderr.ToString().Should().BeEmpty();
         }
 
         var exit = await Containers.WaitAsync(readerId, cts.Token);
@@ -149,11 +147,10 @@ public sealed class VolumeDataTests
         await using (var attach = await Containers.AttachAsync(id, stdin: true, cts.Token))
         {
             await Containers.StartAsync(id, cts.Token);
-            await WriteTarAsync(attach, files, cts.Token, leaveOpen: true);
-            attach.CloseWrite();
-            await using var output = new StdoutStream(attach, new OutputTail());
-            await output.DrainAsync(cts.Token);
-            output.StderrTail.ToString().Should().BeEmpty();
+            await WriteTarAsync(attach.Stdin, files, cts.Token, leaveOpen: true);
+            attach.CloseStdin();
+            await attach.DrainAsync(cts.Token);
+            attach.Stderr.ToString().Should().BeEmpty();
         }
 
         var exit = await Containers.WaitAsync(id, cts.Token);

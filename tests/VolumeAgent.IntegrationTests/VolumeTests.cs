@@ -26,7 +26,7 @@ public sealed class VolumeTests
         await using var scope = _docker.CreateScope(_output);
 
         var name = await scope.CreateVolumeAsync("create", Ct, (CaseLabel, "create"), ("com.example.team", "storage"));
-        var volume = await _docker.Client.Volumes.InspectAsync(name, Ct);
+        var volume = await _docker.Engine.Volumes.InspectAsync(name, Ct);
 
         volume.Name.Should().Be(name);
         volume.Driver.Should().Be("local");
@@ -49,9 +49,9 @@ public sealed class VolumeTests
         var other = await scope.CreateVolumeAsync("list-other", Ct, (CaseLabel, "someone-else"));
         var unlabelledName = _docker.UniqueName("list-bare");
 
-        var byValue = await _docker.Client.Volumes.ListAsync(Ct, labels: new Dictionary<string, string?> { [CaseLabel] = wanted });
-        var byKey = await _docker.Client.Volumes.ListAsync(Ct, labels: new Dictionary<string, string?> { [CaseLabel] = null });
-        var byName = await _docker.Client.Volumes.ListAsync(Ct, name: other);
+        var byValue = await _docker.Engine.Volumes.ListAsync(Ct, labels: new Dictionary<string, string?> { [CaseLabel] = wanted });
+        var byKey = await _docker.Engine.Volumes.ListAsync(Ct, labels: new Dictionary<string, string?> { [CaseLabel] = null });
+        var byName = await _docker.Engine.Volumes.ListAsync(Ct, name: other);
 
         byValue.Select(v => v.Name).Should().BeEquivalentTo([first, second]);
         byValue.Should().AllSatisfy(v => v.Labels.Should().Contain(CaseLabel, wanted));
@@ -65,9 +65,9 @@ public sealed class VolumeTests
         await using var scope = _docker.CreateScope(_output);
         var name = await scope.CreateVolumeAsync("remove", Ct);
 
-        await _docker.Client.Volumes.RemoveAsync(name, Ct);
-        var afterRemove = await _docker.Client.Volumes.TryInspectAsync(name, Ct);
-        var removeAgain = () => _docker.Client.Volumes.RemoveAsync(name, Ct);
+        await _docker.Engine.Volumes.RemoveAsync(name, Ct);
+        var afterRemove = await _docker.Engine.Volumes.TryInspectAsync(name, Ct);
+        var removeAgain = () => _docker.Engine.Volumes.RemoveAsync(name, Ct);
 
         afterRemove.Should().BeNull();
         await removeAgain.Should().NotThrowAsync("a volume already gone counts as removed");
@@ -76,7 +76,7 @@ public sealed class VolumeTests
     [Fact]
     public async Task TryInspectAsync_MissingVolume_ReturnsNull()
     {
-        var volume = await _docker.Client.Volumes.TryInspectAsync(_docker.UniqueName("missing"), Ct);
+        var volume = await _docker.Engine.Volumes.TryInspectAsync(_docker.UniqueName("missing"), Ct);
 
         volume.Should().BeNull();
     }
@@ -86,7 +86,7 @@ public sealed class VolumeTests
     {
         var name = _docker.UniqueName("missing");
 
-        var thrown = await _docker.Client.Volumes.Invoking(v => v.InspectAsync(name, Ct)).Should().ThrowAsync<DockerApiException>();
+        var thrown = await _docker.Engine.Volumes.Invoking(v => v.InspectAsync(name, Ct)).Should().ThrowAsync<DockerApiException>();
 
         thrown.Which.IsNotFound.Should().BeTrue();
         thrown.Which.StatusCode.Should().Be(System.Net.HttpStatusCode.NotFound);
@@ -110,10 +110,10 @@ public sealed class VolumeTests
             },
             Ct);
 
-        var thrown = await _docker.Client.Volumes.Invoking(v => v.RemoveAsync(name, Ct)).Should().ThrowAsync<DockerApiException>();
+        var thrown = await _docker.Engine.Volumes.Invoking(v => v.RemoveAsync(name, Ct)).Should().ThrowAsync<DockerApiException>();
 
         thrown.Which.IsConflict.Should().BeTrue();
         thrown.Which.EngineMessage.Should().Contain(name).And.ContainEquivalentOf("in use");
-        (await _docker.Client.Volumes.TryInspectAsync(name, Ct)).Should().NotBeNull();
+        (await _docker.Engine.Volumes.TryInspectAsync(name, Ct)).Should().NotBeNull();
     }
 }

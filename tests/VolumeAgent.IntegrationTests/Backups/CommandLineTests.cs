@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -185,12 +185,12 @@ public sealed partial class CommandLineTests
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var volume = await scope.CreateVolumeAsync("list", cts.Token);
         await scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["sh", "-c", "head -c 300000 /dev/urandom > /data/file"],
                 Labels = _docker.LabelsWith(),
-                HostConfig = new HostConfig { NetworkMode = "none", Mounts = [new MountSpec { Type = "volume", Source = volume, Target = "/data" }] },
+                HostConfig = new HostConfig { NetworkMode = "none", Mounts = [new Mount { Type = "volume", Source = volume, Target = "/data" }] },
             },
             cts.Token);
         var job = workspace.Job("list");

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -61,12 +61,12 @@ public sealed partial class CorruptSetTests
     {
         var volume = await scope.CreateVolumeAsync(prefix, cancellationToken);
         await scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["sh", "-c", "echo data > /data/file"],
                 Labels = _docker.LabelsWith(),
-                HostConfig = new HostConfig { NetworkMode = "none", Mounts = [new MountSpec { Type = "volume", Source = volume, Target = "/data" }] },
+                HostConfig = new HostConfig { NetworkMode = "none", Mounts = [new Mount { Type = "volume", Source = volume, Target = "/data" }] },
             },
             cancellationToken);
         var job = workspace.Job(prefix);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using VolumeAgent.Docker;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using VolumeAgent.Manifest.Sets;
 using Xunit.Abstractions;
 
@@ -48,7 +48,7 @@ public sealed class CrashRecoveryTests
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var volume = await scope.CreateVolumeAsync("crash", cts.Token);
         var fill = await scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["sh", "-c", FillScript],
@@ -57,7 +57,7 @@ public sealed class CrashRecoveryTests
                 {
                     NetworkMode = "none",
                     LogConfig = new LogConfig { Type = "none" },
-                    Mounts = [new MountSpec { Type = "volume", Source = volume, Target = "/data" }],
+                    Mounts = [new Mount { Type = "volume", Source = volume, Target = "/data" }],
                 },
             },
             cts.Token);
@@ -82,9 +82,9 @@ public sealed class CrashRecoveryTests
             _output.WriteLine($"--- killed agent {crashed.ProcessId} while helper {helperId[..12]} ran; its output: {crashed.OutputSoFar}");
         }
 
-        var orphan = await _docker.Client.Containers.TryInspectAsync(helperId, cts.Token);
+        var orphan = await _docker.Client.TryInspectContainerAsync(helperId, cts.Token);
         orphan.Should().NotBeNull("nobody removes the helper of a killed agent until an agent starts again");
-        orphan!.Config!.Labels.Should().Contain(AgentLabels.Job, job);
+        orphan!.Config!.Labels.Should().Contain(AgentLabelNames.Job, job);
         var crashedSet = workspace.SetDirectories(job).Should().ContainSingle("the killed run had begun its set").Subject;
         var leftFiles = Directory.EnumerateFiles(crashedSet).Select(Path.GetFileName).ToList();
         leftFiles.Should().NotContain([file, BackupSet.ManifestFile, BackupSet.ChecksumsFile], "an interrupted artifact never gets its final name, and the set no manifest");
@@ -95,7 +95,7 @@ public sealed class CrashRecoveryTests
         var result = await workspace.RunAsync(cts.Token, "run-now", job, "--verbose");
 
         result.ExitCode.Should().Be(0, result.ToString());
-        (await _docker.Client.Containers.TryInspectAsync(helperId, cts.Token)).Should().BeNull("the next agent start removes helpers whose agent is gone");
+        (await _docker.Client.TryInspectContainerAsync(helperId, cts.Token)).Should().BeNull("the next agent start removes helpers whose agent is gone");
         result.Output.Should().Contain($"Removed container {orphan.Name!.TrimStart('/')} that an interrupted run");
         var sets = workspace.SetDirectories(job);
         sets.Should().HaveCount(2).And.Contain(crashedSet);
@@ -118,8 +118,8 @@ public sealed class CrashRecoveryTests
             if (helpers.Count > 0)
             {
                 helpers.Should().ContainSingle();
-                _output.WriteLine($"helper {helpers[0].DisplayName} appeared after {waited.Elapsed.TotalSeconds:0.0} s");
-                return helpers[0].Id;
+                _output.WriteLine($"helper {helpers[0].Names?.FirstOrDefault()} appeared after {waited.Elapsed.TotalSeconds:0.0} s");
+                return helpers[0].ID;
             }
 
             await Task.Delay(50, cancellationToken);

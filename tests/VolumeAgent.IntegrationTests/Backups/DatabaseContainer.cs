@@ -1,16 +1,16 @@
-using System.Text.Json;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
+using DotNet.Testcontainers.Builders;
+using Testcontainers.PostgreSql;
 using VolumeAgent.IntegrationTests.Fixtures;
 
 namespace VolumeAgent.IntegrationTests.Backups;
 
 /// <summary>
-/// A database server of the test images, named (backup.yml names it) and labelled by the test's scope, driven
+/// A database server of the test images, started through Testcontainers, named (backup.yml names it) and labelled by the test's scope, driven
 /// the way a person would: `docker exec -i NAME psql|mariadb ...` with SQL or a dump on standard input.
 /// </summary>
 internal sealed class DatabaseContainer
 {
-    private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(90);
     private readonly TestScope _scope;
 
     private DatabaseContainer(TestScope scope, string id, string name)
@@ -24,31 +24,44 @@ internal sealed class DatabaseContainer
 
     public string Name { get; }
 
-    /// <summary>Starts the image with <paramref name="environment"/> and waits until its health check passes (the real server listens).</summary>
-    public static async Task<DatabaseContainer> StartAsync(
-        TestScope scope, string image, string prefix, IReadOnlyList<string> environment, CancellationToken cancellationToken)
+    /// <summary>
+    /// PostgreSQL through Testcontainers' PostgreSQL module (its pg_isready wait), as superuser postgres of database
+    /// postgres; <paramref name="environment"/> (KEY=value) sets POSTGRES_PASSWORD and anything else the image reads.
+    /// </summary>
+    public static async Task<DatabaseContainer> StartPostgresAsync(TestScope scope, string prefix, CancellationToken cancellationToken, params string[] environment)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var variables = Variables(environment);
+        var password = variables.Remove("POSTGRES_PASSWORD", out var given) ? given : "postgres";
+        var name = scope.Fixture.UniqueName(prefix);
+        var container = new PostgreSqlBuilder(TestImages.Postgres)
+            .WithName(name)
+            .WithLabel(scope.Fixture.LabelsWith())
+            .WithUsername("postgres")
+            .WithPassword(password)
+            .WithDatabase("postgres")
+            .WithEnvironment(variables)
+            .Build();
+        return new DatabaseContainer(scope, await ServiceContainers.StartAsync(scope, container, name, cancellationToken), name);
+    }
+
+    /// <summary>
+    /// MariaDB with root's password, waiting for the image's health check. Testcontainers' MySQL module is not used:
+    /// it always creates a database and an account of its own, which the tests' listings of databases would then see.
+    /// </summary>
+    public static async Task<DatabaseContainer> StartMariaDbAsync(TestScope scope, string prefix, string rootPassword, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var name = scope.Fixture.UniqueName(prefix);
-        var id = await scope.RunContainerAsync(
-            new ContainerCreateRequest
-            {
-                Image = image,
-                Env = environment,
-                Labels = scope.Fixture.LabelsWith(),
-            },
-            cancellationToken,
-            name);
-        var container = new DatabaseContainer(scope, id, name);
-        await container.WaitHealthyAsync(cancellationToken);
-        return container;
+        var container = new ContainerBuilder(TestImages.MariaDb)
+            .WithName(name)
+            .WithLabel(scope.Fixture.LabelsWith())
+            .WithEnvironment("MARIADB_ROOT_PASSWORD", rootPassword)
+            .WithEnvironment("MARIADB_INITDB_SKIP_TZINFO", "1")
+            .WithWaitStrategy(ServiceContainers.UntilHealthy())
+            .Build();
+        return new DatabaseContainer(scope, await ServiceContainers.StartAsync(scope, container, name, cancellationToken), name);
     }
-
-    public static Task<DatabaseContainer> StartPostgresAsync(TestScope scope, string prefix, CancellationToken cancellationToken, params string[] environment) =>
-        StartAsync(scope, TestImages.Postgres, prefix, environment, cancellationToken);
-
-    public static Task<DatabaseContainer> StartMariaDbAsync(TestScope scope, string prefix, string rootPassword, CancellationToken cancellationToken) =>
-        StartAsync(scope, TestImages.MariaDb, prefix, [$"MARIADB_ROOT_PASSWORD={rootPassword}", "MARIADB_INITDB_SKIP_TZINFO=1"], cancellationToken);
 
     /// <summary>`docker exec -i [-e VAR=value] NAME COMMAND...`, with <paramref name="stdin"/> fed to it.</summary>
     public Task<ProcessResult> ExecAsync(IReadOnlyList<string> command, CancellationToken cancellationToken, Stream? stdin = null, params string[] environment)
@@ -106,40 +119,21 @@ internal sealed class DatabaseContainer
         return ExecCheckedAsync(command, cancellationToken, new MemoryStream(System.Text.Encoding.UTF8.GetBytes(sql)), $"MYSQL_PWD={rootPassword}");
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _scope.Client.Containers.StopAsync(Id, TimeSpan.FromSeconds(10), cancellationToken);
+    public Task StopAsync(CancellationToken cancellationToken) =>
+        _scope.Client.Containers.StopContainerAsync(Id, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
 
-    public Task KillAsync(CancellationToken cancellationToken) => _scope.Client.Containers.KillAsync(Id, "SIGKILL", cancellationToken);
+    public Task KillAsync(CancellationToken cancellationToken) =>
+        _scope.Client.Containers.KillContainerAsync(Id, new ContainerKillParameters { Signal = "SIGKILL" }, cancellationToken);
 
-    private async Task WaitHealthyAsync(CancellationToken cancellationToken)
+    private static Dictionary<string, string> Variables(IEnumerable<string> environment)
     {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(HealthyTimeout);
-        var status = "unknown";
-        try
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var variable in environment)
         {
-            while (true)
-            {
-                var inspect = await _scope.Fixture.InspectContainerRawAsync(Id, limit.Token);
-                var state = inspect.GetProperty("State");
-                if (!state.GetProperty("Running").GetBoolean())
-                {
-                    throw new InvalidOperationException($"Database container {Name} stopped before it was ready (exit code {state.GetProperty("ExitCode").GetInt64()}).");
-                }
-
-                status = state.TryGetProperty("Health", out var health) && health.ValueKind == JsonValueKind.Object
-                    ? health.GetProperty("Status").GetString() ?? "unknown"
-                    : "none";
-                if (status == "healthy")
-                {
-                    return;
-                }
-
-                await Task.Delay(250, limit.Token);
-            }
+            var equals = variable.IndexOf('=', StringComparison.Ordinal);
+            variables[variable[..equals]] = variable[(equals + 1)..];
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException($"Database container {Name} was not healthy within {HealthyTimeout.TotalSeconds:0} s (health: {status}).");
-        }
+
+        return variables;
     }
 }

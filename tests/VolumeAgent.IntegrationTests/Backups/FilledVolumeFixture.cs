@@ -1,4 +1,4 @@
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 
 namespace VolumeAgent.IntegrationTests.Backups;
@@ -52,7 +52,7 @@ public sealed class FilledVolumeFixture : IAsyncLifetime
         _scope = _docker.CreateScope();
         Volume = await _scope.CreateVolumeAsync("tree", cts.Token);
         var fill = await _scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["sh", "-c", FillScript],
@@ -61,7 +61,7 @@ public sealed class FilledVolumeFixture : IAsyncLifetime
                 {
                     NetworkMode = "none",
                     LogConfig = new LogConfig { Type = "none" },
-                    Mounts = [new MountSpec { Type = "volume", Source = Volume, Target = "/data" }],
+                    Mounts = [new Mount { Type = "volume", Source = Volume, Target = "/data" }],
                 },
             },
             cts.Token);

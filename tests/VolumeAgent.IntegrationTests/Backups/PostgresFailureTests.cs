@@ -126,7 +126,7 @@ public sealed class PostgresFailureTests
         await using var scope = _docker.CreateScope(_output);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var sleeper = await scope.StartSleeperAsync(cts.Token);
-        var name = (await _docker.Client.Containers.InspectAsync(sleeper, cts.Token)).Name!.TrimStart('/');
+        var name = (await _docker.Client.Containers.InspectContainerAsync(sleeper, cts.Token)).Name!.TrimStart('/');
         var job = workspace.Job("notpg");
         workspace.WriteConfig($"""
             jobs:
@@ -180,7 +180,7 @@ public sealed class PostgresFailureTests
         await using var scope = _docker.CreateScope(_output);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var clientOnly = await scope.StartSleeperAsync(cts.Token, image: TestImages.Postgres);
-        var name = (await _docker.Client.Containers.InspectAsync(clientOnly, cts.Token)).Name!.TrimStart('/');
+        var name = (await _docker.Client.Containers.InspectContainerAsync(clientOnly, cts.Token)).Name!.TrimStart('/');
         var job = workspace.Job("pgnoserver");
         workspace.WriteConfig($"""
             jobs:

@@ -1,4 +1,4 @@
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Daemon;
 using VolumeAgent.IntegrationTests.Fixtures;
 
@@ -33,7 +33,7 @@ public sealed class StalledDatabaseFixture : IAsyncLifetime
         var other = DatabaseContainer.StartPostgresAsync(_scope, "pg-up", cts.Token, "POSTGRES_PASSWORD=up-secret");
         Volume = await _scope.CreateVolumeAsync("stall-data", cts.Token);
         var fill = await _scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["sh", "-c", "echo kept > /data/file.txt"],
@@ -42,7 +42,7 @@ public sealed class StalledDatabaseFixture : IAsyncLifetime
                 {
                     NetworkMode = "none",
                     LogConfig = new LogConfig { Type = "none" },
-                    Mounts = [new MountSpec { Type = "volume", Source = Volume, Target = "/data" }],
+                    Mounts = [new Mount { Type = "volume", Source = Volume, Target = "/data" }],
                 },
             },
             cts.Token);

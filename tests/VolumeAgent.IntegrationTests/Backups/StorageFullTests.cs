@@ -1,4 +1,4 @@
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Tests.Storage;
@@ -36,12 +36,12 @@ public sealed class StorageFullTests
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var volume = await scope.CreateVolumeAsync("full", cts.Token);
         await scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["sh", "-c", "head -c 150000 /dev/urandom > /data/file"],
                 Labels = _docker.LabelsWith(),
-                HostConfig = new HostConfig { NetworkMode = "none", Mounts = [new MountSpec { Type = "volume", Source = volume, Target = "/data" }] },
+                HostConfig = new HostConfig { NetworkMode = "none", Mounts = [new Mount { Type = "volume", Source = volume, Target = "/data" }] },
             },
             cts.Token);
         var job = workspace.Job("full");

@@ -1,9 +1,9 @@
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using VolumeAgent.IntegrationTests.Safety;
 using VolumeAgent.Sources;
 using Xunit.Abstractions;
-using VolumeAgent.Sources.Shared.Exec;
 
 namespace VolumeAgent.IntegrationTests.Backups;
 
@@ -32,8 +32,8 @@ public sealed class StorageRootTests
         await using var scope = _docker.CreateScope(_output);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var volume = await scope.CreateVolumeAsync("unmounted", cts.Token);
-        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new MountSpec { Type = "volume", Source = volume, Target = "/data" }], cts.Token);
-        var pid = (await _docker.Client.Containers.InspectAsync(app, cts.Token)).State!.Pid;
+        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new Mount { Type = "volume", Source = volume, Target = "/data" }], cts.Token);
+        var pid = (await _docker.Client.Containers.InspectContainerAsync(app, cts.Token)).State!.Pid;
         var mountPoint = Path.Combine(workspace.Root, "nas");
         var storage = Path.Combine(mountPoint, "backups");
         var job = workspace.Job("unmounted");
@@ -60,7 +60,7 @@ public sealed class StorageRootTests
         Directory.Exists(mountPoint).Should().BeFalse("the agent never creates a storage path that is not there");
         (await ExecAsync(app, ["test", "-e", "/tmp/before-hook-ran"], cts.Token)).ExitCode.Should().Be(1, "no before-hook runs");
         (await ExecAsync(app, ["test", "-e", "/tmp/after-hook-ran"], cts.Token)).ExitCode.Should().Be(1, "no after-hook runs either");
-        var state = (await _docker.Client.Containers.InspectAsync(app, cts.Token)).State!;
+        var state = (await _docker.Client.Containers.InspectContainerAsync(app, cts.Token)).State!;
         state.Running.Should().BeTrue();
         state.Pid.Should().Be(pid, "the container was never stopped (a restart gives it a new process)");
         await workspace.AssertNoAgentLeftoversAsync(cts.Token);
@@ -170,6 +170,6 @@ public sealed class StorageRootTests
 
         """ + jobs;
 
-    private async Task<ExecResult> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken) =>
-        await ExecCapture.RunAsync(_docker.Client, container, command, null, cancellationToken);
+    private Task<ExecOutput> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken) =>
+        ContainerExec.RunAsync(_docker.Client, container, command, cancellationToken);
 }

@@ -1,4 +1,4 @@
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 
 namespace VolumeAgent.IntegrationTests.Backups;
@@ -26,7 +26,7 @@ internal static class TreeListing
     {
         ArgumentNullException.ThrowIfNull(scope);
         var result = await scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Tools,
                 Cmd = ["sh", "-c", Script, "sh", "/volume"],
@@ -35,7 +35,7 @@ internal static class TreeListing
                 {
                     NetworkMode = "none",
                     LogConfig = new LogConfig { Type = "none" },
-                    Mounts = [new MountSpec { Type = "volume", Source = volume, Target = "/volume", ReadOnly = true }],
+                    Mounts = [new Mount { Type = "volume", Source = volume, Target = "/volume", ReadOnly = true }],
                 },
             },
             cancellationToken);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -35,21 +36,21 @@ public sealed class DaemonShutdownTests
         await using var scope = _docker.CreateScope(_output);
         var volume = await scope.CreateVolumeAsync("big", ct);
         var fill = await scope.RunToCompletionAsync(
-            new Docker.Models.ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["dd", "if=/dev/urandom", "of=/data/big.bin", "bs=1048576", $"count={VolumeMegabytes}"],
                 Labels = _docker.LabelsWith(),
-                HostConfig = new Docker.Models.HostConfig
+                HostConfig = new HostConfig
                 {
                     NetworkMode = "none",
-                    Mounts = [new Docker.Models.MountSpec { Type = "volume", Source = volume, Target = "/data" }],
+                    Mounts = [new Mount { Type = "volume", Source = volume, Target = "/data" }],
                 },
             },
             ct);
         fill.ExitCode.Should().Be(0, fill.Stderr);
         var app = await Safety.StopContainersTests.StartAppAsync(
-            scope, _docker, [new Docker.Models.MountSpec { Type = "volume", Source = volume, Target = "/data" }], ct);
+            scope, _docker, [new Mount { Type = "volume", Source = volume, Target = "/data" }], ct);
 
         var config = $"""
             helper_image: {TestImages.Helper}
@@ -89,7 +90,7 @@ public sealed class DaemonShutdownTests
         await Task.Delay(TimeSpan.FromSeconds(1), ct);
         runNow.IsCompleted.Should().BeFalse("the test must stop the daemon while the run is going on");
 
-        (await _docker.Client.Containers.InspectAsync(app, ct)).State!.Running.Should().BeFalse("the job stopped the app for the archive");
+        (await _docker.Client.Containers.InspectContainerAsync(app, ct)).State!.Running.Should().BeFalse("the job stopped the app for the archive");
         var clock = Stopwatch.StartNew();
         var stop = await CommandLine.DockerAsync(ct, "stop", "-t", "60", agent.Name);
         clock.Stop();
@@ -103,7 +104,7 @@ public sealed class DaemonShutdownTests
         logs.Output.Should().Contain("Stopping: running jobs get up to").And.Contain("Stopped");
         (await CommandLine.DockerOkAsync(ct, "ps", "-aq", "--filter", "label=io.volume-agent.owner=volume-agent", "--filter", $"volume={volume}"))
             .Should().BeEmpty("the cancelled run removed its helper");
-        (await _docker.Client.Containers.InspectAsync(app, ct)).State!.Running.Should().BeTrue("the cancelled run started the app it had stopped again");
+        (await _docker.Client.Containers.InspectContainerAsync(app, ct)).State!.Running.Should().BeTrue("the cancelled run started the app it had stopped again");
 
         var manifests = Directory.GetFiles(Path.Combine(agent.BackupDirectory, "big"), "manifest.json", SearchOption.AllDirectories);
         var manifest = manifests.Should().ContainSingle("the cancelled run still writes its manifest").Subject;

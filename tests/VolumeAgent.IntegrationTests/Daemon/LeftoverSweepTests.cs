@@ -1,6 +1,6 @@
-using VolumeAgent.Docker;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using VolumeAgent.Manifest;
 using VolumeAgent.Runs;
 using Xunit.Abstractions;
@@ -51,18 +51,18 @@ public sealed class LeftoverSweepTests : IDisposable
         var ofAlive = await HelperAsync(scope, alive.Id, timeout.Token);
         var ofAnotherAgent = await HelperAsync(scope, "0123456789ab", timeout.Token);
 
-        var removed = await LeftoverSweeper.SweepAsync(_docker.Client, _stateDir, Serilog.Core.Logger.None, timeout.Token);
+        var removed = await LeftoverSweeper.SweepAsync(_docker.Engine, _stateDir, Serilog.Core.Logger.None, timeout.Token);
 
         removed.Should().Be(1);
-        (await _docker.Client.Containers.TryInspectAsync(ofCrashed, timeout.Token)).Should().BeNull("a crashed instance of this state directory left it");
-        (await _docker.Client.Containers.TryInspectAsync(ofAlive, timeout.Token)).Should().NotBeNull("its agent still runs");
-        (await _docker.Client.Containers.TryInspectAsync(ofAnotherAgent, timeout.Token)).Should().NotBeNull("another agent's liveness cannot be seen from here");
+        (await _docker.Client.TryInspectContainerAsync(ofCrashed, timeout.Token)).Should().BeNull("a crashed instance of this state directory left it");
+        (await _docker.Client.TryInspectContainerAsync(ofAlive, timeout.Token)).Should().NotBeNull("its agent still runs");
+        (await _docker.Client.TryInspectContainerAsync(ofAnotherAgent, timeout.Token)).Should().NotBeNull("another agent's liveness cannot be seen from here");
     }
 
     private Task<string> HelperAsync(TestScope scope, string instance, CancellationToken cancellationToken)
     {
-        var labels = _docker.LabelsWith((AgentLabels.Instance, instance), (AgentLabels.RunId, "00000000"));
-        labels[AgentLabels.Owner] = AgentLabels.OwnerValue;
-        return scope.CreateContainerAsync(new ContainerCreateRequest { Image = TestImages.Helper, Cmd = ["true"], Labels = labels }, cancellationToken);
+        var labels = _docker.LabelsWith((AgentLabelNames.Instance, instance), (AgentLabelNames.RunId, "00000000"));
+        labels[AgentLabelNames.Owner] = AgentLabelNames.OwnerValue;
+        return scope.CreateContainerAsync(new CreateContainerParameters { Image = TestImages.Helper, Cmd = ["true"], Labels = labels }, cancellationToken);
     }
 }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using VolumeAgent.Docker;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Fixtures;
@@ -109,10 +110,9 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     }
 
     /// <summary>Containers the agent created for this workspace's jobs that still exist (running or not).</summary>
-    public async Task<IReadOnlyList<ContainerSummary>> AgentContainersAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ContainerListResponse>> AgentContainersAsync(CancellationToken cancellationToken)
     {
-        var owned = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue };
-        var containers = await _docker.Client.Containers.ListAsync(cancellationToken, all: true, labels: owned);
+        var containers = await _docker.Client.ListContainersAsync(AgentLabelNames.OwnedByAgent(), cancellationToken);
         return [.. containers.Where(c => IsMine(c.Labels))];
     }
 
@@ -120,9 +120,8 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     public async Task AssertNoAgentLeftoversAsync(CancellationToken cancellationToken)
     {
         var containers = await AgentContainersAsync(cancellationToken);
-        containers.Should().BeEmpty("the agent removes its helper containers when a run ends (left: {0})", string.Join(", ", containers.Select(c => c.DisplayName)));
-        var owned = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue };
-        var volumes = (await _docker.Client.Volumes.ListAsync(cancellationToken, labels: owned)).Where(v => IsMine(v.Labels)).ToList();
+        containers.Should().BeEmpty("the agent removes its helper containers when a run ends (left: {0})", string.Join(", ", containers.Select(c => c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID)));
+        var volumes = (await _docker.Client.ListVolumesAsync(AgentLabelNames.OwnedByAgent(), cancellationToken)).Where(v => IsMine(v.Labels)).ToList();
         volumes.Should().BeEmpty("the agent removes its scratch volumes when a run ends");
     }
 
@@ -138,19 +137,18 @@ internal sealed class AgentWorkspace : IAsyncDisposable
         {
             foreach (var container in await AgentContainersAsync(timeout.Token))
             {
-                await _docker.Client.Containers.RemoveAsync(container.Id, timeout.Token, force: true, removeVolumes: true);
+                await _docker.Client.RemoveContainerForcedAsync(container.ID, timeout.Token);
             }
 
-            var owned = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue };
-            foreach (var volume in await _docker.Client.Volumes.ListAsync(timeout.Token, labels: owned))
+            foreach (var volume in await _docker.Client.ListVolumesAsync(AgentLabelNames.OwnedByAgent(), timeout.Token))
             {
                 if (IsMine(volume.Labels))
                 {
-                    await _docker.Client.Volumes.RemoveAsync(volume.Name, timeout.Token, force: true);
+                    await _docker.Client.RemoveVolumeForcedAsync(volume.Name, timeout.Token);
                 }
             }
         }
-        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or OperationCanceledException or IOException)
         {
             // The test's own outcome stands; the agent's next start sweeps what its dead runs left.
             _output?.WriteLine($"cleanup: could not remove the agent's leftovers: {ex.Message}");
@@ -166,9 +164,9 @@ internal sealed class AgentWorkspace : IAsyncDisposable
         }
     }
 
-    private bool IsMine(IReadOnlyDictionary<string, string>? labels)
+    private bool IsMine(IDictionary<string, string>? labels)
     {
-        if (labels is null || !labels.TryGetValue(AgentLabels.Job, out var job))
+        if (labels is null || !labels.TryGetValue(AgentLabelNames.Job, out var job))
         {
             return false;
         }

@@ -3,24 +3,25 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Fixtures;
 
 /// <summary>
-/// One engine client for the "docker" collection. Everything a test creates carries this run's labels, so
-/// that the end of the run (and the start of the next, after a crash) can find and remove it. When the engine
+/// One engine client for the "docker" collection: the library client of <see cref="TestDockerClient"/>, not the
+/// agent's engine layer (which only the tests of that layer reach, through <c>Engine</c>). Everything a test creates
+/// carries this run's labels, so that the end of the run (and the start of the next, after a crash) can find and
+/// remove it: the label sweep stands in for Testcontainers' Ryuk, which is disabled here. When the engine
 /// does not answer, initialisation throws and every test of the collection fails with the fix in its message:
 /// CI must go red, not quietly skip, when the engine is down.
 /// </summary>
 public sealed partial class DockerFixture : IAsyncLifetime
 {
-    public const string OwnerLabel = AgentLabels.Owner;
+    public const string OwnerLabel = AgentLabelNames.Owner;
     public const string OwnerValue = "volume-agent-test";
     public const string RunLabel = "io.volume-agent.test-run";
 
@@ -30,14 +31,12 @@ public sealed partial class DockerFixture : IAsyncLifetime
     /// <summary>Objects of a run that cannot be traced to a process (another host, no label) are swept after this.</summary>
     private static readonly TimeSpan UntraceableAfter = TimeSpan.FromHours(6);
 
-    /// <summary>The field of the engine's container listing that holds the labels.</summary>
-    private const string LabelsField = "Labels";
-
     private static readonly TimeSpan PingTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromMinutes(2);
 
     private readonly ConcurrentDictionary<string, byte> _images = new(StringComparer.Ordinal);
     private DockerClient? _client;
+    private IAsyncDisposable? _engine;
     private int _names;
     private bool _ready;
 
@@ -69,15 +68,15 @@ public sealed partial class DockerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _client = DockerClient.FromEnvironment();
         using var timeout = new CancellationTokenSource(PingTimeout);
         try
         {
-            await _client.PingAsync(timeout.Token);
+            _client = await TestDockerClient.CreateAsync(timeout.Token);
+            await _client.System.PingAsync(timeout.Token);
         }
-        catch (Exception ex) when (ex is DockerUnavailableException or DockerApiException or OperationCanceledException)
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or IOException or TimeoutException or OperationCanceledException)
         {
-            throw new InvalidOperationException(UnreachableMessage(_client.Endpoint, ex), ex);
+            throw new InvalidOperationException(UnreachableMessage(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? "unix:///var/run/docker.sock", ex), ex);
         }
 
         using var sweep = new CancellationTokenSource(CleanupTimeout);
@@ -106,7 +105,12 @@ public sealed partial class DockerFixture : IAsyncLifetime
         }
         finally
         {
-            await _client.DisposeAsync();
+            if (_engine is not null)
+            {
+                await _engine.DisposeAsync();
+            }
+
+            _client.Dispose();
         }
     }
 
@@ -117,21 +121,22 @@ public sealed partial class DockerFixture : IAsyncLifetime
     internal async Task<string> CreateVolumeAsync(string prefix, CancellationToken cancellationToken, params (string Key, string Value)[] extraLabels)
     {
         var name = UniqueName(prefix);
-        await Client.Volumes.CreateAsync(name, LabelsWith(extraLabels), cancellationToken);
+        await Client.Volumes.CreateAsync(new VolumesCreateParameters { Name = name, Labels = LabelsWith(extraLabels) }, cancellationToken);
         return name;
     }
 
     /// <summary>Creates and starts a container living until the end of the run; its request carries <see cref="LabelsWith"/>.</summary>
-    internal async Task<string> RunContainerAsync(ContainerCreateRequest request, CancellationToken cancellationToken, string? name = null)
+    internal async Task<string> RunContainerAsync(CreateContainerParameters request, CancellationToken cancellationToken, string? name = null)
     {
         EnsureLabelled(request);
-        var id = await Client.Containers.CreateAsync(request, name, cancellationToken);
-        await Client.Containers.StartAsync(id, cancellationToken);
+        request.Name = name;
+        var id = (await Client.Containers.CreateContainerAsync(request, cancellationToken)).ID;
+        await Client.StartAsync(id, cancellationToken);
         return id;
     }
 
     /// <summary>Refuses a request without this run's labels: a crash would leak what it creates.</summary>
-    internal void EnsureLabelled(ContainerCreateRequest request)
+    internal void EnsureLabelled(CreateContainerParameters request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.Labels is null || !request.Labels.TryGetValue(RunLabel, out var run) || run != TestRunId)
@@ -176,7 +181,7 @@ public sealed partial class DockerFixture : IAsyncLifetime
     /// <summary>Fails with the build command when a test image is missing, instead of an engine 404 mid-test.</summary>
     internal async Task RequireImageAsync(string image, CancellationToken cancellationToken)
     {
-        if (await Client.Images.TryInspectAsync(image, cancellationToken) is null)
+        if (await Client.TryInspectImageAsync(image, cancellationToken) is null)
         {
             throw new InvalidOperationException(MissingImageMessage(image));
         }
@@ -185,12 +190,8 @@ public sealed partial class DockerFixture : IAsyncLifetime
     internal static string MissingImageMessage(string image) =>
         $"The test image {image} is not in the engine. Build the test images with `{TestImages.BuildCommand}` from the repository root (CI: `bash .ci/run`).";
 
-    /// <summary>The engine's full inspect answer, for fields the client's models leave out.</summary>
-    internal Task<JsonElement> InspectContainerRawAsync(string id, CancellationToken cancellationToken) =>
-        Client.GetJsonAsync($"/containers/{Uri.EscapeDataString(id)}/json", TestJsonContext.Default.JsonElement, $"inspect container {id}", cancellationToken);
-
-    internal static string UnreachableMessage(DockerEndpoint endpoint, Exception cause) =>
-        $"The integration tests need a running Docker engine, and none answered at {endpoint.Display} "
+    internal static string UnreachableMessage(string endpoint, Exception cause) =>
+        $"The integration tests need a running Docker engine, and none answered at {endpoint} "
         + $"({(cause is OperationCanceledException ? $"no answer within {PingTimeout.TotalSeconds:0} s" : cause.Message)}). "
         + "Start one: `bash .ci/run` installs and starts the engine and runs every test; or by hand "
         + "`apt-get install -y docker.io && setsid dockerd >/tmp/dockerd.log 2>&1 &` (socket /var/run/docker.sock after a few seconds). "
@@ -205,7 +206,7 @@ public sealed partial class DockerFixture : IAsyncLifetime
             {
                 await action();
             }
-            catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException or IOException)
+            catch (Exception ex) when (ex is DockerApiException or HttpRequestException or OperationCanceledException or IOException)
             {
                 failures.Add(ex);
             }
@@ -214,22 +215,22 @@ public sealed partial class DockerFixture : IAsyncLifetime
         // Containers first: a volume in use by a container cannot be removed.
         await Try(async () =>
         {
-            foreach (var container in await Client.Containers.ListAsync(cancellationToken, all: true, labels: RunFilter))
+            foreach (var container in await Client.ListContainersAsync(RunFilter, cancellationToken))
             {
-                await Try(() => Client.Containers.RemoveAsync(container.Id, cancellationToken, force: true, removeVolumes: true));
+                await Try(() => Client.RemoveContainerForcedAsync(container.ID, cancellationToken));
             }
         });
         await Try(async () =>
         {
-            foreach (var volume in await Client.Volumes.ListAsync(cancellationToken, labels: RunFilter))
+            foreach (var volume in await Client.ListVolumesAsync(RunFilter, cancellationToken))
             {
-                await Try(() => Client.Volumes.RemoveAsync(volume.Name, cancellationToken, force: true));
+                await Try(() => Client.RemoveVolumeForcedAsync(volume.Name, cancellationToken));
             }
         });
         foreach (var image in _images.Keys)
         {
             // Never forced: a test tag shares its image with a test image, and only the tag may go.
-            await Try(() => Client.Images.RemoveAsync(image, cancellationToken));
+            await Try(() => Client.UntagImageAsync(image, cancellationToken));
         }
 
         return failures;
@@ -244,38 +245,34 @@ public sealed partial class DockerFixture : IAsyncLifetime
     {
         var owner = new Dictionary<string, string?>(StringComparer.Ordinal) { [OwnerLabel] = OwnerValue };
         var now = Time.GetUtcNow();
-        var containers = await Client.GetJsonAsync(
-            "/containers/json" + DockerClient.Query(("all", "1"), ("filters", DockerClient.LabelFilters(owner))),
-            TestJsonContext.Default.JsonElement,
-            "list leftover test containers",
-            cancellationToken);
-        foreach (var container in containers.EnumerateArray())
+        foreach (var container in await Client.ListContainersAsync(owner, cancellationToken))
         {
-            var labels = ReadLabels(container);
-            var created = DateTimeOffset.FromUnixTimeSeconds(container.GetProperty("Created").GetInt64());
-            if (IsLeftover(labels, created, now))
+            var created = container.Created.Kind == DateTimeKind.Unspecified
+                ? new DateTimeOffset(container.Created, TimeSpan.Zero)
+                : new DateTimeOffset(container.Created.ToUniversalTime());
+            if (IsLeftover(ToReadOnly(container.Labels), created, now))
             {
-                await SweepAsync(() => Client.Containers.RemoveAsync(container.GetProperty("Id").GetString()!, cancellationToken, force: true, removeVolumes: true));
+                await SweepAsync(() => Client.RemoveContainerForcedAsync(container.ID, cancellationToken));
             }
         }
 
-        foreach (var volume in await Client.Volumes.ListAsync(cancellationToken, labels: owner))
+        foreach (var volume in await Client.ListVolumesAsync(owner, cancellationToken))
         {
             var created = DateTimeOffset.TryParse(volume.CreatedAt, CultureInfo.InvariantCulture, out var at) ? at : DateTimeOffset.MinValue;
-            if (IsLeftover(volume.Labels ?? new Dictionary<string, string>(), created, now))
+            if (IsLeftover(ToReadOnly(volume.Labels), created, now))
             {
-                await SweepAsync(() => Client.Volumes.RemoveAsync(volume.Name, cancellationToken, force: true));
+                await SweepAsync(() => Client.RemoveVolumeForcedAsync(volume.Name, cancellationToken));
             }
         }
 
-        foreach (var image in await Client.Images.ListAsync(cancellationToken))
+        foreach (var image in await Client.Images.ListImagesAsync(new ImagesListParameters(), cancellationToken))
         {
             foreach (var tag in image.RepoTags ?? [])
             {
                 var match = RegistryTag().Match(tag);
                 if (match.Success && !await IsListeningAsync(int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture), cancellationToken))
                 {
-                    await SweepAsync(() => Client.Images.RemoveAsync(tag, cancellationToken));
+                    await SweepAsync(() => Client.UntagImageAsync(tag, cancellationToken));
                 }
             }
         }
@@ -288,12 +285,12 @@ public sealed partial class DockerFixture : IAsyncLifetime
         {
             await remove();
         }
-        catch (DockerApiException ex) when (ex.IsConflict)
+        catch (DockerApiException ex) when (ex.IsConflict())
         {
         }
     }
 
-    private bool IsLeftover(IReadOnlyDictionary<string, string> labels, DateTimeOffset created, DateTimeOffset now)
+    private bool IsLeftover(Dictionary<string, string> labels, DateTimeOffset created, DateTimeOffset now)
     {
         if (labels.TryGetValue(RunLabel, out var run) && run == TestRunId)
         {
@@ -340,19 +337,8 @@ public sealed partial class DockerFixture : IAsyncLifetime
         }
     }
 
-    private static Dictionary<string, string> ReadLabels(JsonElement container)
-    {
-        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (container.TryGetProperty(LabelsField, out var element) && element.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var label in element.EnumerateObject())
-            {
-                labels[label.Name] = label.Value.GetString() ?? string.Empty;
-            }
-        }
-
-        return labels;
-    }
+    private static Dictionary<string, string> ToReadOnly(IDictionary<string, string>? labels) =>
+        labels is null ? new(StringComparer.Ordinal) : new(labels, StringComparer.Ordinal);
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")]
     private static partial Regex NamePrefix();

@@ -1,15 +1,15 @@
 using System.Text;
-using System.Text.Json;
-using VolumeAgent.Docker;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet;
+using DotNet.Testcontainers.Builders;
 using VolumeAgent.IntegrationTests.Fixtures;
-using VolumeAgent.Docker.Http;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 
 namespace VolumeAgent.IntegrationTests.Redis;
 
 /// <summary>
-/// Redis containers of the test image, labelled by the test's scope, driven as a person would: `docker exec` of
-/// redis-cli with the password in REDISCLI_AUTH.
+/// Redis containers of the test image, started through Testcontainers and labelled by the test's scope, driven as
+/// a person would: `docker exec` of redis-cli with the password in REDISCLI_AUTH. Testcontainers' Redis module is
+/// not used: its readiness probe is a password-less `redis-cli ping`, and these servers may require a password.
 /// </summary>
 internal static class RedisServer
 {
@@ -36,34 +36,26 @@ internal static class RedisServer
         return r
         """;
 
-    private static readonly TimeSpan HealthyTimeout = TimeSpan.FromSeconds(90);
-
     /// <summary>Starts the image (with <c>REDIS_PASSWORD</c> when <paramref name="password"/> is given, and redis-server <paramref name="arguments"/>) and waits until it is healthy.</summary>
     public static async Task<string> StartAsync(TestScope scope, string prefix, CancellationToken cancellationToken, string? password = null, params string[] arguments)
     {
         var name = scope.Fixture.UniqueName(prefix);
-        var id = await scope.RunContainerAsync(
-            new ContainerCreateRequest
-            {
-                Image = TestImages.Redis,
-                Env = password is null ? [] : [$"REDIS_PASSWORD={password}"],
-                Cmd = arguments.Length == 0 ? null : ["redis-server", .. arguments],
-                Labels = scope.Fixture.LabelsWith(),
-            },
-            cancellationToken,
-            name);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        var builder = new ContainerBuilder(TestImages.Redis)
+            .WithName(name)
+            .WithLabel(scope.Fixture.LabelsWith())
+            .WithWaitStrategy(ServiceContainers.UntilHealthy());
+        if (password is not null)
         {
-            var state = (await scope.Fixture.InspectContainerRawAsync(id, cancellationToken)).GetProperty("State");
-            if (state.TryGetProperty("Health", out var health) && health.ValueKind == JsonValueKind.Object && health.GetProperty("Status").GetString() == "healthy")
-            {
-                return name;
-            }
-
-            waited.Elapsed.Should().BeLessThan(HealthyTimeout, $"{name} should turn healthy");
-            await Task.Delay(250, cancellationToken);
+            builder = builder.WithEnvironment("REDIS_PASSWORD", password);
         }
+
+        if (arguments.Length > 0)
+        {
+            builder = builder.WithCommand(["redis-server", .. arguments]);
+        }
+
+        await ServiceContainers.StartAsync(scope, builder.Build(), name, cancellationToken);
+        return name;
     }
 
     /// <summary>Runs `redis-cli ARGS` (commands on <paramref name="stdin"/>, one a line, when given); fails unless it exits 0; returns its output.</summary>
@@ -128,21 +120,9 @@ internal static class RedisServer
 
     private static async Task<string> ExecAsync(DockerClient client, string container, string? password, IReadOnlyList<string> command, string? stdin, CancellationToken cancellationToken)
     {
-        await using var process = await client.Exec.RunAsync(
-            container,
-            command,
-            cancellationToken,
-            new ExecStartOptions { Environment = password is null ? [] : [$"REDISCLI_AUTH={password}"], Stdin = stdin is not null });
-        if (stdin is not null)
-        {
-            await process.Stdin.WriteAsync(Encoding.UTF8.GetBytes(stdin), cancellationToken);
-            process.CloseStdin();
-        }
-
-        using var reader = new StreamReader(process.Stdout, Encoding.UTF8);
-        var output = await reader.ReadToEndAsync(cancellationToken);
-        var exit = await process.WaitForExitAsync(cancellationToken);
-        exit.Should().Be(0, $"`{string.Join(' ', command)}` in {container} failed: {process.Stderr}");
-        return output;
+        using var input = stdin is null ? null : new MemoryStream(Encoding.UTF8.GetBytes(stdin));
+        var result = await ContainerExec.RunAsync(client, container, command, cancellationToken, input, password is null ? [] : [$"REDISCLI_AUTH={password}"]);
+        result.ExitCode.Should().Be(0, $"`{string.Join(' ', command)}` in {container} failed: {result.Stderr}");
+        return result.Text;
     }
 }

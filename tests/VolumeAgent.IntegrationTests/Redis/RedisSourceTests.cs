@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.IntegrationTests.Restore;
 using Xunit.Abstractions;
@@ -97,9 +98,9 @@ public sealed class RedisSourceTests
 
         var debian = scope.Fixture.UniqueName("redis-not");
         await scope.RunContainerAsync(
-            new Docker.Models.ContainerCreateRequest { Image = TestImages.Debian, Cmd = ["sleep", "600"], Labels = scope.Fixture.LabelsWith() }, ct, debian);
+            new CreateContainerParameters { Image = TestImages.Debian, Cmd = ["sleep", "600"], Labels = scope.Fixture.LabelsWith() }, ct, debian);
         var stopped = scope.Fixture.UniqueName("redis-stopped");
-        await scope.CreateContainerAsync(new Docker.Models.ContainerCreateRequest { Image = TestImages.Redis, Labels = scope.Fixture.LabelsWith() }, ct, stopped);
+        await scope.CreateContainerAsync(new CreateContainerParameters { Image = TestImages.Redis, Labels = scope.Fixture.LabelsWith() }, ct, stopped);
         var appendOnly = await RedisServer.StartAsync(scope, "redis-aof", ct, null, "--appendonly", "yes");
         workspace.Configure($"      - redis: {debian}\n      - redis: {stopped}\n");
         var notRedis = await workspace.RunAsync(ct, "run-now", workspace.Job);
@@ -122,8 +123,8 @@ public sealed class RedisSourceTests
         }
 
         (await RedisServer.CliAsync(scope.Client, appendOnly, null, ["DBSIZE"], ct)).Trim().Should().Be("0");
-        var state = (await scope.Fixture.InspectContainerRawAsync(appendOnly, ct)).GetProperty("State");
-        state.GetProperty("Running").GetBoolean().Should().BeTrue("a refused target is never stopped");
+        var state = (await scope.Client.Containers.InspectContainerAsync(appendOnly, ct)).State!;
+        state.Running.Should().BeTrue("a refused target is never stopped");
         (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
     }
 

@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using System.Text;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Restore;
@@ -42,7 +43,7 @@ public sealed class RestoreSafetyTests
         verify.Stdout.Should().Contain($"FAIL  {Path.GetFileName(dump)}: SHA-256 is").And.Contain("verify FAILED");
         restore.ExitCode.Should().Be(1);
         restore.Stderr.Should().Contain("nothing was restored").And.Contain($"{Path.GetFileName(dump)}: SHA-256 is");
-        (await scope.Client.Volumes.TryInspectAsync(target, ct)).Should().BeNull("a refused restore creates no volume");
+        (await scope.Client.TryInspectVolumeAsync(target, ct)).Should().BeNull("a refused restore creates no volume");
         (await DatabaseRestoreTests.Psql(workspace, fresh, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'app';", ct)).Trim().Should().Be("0");
         (await DatabaseRestoreTests.Psql(workspace, fresh, "postgres", "SELECT count(*) FROM pg_roles WHERE rolname = 'flipper';", ct)).Trim().Should().Be("0", "not even the globals, which were sound, ran");
         (await workspace.RunAsync(ct, "list", workspace.Job)).Stdout.Should().Contain("failed");

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
-using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using VolumeAgent.IntegrationTests.Backups;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Restore;
@@ -98,7 +99,7 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
     public async Task<string> ShellAsync(string volume, string script, CancellationToken cancellationToken, bool readOnly = false)
     {
         var result = await _scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Tools,
                 Entrypoint = ["bash", "-euo", "pipefail", "-c"],
@@ -108,7 +109,7 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
                 {
                     NetworkMode = "none",
                     LogConfig = new LogConfig { Type = "none" },
-                    Mounts = [new MountSpec { Type = "volume", Source = volume, Target = "/data", ReadOnly = readOnly }],
+                    Mounts = [new Mount { Type = "volume", Source = volume, Target = "/data", ReadOnly = readOnly }],
                 },
             },
             cancellationToken);
@@ -124,86 +125,70 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
             cancellationToken,
             readOnly: true);
 
-    /// <summary>Starts a database server of the test images under a unique name and waits until it is healthy.</summary>
+    /// <summary>Starts a database server of the test images under a unique name (through Testcontainers) and waits until it is ready.</summary>
     public async Task<string> StartDatabaseAsync(string image, string prefix, IReadOnlyList<string> environment, CancellationToken cancellationToken)
     {
-        var name = _scope.Fixture.UniqueName(prefix);
-        var id = await _scope.RunContainerAsync(
-            new ContainerCreateRequest { Image = image, Env = environment, Labels = _scope.Fixture.LabelsWith() },
-            cancellationToken,
-            name);
-        _containers.Add(id);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        var server = image switch
         {
-            var state = await _scope.Fixture.InspectContainerRawAsync(id, cancellationToken);
-            var health = state.GetProperty("State").TryGetProperty("Health", out var h) ? h.GetProperty("Status").GetString() : null;
-            if (health == "healthy")
-            {
-                return name;
-            }
-
-            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(120), $"{name} should turn healthy");
-            await Task.Delay(500, cancellationToken);
-        }
+            TestImages.Postgres => await DatabaseContainer.StartPostgresAsync(_scope, prefix, cancellationToken, [.. environment]),
+            TestImages.MariaDb => await DatabaseContainer.StartMariaDbAsync(_scope, prefix, RootPassword(environment), cancellationToken),
+            _ => throw new ArgumentException($"{image} is not a database image of the tests ({TestImages.Postgres}, {TestImages.MariaDb}).", nameof(image)),
+        };
+        _containers.Add(server.Id);
+        return server.Name;
     }
 
     /// <summary>`docker exec -i` with <paramref name="stdin"/>; fails unless it exits 0; returns stdout.</summary>
     public async Task<string> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken, string? stdin = null, params string[] environment)
     {
-        await using var process = await Client.Exec.RunAsync(
-            container, command, cancellationToken, new ExecStartOptions { Environment = environment, Stdin = stdin is not null });
-        if (stdin is not null)
-        {
-            await process.Stdin.WriteAsync(Encoding.UTF8.GetBytes(stdin), cancellationToken);
-            process.CloseStdin();
-        }
-
-        using var reader = new StreamReader(process.Stdout, Encoding.UTF8);
-        var output = await reader.ReadToEndAsync(cancellationToken);
-        var exit = await process.WaitForExitAsync(cancellationToken);
-        exit.Should().Be(0, $"`{string.Join(' ', command)}` in {container} failed: {process.Stderr}");
-        return output;
+        using var input = stdin is null ? null : new MemoryStream(Encoding.UTF8.GetBytes(stdin));
+        var result = await ContainerExec.RunAsync(Client, container, command, cancellationToken, input, environment);
+        result.ExitCode.Should().Be(0, $"`{string.Join(' ', command)}` in {container} failed: {result.Stderr}");
+        return result.Text;
     }
 
     /// <summary>Containers and volumes the agent made for this workspace's job and did not remove.</summary>
     public async Task<IReadOnlyList<string>> AgentLeftoversAsync(CancellationToken cancellationToken)
     {
-        var mine = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue, [AgentLabels.Job] = Job };
-        var containers = await Client.Containers.ListAsync(cancellationToken, all: true, labels: mine);
-        var volumes = await Client.Volumes.ListAsync(cancellationToken, labels: mine);
-        return [.. containers.Select(c => "container " + c.DisplayName), .. volumes.Select(v => "volume " + v.Name)];
+        var mine = AgentLabelNames.OfJob(Job);
+        var containers = await Client.ListContainersAsync(mine, cancellationToken);
+        var volumes = await Client.ListVolumesAsync(mine, cancellationToken);
+        return [.. containers.Select(c => "container " + (c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID)), .. volumes.Select(v => "volume " + v.Name)];
     }
+
+    private static string RootPassword(IReadOnlyList<string> environment) =>
+        environment.Select(v => v.Split('=', 2)).Where(p => p[0] == "MARIADB_ROOT_PASSWORD").Select(p => p[1]).SingleOrDefault()
+        ?? throw new ArgumentException("A MariaDB server of the tests needs MARIADB_ROOT_PASSWORD.", nameof(environment));
 
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(CleanupTimeout);
         try
         {
-            var mine = new Dictionary<string, string?>(StringComparer.Ordinal) { [AgentLabels.Owner] = AgentLabels.OwnerValue, [AgentLabels.Job] = Job };
-            foreach (var container in await Client.Containers.ListAsync(timeout.Token, all: true, labels: mine))
+            var mine = AgentLabelNames.OfJob(Job);
+            foreach (var container in await Client.ListContainersAsync(mine, timeout.Token))
             {
-                await Client.Containers.RemoveAsync(container.Id, timeout.Token, force: true, removeVolumes: true);
+                await Client.RemoveContainerForcedAsync(container.ID, timeout.Token);
             }
 
             foreach (var id in _containers)
             {
-                await Client.Containers.RemoveAsync(id, timeout.Token, force: true, removeVolumes: true);
+                await Client.RemoveContainerForcedAsync(id, timeout.Token);
             }
 
-            var volumes = (await Client.Volumes.ListAsync(timeout.Token, labels: mine)).Select(v => v.Name).Concat(_targets);
+            var volumes = (await Client.ListVolumesAsync(mine, timeout.Token)).Select(v => v.Name).Concat(_targets);
             foreach (var volume in volumes)
             {
                 // The test's own containers (disposed after this workspace) may still mount a restore target.
-                foreach (var user in await Client.Containers.ListUsingVolumeAsync(volume, timeout.Token))
+                foreach (var user in await Client.ListContainersUsingVolumeAsync(volume, timeout.Token))
                 {
-                    await Client.Containers.RemoveAsync(user.Id, timeout.Token, force: true, removeVolumes: true);
+                    await Client.RemoveContainerForcedAsync(user.ID, timeout.Token);
                 }
 
-                await Client.Volumes.RemoveAsync(volume, timeout.Token, force: true);
+                await Client.RemoveVolumeForcedAsync(volume, timeout.Token);
             }
         }
-        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is DockerApiException or HttpRequestException or OperationCanceledException or IOException)
         {
             _output.WriteLine($"cleanup: {ex.Message}");
         }

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -82,12 +82,12 @@ public sealed class VolumeRestoreTests
         await workspace.ShellAsync(volume, "echo changed > /data/kept.txt; echo new > /data/added-later.txt", ct);
         var changed = await workspace.ListTreeAsync(volume, ct);
         var user = await scope.RunContainerAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Entrypoint = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"],
                 Labels = _fixture.LabelsWith(),
-                HostConfig = new HostConfig { NetworkMode = "none", Mounts = [new MountSpec { Type = "volume", Source = volume, Target = "/srv" }] },
+                HostConfig = new HostConfig { NetworkMode = "none", Mounts = [new Mount { Type = "volume", Source = volume, Target = "/srv" }] },
             },
             ct);
         var startedBefore = await StartedAtAsync(user, ct);
@@ -107,7 +107,7 @@ public sealed class VolumeRestoreTests
         forced.ExitCode.Should().Be(0, forced.ToString());
         forced.Stdout.Should().Contain("started again");
         (await workspace.ListTreeAsync(volume, ct)).Should().Be(backedUp, "--force replaces the content: the later file is gone");
-        var state = await scope.Client.Containers.InspectAsync(user, ct);
+        var state = await scope.Client.Containers.InspectContainerAsync(user, ct);
         state.State!.Running.Should().BeTrue("the container using the volume runs again after the restore");
         (await StartedAtAsync(user, ct)).Should().NotBe(startedBefore, "it was stopped for the restore and started again");
         (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
@@ -115,7 +115,7 @@ public sealed class VolumeRestoreTests
 
     private async Task<string> StartedAtAsync(string container, CancellationToken cancellationToken)
     {
-        var raw = await _fixture.InspectContainerRawAsync(container, cancellationToken);
-        return raw.GetProperty("State").GetProperty("StartedAt").GetString()!;
+        var inspect = await _fixture.Client.Containers.InspectContainerAsync(container, cancellationToken);
+        return inspect.State!.StartedAt;
     }
 }

@@ -1,4 +1,4 @@
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Backups;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
@@ -182,7 +182,7 @@ public sealed class HookAndDumpStopTests
     private async Task<(string App, string Volume)> AppAsync(TestScope scope, CancellationToken cancellationToken)
     {
         var volume = await scope.CreateVolumeAsync("hook-data", cancellationToken);
-        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new MountSpec { Type = "volume", Source = volume, Target = "/data" }], cancellationToken);
+        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new Mount { Type = "volume", Source = volume, Target = "/data" }], cancellationToken);
         return (app, volume);
     }
 }

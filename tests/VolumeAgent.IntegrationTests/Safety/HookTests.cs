@@ -1,8 +1,9 @@
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Backups;
-using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
-using Xunit.Abstractions;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using VolumeAgent.Sources.Shared.Exec;
+using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Safety;
 
@@ -135,16 +136,16 @@ public sealed class HookTests
     private async Task<(string App, string Volume)> AppAsync(TestScope scope, CancellationToken cancellationToken)
     {
         var volume = await scope.CreateVolumeAsync("hook-data", cancellationToken);
-        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new MountSpec { Type = "volume", Source = volume, Target = "/data" }], cancellationToken);
+        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new Mount { Type = "volume", Source = volume, Target = "/data" }], cancellationToken);
         return (app, volume);
     }
 
     private async Task<string> ProcessListAsync(string container, CancellationToken cancellationToken)
     {
         var result = await ExecAsync(container, ["sh", "-c", "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done"], cancellationToken);
-        return result.Stdout;
+        return result.Text;
     }
 
-    private async Task<VolumeAgent.Sources.Shared.Exec.ExecResult> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken) =>
-        await VolumeAgent.Sources.Shared.Exec.ExecCapture.RunAsync(_docker.Client, container, command, null, cancellationToken);
+    private Task<ExecOutput> ExecAsync(string container, IReadOnlyList<string> command, CancellationToken cancellationToken) =>
+        ContainerExec.RunAsync(_docker.Client, container, command, cancellationToken);
 }

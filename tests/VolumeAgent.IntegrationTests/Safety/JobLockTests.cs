@@ -1,4 +1,4 @@
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -24,7 +24,7 @@ public sealed class JobLockTests
         await using var scope = _docker.CreateScope(_output);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var volume = await scope.CreateVolumeAsync("locked", cts.Token);
-        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new MountSpec { Type = "volume", Source = volume, Target = "/data" }], cts.Token);
+        var app = await StopContainersTests.StartAppAsync(scope, _docker, [new Mount { Type = "volume", Source = volume, Target = "/data" }], cts.Token);
         var job = workspace.Job("locked");
         workspace.WriteConfig($"""
             jobs:

@@ -1,6 +1,8 @@
 using System.Globalization;
+using Docker.DotNet.Models;
 using Serilog;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using VolumeAgent.Manifest;
 using VolumeAgent.Policy;
 using VolumeAgent.Runs;
@@ -64,11 +66,11 @@ public sealed class RetentionEndToEndTests
             {
                 if (fails)
                 {
-                    await _docker.Client.Volumes.RemoveAsync(flaky, cts.Token, force: true);
+                    await _docker.Client.RemoveVolumeForcedAsync(flaky, cts.Token);
                 }
-                else if (await _docker.Client.Volumes.TryInspectAsync(flaky, cts.Token) is null)
+                else if (await _docker.Client.TryInspectVolumeAsync(flaky, cts.Token) is null)
                 {
-                    await _docker.Client.Volumes.CreateAsync(flaky, _docker.Labels, cts.Token);
+                    await _docker.Client.Volumes.CreateAsync(new VolumesCreateParameters { Name = flaky, Labels = _docker.LabelsWith() }, cts.Token);
                 }
 
                 clock.Now = DateTimeOffset.Parse(at, CultureInfo.InvariantCulture);
@@ -78,7 +80,7 @@ public sealed class RetentionEndToEndTests
         }
         finally
         {
-            await _docker.Client.Volumes.RemoveAsync(flaky, CancellationToken.None, force: true);
+            await _docker.Client.RemoveVolumeForcedAsync(flaky, CancellationToken.None);
         }
 
         // daily 3: 19th, 18th (14:00, the newest of that day), 16th (the 17th only failed);

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using VolumeAgent.Docker;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Safety;
@@ -48,7 +48,7 @@ public sealed class SharedStopTests
 
         firstResult.ExitCode.Should().Be(0, firstResult.ToString());
         second.HasExited.Should().BeFalse($"the second run still waits for its gate; it ended: {second.OutputSoFar}");
-        var afterFirst = (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!;
+        var afterFirst = (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!;
         afterFirst.Running.Should().BeFalse("the second run still reads with the app stopped");
         afterFirst.StartedAt.Should().Be(setup.StartedAt, "the app was not started (and stopped again) in between");
 
@@ -56,7 +56,7 @@ public sealed class SharedStopTests
         var secondResult = await second.WaitAsync(TimeSpan.FromMinutes(2), cts.Token);
 
         secondResult.ExitCode.Should().Be(0, secondResult.ToString());
-        var after = (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!;
+        var after = (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!;
         after.Running.Should().BeTrue("the last run that held the app stopped starts it again");
         after.StartedAt.Should().NotBe(setup.StartedAt);
         var starts = await DockerCli.RunAsync(
@@ -81,7 +81,7 @@ public sealed class SharedStopTests
         var status = await workspace.RunAsync(cts.Token, "status", "--no-daemon");
 
         status.ExitCode.Should().Be(0, status.ToString());
-        (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.Running.Should().BeFalse(
+        (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!.Running.Should().BeFalse(
             "the killed run's hold is gone, but the live run still reads with the app stopped");
         second.HasExited.Should().BeFalse($"the second run still waits for its gate; it ended: {second.OutputSoFar}");
 
@@ -89,7 +89,7 @@ public sealed class SharedStopTests
         var secondResult = await second.WaitAsync(TimeSpan.FromMinutes(2), cts.Token);
 
         secondResult.ExitCode.Should().Be(0, secondResult.ToString());
-        (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.Running.Should().BeTrue(
+        (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!.Running.Should().BeTrue(
             "the live run, the last holder, starts the app when it is done");
         JournalFiles(workspace).Should().BeEmpty();
     }
@@ -109,13 +109,13 @@ public sealed class SharedStopTests
             await second.KillAsync();
         }
 
-        (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.Running.Should().BeFalse("nothing restarts the app while no agent runs");
+        (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!.Running.Should().BeFalse("nothing restarts the app while no agent runs");
         JournalFiles(workspace).Should().NotBeEmpty("the journal lists the app");
         var list = await workspace.RunAsync(cts.Token, "list");
 
         list.ExitCode.Should().Be(0, list.ToString());
         list.Stderr.Should().Contain($"Started {setup.App} again: interrupted run");
-        (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.Running.Should().BeTrue(
+        (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!.Running.Should().BeTrue(
             "`list` starts again what killed runs left stopped");
         JournalFiles(workspace).Should().BeEmpty("the journal is cleared once its containers run");
     }
@@ -130,22 +130,22 @@ public sealed class SharedStopTests
         await OpenAsync(setup.GateB, cts.Token);
         var good = await workspace.RunAsync(cts.Token, "run-now", setup.JobB);
         good.ExitCode.Should().Be(0, good.ToString());
-        var agentStart = (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.StartedAt;
+        var agentStart = (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!.StartedAt;
 
         await using (var crashed = await StartReadingAsync(workspace, setup, setup.JobA, cts.Token))
         {
             await crashed.KillAsync();
         }
 
-        await _docker.Client.Containers.StartAsync(setup.App, cts.Token);
-        await _docker.Client.Containers.StopAsync(setup.App, TimeSpan.FromSeconds(10), cts.Token);
-        var operatorStart = (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.StartedAt;
+        await _docker.Client.StartAsync(setup.App, cts.Token);
+        await _docker.Client.Containers.StopContainerAsync(setup.App, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cts.Token);
+        var operatorStart = (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!.StartedAt;
         operatorStart.Should().NotBe(agentStart);
         var verify = await workspace.RunAsync(cts.Token, "verify", "--latest", setup.JobB);
 
         verify.ExitCode.Should().Be(0, verify.ToString());
         verify.Stderr.Should().Contain($"{setup.App} was started again after interrupted run").And.Contain("the operator has taken it over");
-        var state = (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!;
+        var state = (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!;
         state.Running.Should().BeFalse("the operator stopped it on purpose after the crash");
         state.StartedAt.Should().Be(operatorStart, "the agent did not start it");
         JournalFiles(workspace).Should().BeEmpty("the entry is dropped once the operator has taken the container over");
@@ -192,13 +192,13 @@ public sealed class SharedStopTests
             await killed.KillAsync();
         }
 
-        (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.Running.Should().BeFalse();
+        (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!.Running.Should().BeFalse();
         await DockerCli.RunAsync(cts.Token, "exec", sleeper, "touch", "/tmp/go");
         var result = await longLived.WaitAsync(TimeSpan.FromMinutes(2), cts.Token);
 
         result.ExitCode.Should().Be(0, result.ToString());
         result.Stderr.Should().Contain($"Started {setup.App} again: interrupted run");
-        (await _docker.Client.Containers.InspectAsync(setup.App, cts.Token)).State!.Running.Should().BeTrue(
+        (await _docker.Client.Containers.InspectContainerAsync(setup.App, cts.Token)).State!.Running.Should().BeTrue(
             "before each job, as the daemon before each run, the agent starts again what a killed run left stopped");
         JournalFiles(workspace).Should().BeEmpty();
     }
@@ -241,7 +241,7 @@ public sealed class SharedStopTests
                     image: {TestImages.Tools}
             {moreJobs}
             """);
-        var startedAt = (await _docker.Client.Containers.InspectAsync(app, cancellationToken)).State!.StartedAt;
+        var startedAt = (await _docker.Client.Containers.InspectContainerAsync(app, cancellationToken)).State!.StartedAt;
         return new Setup(app, startedAt, jobA, jobB, gateA, gateB);
     }
 
@@ -253,8 +253,8 @@ public sealed class SharedStopTests
         while (true)
         {
             var helpers = await workspace.AgentContainersAsync(cancellationToken);
-            var reading = helpers.Any(c => c.Labels?.GetValueOrDefault(AgentLabels.Job) == job);
-            if (reading && (await _docker.Client.Containers.InspectAsync(setup.App, cancellationToken)).State is { Running: false })
+            var reading = helpers.Any(c => c.Labels?.TryGetValue(AgentLabelNames.Job, out var of) == true && of == job);
+            if (reading && (await _docker.Client.Containers.InspectContainerAsync(setup.App, cancellationToken)).State is { Running: false })
             {
                 _output.WriteLine($"run of {job} reads with the app stopped after {waited.Elapsed.TotalSeconds:0.0} s");
                 return run;
@@ -270,7 +270,7 @@ public sealed class SharedStopTests
     private async Task<Gate> CloseGateAsync(TestScope scope, string prefix, CancellationToken cancellationToken)
     {
         var volume = await scope.CreateVolumeAsync(prefix, cancellationToken);
-        var mounts = new[] { new MountSpec { Type = "volume", Source = volume, Target = "/data" } };
+        var mounts = new[] { new Mount { Type = "volume", Source = volume, Target = "/data" } };
         var init = await scope.RunToCompletionAsync(Sqlite(mounts, ["sqlite3", "/data/db.sqlite", "CREATE TABLE t(x); INSERT INTO t VALUES (1);"]), cancellationToken);
         init.ExitCode.Should().Be(0, init.Stderr);
         var locker = await scope.RunContainerAsync(Sqlite(mounts, ["sh", "-c", "(echo 'BEGIN EXCLUSIVE;'; sleep 3600) | sqlite3 /data/db.sqlite"]), cancellationToken);
@@ -290,9 +290,9 @@ public sealed class SharedStopTests
         }
     }
 
-    private Task OpenAsync(Gate gate, CancellationToken cancellationToken) => _docker.Client.Containers.KillAsync(gate.Locker, "KILL", cancellationToken);
+    private Task OpenAsync(Gate gate, CancellationToken cancellationToken) => _docker.Client.Containers.KillContainerAsync(gate.Locker, new ContainerKillParameters { Signal = "KILL" }, cancellationToken);
 
-    private ContainerCreateRequest Sqlite(IReadOnlyList<MountSpec> mounts, IReadOnlyList<string> command) => new()
+    private CreateContainerParameters Sqlite(IList<Mount> mounts, IList<string> command) => new()
     {
         Image = TestImages.Tools,
         Cmd = command,

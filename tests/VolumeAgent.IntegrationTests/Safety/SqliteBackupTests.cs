@@ -1,4 +1,4 @@
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Backups;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
@@ -38,9 +38,9 @@ public sealed class SqliteBackupTests
         await using var scope = _docker.CreateScope(_output);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var volume = await scope.CreateVolumeAsync("sqlite", cts.Token);
-        var mounts = new[] { new MountSpec { Type = "volume", Source = volume, Target = "/data" } };
+        var mounts = new[] { new Mount { Type = "volume", Source = volume, Target = "/data" } };
         await scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Tools,
                 Cmd = ["mkdir", "-p", "/data/db"],
@@ -49,7 +49,7 @@ public sealed class SqliteBackupTests
             },
             cts.Token);
         var writer = await scope.RunContainerAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Tools,
                 Cmd = ["sh", "-c", WriterScript],
@@ -72,7 +72,7 @@ public sealed class SqliteBackupTests
         var result = await workspace.RunAsync(cts.Token, "run-now", job);
 
         result.ExitCode.Should().Be(0, result.ToString());
-        (await _docker.Client.Containers.InspectAsync(writer, cts.Token)).State!.Running.Should().BeTrue("the writer kept writing during the backup");
+        (await _docker.Client.Containers.InspectContainerAsync(writer, cts.Token)).State!.Running.Should().BeTrue("the writer kept writing during the backup");
         var set = workspace.SetDirectories(job).Should().ContainSingle().Subject;
         var copy = Path.Combine(workspace.Root, "copy.sqlite");
         var gunzip = await HostProcess.RunAsync("sh", ["-c", $"gunzip -c '{Path.Combine(set, $"sqlite-{volume}-app.sqlite.gz")}' > '{copy}'"], cts.Token);

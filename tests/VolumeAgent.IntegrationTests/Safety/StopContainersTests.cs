@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using VolumeAgent.Docker.Models;
+using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -39,7 +39,7 @@ public sealed class StopContainersTests
         await using var scope = _docker.CreateScope(_output);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
         var (volume, app) = await AppWithLargeVolumeAsync(scope, cts.Token);
-        var startedBefore = (await _docker.Client.Containers.InspectAsync(app, cts.Token)).State!.Pid;
+        var startedBefore = (await _docker.Client.Containers.InspectContainerAsync(app, cts.Token)).State!.Pid;
         var job = workspace.Job("stop");
         workspace.WriteConfig($"""
             jobs:
@@ -54,7 +54,7 @@ public sealed class StopContainersTests
         var seenStoppedWithHelper = false;
         while (!run.HasExited)
         {
-            var state = await _docker.Client.Containers.InspectAsync(app, cts.Token);
+            var state = await _docker.Client.Containers.InspectContainerAsync(app, cts.Token);
             if (state.State is { Running: false } && (await workspace.AgentContainersAsync(cts.Token)).Count > 0)
             {
                 seenStoppedWithHelper = true;
@@ -66,7 +66,7 @@ public sealed class StopContainersTests
         var result = await run.WaitAsync(TimeSpan.FromMinutes(2), cts.Token);
         result.ExitCode.Should().Be(0, result.ToString());
         seenStoppedWithHelper.Should().BeTrue("the app is stopped while the helper archives its volume");
-        var after = await _docker.Client.Containers.InspectAsync(app, cts.Token);
+        var after = await _docker.Client.Containers.InspectContainerAsync(app, cts.Token);
         after.State!.Running.Should().BeTrue("the app runs again once the archive is done");
         after.State.Pid.Should().NotBe(startedBefore, "it was stopped and started, not left alone");
         Directory.EnumerateFiles(Path.Combine(workspace.StateDir, "journal"), "*.json").Should().BeEmpty("the journal is cleared once everything runs again");
@@ -97,11 +97,11 @@ public sealed class StopContainersTests
 
         await using (var run = await workspace.StartAsync(cts.Token, "run-now", job))
         {
-            await WaitUntilAsync(async () => (await _docker.Client.Containers.InspectAsync(app, cts.Token)).State is { Running: false }, run, cts.Token);
+            await WaitUntilAsync(async () => (await _docker.Client.Containers.InspectContainerAsync(app, cts.Token)).State is { Running: false }, run, cts.Token);
             await run.KillAsync();
         }
 
-        (await _docker.Client.Containers.InspectAsync(app, cts.Token)).State!.Running.Should().BeFalse("nothing restarts the app while no agent runs");
+        (await _docker.Client.Containers.InspectContainerAsync(app, cts.Token)).State!.Running.Should().BeFalse("nothing restarts the app while no agent runs");
         var journal = Path.Combine(workspace.StateDir, "journal");
         Directory.EnumerateFiles(journal, "*.json").Should().ContainSingle("the journal was written before the app was stopped");
 
@@ -110,7 +110,7 @@ public sealed class StopContainersTests
         var running = false;
         while (clock.Elapsed < TimeSpan.FromSeconds(10) && !running)
         {
-            running = (await _docker.Client.Containers.InspectAsync(app, cts.Token)).State is { Running: true };
+            running = (await _docker.Client.Containers.InspectContainerAsync(app, cts.Token)).State is { Running: true };
             await Task.Delay(50, cts.Token);
         }
 
@@ -125,9 +125,9 @@ public sealed class StopContainersTests
     private async Task<(string Volume, string App)> AppWithLargeVolumeAsync(TestScope scope, CancellationToken cancellationToken)
     {
         var volume = await scope.CreateVolumeAsync("app-data", cancellationToken);
-        var mounts = new[] { new MountSpec { Type = "volume", Source = volume, Target = "/data" } };
+        var mounts = new[] { new Mount { Type = "volume", Source = volume, Target = "/data" } };
         var fill = await scope.RunToCompletionAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["sh", "-c", FillScript],
@@ -141,10 +141,10 @@ public sealed class StopContainersTests
     }
 
     /// <summary>An application that ends promptly on SIGTERM, as a real one would; returns its name.</summary>
-    internal static async Task<string> StartAppAsync(TestScope scope, DockerFixture docker, IReadOnlyList<MountSpec> mounts, CancellationToken cancellationToken)
+    internal static async Task<string> StartAppAsync(TestScope scope, DockerFixture docker, IList<Mount> mounts, CancellationToken cancellationToken)
     {
         var id = await scope.RunContainerAsync(
-            new ContainerCreateRequest
+            new CreateContainerParameters
             {
                 Image = TestImages.Helper,
                 Cmd = ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"],
@@ -152,7 +152,7 @@ public sealed class StopContainersTests
                 HostConfig = new HostConfig { NetworkMode = "none", LogConfig = new LogConfig { Type = "none" }, Mounts = mounts },
             },
             cancellationToken);
-        return (await docker.Client.Containers.InspectAsync(id, cancellationToken)).Name!.TrimStart('/');
+        return (await docker.Client.Containers.InspectContainerAsync(id, cancellationToken)).Name!.TrimStart('/');
     }
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, AgentRun run, CancellationToken cancellationToken)

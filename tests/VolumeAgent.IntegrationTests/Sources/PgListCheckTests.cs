@@ -1,4 +1,5 @@
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using VolumeAgent.Sources;
 using Xunit.Abstractions;
 using VolumeAgent.Sources.Postgres;
@@ -40,7 +41,7 @@ public sealed class PgListCheckTests
         // the reset (which needs unread bytes at the moment the engine closes) all but certain.
         for (var round = 0; round < 20; round++)
         {
-            await using var check = new PgListCheck(_docker.Client, Serilog.Core.Logger.None, container, []);
+            await using var check = new PgListCheck(_docker.Engine, Serilog.Core.Logger.None, container, []);
             await check.StartAsync(cts.Token);
             await DrainAsync(check.Wrap(new MemoryStream(RandomBytes())), cts.Token);
 
@@ -54,7 +55,7 @@ public sealed class PgListCheckTests
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var scope = _docker.CreateScope(_output);
         var container = await InstallListerAsync(scope, "echo 'pg_restore: error: input file does not appear to be a valid archive' >&2; exit 1", cts.Token);
-        await using var check = new PgListCheck(_docker.Client, Serilog.Core.Logger.None, container, []);
+        await using var check = new PgListCheck(_docker.Engine, Serilog.Core.Logger.None, container, []);
         await check.StartAsync(cts.Token);
         await DrainAsync(check.Wrap(new MemoryStream(RandomBytes())), cts.Token);
 
@@ -83,11 +84,11 @@ public sealed class PgListCheckTests
     private async Task<string> InstallListerAsync(TestScope scope, string body, CancellationToken cancellationToken)
     {
         var container = await scope.StartSleeperAsync(cancellationToken);
-        await using var install = await _docker.Client.Exec.RunAsync(
+        await ContainerExec.RunCheckedAsync(
+            _docker.Client,
             container,
             ["sh", "-c", $"printf '#!/bin/sh\\n%s\\n' \"$0\" > /bin/pg_restore && chmod 0755 /bin/pg_restore", body],
             cancellationToken);
-        (await install.WaitForExitAsync(cancellationToken)).Should().Be(0, install.Stderr.ToString());
         return container;
     }
 }
