@@ -2,6 +2,7 @@ using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage.S3;
+using VolumeAgent.Storage.Sftp;
 
 namespace VolumeAgent.Storage;
 
@@ -16,6 +17,7 @@ internal static class StorageRegistry
     [
         new LocalStorageProvider(),
         new S3StorageProvider(),
+        new SftpStorageProvider(),
     ];
 
     /// <summary>Every key of every storage type.</summary>
