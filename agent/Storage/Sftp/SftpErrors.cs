@@ -13,12 +13,13 @@ internal static class SftpErrors
     /// <param name="doing">What was being done, e.g. "writing 'job/set/file'".</param>
     public static StorageException? Translate(Exception exception, SftpStorageOptions options, string path, string doing)
     {
+        var cause = exception.Message.TrimEnd('.');
         var where = $"SFTP storage '{options.Name}' ({options.User}@{options.Host}:{options.Port}, path '{options.Path}')";
         return exception switch
         {
             StorageException => null,
             SshAuthenticationException or SshPassPhraseNullOrEmptyException => new StorageException(
-                $"{where}: the server refused the login of user '{options.User}' {Credential(options)} ({exception.Message}). "
+                $"{where}: the server refused the login of user '{options.User}' {Credential(options)} ({cause}). "
                 + (options.PrivateKeyFile is not null
                     ? $"Check the user, and that the public half of the key is in ~{options.User}/.ssh/authorized_keys on the server (the key must not need a passphrase)."
                     : "Check the user and the password in password_file."),
@@ -30,12 +31,12 @@ internal static class SftpErrors
                 $"{where}: permission denied on '{path}' while {doing}. Give user '{options.User}' write access to '{options.Path}' on the server, or point the storage's path at a directory the user owns.",
                 exception) { Path = path },
             SocketException or SshOperationTimeoutException or TimeoutException => new StorageException(
-                $"{where}: cannot reach the SSH server while {doing}: {exception.Message}. Check the host and port, that the SSH server runs, and that no firewall blocks the agent.",
+                $"{where}: cannot reach the SSH server while {doing}: {cause}. Check the host and port, that the SSH server runs, and that no firewall blocks the agent.",
                 exception) { Path = path },
             SshConnectionException or ObjectDisposedException => new StorageException(
-                $"{where}: the connection to the SSH server was lost while {doing}: {exception.Message}. Check that the server runs and is reachable; the next run removes what this one left unfinished.",
+                $"{where}: the connection to the SSH server was lost while {doing}: {cause}. Check that the server runs and is reachable; the next run removes what this one left unfinished.",
                 exception) { Path = path },
-            SshException => new StorageException($"{where}: the server refused {doing} ('{path}'): {exception.Message}.", exception) { Path = path },
+            SshException => new StorageException($"{where}: the server refused {doing} ('{path}'): {cause}.", exception) { Path = path },
             _ => null,
         };
     }

@@ -85,16 +85,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
     {
         var partial = Join(SetPath(set), BackupSetLayout.PartialNameFor(name));
         var lease = await _connection.AcquireAsync(cancellationToken);
-        try
-        {
-            var file = await lease.Client.OpenAsync(partial, FileMode.CreateNew, FileAccess.Write, cancellationToken);
-            return new SftpUpload(this, lease, file, partial, Join(SetPath(set), name));
-        }
-        catch (Exception ex)
-        {
-            lease.Dispose();
-            throw SftpErrors.Translate(ex, Options, partial, $"creating '{partial}'") ?? ex;
-        }
+        return new SftpUpload(this, lease, partial, Join(SetPath(set), name));
     }
 
     public Task PutAsync(SetAddress set, string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)

@@ -21,7 +21,8 @@ fi
 if [ -n "${SFTP_PASSWORD:-}" ]; then
   echo "$user:$SFTP_PASSWORD" | chpasswd
 else
-  passwd -l "$user" >/dev/null
+  # '*' matches no password; `passwd -l` ('!') would make sshd refuse key logins too (without PAM).
+  usermod -p '*' "$user"
 fi
 install -d -o "$user" -g "$user" -m 0700 "/home/$user/.ssh"
 if [ -n "${SFTP_AUTHORIZED_KEY:-}" ]; then
