@@ -39,7 +39,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
         RunAsync(Root, "checking that the storage can be written", async client =>
         {
             await EnsureRootAsync(client, cancellationToken);
-            var probe = Join(Root, BackupSetLayout.PartialNameFor($"write-probe-{RunId.New()}"));
+            var probe = SftpFiles.Join(Root, BackupSetLayout.PartialNameFor($"write-probe-{RunId.New()}"));
             try
             {
                 var file = await client.OpenAsync(probe, FileMode.CreateNew, FileAccess.Write, cancellationToken);
@@ -50,7 +50,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
             }
             finally
             {
-                await TryDeleteAsync(client, probe);
+                await SftpFiles.TryDeleteAsync(client, probe);
             }
 
             return true;
@@ -62,14 +62,14 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
         return RunAsync(setPath, $"creating the set directory '{setPath}'", async client =>
         {
             await EnsureRootAsync(client, cancellationToken);
-            var jobPath = Join(Root, set.Job);
-            if (!await IsDirectoryAsync(client, jobPath, cancellationToken))
+            var jobPath = SftpFiles.Join(Root, set.Job);
+            if (!await SftpFiles.IsDirectoryAsync(client, jobPath, cancellationToken))
             {
                 await client.CreateDirectoryAsync(jobPath, cancellationToken);
                 client.ChangePermissions(jobPath, PrivateDirectoryMode);
             }
 
-            if (await ExistsAsync(client, setPath, cancellationToken))
+            if (await SftpFiles.ExistsAsync(client, setPath, cancellationToken))
             {
                 throw new IOException(
                     $"Backup set directory '{Describe(set)}' already exists. Run ids are random, so this means the same run id was used twice; start the run with a new run id.");
@@ -83,15 +83,15 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
 
     public async Task<IObjectUpload> StartUploadAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
-        var partial = Join(SetPath(set), BackupSetLayout.PartialNameFor(name));
+        var partial = SftpFiles.Join(SetPath(set), BackupSetLayout.PartialNameFor(name));
         var lease = await _connection.AcquireAsync(cancellationToken);
-        return new SftpUpload(this, lease, partial, Join(SetPath(set), name));
+        return new SftpUpload(this, lease, partial, SftpFiles.Join(SetPath(set), name));
     }
 
     public Task PutAsync(SetAddress set, string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        var target = Join(SetPath(set), name);
-        var partial = Join(SetPath(set), BackupSetLayout.PartialNameFor(name));
+        var target = SftpFiles.Join(SetPath(set), name);
+        var partial = SftpFiles.Join(SetPath(set), BackupSetLayout.PartialNameFor(name));
         return RunAsync(target, $"writing '{target}'", async client =>
         {
             try
@@ -103,11 +103,11 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
                     await file.WriteAsync(content, cancellationToken);
                 }
 
-                ReplaceFile(client, partial, target);
+                SftpFiles.ReplaceFile(client, partial, target);
             }
             catch
             {
-                await TryDeleteAsync(client, partial);
+                await SftpFiles.TryDeleteAsync(client, partial);
                 throw;
             }
 
@@ -117,7 +117,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
 
     public async Task<Stream> OpenReadAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
-        var path = Join(SetPath(set), name);
+        var path = SftpFiles.Join(SetPath(set), name);
         var lease = await _connection.AcquireAsync(cancellationToken);
         try
         {
@@ -150,7 +150,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
     public async IAsyncEnumerable<string> ListSetsAsync(string job, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         BackupSetLayout.ThrowIfInvalidJobName(job);
-        foreach (var entry in await ListAsync(Join(Root, job), cancellationToken))
+        foreach (var entry in await ListAsync(SftpFiles.Join(Root, job), cancellationToken))
         {
             if (entry.IsDirectory)
             {
@@ -164,7 +164,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
 
     public Task DeleteAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
-        var path = Join(SetPath(set), name);
+        var path = SftpFiles.Join(SetPath(set), name);
         return RunAsync(path, $"deleting '{path}'", async client =>
         {
             try
@@ -190,7 +190,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
                 {
                     if (entry.Name is not ("." or ".."))
                     {
-                        await client.DeleteFileAsync(Join(setPath, entry.Name), cancellationToken);
+                        await client.DeleteFileAsync(SftpFiles.Join(setPath, entry.Name), cancellationToken);
                     }
                 }
 
@@ -204,70 +204,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
         }, cancellationToken);
     }
 
-    /// <summary>Deletes a file, ignoring every failure: used on the way out of a failure that matters more.</summary>
-    internal static async Task TryDeleteAsync(SftpClient client, string path)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await client.DeleteFileAsync(path, timeout.Token);
-        }
-        catch (Exception ex) when (ex is SshException or IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException
-            or System.Net.Sockets.SocketException)
-        {
-            // The connection is gone or the file is: the next run's sweep removes a leftover partial file.
-        }
-    }
-
     public void Dispose() => _connection.Dispose();
-
-    private static string Join(string directory, string name) => directory.EndsWith('/') ? directory + name : directory + "/" + name;
-
-    /// <summary>Renames over an existing file atomically where the server can (OpenSSH's posix-rename), else removes the old file first.</summary>
-    private static void ReplaceFile(SftpClient client, string from, string to)
-    {
-        try
-        {
-            client.RenameFile(from, to, isPosix: true);
-        }
-        catch (NotSupportedException)
-        {
-            try
-            {
-                client.DeleteFile(to);
-            }
-            catch (SftpPathNotFoundException)
-            {
-            }
-
-            client.RenameFile(from, to);
-        }
-    }
-
-    private static async Task<bool> ExistsAsync(SftpClient client, string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await client.GetAttributesAsync(path, cancellationToken);
-            return true;
-        }
-        catch (SftpPathNotFoundException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task<bool> IsDirectoryAsync(SftpClient client, string path, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await client.GetAttributesAsync(path, cancellationToken)).IsDirectory;
-        }
-        catch (SftpPathNotFoundException)
-        {
-            return false;
-        }
-    }
 
     /// <summary>The storage directory must exist: the agent never creates it (as a local storage without <c>create: true</c>).</summary>
     private async Task EnsureRootAsync(SftpClient client, CancellationToken cancellationToken)
@@ -337,6 +274,6 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
             throw new ArgumentException($"'{set.Name}' is not a backup set directory name (yyyyMMddTHHmmssZ-<run id>).", nameof(set));
         }
 
-        return Join(Join(Root, set.Job), set.Name);
+        return SftpFiles.Join(SftpFiles.Join(Root, set.Job), set.Name);
     }
 }

@@ -133,7 +133,7 @@ internal sealed class SftpUpload : IObjectUpload
             // The upload ends with the cancellation above, or had failed already; the cause was reported by whoever ended it.
         }
 
-        await SftpObjectStore.TryDeleteAsync(_lease.Client, _partialPath);
+        await SftpFiles.TryDeleteAsync(_lease.Client, _partialPath);
     }
 
     private Exception Translate(Exception exception, string doing) =>
