@@ -127,7 +127,7 @@ internal sealed class SftpConnection : IDisposable
                 throw;
             }
 
-            throw SftpErrors.Translate(ex, _options, _options.Path, "connecting") ?? throw new StorageException(
+            throw SftpErrors.Translate(ex, _options, _options.Path, SftpErrors.Connecting) ?? throw new StorageException(
                 $"SFTP storage '{_options.Name}' ({_options.User}@{_options.Host}:{_options.Port}): connecting failed: {ex.Message}", ex);
         }
     }

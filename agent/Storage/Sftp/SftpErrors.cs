@@ -9,6 +9,9 @@ namespace VolumeAgent.Storage.Sftp;
 /// </summary>
 internal static class SftpErrors
 {
+    /// <summary>What <see cref="SftpConnection"/> passes as <c>doing</c>: a socket error then means the server cannot be reached.</summary>
+    public const string Connecting = "connecting";
+
     /// <summary>The storage exception for <paramref name="exception"/>, or null for one that is not about the server (a bug, a cancellation).</summary>
     /// <param name="doing">What was being done, e.g. "writing 'job/set/file'".</param>
     public static StorageException? Translate(Exception exception, SftpStorageOptions options, string path, string doing)
@@ -30,10 +33,10 @@ internal static class SftpErrors
             SftpPermissionDeniedException => new StorageNotWritableException(
                 $"{where}: permission denied on '{path}' while {doing}. Give user '{options.User}' write access to '{options.Path}' on the server, or point the storage's path at a directory the user owns.",
                 exception) { Path = path },
-            SocketException or SshOperationTimeoutException or TimeoutException => new StorageException(
+            SocketException or SshOperationTimeoutException or TimeoutException when doing == Connecting => new StorageException(
                 $"{where}: cannot reach the SSH server while {doing}: {cause}. Check the host and port, that the SSH server runs, and that no firewall blocks the agent.",
                 exception) { Path = path },
-            SshConnectionException or ObjectDisposedException => new StorageException(
+            SshConnectionException or ObjectDisposedException or SocketException or SshOperationTimeoutException or TimeoutException => new StorageException(
                 $"{where}: the connection to the SSH server was lost while {doing}: {cause}. Check that the server runs and is reachable; the next run removes what this one left unfinished.",
                 exception) { Path = path },
             SshException => new StorageException($"{where}: the server refused {doing} ('{path}'): {cause}.", exception) { Path = path },

@@ -85,7 +85,7 @@ public sealed class SftpFailureTests
     }
 
     [Fact]
-    public async Task WrongCredentials_MissingPath_ReadOnlyPath_EachFailClearly()
+    public async Task WrongCredentials_MissingPath_ReadOnlyPath_UnreachableServer_EachFailClearly()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         var ct = timeout.Token;
@@ -109,6 +109,10 @@ public sealed class SftpFailureTests
         var missing = await workspace.RunAsync(ct, "run-now", job);
         workspace.WriteWholeConfig(SftpStorageTests.Config(workspace, server.StorageYaml("offsite", path: "/data/readonly"), job, source));
         var readOnly = await workspace.RunAsync(ct, "run-now", job);
+        var closedPort = SftpServer.FreePort().ToString(CultureInfo.InvariantCulture);
+        workspace.WriteWholeConfig(SftpStorageTests.Config(workspace, server.StorageYaml("offsite"), job, source)
+            .Replace($"port: {server.Port.ToString(CultureInfo.InvariantCulture)}", $"port: {closedPort}", StringComparison.Ordinal));
+        var unreachable = await workspace.RunAsync(ct, "run-now", job);
 
         key.ExitCode.Should().Be(1, key.ToString());
         key.Output.Should().Contain("SFTP storage 'offsite'").And.Contain($"refused the login of user '{SftpServer.User}' with the private key in '{strangerKey}'")
@@ -119,6 +123,9 @@ public sealed class SftpFailureTests
         missing.Output.Should().Contain("'/data/missing' does not exist on the server").And.Contain("mkdir -p /data/missing");
         readOnly.ExitCode.Should().Be(1, readOnly.ToString());
         readOnly.Output.Should().Contain("permission denied").And.Contain($"Give user '{SftpServer.User}' write access to '/data/readonly'");
+        unreachable.ExitCode.Should().Be(1, unreachable.ToString());
+        unreachable.Output.Should().Contain($"SFTP storage 'offsite' ({SftpServer.User}@127.0.0.1:{closedPort}").And.Contain("cannot reach the SSH server while connecting")
+            .And.Contain("Check the host and port");
         server.StoredFiles().Should().BeEmpty();
     }
 
