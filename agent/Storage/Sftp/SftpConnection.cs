@@ -142,7 +142,7 @@ internal sealed class SftpConnection : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new StorageException(
-                $"SFTP storage '{_options.Name}': cannot read its known_hosts_file '{_options.KnownHostsFile}': {ex.Message}. "
+                $"SFTP storage '{_options.Name}': cannot read its known_hosts_file '{_options.KnownHostsFile}': {ex.Message.TrimEnd('.')}. "
                 + $"Create it with the server's host key: {KnownHosts.KeyscanCommand(_options.Host, _options.Port, _options.KnownHostsFile)} (then check the fingerprint with the server's administrator).",
                 ex) { Path = _options.KnownHostsFile };
         }

@@ -93,7 +93,7 @@ internal sealed class SftpStorageProvider : IStorageProvider
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return $"SFTP storage '{sftp.Name}': cannot read known_hosts_file '{sftp.KnownHostsFile}': {ex.Message}. "
+            return $"SFTP storage '{sftp.Name}': cannot read known_hosts_file '{sftp.KnownHostsFile}': {ex.Message.TrimEnd('.')}. "
                 + $"Add the server's host key: {KnownHosts.KeyscanCommand(sftp.Host, sftp.Port, sftp.KnownHostsFile)} (then check its fingerprint).";
         }
 
