@@ -2,6 +2,7 @@ using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage.S3;
+using VolumeAgent.Storage.Sftp;
 
 namespace VolumeAgent.Storage;
 
@@ -16,6 +17,7 @@ internal static class StorageRegistry
     [
         new LocalStorageProvider(),
         new S3StorageProvider(),
+        new SftpStorageProvider(),
     ];
 
     /// <summary>Every key of every storage type.</summary>
@@ -37,7 +39,8 @@ internal static class StorageRegistry
     /// applies to s3 storage only, and this one is local"; null when no other type has the key.
     /// </summary>
     public static string? ExplainOtherTypesKey(string key, string type) =>
-        Providers.FirstOrDefault(p => !string.Equals(p.TypeName, type, StringComparison.Ordinal) && p.Keys.Contains(key)) is { } other
+        !Providers.Any(p => string.Equals(p.TypeName, type, StringComparison.Ordinal) && p.Keys.Contains(key))
+        && Providers.FirstOrDefault(p => !string.Equals(p.TypeName, type, StringComparison.Ordinal) && p.Keys.Contains(key)) is { } other
             ? $"'{key}' applies to {other.TypeName} storage only, and this one is {type}"
             : null;
 }
