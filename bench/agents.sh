@@ -2,14 +2,14 @@
 # STORE, HELPER_IMAGE, DLL, AOT_BIN, AGENT_GEN0 and daemon_pid).
 
 build_jit() { # checkout out-dir: the JIT build (Release) of checkout's agent/; prints the dll's path
-  log "building ${1#"$REPO"/}/agent (Release, JIT)"
+  log "building ${1/#"$REPO"/.}/agent (Release, JIT)"
   dotnet build "$1/agent/VolumeAgent.csproj" -c Release -o "$2" -nologo -v q >"$2.log" 2>&1 \
     || { cat "$2.log" >&2; exit 1; }
   echo "$2/volume-agent.dll"
 }
 
 publish_aot() { # checkout out-dir: the NativeAOT publish the image ships (linux-x64); prints the executable's path
-  log "publishing ${1#"$REPO"/}/agent (NativeAOT, linux-x64; minutes)"
+  log "publishing ${1/#"$REPO"/.}/agent (NativeAOT, linux-x64; minutes)"
   dotnet publish "$1/agent/VolumeAgent.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:DebugType=none \
     --artifacts-path "$2.build" -o "$2" -nologo -v q >"$2.log" 2>&1 || { cat "$2.log" >&2; exit 1; }
   rm -rf "$2.build"
