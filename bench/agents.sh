@@ -3,7 +3,8 @@
 
 build_jit() { # checkout out-dir: the JIT build (Release) of checkout's agent/; prints the dll's path
   log "building ${1/#"$REPO"/.}/agent (Release, JIT)"
-  dotnet build "$1/agent/VolumeAgent.csproj" -c Release -o "$2" -nologo -v q >"$2.log" 2>&1 \
+  # Its own artifacts path: no clash with the checkout's own build (or a test run's) going on at the same time.
+  dotnet build "$1/agent/VolumeAgent.csproj" -c Release --artifacts-path "$2.build" -o "$2" -nologo -v q >"$2.log" 2>&1 \
     || { cat "$2.log" >&2; exit 1; }
   echo "$2/volume-agent.dll"
 }

@@ -17,7 +17,7 @@
 # VOLUME_AGENT_AOT=path/to/volume-agent (a NativeAOT publish) skips the AOT publish.
 # BENCH_PG_ROWS (default 2000000, about 600 MB of dump) sizes the database.
 #
-# Creates (all labelled io.volume-agent.bench=1, all removed at exit, also on failure or Ctrl-C):
+# Creates (all labelled io.volume-agent.bench=1 and with the run's own label, all removed at exit, also on failure or Ctrl-C):
 # a 1 GiB mixed volume (text-like, random, 20,000 small files), 20 tiny volumes, a PostgreSQL container.
 # Per repetition, in round-robin order, it times the seed approach (busybox `tar czf` in a helper on
 # stdout), host `tar | pigz` and `tar | zstd` over the volume's directory (the hardware reference), the
@@ -35,6 +35,8 @@ readonly HELPER_IMAGE="${BENCH_HELPER_IMAGE:-volume-agent-test/helper:busybox}"
 readonly PG_IMAGE="${BENCH_PG_IMAGE:-volume-agent-test/postgres:15}"
 readonly PG_ROWS="${BENCH_PG_ROWS:-2000000}"
 readonly LABEL="io.volume-agent.bench=1"
+# This run's objects alone: two runs at once must not remove each other's.
+readonly RUN_LABEL="io.volume-agent.bench.run=$$"
 readonly CORES="$(nproc)"
 
 reps=3 big=0 pg=1 aot=1 baseline=""
@@ -82,9 +84,9 @@ cleanup() {
   log "cleaning up"
   [[ -n "$baseline_tree" ]] && git -C "$REPO" worktree remove --force "$baseline_tree" 2>/dev/null || true
   local ids
-  ids="$(docker ps -aq --filter "label=$LABEL")"
+  ids="$(docker ps -aq --filter "label=$RUN_LABEL")"
   [[ -n "$ids" ]] && docker rm -fv $ids >/dev/null 2>&1 || true
-  ids="$(docker volume ls -q --filter "label=$LABEL")"
+  ids="$(docker volume ls -q --filter "label=$RUN_LABEL")"
   [[ -n "$ids" ]] && docker volume rm -f $ids >/dev/null 2>&1 || true
   rm -rf "$WORK"
   exit "$rc"
@@ -126,7 +128,7 @@ readonly AGENT_GEN0="$(sed -n 's/.*DOTNET_GCgen0size=\([0-9a-fx]*\).*/\1/p' "$RE
 mountpoint() { docker volume inspect -f '{{.Mountpoint}}' "$1"; }
 
 make_mixed() { # volume scale
-  docker volume create --label "$LABEL" "$1" >/dev/null
+  docker volume create --label "$LABEL" --label "$RUN_LABEL" "$1" >/dev/null
   local mp; mp="$(mountpoint "$1")"
   local t0; t0="$(now)"
   python3 "$BENCH/gen.py" "$mp" "$2"
@@ -143,7 +145,7 @@ log "creating 20 tiny volumes"
 tiny=()
 for i in $(seq -w 1 20); do
   v="va-bench-tiny$i-$$"
-  docker volume create --label "$LABEL" "$v" >/dev/null
+  docker volume create --label "$LABEL" --label "$RUN_LABEL" "$v" >/dev/null
   tmp="$(mountpoint "$v")"
   printf 'tiny volume %s\n' "$i" >"$tmp/hello.txt"
   head -c 4096 /dev/urandom >"$tmp/data.bin"
@@ -160,7 +162,7 @@ fi
 PG_RAW=0
 if ((pg)); then
   log "starting PostgreSQL and filling it with $PG_ROWS rows"
-  docker run -d --name "$PG" --label "$LABEL" -e POSTGRES_PASSWORD=bench "$PG_IMAGE" >/dev/null
+  docker run -d --name "$PG" --label "$LABEL" --label "$RUN_LABEL" -e POSTGRES_PASSWORD=bench "$PG_IMAGE" >/dev/null
   for _ in $(seq 1 120); do
     [[ "$(docker inspect -f '{{.State.Health.Status}}' "$PG")" == healthy ]] && break
     sleep 1
@@ -307,7 +309,7 @@ tar -cf - -C "$MP" . >/dev/null
 
 archive_api() { # variant rep
   local reader
-  reader="$(docker create --label "$LABEL" --network none -v "$VOL:/data:ro" "$HELPER_IMAGE" true)"
+  reader="$(docker create --label "$LABEL" --label "$RUN_LABEL" --network none -v "$VOL:/data:ro" "$HELPER_IMAGE" true)"
   run_shell "$1" "$2" "$RAW" /dev/null \
     "curl -sf --unix-socket /var/run/docker.sock 'http://localhost/containers/$reader/archive?path=/data/.' > /dev/null"
   docker rm -f "$reader" >/dev/null
@@ -316,7 +318,7 @@ archive_api() { # variant rep
 round() { # rep
   local rep="$1"
   run_shell seed "$rep" "$RAW" "$WORK/out.seed.tar.gz" \
-    "docker run --rm --label $LABEL -v $VOL:/data:ro $HELPER_IMAGE tar czf - -C /data . > $WORK/out.seed.tar.gz"
+    "docker run --rm --label $LABEL --label $RUN_LABEL -v $VOL:/data:ro $HELPER_IMAGE tar czf - -C /data . > $WORK/out.seed.tar.gz"
   run_shell host-pigz "$rep" "$RAW" "$WORK/out.pigz.tar.gz" \
     "tar -cf - -C $MP . | pigz -p $CORES -6 > $WORK/out.pigz.tar.gz"
   run_shell host-zstd "$rep" "$RAW" "$WORK/out.zstd.tar.zst" \
