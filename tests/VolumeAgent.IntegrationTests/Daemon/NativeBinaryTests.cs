@@ -40,9 +40,9 @@ public sealed class NativeBinaryTests
         using var timeout = new CancellationTokenSource(TestTimeout);
         await AgentImage.EnsureBuiltAsync(timeout.Token);
 
-        var listing = await RunInImageAsync(timeout.Token, [], "sh", "-c",
+        var listing = await RunInImageAsync([], timeout.Token, "sh", "-c",
             "ls -A /opt/volume-agent; find / -xdev \\( -name 'libcoreclr.so' -o -name 'System.Private.CoreLib.dll' -o -name '*.dll' \\) -print");
-        var version = await RunInImageAsync(timeout.Token, [], "volume-agent", "version");
+        var version = await RunInImageAsync([], timeout.Token, "volume-agent", "version");
 
         listing.ExitCode.Should().Be(0, listing.ToString());
         listing.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().Equal(
@@ -73,9 +73,9 @@ public sealed class NativeBinaryTests
             string[] mounts = ["-v", $"{imageConfig}:/etc/volume-agent/backup.yml:ro", "-v", $"{Path.Combine(directory, "backups")}:/backups"];
 
             var jitJson = await AgentCli.RunAsync(["status", "--json", "--config", hostConfig], ct, environment: hostEnvironment);
-            var nativeJson = await RunInImageAsync(ct, mounts, "volume-agent", "status", "--json");
+            var nativeJson = await RunInImageAsync(mounts, ct, "volume-agent", "status", "--json");
             var jitText = await AgentCli.RunAsync(["status", "--config", hostConfig], ct, environment: hostEnvironment);
-            var nativeText = await RunInImageAsync(ct, mounts, "volume-agent", "status");
+            var nativeText = await RunInImageAsync(mounts, ct, "volume-agent", "status");
             _output.WriteLine($"JIT: {jitJson}\nnative: {nativeJson}\nJIT: {jitText}\nnative: {nativeText}");
 
             // Feb 29, 02:30 in Chatham (+13:45 in its summer): the next one is years away, the same for both runs.
@@ -133,7 +133,7 @@ public sealed class NativeBinaryTests
         return job.GetProperty("next_run").GetDateTimeOffset();
     }
 
-    private async Task<ProcessResult> RunInImageAsync(CancellationToken cancellationToken, string[] extraArguments, params string[] command)
+    private async Task<ProcessResult> RunInImageAsync(string[] extraArguments, CancellationToken cancellationToken, params string[] command)
     {
         var arguments = new List<string> { "run", "--rm", "--network", "none" };
         foreach (var (key, value) in _docker.Labels)
