@@ -11,9 +11,16 @@ import sys
 REFERENCE = {
     "seed": "host-pigz", "agent-gzip": "host-pigz", "agent-gzip-4g": "host-pigz",
     "agent-zstd": "host-zstd", "agent-none": "host-tar", "archive-api": "host-tar", "agent-pg": "pg-exec",
+    "agent-gzip-aot": "host-pigz", "agent-zstd-aot": "host-zstd",
 }
-ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-zstd", "agent-none", "archive-api", "host-tar",
-         "pg-exec", "agent-pg", "tiny-1", "tiny-20", "agent-gzip-4g"]
+ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-gzip-aot", "agent-zstd", "agent-zstd-aot", "agent-none",
+         "archive-api", "host-tar", "pg-exec", "agent-pg", "tiny-1", "tiny-20", "tiny-1-aot", "tiny-20-aot",
+         "agent-gzip-4g"]
+# --baseline: each A/B row as VARIANT.old and VARIANT.new.
+AB_ORDER = ["archive-api", "agent-none", "agent-gzip", "agent-pg"]
+AB_LIMIT = 0.03
+# Start-up rows: one process each, many runs; shown in milliseconds in a table of their own.
+STARTUP_ORDER = ["startup-version-jit", "startup-version-aot", "startup-status-jit", "startup-status-aot"]
 NUMERIC = ["wall_s", "raw_bytes", "artifact_bytes", "rss_kb", "cpu_user_s", "cpu_sys_s", "temp_bytes", "engine_cpu_s"]
 
 
@@ -31,12 +38,12 @@ def main():
     for name, rows in runs.items():
         m = {k: statistics.median(r[k] for r in rows) for k in NUMERIC}
         m["temp_bytes"] = max(r["temp_bytes"] for r in rows)
-        m["rss_kb"] = max(r["rss_kb"] for r in rows) if name.startswith(("agent", "tiny")) else m["rss_kb"]
+        m["rss_kb"] = max(r["rss_kb"] for r in rows) if name.startswith(("agent", "tiny", "startup")) else m["rss_kb"]
         m["walls"] = [r["wall_s"] for r in rows]
-        m["mb_s"] = m["raw_bytes"] / 1e6 / m["wall_s"]
+        m["mb_s"] = m["raw_bytes"] / 1e6 / m["wall_s"] if m["wall_s"] else 0
         med[name] = m
     for name, m in med.items():
-        if "seed" in med and name not in ("pg-exec", "agent-pg", "tiny-1", "tiny-20"):
+        if "seed" in med and not name.startswith(("pg-exec", "agent-pg", "tiny", "startup")) and "." not in name:
             m["vs_seed"] = m["mb_s"] / med["seed"]["mb_s"]
         ref = REFERENCE.get(name)
         if ref in med:
@@ -46,14 +53,21 @@ def main():
             if m["artifact_bytes"] and med[ref]["artifact_bytes"] and m["raw_bytes"] == med[ref]["raw_bytes"]:
                 m["artifact_vs_reference"] = m["artifact_bytes"] / med[ref]["artifact_bytes"]
 
-    per_volume = None
-    if "tiny-1" in med and "tiny-20" in med:
-        per_volume = {
-            "one_volume_s": med["tiny-1"]["wall_s"],
-            "twenty_volumes_s": med["tiny-20"]["wall_s"],
-            "marginal_s": (med["tiny-20"]["wall_s"] - med["tiny-1"]["wall_s"]) / 19,
-            "total_over_20_s": med["tiny-20"]["wall_s"] / 20,
-        }
+    def overhead(suffix):
+        one, twenty = med.get("tiny-1" + suffix), med.get("tiny-20" + suffix)
+        if not one or not twenty:
+            return None
+        return {"one_volume_s": one["wall_s"], "twenty_volumes_s": twenty["wall_s"],
+                "marginal_s": (twenty["wall_s"] - one["wall_s"]) / 19, "total_over_20_s": twenty["wall_s"] / 20}
+
+    per_volume = overhead("")
+    per_volume_aot = overhead("-aot")
+    ab = []
+    for name in AB_ORDER:
+        old, new = med.get(name + ".old"), med.get(name + ".new")
+        if old and new:
+            ab.append({"variant": name, "old": old, "new": new, "ratio": new["wall_s"] / old["wall_s"],
+                       "rss_ratio": new["rss_kb"] / old["rss_kb"] if old["rss_kb"] else None})
 
     targets = []
 
@@ -79,8 +93,21 @@ def main():
     if per_volume:
         target("per-volume overhead", per_volume["marginal_s"], 0.3, "<=", "s")
     target("PostgreSQL (none) vs docker exec pg_dump", med.get("agent-pg", {}).get("vs_reference"), 0.95, ">=", "x")
+    aot_rss = [m["rss_kb"] for n, m in med.items() if n in ("agent-gzip-aot", "agent-zstd-aot")]
+    target("native binary: peak RSS, 1 GiB gzip and zstd", max(aot_rss) / 1024 if aot_rss else None, 64, "<=", "MiB")
+    if per_volume_aot:
+        target("native binary: per-volume overhead", per_volume_aot["marginal_s"], 0.05, "<=", "s")
+    for name in ("startup-version-aot", "startup-status-aot"):
+        if name in med:
+            target("start-up, `%s` (median)" % name[len("startup-"):-len("-aot")], med[name]["wall_s"] * 1000, 20, "<=", "ms")
+    for row in ab:
+        if row["variant"] != "archive-api":
+            target("A/B %s: new / old wall" % row["variant"], row["ratio"], 1 + AB_LIMIT, "<=", "x")
+            target("A/B %s: new / old peak RSS" % row["variant"], row["rss_ratio"], 1.0, "<=", "x")
 
-    result = {"meta": meta, "medians": med, "per_volume": per_volume, "targets": targets,
+    result = {"meta": meta, "medians": med, "per_volume": per_volume, "per_volume_aot": per_volume_aot,
+              "ab": [{"variant": r["variant"], "ratio": r["ratio"], "rss_ratio": r["rss_ratio"]} for r in ab],
+              "targets": targets,
               "runs": [r for rows in runs.values() for r in rows]}
     with open(out, "w") as f:
         json.dump(result, f, indent=2)
@@ -105,11 +132,37 @@ def main():
             fmt(m.get("artifact_vs_reference"), ".3f"),
             m["rss_kb"] / 1024, m["cpu_user_s"] + m["cpu_sys_s"], m["engine_cpu_s"],
             ("%d" % m["temp_bytes"]) if name.startswith(("agent", "tiny")) else ""))
-    if per_volume:
-        print("\nPer-volume overhead: 1 tiny volume %.2f s, 20 tiny volumes %.2f s: marginal %.3f s per volume "
-              "((t20 - t1) / 19), %.3f s per volume all-in (t20 / 20)." % (
-                  per_volume["one_volume_s"], per_volume["twenty_volumes_s"], per_volume["marginal_s"],
-                  per_volume["total_over_20_s"]))
+    for label, pv in (("", per_volume), (" (native binary)", per_volume_aot)):
+        if pv:
+            print("\nPer-volume overhead%s: 1 tiny volume %.2f s, 20 tiny volumes %.2f s: marginal %.3f s per volume "
+                  "((t20 - t1) / 19), %.3f s per volume all-in (t20 / 20)." % (
+                      label, pv["one_volume_s"], pv["twenty_volumes_s"], pv["marginal_s"], pv["total_over_20_s"]))
+    if any(n in med for n in STARTUP_ORDER):
+        print("\nStart-up (native binary %s bytes, published in %s s): each command %d times, alternating; "
+              "the daemon answering `status` is the native binary.\n" % (
+                  meta.get("aot_bytes", "?"), meta.get("aot_publish_s") or "?",
+                  max(len(med[n]["walls"]) for n in STARTUP_ORDER if n in med)))
+        print("| variant | median ms | min ms | max ms | peak RSS MiB | CPU user+sys ms |")
+        print("|---|---|---|---|---|---|")
+        for name in STARTUP_ORDER:
+            if name in med:
+                m = med[name]
+                print("| %s | %.1f | %.1f | %.1f | %.0f | %.0f |" % (
+                    name, m["wall_s"] * 1000, min(m["walls"]) * 1000, max(m["walls"]) * 1000, m["rss_kb"] / 1024,
+                    (m["cpu_user_s"] + m["cpu_sys_s"]) * 1000))
+    if ab:
+        print("\nA/B: new %s against old %s, alternating (archive-api has no agent: its ratio is the run's noise).\n"
+              % (meta.get("new_rev"), meta.get("old_rev")))
+        print("| variant | old wall s (runs) | new wall s (runs) | new / old | old peak RSS MiB | new peak RSS MiB | |")
+        print("|---|---|---|---|---|---|---|")
+        for row in ab:
+            old, new = row["old"], row["new"]
+            verdict = "" if row["variant"] == "archive-api" else (
+                "within %d%%" % (AB_LIMIT * 100) if row["ratio"] <= 1 + AB_LIMIT else "**slower**")
+            print("| %s | %.2f (%s) | %.2f (%s) | %.3f | %.0f | %.0f | %s |" % (
+                row["variant"], old["wall_s"], ", ".join("%.1f" % w for w in old["walls"]), new["wall_s"],
+                ", ".join("%.1f" % w for w in new["walls"]), row["ratio"], old["rss_kb"] / 1024, new["rss_kb"] / 1024,
+                verdict))
     print("\n/tmp before/after the run: %s / %s bytes (shared with other processes on this machine).\n"
           % (meta.get("tmp_before"), meta.get("tmp_after")))
     print("| target | value | limit | |")

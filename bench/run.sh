@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
 # VolumeAgent against the alternatives, on the local Docker engine.
 #
-#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg]
+#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--baseline REV]
 #
 #   --quick   one repetition (for development); the default is 3
 #   --reps N  N repetitions; each reported figure is the median
 #   --big     also a 4 GiB mixed volume, backed up by the agent (gzip) for its peak RSS
 #   --no-pg   skip the PostgreSQL comparison (saves building a ~600 MB database)
+#   --no-aot  skip the native (NativeAOT) binary's rows and the start-up rows (saves its publish, minutes)
+#   --baseline REV   A/B mode: builds the agent also at git revision REV (a worktree in .artifacts/) and runs
+#             only archive-api, agent-none, agent-gzip and agent-pg, old and new binaries alternating (the
+#             first of each pair swaps every repetition); prints each row's new/old ratio and both peak RSS.
+#             archive-api has no agent: it runs once in each slot, and its ratio is the run's own noise.
 #
-# Environment: VOLUME_AGENT_DLL=path/to/volume-agent.dll skips the Release build of agent/.
+# Environment: VOLUME_AGENT_DLL=path/to/volume-agent.dll skips the Release build of agent/;
+# VOLUME_AGENT_AOT=path/to/volume-agent (a NativeAOT publish) skips the AOT publish.
 # BENCH_PG_ROWS (default 2000000, about 600 MB of dump) sizes the database.
 #
-# Creates (all labelled io.volume-agent.bench=1, all removed at exit, also on failure or Ctrl-C):
+# Creates (all labelled io.volume-agent.bench=1 and with the run's own label, all removed at exit, also on failure or Ctrl-C):
 # a 1 GiB mixed volume (text-like, random, 20,000 small files), 20 tiny volumes, a PostgreSQL container.
 # Per repetition, in round-robin order, it times the seed approach (busybox `tar czf` in a helper on
 # stdout), host `tar | pigz` and `tar | zstd` over the volume's directory (the hardware reference), the
 # agent with gzip, zstd and none, the engine's archive API alone (curl to /dev/null), `docker exec pg_dump -Fc -Z0 > /dev/null` against the agent's
-# postgres source, and agent jobs of 1 and 20 tiny volumes. Prints a Markdown table; writes JSON to
-# bench/results/<timestamp>.json.
+# postgres source, and agent jobs of 1 and 20 tiny volumes; the native binary's gzip, zstd and tiny-volume
+# rows (*-aot) beside them. Once per run, the start-up of `volume-agent version` and of `volume-agent status`
+# against a running daemon, JIT and native, 20 alternating runs each (startup-*). Prints Markdown tables;
+# writes JSON to bench/results/<timestamp>.json.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,16 +35,20 @@ readonly HELPER_IMAGE="${BENCH_HELPER_IMAGE:-volume-agent-test/helper:busybox}"
 readonly PG_IMAGE="${BENCH_PG_IMAGE:-volume-agent-test/postgres:15}"
 readonly PG_ROWS="${BENCH_PG_ROWS:-2000000}"
 readonly LABEL="io.volume-agent.bench=1"
+# This run's objects alone: two runs at once must not remove each other's.
+readonly RUN_LABEL="io.volume-agent.bench.run=$$"
 readonly CORES="$(nproc)"
 
-reps=3 big=0 pg=1
+reps=3 big=0 pg=1 aot=1 baseline=""
 while (($#)); do
   case "$1" in
     --quick) reps=1 ;;
     --reps) reps="$2"; shift ;;
     --big) big=1 ;;
     --no-pg) pg=0 ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    --no-aot) aot=0 ;;
+    --baseline) baseline="$2"; shift ;;
+    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -61,16 +73,20 @@ readonly VOL="va-bench-mixed-$$"
 readonly BIGVOL="va-bench-big-$$"
 readonly PG="va-bench-pg-$$"
 sampler_pid=""
+daemon_pid=""
+baseline_tree=""
 
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2>/dev/null || true
+  [[ -n "$daemon_pid" ]] && { kill "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null; } || true
   log "cleaning up"
+  [[ -n "$baseline_tree" ]] && git -C "$REPO" worktree remove --force "$baseline_tree" 2>/dev/null || true
   local ids
-  ids="$(docker ps -aq --filter "label=$LABEL")"
+  ids="$(docker ps -aq --filter "label=$RUN_LABEL")"
   [[ -n "$ids" ]] && docker rm -fv $ids >/dev/null 2>&1 || true
-  ids="$(docker volume ls -q --filter "label=$LABEL")"
+  ids="$(docker volume ls -q --filter "label=$RUN_LABEL")"
   [[ -n "$ids" ]] && docker volume rm -f $ids >/dev/null 2>&1 || true
   rm -rf "$WORK"
   exit "$rc"
@@ -79,13 +95,29 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---------------------------------------------------------------- the agent
+# shellcheck source=bench/agents.sh
+source "$BENCH/agents.sh"
 if [[ -n "${VOLUME_AGENT_DLL:-}" ]]; then
   DLL="$VOLUME_AGENT_DLL"
 else
-  log "building agent/ (Release)"
-  dotnet build "$REPO/agent/VolumeAgent.csproj" -c Release -o "$WORK/agent" -nologo -v q >"$WORK/build.log" 2>&1 \
-    || { cat "$WORK/build.log" >&2; exit 1; }
-  DLL="$WORK/agent/volume-agent.dll"
+  DLL="$(build_jit "$REPO" "$WORK/agent")"
+fi
+AOT_BIN="" AOT_PUBLISH_S="" OLD_DLL="" OLD_REV=""
+if [[ -n "$baseline" ]]; then
+  OLD_REV="$(git -C "$REPO" rev-parse --verify "$baseline^{commit}")" || { echo "bench/run.sh: no git revision $baseline" >&2; exit 2; }
+  baseline_tree="$REPO/.artifacts/bench-baseline-${OLD_REV:0:12}-$$"
+  log "baseline: a worktree of ${OLD_REV:0:12} in ${baseline_tree#"$REPO"/}"
+  git -C "$REPO" worktree add --detach --quiet "$baseline_tree" "$OLD_REV"
+  OLD_DLL="$(build_jit "$baseline_tree" "$WORK/agent-old")"
+  aot=0
+elif ((aot)); then
+  if [[ -n "${VOLUME_AGENT_AOT:-}" ]]; then
+    AOT_BIN="$VOLUME_AGENT_AOT"
+  else
+    t0="$(now)"
+    AOT_BIN="$(publish_aot "$REPO" "$WORK/aot")"
+    AOT_PUBLISH_S="$(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.0f", b-a}')"
+  fi
 fi
 
 # The agent runs with the runtime settings of its image (Dockerfile ENV).
@@ -96,7 +128,7 @@ readonly AGENT_GEN0="$(sed -n 's/.*DOTNET_GCgen0size=\([0-9a-fx]*\).*/\1/p' "$RE
 mountpoint() { docker volume inspect -f '{{.Mountpoint}}' "$1"; }
 
 make_mixed() { # volume scale
-  docker volume create --label "$LABEL" "$1" >/dev/null
+  docker volume create --label "$LABEL" --label "$RUN_LABEL" "$1" >/dev/null
   local mp; mp="$(mountpoint "$1")"
   local t0; t0="$(now)"
   python3 "$BENCH/gen.py" "$mp" "$2"
@@ -113,7 +145,7 @@ log "creating 20 tiny volumes"
 tiny=()
 for i in $(seq -w 1 20); do
   v="va-bench-tiny$i-$$"
-  docker volume create --label "$LABEL" "$v" >/dev/null
+  docker volume create --label "$LABEL" --label "$RUN_LABEL" "$v" >/dev/null
   tmp="$(mountpoint "$v")"
   printf 'tiny volume %s\n' "$i" >"$tmp/hello.txt"
   head -c 4096 /dev/urandom >"$tmp/data.bin"
@@ -130,7 +162,7 @@ fi
 PG_RAW=0
 if ((pg)); then
   log "starting PostgreSQL and filling it with $PG_ROWS rows"
-  docker run -d --name "$PG" --label "$LABEL" -e POSTGRES_PASSWORD=bench "$PG_IMAGE" >/dev/null
+  docker run -d --name "$PG" --label "$LABEL" --label "$RUN_LABEL" -e POSTGRES_PASSWORD=bench "$PG_IMAGE" >/dev/null
   for _ in $(seq 1 120); do
     [[ "$(docker inspect -f '{{.State.Health.Status}}' "$PG")" == healthy ]] && break
     sleep 1
@@ -221,8 +253,13 @@ sample_temp() { # out-file
   done
 }
 
-run_agent() { # variant rep config job raw
-  local variant="$1" rep="$2" cfg="$3" job="$4" raw="$5"
+run_agent() { # variant rep config job raw [jit|aot|old]
+  local variant="$1" rep="$2" cfg="$3" job="$4" raw="$5" kind="${6:-jit}"
+  local agent=(dotnet "$DLL")
+  case "$kind" in
+    aot) agent=("$AOT_BIN") ;;
+    old) agent=(dotnet "$OLD_DLL") ;;
+  esac
   rm -rf "${STORE:?}"/*
   local samples="$WORK/samples" tv="$WORK/time.txt"
   : >"$samples"
@@ -231,7 +268,7 @@ run_agent() { # variant rep config job raw
   local t0 t1 e0 rc=0
   e0="$(engine_cpu)"
   t0="$(now)"
-  TMPDIR="$AGENT_TMP" DOTNET_GCgen0size="$AGENT_GEN0" /usr/bin/time -v -o "$tv" dotnet "$DLL" run-now --no-daemon -c "$cfg" "$job" >"$WORK/agent.out" 2>&1 || rc=$?
+  TMPDIR="$AGENT_TMP" DOTNET_GCgen0size="$AGENT_GEN0" /usr/bin/time -v -o "$tv" "${agent[@]}" run-now --no-daemon -c "$cfg" "$job" >"$WORK/agent.out" 2>&1 || rc=$?
   t1="$(now)"
   kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
@@ -270,22 +307,29 @@ log "load average at start: $load_start; $reps repetition(s)"
 # Warm the page cache once so no variant pays for the first read.
 tar -cf - -C "$MP" . >/dev/null
 
-for rep in $(seq 1 "$reps"); do
-  log "repetition $rep of $reps"
+archive_api() { # variant rep
+  local reader
+  reader="$(docker create --label "$LABEL" --label "$RUN_LABEL" --network none -v "$VOL:/data:ro" "$HELPER_IMAGE" true)"
+  run_shell "$1" "$2" "$RAW" /dev/null \
+    "curl -sf --unix-socket /var/run/docker.sock 'http://localhost/containers/$reader/archive?path=/data/.' > /dev/null"
+  docker rm -f "$reader" >/dev/null
+}
+
+round() { # rep
+  local rep="$1"
   run_shell seed "$rep" "$RAW" "$WORK/out.seed.tar.gz" \
-    "docker run --rm --label $LABEL -v $VOL:/data:ro $HELPER_IMAGE tar czf - -C /data . > $WORK/out.seed.tar.gz"
+    "docker run --rm --label $LABEL --label $RUN_LABEL -v $VOL:/data:ro $HELPER_IMAGE tar czf - -C /data . > $WORK/out.seed.tar.gz"
   run_shell host-pigz "$rep" "$RAW" "$WORK/out.pigz.tar.gz" \
     "tar -cf - -C $MP . | pigz -p $CORES -6 > $WORK/out.pigz.tar.gz"
   run_shell host-zstd "$rep" "$RAW" "$WORK/out.zstd.tar.zst" \
     "tar -cf - -C $MP . | zstd -q -T0 -3 > $WORK/out.zstd.tar.zst"
   run_agent agent-gzip "$rep" "$WORK/gzip.yml" agent-gzip "$RAW"
+  ((aot)) && run_agent agent-gzip-aot "$rep" "$WORK/gzip.yml" agent-gzip "$RAW" aot
   run_agent agent-zstd "$rep" "$WORK/zstd.yml" agent-zstd "$RAW"
+  ((aot)) && run_agent agent-zstd-aot "$rep" "$WORK/zstd.yml" agent-zstd "$RAW" aot
   run_agent agent-none "$rep" "$WORK/none.yml" agent-none "$RAW"
   # Diagnostics: the engine's archive API alone (what the agent reads), and host tar alone.
-  reader="$(docker create --label "$LABEL" --network none -v "$VOL:/data:ro" "$HELPER_IMAGE" true)"
-  run_shell archive-api "$rep" "$RAW" /dev/null \
-    "curl -sf --unix-socket /var/run/docker.sock 'http://localhost/containers/$reader/archive?path=/data/.' > /dev/null"
-  docker rm -f "$reader" >/dev/null
+  archive_api archive-api "$rep"
   run_shell host-tar "$rep" "$RAW" /dev/null "tar -cf - -C $MP . | cat > /dev/null"
   if ((pg)); then
     run_shell pg-exec "$rep" "$PG_RAW" /dev/null "docker exec $PG pg_dump -U postgres -Fc -Z0 bench > /dev/null"
@@ -293,8 +337,45 @@ for rep in $(seq 1 "$reps"); do
   fi
   run_agent tiny-1 "$rep" "$WORK/tiny1.yml" tiny-1 "$TINY_RAW"
   run_agent tiny-20 "$rep" "$WORK/tiny20.yml" tiny-20 "$((TINY_RAW * 20))"
+  if ((aot)); then
+    run_agent tiny-1-aot "$rep" "$WORK/tiny1.yml" tiny-1 "$TINY_RAW" aot
+    run_agent tiny-20-aot "$rep" "$WORK/tiny20.yml" tiny-20 "$((TINY_RAW * 20))" aot
+  fi
   ((big)) && run_agent agent-gzip-4g "$rep" "$WORK/big.yml" agent-gzip-4g "$BIG_RAW"
+  return 0
+}
+
+ab_pair() { # rep variant config job raw: the old and the new binary, the first of the pair swapping each rep
+  local order=(old new)
+  (($1 % 2)) || order=(new old)
+  local kind
+  for kind in "${order[@]}"; do
+    if [[ "$2" == archive-api ]]; then
+      archive_api "archive-api.$kind" "$1"
+    else
+      run_agent "$2.$kind" "$1" "$3" "$4" "$5" "$([[ $kind == new ]] && echo jit || echo old)"
+    fi
+  done
+}
+
+ab_round() { # rep
+  ab_pair "$1" archive-api
+  ab_pair "$1" agent-none "$WORK/none.yml" agent-none "$RAW"
+  ab_pair "$1" agent-gzip "$WORK/gzip.yml" agent-gzip "$RAW"
+  if ((pg)); then
+    ab_pair "$1" agent-pg "$WORK/pg.yml" agent-pg "$PG_RAW"
+  fi
+}
+
+for rep in $(seq 1 "$reps"); do
+  log "repetition $rep of $reps"
+  if [[ -n "$baseline" ]]; then ab_round "$rep"; else round "$rep"; fi
 done
+
+if ((aot)); then
+  log "start-up: version and status against a running daemon, JIT and native, 20 runs each"
+  startup_rows "$RESULTS_TSV" 20
+fi
 
 tmp_after="$(du -sb /tmp 2>/dev/null | cut -f1 || true)"
 
@@ -304,5 +385,7 @@ python3 "$BENCH/report.py" "$RESULTS_TSV" "$JSON" \
   "id=$ID" "reps=$reps" "cores=$CORES" "load_start=$load_start" "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" \
   "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
   "mem_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)" "engine=$(docker version -f '{{.Server.Version}}')" \
-  "tmp_before=${tmp_before:-0}" "tmp_after=${tmp_after:-0}" "helper_image=$HELPER_IMAGE" "pg_rows=$PG_ROWS"
+  "tmp_before=${tmp_before:-0}" "tmp_after=${tmp_after:-0}" "helper_image=$HELPER_IMAGE" "pg_rows=$PG_ROWS" \
+  "new_rev=$(git -C "$REPO" rev-parse --short=12 HEAD)$(git -C "$REPO" diff --quiet HEAD -- agent 2>/dev/null || echo '+changes')" \
+  "old_rev=${OLD_REV:0:12}" "aot_publish_s=$AOT_PUBLISH_S" "aot_bytes=$([[ -n "$AOT_BIN" ]] && stat -c %s "$AOT_BIN")"
 log "JSON: $JSON"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the agent image from the repository's Dockerfile without a registry: the build stage and the
 # runtime image both start FROM the local Debian base (volume-agent-test/debian:bookworm, made by
-# build.sh), and the agent is published self-contained on the host (NuGet is reachable from the host
-# only) and copied in through the Dockerfile's PREBUILT argument.
+# build.sh), and the agent is published as a NativeAOT executable on the host (NuGet is reachable from
+# the host only; the publish links with clang or gcc, which .ci/run installs) and copied in through the
+# Dockerfile's PREBUILT argument.
 #
 # The image carries a label with a digest of everything it is made from (agent sources, build props,
 # Dockerfile, .dockerignore, this script, the base image's id); an image whose digest matches is
@@ -67,13 +68,18 @@ if ! $force && [ -n "$(image_id "$tag")" ]; then
   log "$tag exists but its recipe changed (${have:-none} -> $digest); rebuilding"
 fi
 
-log "dotnet publish ($RID, self-contained) into $PUBLISH_DIR"
+if ! command -v clang >/dev/null && ! command -v gcc >/dev/null; then
+  echo "build-agent.sh: the NativeAOT publish links with clang or gcc, and neither is on PATH (apt-get install -y gcc libc6-dev)" >&2
+  exit 1
+fi
+log "dotnet publish ($RID, NativeAOT) into $PUBLISH_DIR"
 t="$(now)"
 rm -rf "$PUBLISH_DIR"
 # A separate artifacts path keeps this publish's restore and obj files away from the checkout's own build.
 DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet publish agent/VolumeAgent.csproj -c Release -r "$RID" --self-contained \
-  --artifacts-path .artifacts/agent-image/build -p:DebugType=none -o "$PUBLISH_DIR" -v quiet -nologo
-log "published in $(elapsed "$t")"
+  --artifacts-path .artifacts/agent-image/build -p:PublishAot=true -p:DebugType=none -o "$PUBLISH_DIR" -v quiet -nologo
+rm -f "$PUBLISH_DIR"/*.dbg
+log "published in $(elapsed "$t"): $(stat -c %s "$PUBLISH_DIR/volume-agent" | awk '{ printf "%.1f MB", $1 / 1000000 }') executable"
 
 old="$(image_id "$tag")"
 log "docker build $tag FROM $BASE"

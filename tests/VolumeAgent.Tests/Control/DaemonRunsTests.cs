@@ -10,6 +10,7 @@ using VolumeAgent.Storage;
 using VolumeAgent.Tests.Policy;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
+using FakeTimeProvider = Microsoft.Extensions.Time.Testing.FakeTimeProvider;
 
 namespace VolumeAgent.Tests.Control;
 

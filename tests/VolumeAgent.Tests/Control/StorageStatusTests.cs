@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using VolumeAgent.Control.Status;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
@@ -5,7 +6,6 @@ using VolumeAgent.Policy;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
 using VolumeAgent.Tests.Policy;
-using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Control;

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Microsoft.Extensions.Time.Testing;
 using VolumeAgent.Pipeline;
 
 namespace VolumeAgent.Tests.Pipeline;
@@ -103,7 +104,7 @@ public sealed class ArtifactPipelineTests
     [Fact]
     public async Task RunAsync_Duration_ComesFromInjectedClock()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var pipeline = new ArtifactPipeline(clock, threads: 1);
         var reads = 0;
         var source = new GeneratedDataStream(1_000_000, DataProfile.Text)

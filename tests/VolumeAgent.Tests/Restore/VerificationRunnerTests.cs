@@ -1,9 +1,9 @@
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Restore;
 using VolumeAgent.Storage;
-using ManualTimeProvider = VolumeAgent.Tests.Pipeline.ManualTimeProvider;
 using VolumeAgent.Tests.Manifest;
 using VolumeAgent.Tests.Pipeline.Tar;
 using VolumeAgent.Tests.Storage;
@@ -25,7 +25,7 @@ public sealed class VerificationRunnerTests : IDisposable
     private static readonly byte[] MysqlDump = "-- MariaDB dump\nINSERT INTO t VALUES (1);\n-- Dump completed on 2026-11-21  2:00:01\n"u8.ToArray();
 
     private readonly Storage.TempDirectory _directory = new();
-    private readonly ManualTimeProvider _time = new();
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 11, 21, 0, 0, 0, TimeSpan.Zero));
 
     private SetStore Store => StoreTestSupport.Local(_directory.Path);
 

@@ -8,9 +8,9 @@ namespace VolumeAgent.Tests.Scheduling;
 /// wall clock together and fires each timer that falls due, in due order, synchronously on the caller's thread,
 /// with the clock reading that timer's due time while its callback runs. <see cref="Jump"/> sets the wall
 /// clock forward or back alone, as an administrator or NTP stepping the clock would; no timer fires.
-/// Kept instead of Microsoft.Extensions.TimeProvider.Testing's FakeTimeProvider, whose timestamps follow its wall
-/// clock and which refuses to set the clock back: it cannot step the wall clock apart from elapsed time, which
-/// the scheduler's clock-step tests need.
+/// Kept for the scheduler's tests where the other tests use Microsoft.Extensions.TimeProvider.Testing's
+/// FakeTimeProvider: that one's timestamps follow its wall clock and it refuses to set the clock back, so it
+/// cannot step the wall clock apart from elapsed time (forward or back), which the clock-step and DST tests need.
 /// </remarks>
 internal sealed class FakeTimeProvider : TimeProvider
 {
