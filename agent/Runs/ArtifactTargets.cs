@@ -1,3 +1,4 @@
+using VolumeAgent.Crypto;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
@@ -15,6 +16,9 @@ internal sealed class ArtifactTargets(List<IBackupSetWriter> writers, IReadOnlyL
     public IReadOnlyList<string> Labels { get; } = labels;
 
     public RunActivity Activity { get; } = activity;
+
+    /// <summary>The job's encryption of every artifact; null stores them as compression leaves them.</summary>
+    public ArtifactEncryption? Encryption { get; init; }
 }
 
 /// <summary>A source of the job with the backup.yml entry it came from (its limits).</summary>

@@ -1,4 +1,5 @@
 using Serilog;
+using VolumeAgent.Crypto;
 using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline;
@@ -136,7 +137,10 @@ internal sealed class JobRunner
         CancellationToken cancellationToken)
     {
         var stores = job.StorageNames.Select(name => _stores[name]).ToList();
-        var targets = new ArtifactTargets(writers: [], job.StorageNames.Select(name => $"storage '{name}' ({_stores[name].Location})").ToList(), activity);
+        var targets = new ArtifactTargets(writers: [], job.StorageNames.Select(name => $"storage '{name}' ({_stores[name].Location})").ToList(), activity)
+        {
+            Encryption = job.Encryption is { } encryption ? new ArtifactEncryption(encryption) : null,
+        };
         var writers = targets.Writers;
         try
         {

@@ -1,7 +1,7 @@
 namespace VolumeAgent.Crypto.Age;
 
 /// <summary>An age file that is not well formed, was changed, or is cut off.</summary>
-internal sealed class AgeFormatException : Exception
+internal sealed class AgeFormatException : IOException
 {
     public AgeFormatException()
     {
