@@ -86,8 +86,8 @@ internal static class VerifyCommand
 
             // The same set in several storages: every copy is checked, each can rot on its own.
             var copies = all.Where(s => chosen.Any(c => c.Name == s.Name)).ToList();
-            targets = copies.Where(s => s.Set.State == BackupSetState.Complete).Select(s => s with { Keys = keys }).ToList();
-            unusable = copies.Except(targets).ToList();
+            unusable = copies.Where(s => s.Set.State != BackupSetState.Complete).ToList();
+            targets = copies.Except(unusable).Select(s => s with { Keys = keys }).ToList();
         }
         catch (SetNotFoundException ex)
         {
