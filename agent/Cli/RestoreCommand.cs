@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Serilog.Events;
+using VolumeAgent.Crypto;
 using VolumeAgent.Manifest;
 using VolumeAgent.Presentation;
 using VolumeAgent.Restore;
@@ -34,12 +35,15 @@ internal static class RestoreCommand
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when stdin is not a terminal)." };
         var storage = new Option<string?>("--storage") { Description = "Read the set from this storage (default: the first that holds it)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every step, not only problems." };
+        var keys = new KeyOptions();
         var command = new Command("restore", "Restore a backup set: every artifact is checked first, and nothing is written if one fails.");
         command.Arguments.Add(setArgument);
         foreach (var option in new Option[] { artifacts, toVolume, toContainer, database, force, yes, storage, verbose })
         {
             command.Options.Add(option);
         }
+
+        keys.AddTo(command);
 
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
             ct => RunAsync(
@@ -54,6 +58,7 @@ internal static class RestoreCommand
                     Force = parse.GetValue(force),
                 },
                 parse.GetValue(storage),
+                keys.Load(parse),
                 parse.GetValue(yes),
                 parse.GetValue(verbose),
                 ct),
@@ -63,14 +68,14 @@ internal static class RestoreCommand
     }
 
     private static async Task<int> RunAsync(
-        string configPath, string spec, RestoreRequest request, string? storage, bool yes, bool verbose, CancellationToken cancellationToken)
+        string configPath, string spec, RestoreRequest request, string? storage, DecryptionKeys? keys, bool yes, bool verbose, CancellationToken cancellationToken)
     {
         var policy = ConfigOption.Load(configPath);
         var stores = AgentSession.OpenStores(policy);
         StoredSet set;
         try
         {
-            set = SetSelector.Select(await SetSelector.ListAsync(stores, storage, null, cancellationToken).ToListAsync(cancellationToken), spec);
+            set = SetSelector.Select(await SetSelector.ListAsync(stores, storage, null, cancellationToken).ToListAsync(cancellationToken), spec) with { Keys = keys };
         }
         catch (SetNotFoundException ex)
         {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Serilog.Events;
+using VolumeAgent.Crypto;
 using VolumeAgent.Docker;
 using VolumeAgent.Operations;
 using VolumeAgent.Manifest.Sets;
@@ -32,12 +33,14 @@ internal static class VerifyCommand
         var drill = new Option<bool>("--drill") { Description = "Also restore the set into throwaway volumes and database containers, and compare." };
         var storage = new Option<string?>("--storage") { Description = "Check the set in this storage only (default: every storage that holds it)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every step, not only problems." };
+        var keys = new KeyOptions();
         var command = new Command("verify", "Check backup sets: checksums, archives and dumps read back whole; with --drill, a trial restore.");
         command.Arguments.Add(setArgument);
         command.Options.Add(latest);
         command.Options.Add(drill);
         command.Options.Add(storage);
         command.Options.Add(verbose);
+        keys.AddTo(command);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
             ct => RunAsync(
                 parse.GetValue(config)!,
@@ -47,6 +50,7 @@ internal static class VerifyCommand
                 parse.GetValue(drill),
                 parse.GetValue(storage),
                 parse.GetValue(verbose),
+                keys.Load(parse),
                 ct),
             Console.Error,
             cancellationToken));
@@ -54,7 +58,7 @@ internal static class VerifyCommand
     }
 
     private static async Task<int> RunAsync(
-        string configPath, string? spec, bool latest, string? latestJob, bool drill, string? storage, bool verbose, CancellationToken cancellationToken)
+        string configPath, string? spec, bool latest, string? latestJob, bool drill, string? storage, bool verbose, DecryptionKeys? keys, CancellationToken cancellationToken)
     {
         if (spec is not null && latest)
         {
@@ -82,8 +86,8 @@ internal static class VerifyCommand
 
             // The same set in several storages: every copy is checked, each can rot on its own.
             var copies = all.Where(s => chosen.Any(c => c.Name == s.Name)).ToList();
-            targets = copies.Where(s => s.Set.State == BackupSetState.Complete).ToList();
-            unusable = copies.Except(targets).ToList();
+            unusable = copies.Where(s => s.Set.State != BackupSetState.Complete).ToList();
+            targets = copies.Except(unusable).Select(s => s with { Keys = keys }).ToList();
         }
         catch (SetNotFoundException ex)
         {

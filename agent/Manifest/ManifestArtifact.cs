@@ -30,12 +30,18 @@ internal sealed record ManifestArtifact
     /// <summary>Bytes produced by the source, before compression.</summary>
     public required long RawBytes { get; init; }
 
-    /// <summary>Bytes of the stored file, after compression.</summary>
+    /// <summary>Bytes of the stored file, after compression (and encryption).</summary>
     public required long StoredBytes { get; init; }
 
     /// <summary>Lowercase hex SHA-256 of the stored file; null when there is no file.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public required string? Sha256 { get; init; }
+
+    /// <summary>Null when the file is stored as compression left it (every manifest before encryption existed).</summary>
+    public ManifestEncryption? Encryption { get; init; }
+
+    /// <summary>Lowercase hex SHA-256 of the decrypted file (what <c>age -d</c> gives back); only with <see cref="Encryption"/>.</summary>
+    public string? PlaintextSha256 { get; init; }
 
     public required ManifestStatus Status { get; init; }
 

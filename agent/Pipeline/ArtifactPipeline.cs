@@ -1,12 +1,14 @@
 using System.Buffers;
 
+using VolumeAgent.Crypto;
+using VolumeAgent.Crypto.Age;
 using VolumeAgent.IO;
 
 namespace VolumeAgent.Pipeline;
 
 /// <summary>
-/// Streams one artifact: source → (observer) → compression → SHA-256 and count → destination, with pooled
-/// buffers and nothing held whole in memory. A failure or cancellation propagates as it came; the partly
+/// Streams one artifact: source → (observer) → compression → (SHA-256 of the plaintext → age encryption) →
+/// SHA-256 and count → destination, with pooled buffers and nothing held whole in memory. A failure or cancellation propagates as it came; the partly
 /// written destination is the caller's to discard.
 /// </summary>
 internal sealed class ArtifactPipeline
@@ -42,10 +44,20 @@ internal sealed class ArtifactPipeline
         CancellationToken cancellationToken) =>
         RunAsync(source, destination, Compressors.Create(kind, level, _threads), observer, cancellationToken);
 
+    public Task<PipelineResult> RunAsync(
+        Stream source,
+        Stream destination,
+        ICompressor compressor,
+        IRawStreamObserver? observer,
+        CancellationToken cancellationToken) =>
+        RunAsync(source, destination, compressor, encryption: null, observer, cancellationToken);
+
+    /// <param name="encryption">Null stores the compressed bytes; else they are stored as an age file, and the result has their SHA-256 too.</param>
     public async Task<PipelineResult> RunAsync(
         Stream source,
         Stream destination,
         ICompressor compressor,
+        ArtifactEncryption? encryption,
         IRawStreamObserver? observer,
         CancellationToken cancellationToken)
     {
@@ -60,7 +72,9 @@ internal sealed class ArtifactPipeline
         await using var readAhead = new ReadAheadStream(source, leaveOpen: true);
         await using var counted = new CountingReadStream(readAhead, leaveOpen: true);
         await using var hashing = new HashingStream(destination, leaveOpen: true);
-        var compressing = compressor.Open(hashing, leaveOpen: true);
+        AgeEncryptingStream? encrypting = encryption?.Open(hashing);
+        HashingStream? plain = encrypting is null ? null : new HashingStream(encrypting, leaveOpen: true);
+        var compressing = compressor.Open((Stream?)plain ?? hashing, leaveOpen: true);
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferSize);
         try
         {
@@ -73,12 +87,17 @@ internal sealed class ArtifactPipeline
 
             observer?.Complete();
             await compressing.CompleteAsync(cancellationToken);
+            if (encrypting is not null)
+            {
+                await encrypting.CompleteAsync(cancellationToken);
+            }
+
             await hashing.FlushAsync(cancellationToken);
             return new PipelineResult(
                 counted.BytesRead,
                 hashing.BytesWritten,
                 hashing.FinishHash(),
-                _timeProvider.GetElapsedTime(started));
+                _timeProvider.GetElapsedTime(started)) { PlaintextSha256Hex = plain?.FinishHash() };
         }
         catch
         {
@@ -88,6 +107,16 @@ internal sealed class ArtifactPipeline
         finally
         {
             await compressing.DisposeAsync();
+            if (plain is not null)
+            {
+                await plain.DisposeAsync();
+            }
+
+            if (encrypting is not null)
+            {
+                await encrypting.DisposeAsync();
+            }
+
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }

@@ -8,7 +8,7 @@ internal static class PolicyKeys
     public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "storage", "jobs"];
 
     public static readonly IReadOnlyList<string> Job =
-        ["schedule", "jitter", "storage", "sync_after_run", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks"];
+        ["schedule", "jitter", "storage", "sync_after_run", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks", Crypto.EncryptionReader.Key];
 
     public static readonly IReadOnlyList<string> Retention =
         ["keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within"];
@@ -30,7 +30,7 @@ internal static class PolicyKeys
     public static IReadOnlyList<string> All { get; } =
     [
         .. Root
-            .Concat(StorageRegistry.AllKeys).Concat(Job).Concat(Retention).Concat(Verify).Concat(Hooks).Concat(Hook)
+            .Concat(StorageRegistry.AllKeys).Concat(Job).Concat(Retention).Concat(Verify).Concat(Crypto.EncryptionReader.Keys).Concat(Hooks).Concat(Hook)
             .Concat(SourceCommon).Concat(SourceKinds.Select(k => k.Key)).Concat(SourceKinds.SelectMany(k => k.Value))
             .Distinct(StringComparer.Ordinal),
     ];

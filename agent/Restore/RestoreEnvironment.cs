@@ -17,5 +17,5 @@ internal sealed class RestoreEnvironment
     public required ILogger Log { get; init; }
 
     public Task<VerifiedArtifactStream> OpenAsync(ArtifactScan scan, CancellationToken cancellationToken) =>
-        VerifiedArtifactStream.OpenAsync(Set.Store, Set.Set, scan.Artifact, cancellationToken);
+        VerifiedArtifactStream.OpenAsync(Set.Store, Set.Set, scan.Artifact, Set.Keys, cancellationToken);
 }

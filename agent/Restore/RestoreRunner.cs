@@ -78,6 +78,11 @@ internal sealed class RestoreRunner
             throw new RestoreRefusedException("Nothing was restored:" + Environment.NewLine + string.Join(Environment.NewLine, refusals.Select(r => "  - " + r)));
         }
 
+        if (set.Keys is null && selected.FirstOrDefault(a => a.Encryption is not null) is { } encrypted)
+        {
+            throw new RestoreRefusedException($"{Crypto.ArtifactDecryption.NeedsKeys(encrypted.File!)}. Nothing was restored.");
+        }
+
         var checksums = await ChecksumsFile.ReadAsync(set.Store, set.Set, cancellationToken)
             ?? throw new RestoreRefusedException($"Backup set {set.Name} has no {BackupSetLayout.ChecksumsFileName}, so its artifacts cannot be checked. Nothing was restored.");
         var steps = new List<IRestoreStep>();
@@ -85,7 +90,7 @@ internal sealed class RestoreRunner
         for (var i = 0; i < selected.Count; i++)
         {
             progress?.Report($"checking {selected[i].File} ({Bytes.Format(selected[i].StoredBytes)})");
-            var scan = await ArtifactScanner.ScanAsync(set.Store, set.Set, selected[i], checksums, check: null, keepEntries: false, cancellationToken);
+            var scan = await ArtifactScanner.ScanAsync(set.Store, set.Set, selected[i], checksums, check: null, keepEntries: false, set.Keys, cancellationToken);
             problems.AddRange(scan.Problems);
             steps.Add(plans[i](scan));
         }
@@ -198,11 +203,12 @@ internal sealed class RestoreRunner
     {
         if (artifact.File is { } file)
         {
-            var kind = Compressors.KindFromFileName(file);
-            var bare = kind == CompressionKind.None ? file : file[..file.LastIndexOf('.')];
+            var clear = artifact.Encryption is not null && Crypto.ArtifactEncryption.IsEncryptedName(file) ? file[..^Crypto.ArtifactEncryption.FileExtension.Length] : file;
+            var kind = Compressors.KindFromFileName(clear);
+            var bare = kind == CompressionKind.None ? clear : clear[..clear.LastIndexOf('.')];
             // Every source ends the artifact's name with its format's suffix (.tar, .dump, .sql, ...), before the compression's.
             var stem = bare.LastIndexOf('.') is > 0 and var dot ? bare[..dot] : bare;
-            if (string.Equals(file, name, StringComparison.Ordinal) || string.Equals(bare, name, StringComparison.Ordinal) || string.Equals(stem, name, StringComparison.Ordinal))
+            if (string.Equals(file, name, StringComparison.Ordinal) || string.Equals(clear, name, StringComparison.Ordinal) || string.Equals(bare, name, StringComparison.Ordinal) || string.Equals(stem, name, StringComparison.Ordinal))
             {
                 return true;
             }

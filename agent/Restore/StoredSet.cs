@@ -1,3 +1,4 @@
+using VolumeAgent.Crypto;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Storage;
 
@@ -8,4 +9,7 @@ internal sealed record StoredSet(string StorageName, IBackupStore Store, BackupS
 {
     /// <summary>job/directory, as commands print and accept it.</summary>
     public string Name => $"{Set.Job}/{Set.DirectoryName}";
+
+    /// <summary>What decrypts the set's age-encrypted artifacts (restore's and verify's --identity); null when none was given.</summary>
+    public DecryptionKeys? Keys { get; init; }
 }

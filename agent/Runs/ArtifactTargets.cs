@@ -1,4 +1,5 @@
 using Serilog;
+using VolumeAgent.Crypto;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
@@ -51,6 +52,9 @@ internal sealed class ArtifactTargets(IReadOnlyList<StorageTarget> storages, Run
     /// <summary>Why no storage is left, for an artifact's error: each storage's reason.</summary>
     public string NoneLeft() =>
         "No storage could take it: " + string.Join("; ", Storages.Where(s => s.Failure is not null).Select(s => $"{s.Label}: {s.Failure}"));
+
+    /// <summary>The job's encryption of every artifact; null stores them as compression leaves them.</summary>
+    public ArtifactEncryption? Encryption { get; init; }
 }
 
 /// <summary>A source of the job with the backup.yml entry it came from (its limits).</summary>

@@ -1,4 +1,5 @@
 using Serilog;
+using VolumeAgent.Crypto;
 using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline;
@@ -160,7 +161,10 @@ internal sealed class JobRunner
         ILogger log,
         CancellationToken cancellationToken)
     {
-        var targets = new ArtifactTargets([.. job.StorageNames.Select(name => new StorageTarget(name, $"storage '{name}' ({_stores[name].Location})"))], activity);
+        var targets = new ArtifactTargets([.. job.StorageNames.Select(name => new StorageTarget(name, $"storage '{name}' ({_stores[name].Location})"))], activity)
+        {
+            Encryption = job.Encryption is { } encryption ? new ArtifactEncryption(encryption) : null,
+        };
         try
         {
             foreach (var target in targets.Storages)

@@ -1,4 +1,5 @@
 using Serilog;
+using VolumeAgent.Crypto;
 using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline;
@@ -79,7 +80,8 @@ internal sealed class SourceRunner
         CancellationToken cancellationToken)
     {
         var descriptor = producer.Descriptor;
-        var fileName = descriptor.BaseFileName + compressor.FileExtension;
+        var encryption = targets.Encryption;
+        var fileName = descriptor.BaseFileName + compressor.FileExtension + (encryption is null ? string.Empty : ArtifactEncryption.FileExtension);
         var started = _time.GetUtcNow();
         var clock = _time.GetTimestamp();
         var outputs = new List<(StorageTarget Target, IArtifactWriter Writer)>();
@@ -99,7 +101,7 @@ internal sealed class SourceRunner
                 var raw = await producer.OpenAsync(token);
                 await using var destination = new FanOutStream(
                     [.. outputs.Select(o => (o.Target, watchdog.WatchWrite(o.Writer.Stream, o.Target.Label)))], targets, log);
-                result = await _pipeline.RunAsync(watchdog.WatchRead(raw), destination, compressor, observer: null, token);
+                result = await _pipeline.RunAsync(watchdog.WatchRead(raw), destination, compressor, encryption, observer: null, token);
             }
             catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) && ex is not StorageException and not ArtifactFailedException
                 && !IsEndedByLimits(watchdog, limits, cancellationToken))
@@ -124,6 +126,8 @@ internal sealed class SourceRunner
                 RawBytes = result.RawBytes,
                 StoredBytes = result.StoredBytes,
                 Sha256 = result.Sha256Hex,
+                Encryption = encryption is null ? null : ManifestEncryption.Age,
+                PlaintextSha256 = result.PlaintextSha256Hex,
                 Status = ManifestStatus.Succeeded,
                 Entries = facts.Entries,
                 TreeDigest = facts.TreeDigest,

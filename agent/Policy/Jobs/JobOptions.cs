@@ -1,3 +1,4 @@
+using VolumeAgent.Crypto;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy.Hooks;
 using VolumeAgent.Scheduling;
@@ -44,4 +45,7 @@ internal sealed record JobOptions
     public JobHooks Hooks { get; init; } = JobHooks.None;
 
     public VerifyOptions? Verify { get; init; }
+
+    /// <summary>Null stores artifacts as they come out of compression; else each is an age file (Crypto/).</summary>
+    public EncryptionOptions? Encryption { get; init; }
 }

@@ -1,5 +1,6 @@
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy.Hooks;
+using VolumeAgent.Crypto;
 using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Policy.Jobs;
@@ -60,6 +61,7 @@ internal static class JobReader
         var stop = reader.TextList(map, "stop_containers", "[app, worker]", text => NodeReader.IsName(text) ? null : $"'{text}' is not a valid container or service name; use {NodeReader.NameRule}");
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? rootStallTimeout;
         var verify = ReadVerify(reader, map);
+        var encryption = EncryptionReader.Read(reader, map);
         var sources = SourceReader.ReadAll(reader, map, stallTimeout);
         var hooks = HookReader.Read(reader, map);
         if (reader.Problems.Count > problemsBefore)
@@ -80,6 +82,7 @@ internal static class JobReader
             StopContainers = stop ?? [],
             StallTimeout = stallTimeout,
             Verify = verify,
+            Encryption = encryption,
             Sources = sources,
             Hooks = hooks,
         };

@@ -30,4 +30,7 @@ internal sealed record ArtifactScan
     public string File => Artifact.File ?? Artifact.SourceName;
 
     public bool Sound => Problems.Count == 0;
+
+    /// <summary>Set when the content was not read (an encrypted artifact and no key): what was checked and what it needs.</summary>
+    public string? ContentNotChecked { get; init; }
 }

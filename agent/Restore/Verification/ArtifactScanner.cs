@@ -1,4 +1,6 @@
 using System.Buffers;
+using VolumeAgent.Crypto;
+using VolumeAgent.Crypto.Age;
 using VolumeAgent.Docker;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
@@ -22,8 +24,19 @@ internal static class ArtifactScanner
 {
     public const string TreeDigestPrefix = TarTreeDigest.Prefix;
 
+    public static Task<ArtifactScan> ScanAsync(
+        IBackupStore store,
+        BackupSetInfo set,
+        ManifestArtifact artifact,
+        ChecksumsFile checksums,
+        IDumpCheck? check,
+        bool keepEntries,
+        CancellationToken cancellationToken) =>
+        ScanAsync(store, set, artifact, checksums, check, keepEntries, keys: null, cancellationToken);
+
     /// <param name="check">An extra check fed the uncompressed content as it passes (pg_restore --list); may be null.</param>
     /// <param name="keepEntries">Keep the archive's entries in the result, for comparing a restored tree with it.</param>
+    /// <param name="keys">Decrypts an age-encrypted artifact; without them its stored bytes are checked and its content is not.</param>
     public static async Task<ArtifactScan> ScanAsync(
         IBackupStore store,
         BackupSetInfo set,
@@ -31,6 +44,7 @@ internal static class ArtifactScanner
         ChecksumsFile checksums,
         IDumpCheck? check,
         bool keepEntries,
+        DecryptionKeys? keys,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
@@ -59,27 +73,51 @@ internal static class ArtifactScanner
         await using var hashing = new HashingReadStream(stored);
         long raw = 0;
         var facts = ArtifactContentFacts.None;
+        var notChecked = artifact.Encryption is not null && keys is null
+            ? $"SHA-256 matches {BackupSetLayout.ChecksumsFileName} and the manifest; the content was not checked: {ArtifactDecryption.NeedsKeys(file)}"
+            : null;
+        HashingReadStream? plain = null;
         try
         {
-            if (check is not null)
+            if (notChecked is not null)
             {
-                await check.StartAsync(cancellationToken);
+                await ContentReader.DrainAsync(hashing, cancellationToken);
             }
-
-            await using var decompressed = new CountingReadStream(
-                Compressors.OpenRead(ManifestCompressions.ToKind(artifact.Compression), hashing, leaveOpen: true));
-            var source = check is null ? decompressed : check.Wrap(decompressed);
-            facts = await ReadContentAsync(artifact, source, content, cancellationToken);
-            raw = decompressed.BytesRead;
-            if (check is not null && content.Count == 0)
+            else
             {
-                await check.VerifyAsync(file, cancellationToken);
+                if (artifact.Encryption is not null)
+                {
+                    plain = new HashingReadStream(await ArtifactDecryption.OpenAsync(hashing, artifact, keys, cancellationToken));
+                }
+
+                if (check is not null)
+                {
+                    await check.StartAsync(cancellationToken);
+                }
+
+                await using var decompressed = new CountingReadStream(
+                    Compressors.OpenRead(ManifestCompressions.ToKind(artifact.Compression), (Stream?)plain ?? hashing, leaveOpen: true));
+                var source = check is null ? decompressed : check.Wrap(decompressed);
+                facts = await ReadContentAsync(artifact, source, content, cancellationToken);
+                raw = decompressed.BytesRead;
+                if (check is not null && content.Count == 0)
+                {
+                    await check.VerifyAsync(file, cancellationToken);
+                }
+
+                if (plain is not null && await plain.FinishAsync(cancellationToken) is var plainSha
+                    && !string.Equals(plainSha, artifact.PlaintextSha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    content.Add($"it decrypts to bytes whose SHA-256 is {plainSha}, but the manifest says {artifact.PlaintextSha256}.");
+                }
             }
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or UnsafeEntryException or ArtifactFailedException or CompressionUnavailableException)
         {
             content.Add(ex switch
             {
+                ArtifactDecryptionException => ex.Message.StartsWith(file, StringComparison.Ordinal) ? ex.Message[file.Length..].TrimStart() : ex.Message,
+                AgeFormatException => $"its age encryption does not check out: {ex.Message}",
                 TarFormatException or UnsafeEntryException or ArtifactFailedException => ex.Message,
                 CompressionUnavailableException => $"it cannot be decompressed here: {ex.Message}",
                 InvalidDataException or ZstdException or EndOfStreamException =>
@@ -92,6 +130,11 @@ internal static class ArtifactScanner
             if (check is not null)
             {
                 await check.DisposeAsync();
+            }
+
+            if (plain is not null)
+            {
+                await plain.DisposeAsync();
             }
         }
 
@@ -119,7 +162,7 @@ internal static class ArtifactScanner
             problems.Add($"{file}: {problem}");
         }
 
-        if (content.Count == 0 && raw != artifact.RawBytes)
+        if (content.Count == 0 && notChecked is null && raw != artifact.RawBytes)
         {
             problems.Add($"{file} decompresses to {raw} bytes, but the manifest says {artifact.RawBytes}.");
         }
@@ -147,6 +190,7 @@ internal static class ArtifactScanner
             EntryCount = facts.Entries?.Count,
             Entries = keepEntries ? facts.Entries : null,
             TreeDigest = facts.TreeDigest,
+            ContentNotChecked = notChecked,
         };
     }
 

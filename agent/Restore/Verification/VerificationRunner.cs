@@ -86,7 +86,8 @@ internal sealed class VerificationRunner
 
                 var sourceKind = SourceKinds.Of(artifact.SourceKind);
                 var check = (Check: (IDumpCheck?)null, Note: string.Empty);
-                if (sourceKind is not null)
+                // An encrypted artifact without a key gets its checksum checked, not its content.
+                if (sourceKind is not null && (artifact.Encryption is null || set.Keys is not null))
                 {
                     if (!checks.TryGetValue(sourceKind, out var session))
                     {
@@ -99,10 +100,10 @@ internal sealed class VerificationRunner
                     }
                 }
 
-                var scan = await ArtifactScanner.ScanAsync(set.Store, set.Set, artifact, checksums, check.Check, keepEntries: drill, cancellationToken);
+                var scan = await ArtifactScanner.ScanAsync(set.Store, set.Set, artifact, checksums, check.Check, keepEntries: drill, set.Keys, cancellationToken);
                 scans.Add(scan);
                 outcomes.Add(scan.Sound
-                    ? new ArtifactOutcome(scan.File, true, $"{scan.File}: {sourceKind!.Verifier.Describe(scan)}{check.Note}")
+                    ? new ArtifactOutcome(scan.File, true, $"{scan.File}: {scan.ContentNotChecked ?? sourceKind!.Verifier.Describe(scan) + check.Note}")
                     : new ArtifactOutcome(scan.File, false, string.Join(" ", scan.Problems)));
             }
         }
@@ -119,6 +120,10 @@ internal sealed class VerificationRunner
             if (context is null)
             {
                 problems.Add("The drill needs the Docker engine, which did not answer.");
+            }
+            else if (scans.FirstOrDefault(s => s.ContentNotChecked is not null) is { } encrypted)
+            {
+                problems.Add($"The drill was not run: {Crypto.ArtifactDecryption.NeedsKeys(encrypted.File)}.");
             }
             else if (problems.Count > 0 || outcomes.Any(o => !o.Succeeded))
             {

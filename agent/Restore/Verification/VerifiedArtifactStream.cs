@@ -1,3 +1,4 @@
+using VolumeAgent.Crypto;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Pipeline;
@@ -13,10 +14,12 @@ internal sealed class VerifiedArtifactStream : IAsyncDisposable
 {
     private readonly HashingReadStream _stored;
     private readonly ManifestArtifact _artifact;
+    private readonly Stream? _decrypted;
 
-    private VerifiedArtifactStream(HashingReadStream stored, Stream content, ManifestArtifact artifact)
+    private VerifiedArtifactStream(HashingReadStream stored, Stream? decrypted, Stream content, ManifestArtifact artifact)
     {
         _stored = stored;
+        _decrypted = decrypted;
         Content = content;
         _artifact = artifact;
     }
@@ -25,18 +28,31 @@ internal sealed class VerifiedArtifactStream : IAsyncDisposable
 
     public string File => _artifact.File!;
 
-    public static async Task<VerifiedArtifactStream> OpenAsync(IBackupStore store, BackupSetInfo set, ManifestArtifact artifact, CancellationToken cancellationToken)
+    /// <param name="keys">Decrypts an age-encrypted artifact; without them such an artifact is refused, naming --identity.</param>
+    public static async Task<VerifiedArtifactStream> OpenAsync(
+        IBackupStore store, BackupSetInfo set, ManifestArtifact artifact, DecryptionKeys? keys, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(artifact);
         var stored = new HashingReadStream(await store.OpenArtifactReadAsync(set, artifact.File!, cancellationToken));
+        Stream? decrypted = null;
         try
         {
-            var content = Compressors.OpenRead(ManifestCompressions.ToKind(artifact.Compression), stored, leaveOpen: true);
-            return new VerifiedArtifactStream(stored, content, artifact);
+            if (artifact.Encryption is not null)
+            {
+                decrypted = await ArtifactDecryption.OpenAsync(stored, artifact, keys, cancellationToken);
+            }
+
+            var content = Compressors.OpenRead(ManifestCompressions.ToKind(artifact.Compression), decrypted ?? stored, leaveOpen: true);
+            return new VerifiedArtifactStream(stored, decrypted, content, artifact);
         }
         catch
         {
+            if (decrypted is not null)
+            {
+                await decrypted.DisposeAsync();
+            }
+
             await stored.DisposeAsync();
             throw;
         }
@@ -56,6 +72,11 @@ internal sealed class VerifiedArtifactStream : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Content.DisposeAsync();
+        if (_decrypted is not null)
+        {
+            await _decrypted.DisposeAsync();
+        }
+
         await _stored.DisposeAsync();
     }
 }

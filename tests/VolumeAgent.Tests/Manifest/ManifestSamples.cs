@@ -74,6 +74,8 @@ internal static class ManifestSamples
                 RawBytes = 1000,
                 StoredBytes = 1000,
                 Sha256 = new string('a', 64),
+                Encryption = ManifestEncryption.Age,
+                PlaintextSha256 = new string('c', 64),
                 Status = ManifestStatus.Succeeded,
                 StartedAt = Started.AddSeconds(1),
                 DurationMs = 250,
