@@ -13,6 +13,7 @@ internal sealed class ProcessStreams : IProcessStreams
 {
     private readonly MultiplexedStream _connection;
     private readonly StdoutStream _stdout;
+    private int _disposed;
 
     /// <param name="stderrTail">Where stdout's reader keeps stderr; the exec gives a small one and keeps its own tail.</param>
     public ProcessStreams(MultiplexedStream connection, OutputTail stderrTail, Action<ReadOnlySpan<byte>>? stderrSink)
@@ -31,13 +32,21 @@ internal sealed class ProcessStreams : IProcessStreams
 
     public Stream Stdin { get; }
 
-    public void CloseStdin() => _connection.CloseWrite();
+    /// <summary>Half-closes the connection (the process reads the end of its stdin); nothing once disposed.</summary>
+    public void CloseStdin()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            _connection.CloseWrite();
+        }
+    }
 
     public Task DrainAsync(CancellationToken cancellationToken) => _stdout.DrainAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
         // The stdout stream owns the connection: disposing it closes both directions.
+        Interlocked.Exchange(ref _disposed, 1);
         await _stdout.DisposeAsync();
     }
 
