@@ -4,6 +4,11 @@ using System.Net.Sockets;
 namespace VolumeAgent.Docker;
 
 /// <summary>Where the engine listens: a unix socket (the default) or plain tcp, as DOCKER_HOST says.</summary>
+/// <remarks>
+/// Written by hand although the library resolves DOCKER_HOST too: this parse refuses what the agent cannot use (ssh,
+/// npipe, a relative socket) at start with a message saying what is supported, and gives the unavailable message its
+/// socket path to look at. <see cref="ConnectAsync"/> serves only the previous client in <c>Http/</c>.
+/// </remarks>
 internal sealed class DockerEndpoint
 {
     public const string DefaultSocketPath = "/var/run/docker.sock";

@@ -1,5 +1,5 @@
 using Serilog;
-using VolumeAgent.Docker.Http;
+using VolumeAgent.Docker.Engine;
 
 namespace VolumeAgent.Docker;
 
@@ -12,5 +12,5 @@ internal static class DockerEngine
     /// </summary>
     /// <param name="log">Where the engine reports what it cannot throw to a caller.</param>
     public static IDockerEngine FromEnvironment(ILogger log, Func<string, string?>? environment = null) =>
-        DockerClient.FromEnvironment(environment, log);
+        new LibraryEngine(DockerEndpoint.FromEnvironment(environment), log: log);
 }

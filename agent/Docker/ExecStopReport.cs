@@ -1,4 +1,4 @@
-using VolumeAgent.Docker.Http;
+using VolumeAgent.Docker.Engine;
 
 namespace VolumeAgent.Docker;
 

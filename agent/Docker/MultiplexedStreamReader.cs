@@ -20,6 +20,10 @@ internal readonly record struct OutputChunk(OutputKind Kind, int Count)
 /// zero bytes, big-endian payload length) before each payload. Payloads are handed out as they arrive,
 /// never gathered, so a frame of any size passes with a caller-sized buffer.
 /// </summary>
+/// <remarks>
+/// The previous demultiplexer: the agent now reads through the library's (<see cref="StdoutStream"/>). Kept, like
+/// <c>Docker/Http</c>, only until the integration tests stop using it.
+/// </remarks>
 internal sealed class MultiplexedStreamReader
 {
     private const int HeaderLength = 8;

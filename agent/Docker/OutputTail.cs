@@ -3,6 +3,7 @@ using System.Text;
 namespace VolumeAgent.Docker;
 
 /// <summary>Keeps the last bytes of a process's stderr for error messages, whatever its length.</summary>
+/// <remarks>Written by hand: the library only collects output whole (<c>ReadOutputToEndAsync</c>), unbounded in memory.</remarks>
 internal sealed class OutputTail
 {
     private readonly byte[] _ring;

@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
+using Docker.DotNet;
+using VolumeAgent.Docker.Engine;
 using VolumeAgent.IO;
 
 namespace VolumeAgent.Docker;
@@ -7,18 +10,28 @@ namespace VolumeAgent.Docker;
 /// A read-only stream of a multiplexed output's stdout; stderr goes to a tail (and an optional sink) as it
 /// arrives, so a process that writes much to stderr never stalls the one reading stdout.
 /// </summary>
+/// <remarks>
+/// The frames are taken apart by the library's <see cref="MultiplexedStream"/>. This stays written by hand because
+/// the library has no stream of stdout alone: it hands out frames (or copies both streams to streams of the caller's),
+/// and a reader that pipes stdout into a compressor while stderr fills an error message needs exactly this split.
+/// </remarks>
 internal sealed class StdoutStream : ReadOnlyStream
 {
     private const int StderrBufferSize = 16 * 1024;
-    private readonly MultiplexedStreamReader _reader;
-    private readonly Stream _connection;
+    private readonly MultiplexedStream _output;
     private readonly Action<ReadOnlySpan<byte>>? _stderrSink;
     private bool _disposed;
 
+    /// <summary>Reads the multiplexed bytes of <paramref name="connection"/> (an engine answer, or a test's frames).</summary>
     public StdoutStream(Stream connection, OutputTail stderrTail, Action<ReadOnlySpan<byte>>? stderrSink = null)
+        : this(Demultiplex(connection), stderrTail, stderrSink)
     {
-        _connection = connection ?? throw new ArgumentNullException(nameof(connection));
-        _reader = new MultiplexedStreamReader(connection);
+    }
+
+    /// <summary>Reads the output of an attach, exec or logs call as the library hands it out; disposing disposes it.</summary>
+    public StdoutStream(MultiplexedStream output, OutputTail stderrTail, Action<ReadOnlySpan<byte>>? stderrSink = null)
+    {
+        _output = output ?? throw new ArgumentNullException(nameof(output));
         StderrTail = stderrTail ?? throw new ArgumentNullException(nameof(stderrTail));
         _stderrSink = stderrSink;
     }
@@ -26,6 +39,8 @@ internal sealed class StdoutStream : ReadOnlyStream
     public OutputTail StderrTail { get; }
 
     public long StdoutBytes { get; private set; }
+
+    public long StderrBytes { get; private set; }
 
     public override long Position
     {
@@ -41,21 +56,37 @@ internal sealed class StdoutStream : ReadOnlyStream
             return 0;
         }
 
+        if (!MemoryMarshal.TryGetArray<byte>(buffer, out var segment))
+        {
+            var rented = ArrayPool<byte>.Shared.Rent(buffer.Length);
+            try
+            {
+                var read = await ReadAsync(rented.AsMemory(0, buffer.Length), cancellationToken);
+                rented.AsMemory(0, read).CopyTo(buffer);
+                return read;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+
         while (true)
         {
-            var chunk = await _reader.ReadAsync(buffer, cancellationToken);
-            if (chunk.IsEnd)
+            var chunk = await ReadFrameAsync(segment, cancellationToken);
+            if (chunk.EOF)
             {
                 return 0;
             }
 
-            if (chunk.Kind == OutputKind.Stdout)
+            if (chunk.Target == MultiplexedStream.TargetStream.StandardOut)
             {
                 StdoutBytes += chunk.Count;
                 return chunk.Count;
             }
 
-            RouteStderr(buffer.Span[..chunk.Count]);
+            StderrBytes += chunk.Count;
+            RouteStderr(segment.AsSpan(0, chunk.Count));
         }
     }
 
@@ -80,7 +111,7 @@ internal sealed class StdoutStream : ReadOnlyStream
         if (disposing && !_disposed)
         {
             _disposed = true;
-            _connection.Dispose();
+            _output.Dispose();
         }
 
         base.Dispose(disposing);
@@ -88,13 +119,38 @@ internal sealed class StdoutStream : ReadOnlyStream
 
     public override async ValueTask DisposeAsync()
     {
-        if (!_disposed)
-        {
-            _disposed = true;
-            await _connection.DisposeAsync();
-        }
-
+        Dispose(true);
         await base.DisposeAsync();
+    }
+
+    private static MultiplexedStream Demultiplex(Stream connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return connection is MultiplexedOutputStream engineOutput ? engineOutput.Output : new MultiplexedStream(connection, multiplexed: true);
+    }
+
+    /// <summary>One frame's worth of output, with the library's bare end-of-stream and framing errors said in full.</summary>
+    private async Task<MultiplexedStream.ReadResult> ReadFrameAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _output.ReadOutputAsync(buffer.Array!, buffer.Offset, buffer.Count, cancellationToken);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new EndOfStreamException(
+                $"The engine's output stream ended inside a frame, after {StdoutBytes} bytes of stdout and {StderrBytes} of stderr. "
+                + "The process or the connection was cut off.",
+                ex);
+        }
+        catch (IOException ex) when (ex.InnerException is null
+            && (ex.Message.StartsWith("Unknown stream type", StringComparison.Ordinal) || ex.Message.StartsWith("Invalid frame length", StringComparison.Ordinal)))
+        {
+            throw new InvalidDataException(
+                $"The engine's output after {StdoutBytes + StderrBytes} bytes is not a multiplexed stream ({ex.Message}). "
+                + "Was the container or exec created with a TTY?",
+                ex);
+        }
     }
 
     private void RouteStderr(ReadOnlySpan<byte> data)

@@ -1,5 +1,5 @@
 using VolumeAgent.Docker;
-using VolumeAgent.Docker.Http;
+using VolumeAgent.Docker.Engine;
 
 namespace VolumeAgent.Tests.Docker;
 

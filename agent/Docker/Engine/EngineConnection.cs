@@ -1,0 +1,165 @@
+using System.Net;
+using Docker.DotNet;
+using Docker.DotNet.LegacyHttp;
+using Docker.DotNet.Unix;
+using Polly;
+using Polly.Retry;
+
+namespace VolumeAgent.Docker.Engine;
+
+/// <summary>
+/// The library's clients for one endpoint: an unversioned one that asks the engine which API it speaks, and one pinned
+/// to the version negotiated from that answer (<see cref="ApiVersion.Negotiate"/>), which makes every other call. Each
+/// call goes through <see cref="CallAsync{T}"/>: idempotent ones are retried after a transient failure, and the
+/// library's errors become the agent's (<see cref="EngineErrors"/>).
+/// </summary>
+internal sealed class EngineConnection : IDisposable
+{
+    private readonly DockerClient _unversioned;
+    private readonly ResiliencePipeline _retry;
+    private readonly SemaphoreSlim _negotiation = new(1, 1);
+    private DockerClient? _client;
+    private string? _apiVersion;
+    private int _disposed;
+
+    public EngineConnection(DockerEndpoint endpoint, EngineOptions options)
+    {
+        Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
+        ArgumentNullException.ThrowIfNull(options);
+        _unversioned = Build(endpoint, null);
+        _retry = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = options.RetryAttempts,
+                Delay = options.RetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+            })
+            .Build();
+    }
+
+    public DockerEndpoint Endpoint { get; }
+
+    /// <summary>The API version calls are made in, negotiated on first use: the engine's own when older than ours, else ours.</summary>
+    public async Task<string> GetApiVersionAsync(CancellationToken cancellationToken)
+    {
+        await NegotiatedClientAsync(cancellationToken);
+        return _apiVersion!;
+    }
+
+    /// <summary>A call on the negotiated client; <paramref name="operation"/> says what was asked, for messages.</summary>
+    public async Task<T> CallAsync<T>(
+        string operation, bool idempotent, Func<DockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var client = await NegotiatedClientAsync(cancellationToken);
+        return await RunAsync(client, operation, idempotent, call, cancellationToken);
+    }
+
+    public Task CallAsync(string operation, bool idempotent, Func<DockerClient, CancellationToken, Task> call, CancellationToken cancellationToken) =>
+        CallAsync<bool>(
+            operation,
+            idempotent,
+            async (client, ct) =>
+            {
+                await call(client, ct);
+                return true;
+            },
+            cancellationToken);
+
+    /// <summary>A call that needs no API version (ping, version), on the unversioned client.</summary>
+    public Task<T> CallUnversionedAsync<T>(string operation, Func<DockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken) =>
+        RunAsync(_unversioned, operation, idempotent: true, call, cancellationToken);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _client?.Dispose();
+            _unversioned.Dispose();
+            _negotiation.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The library's client for <paramref name="endpoint"/>: the Unix transport for a socket (its NativeHttp transport
+    /// cannot half-close an exec's stdin), the legacy HTTP one for plain tcp; no timeout of its own (archives and dumps
+    /// run as long as they run; each call is bounded by its token).
+    /// </summary>
+    internal static DockerClient Build(DockerEndpoint endpoint, Version? apiVersion)
+    {
+        var builder = new DockerClientBuilder()
+            .WithEndpoint(LibraryUri(endpoint))
+            .WithTimeout(Timeout.InfiniteTimeSpan)
+            .WithApiVersion(apiVersion);
+        return endpoint.IsUnixSocket
+            ? builder.WithTransportOptions(new UnixSocketTransportOptions()).Build()
+            : builder.WithTransportOptions(new LegacyHttpTransportOptions()).Build();
+    }
+
+    internal static Uri LibraryUri(DockerEndpoint endpoint) => endpoint.SocketPath is { } path
+        ? new Uri("unix://" + path)
+        : new Uri($"tcp://{endpoint.Tcp!.Host}:{endpoint.Tcp.Port}");
+
+    private async Task<DockerClient> NegotiatedClientAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _client) is { } ready)
+        {
+            return ready;
+        }
+
+        await _negotiation.WaitAsync(cancellationToken);
+        try
+        {
+            if (_client is null)
+            {
+                var version = await CallUnversionedAsync("read the engine's API version", (c, ct) => c.System.GetVersionAsync(ct), cancellationToken);
+                var chosen = ApiVersion.Negotiate(version.APIVersion);
+                _apiVersion = chosen;
+                Volatile.Write(ref _client, Build(Endpoint, Version.Parse(chosen)));
+            }
+
+            return _client;
+        }
+        finally
+        {
+            _negotiation.Release();
+        }
+    }
+
+    private async Task<T> RunAsync<T>(
+        DockerClient client, string operation, bool idempotent, Func<DockerClient, CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        async ValueTask<T> Attempt(CancellationToken ct)
+        {
+            try
+            {
+                return await call(client, ct);
+            }
+            catch (Exception ex) when (EngineErrors.Map(ex, operation, Endpoint, ct) is { } mapped)
+            {
+                throw mapped;
+            }
+        }
+
+        return idempotent
+            ? await _retry.ExecuteAsync(Attempt, cancellationToken)
+            : await Attempt(cancellationToken);
+    }
+
+    private static bool IsTransient(Exception exception) => exception switch
+    {
+        DockerApiException api => api.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
+        DockerUnavailableException => true,
+        _ => false,
+    };
+}
+
+/// <summary>How the engine's calls are retried.</summary>
+internal sealed class EngineOptions
+{
+    /// <summary>Retries of idempotent calls after a transient failure (connection lost, 502/503/504).</summary>
+    public int RetryAttempts { get; init; } = 3;
+
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+}

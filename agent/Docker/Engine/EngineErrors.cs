@@ -1,0 +1,57 @@
+using System.Net.Sockets;
+using System.Text.Json;
+using LibraryApiException = Docker.DotNet.DockerApiException;
+
+namespace VolumeAgent.Docker.Engine;
+
+/// <summary>
+/// The library's failures said as the agent says them: an answer of the engine's (the library's
+/// <c>DockerApiException</c> and its not-found subclasses) becomes a <see cref="DockerApiException"/> naming what was
+/// asked and carrying the engine's own words; a connection that failed (<see cref="HttpRequestException"/>,
+/// <see cref="SocketException"/>, <see cref="IOException"/>) a <see cref="DockerUnavailableException"/> with the fix.
+/// </summary>
+internal static class EngineErrors
+{
+    /// <summary>The agent's exception for <paramref name="exception"/>, or null when it is to pass unchanged.</summary>
+    public static Exception? Map(Exception exception, string operation, DockerEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            OperationCanceledException or DockerApiException or DockerUnavailableException => null,
+            LibraryApiException api => new DockerApiException(operation, api.StatusCode, EngineMessage(api.ResponseBody)),
+
+            // The library's transport wraps a cancelled read or write like any other failure.
+            _ when cancellationToken.IsCancellationRequested => new OperationCanceledException($"Cancelled while waiting to {operation}.", exception, cancellationToken),
+            HttpRequestException or SocketException or IOException => new DockerUnavailableException(endpoint, exception),
+            _ => null,
+        };
+    }
+
+    /// <summary>The engine's words from an error answer's body: its JSON <c>message</c>, else the text itself.</summary>
+    public static string? EngineMessage(string? body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("message", out var message)
+                && message.ValueKind == JsonValueKind.String
+                && !string.IsNullOrWhiteSpace(message.GetString()))
+            {
+                return message.GetString()!.Trim();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the raw text is the best message there is.
+        }
+
+        return body.Trim();
+    }
+}

@@ -1,0 +1,74 @@
+using Docker.DotNet.Models;
+using Serilog;
+using VolumeAgent.Docker.Models;
+
+namespace VolumeAgent.Docker.Engine;
+
+/// <summary>Commands in running containers through the library's exec calls: created, started with stdio attached, inspected.</summary>
+internal sealed class ExecOperations : IExecOperations
+{
+    private readonly EngineConnection _engine;
+
+    internal ExecOperations(EngineConnection engine, ContainerOperations containers, ILogger log)
+    {
+        _engine = engine;
+        Containers = containers;
+        Log = log;
+    }
+
+    /// <summary>The containers these execs run in; stopping one asks about its container.</summary>
+    internal ContainerOperations Containers { get; }
+
+    /// <summary>The engine's logger, for a process whose options name none.</summary>
+    internal ILogger Log { get; }
+
+    public async Task<ExecInspect> InspectAsync(string execId, CancellationToken cancellationToken)
+    {
+        var inspect = await _engine.CallAsync(
+            $"inspect exec {execId}", idempotent: true, (c, ct) => c.Exec.InspectContainerExecAsync(execId, ct), cancellationToken);
+        return new ExecInspect
+        {
+            ID = inspect.ID,
+            Running = inspect.Running,
+            ExitCode = inspect.ExitCode,
+            Pid = checked((int)inspect.Pid),
+            ContainerID = inspect.ContainerID,
+        };
+    }
+
+    /// <summary>Creates and starts a command in a running container; see <see cref="ExecProcess"/>.</summary>
+    public async Task<ExecProcess> RunAsync(
+        string containerId, IReadOnlyList<string> command, CancellationToken cancellationToken, ExecStartOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        options ??= new ExecStartOptions();
+
+        // A stoppable command carries a marker in its environment, which every process it starts inherits.
+        var marker = options.StopOnDispose ? $"{ExecProcess.MarkerVariable}={Guid.NewGuid():N}" : null;
+        var create = new ContainerExecCreateParameters
+        {
+            Cmd = marker is not null ? [.. ExecProcess.PidAnnouncingShell, .. command] : command.ToList(),
+            Env = (marker is not null ? [.. options.Environment ?? [], marker] : options.Environment?.ToList())!,
+            User = options.User ?? string.Empty,
+            WorkingDir = options.WorkingDir ?? string.Empty,
+            AttachStdin = options.Stdin,
+            AttachStdout = true,
+            AttachStderr = true,
+        };
+        var created = await _engine.CallAsync(
+            $"run '{(command.Count > 0 ? command[0] : string.Empty)}' in container {containerId}",
+            idempotent: false,
+            (c, ct) => c.Exec.CreateContainerExecAsync(containerId, create, ct),
+            cancellationToken);
+        var connection = await _engine.CallAsync(
+            $"start exec {created.ID}",
+            idempotent: false,
+            (c, ct) => c.Exec.StartContainerExecAsync(created.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, ct),
+            cancellationToken);
+        return new ExecProcess(this, containerId, created.ID, command[0], connection, options.StderrSink, marker, options.Log ?? Log);
+    }
+
+    async Task<IExecProcess> IExecOperations.RunAsync(
+        string containerId, IReadOnlyList<string> command, CancellationToken cancellationToken, ExecStartOptions? options) =>
+        await RunAsync(containerId, command, cancellationToken, options);
+}
