@@ -80,7 +80,37 @@ internal sealed class S3ObjectStore : IObjectStore, IDisposable
         }
     }
 
-    public IAsyncEnumerable<string> ListJobsAsync(CancellationToken cancellationToken) => ListFoldersAsync(_s3.Key(string.Empty), cancellationToken);
+    /// <summary>
+    /// One small listing per job: the first key after the previous job's keys names the next job. A delimiter listing
+    /// would do it in one, but some S3-compatible servers (s3rver) leave out folders whose objects lie two levels deeper.
+    /// </summary>
+    public async IAsyncEnumerable<string> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prefix = _s3.Key(string.Empty);
+        string? after = null;
+        while (true)
+        {
+            var request = new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = prefix, StartAfter = after, MaxKeys = 1 };
+            var page = await _s3.CallAsync($"listing '{prefix}'", ct => _s3.Client.ListObjectsV2Async(request, ct), cancellationToken);
+            if (page.S3Objects is not [var first, ..])
+            {
+                yield break;
+            }
+
+            var rest = first.Key[prefix.Length..];
+            var slash = rest.IndexOf('/', StringComparison.Ordinal);
+            if (slash <= 0)
+            {
+                after = first.Key;
+                continue;
+            }
+
+            yield return rest[..slash];
+
+            // '0' follows '/': every key of this job sorts before "<job>0".
+            after = prefix + rest[..slash] + "0";
+        }
+    }
 
     public IAsyncEnumerable<string> ListSetsAsync(string job, CancellationToken cancellationToken) =>
         ListFoldersAsync(_s3.Key(job) + "/", cancellationToken);
