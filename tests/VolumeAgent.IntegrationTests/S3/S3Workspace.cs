@@ -9,7 +9,7 @@ internal static class S3Workspace
 
     /// <summary>Writes backup.yml with the s3 storage (the test's own prefix) and <paramref name="jobs"/>; returns the prefix.</summary>
     public static string Configure(
-        AgentWorkspace workspace, S3ServerFixture s3, string jobs, string? bucket = null, string? secret = null, bool keysFromEnvironment = false)
+        AgentWorkspace workspace, S3ServerFixture s3, string jobs, string? bucket = null, string? secret = null, bool keysFromEnvironment = false, string? access = null)
     {
         var prefix = "t-" + Path.GetFileName(workspace.Root) + "/";
         string keys;
@@ -23,7 +23,7 @@ internal static class S3Workspace
         {
             var accessFile = Path.Combine(workspace.Root, "s3-access-key");
             var secretFile = Path.Combine(workspace.Root, "s3-secret-key");
-            File.WriteAllText(accessFile, S3ServerFixture.Key + "\n");
+            File.WriteAllText(accessFile, (access ?? S3ServerFixture.Key) + "\n");
             File.WriteAllText(secretFile, (secret ?? S3ServerFixture.Key) + "\n");
             keys = $", access_key_file: {accessFile}, secret_key_file: {secretFile}";
         }
