@@ -63,9 +63,15 @@ public sealed class S3ServerFixture : IAsyncLifetime, IDisposable
             });
     }
 
-    /// <summary>Starts s3rver (again) on <see cref="ServerPort"/> over the same data; returns when it answers.</summary>
+    /// <summary>Starts s3rver (again, unless it runs) on <see cref="ServerPort"/> over the same data; returns when it answers.</summary>
     public async Task StartServerAsync()
     {
+        if (_server is { HasExited: false })
+        {
+            return;
+        }
+
+        _server?.Dispose();
         var start = new ProcessStartInfo(FindServer())
         {
             RedirectStandardOutput = true,
