@@ -55,7 +55,7 @@ COPY --from=build /out/ /opt/volume-agent/
 # No /backups in the image: a local storage's directory must be mounted, or runs fail (never fill the container's layer).
 RUN set -eu; \
     ln -s /opt/volume-agent/volume-agent /usr/local/bin/volume-agent; \
-    for command in run-now status list validate restore verify health; do \
+    for command in run-now status list validate restore verify health prune sync; do \
       printf '#!/bin/sh\nexec volume-agent %s "$@"\n' "$command" > "/usr/local/bin/$command"; \
       chmod 0755 "/usr/local/bin/$command"; \
     done; \

@@ -2,6 +2,7 @@ using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Storage;
 using VolumeAgent.Storage.Local;
+using VolumeAgent.Storage.S3;
 using VolumeAgent.Tests.Policy;
 
 namespace VolumeAgent.Tests.Storage;
@@ -24,15 +25,15 @@ public sealed class StorageRegistryTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void Open_S3Storage_IsRefusedWithAMessageThatSaysThisVersionCannotWriteIt()
+    public void Open_S3Storage_IsTheSharedSetStoreOverTheBucket()
     {
         var offsite = PolicyTestHelpers.Load(Yaml).Storage["offsite"];
 
-        var open = () => StorageRegistry.Open(offsite);
+        var store = StorageRegistry.Open(offsite);
 
-        StorageRegistry.For(offsite).IsAvailable.Should().BeFalse();
-        open.Should().Throw<NotSupportedException>().WithMessage(
-            "Storage 'offsite' is of type s3, which this version of the agent cannot write yet. Use a `type: local` storage (for example a mounted network share) for now.");
+        StorageRegistry.For(offsite).IsAvailable.Should().BeTrue();
+        store.Should().BeOfType<SetStore>().Which.Objects.Should().BeOfType<S3ObjectStore>();
+        store.Location.Should().Be("s3://shop/ at https://s3.example.com/");
     }
 
     [Fact]
