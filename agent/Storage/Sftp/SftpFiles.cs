@@ -21,6 +21,27 @@ internal static class SftpFiles
         }
     }
 
+    /// <summary>Writes a small file whole under <paramref name="partial"/> and renames it over <paramref name="target"/>: a reader sees the old content or the new.</summary>
+    public static async Task WriteWholeAsync(SftpClient client, string partial, string target, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            // A crash during an earlier write may have left the temporary file; it is ours to replace.
+            var file = await client.OpenAsync(partial, FileMode.Create, FileAccess.Write, cancellationToken);
+            await using (file)
+            {
+                await file.WriteAsync(content, cancellationToken);
+            }
+
+            ReplaceFile(client, partial, target);
+        }
+        catch
+        {
+            await TryDeleteAsync(client, partial);
+            throw;
+        }
+    }
+
     public static string Join(string directory, string name) => directory.EndsWith('/') ? directory + name : directory + "/" + name;
 
     /// <summary>Renames over an existing file atomically where the server can (OpenSSH's posix-rename), else removes the old file first.</summary>

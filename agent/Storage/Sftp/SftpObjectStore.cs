@@ -94,23 +94,7 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
         var partial = SftpFiles.Join(SetPath(set), BackupSetLayout.PartialNameFor(name));
         return RunAsync(target, $"writing '{target}'", async client =>
         {
-            try
-            {
-                // A crash during an earlier write may have left the temporary file; it is ours to replace.
-                var file = await client.OpenAsync(partial, FileMode.Create, FileAccess.Write, cancellationToken);
-                await using (file)
-                {
-                    await file.WriteAsync(content, cancellationToken);
-                }
-
-                SftpFiles.ReplaceFile(client, partial, target);
-            }
-            catch
-            {
-                await SftpFiles.TryDeleteAsync(client, partial);
-                throw;
-            }
-
+            await SftpFiles.WriteWholeAsync(client, partial, target, content, cancellationToken);
             return true;
         }, cancellationToken);
     }
@@ -223,25 +207,11 @@ internal sealed class SftpObjectStore : IObjectStore, IDisposable
                 return true;
             }
 
-            try
-            {
-                var file = await client.OpenAsync(partial, FileMode.Create, FileAccess.Write, cancellationToken);
-                await using (file)
-                {
-                    await file.WriteAsync(System.Text.Encoding.UTF8.GetBytes(setName + "\n"), cancellationToken);
-                }
-
-                SftpFiles.ReplaceFile(client, partial, target);
-            }
-            catch
-            {
-                await SftpFiles.TryDeleteAsync(client, partial);
-                throw;
-            }
-
+            await SftpFiles.WriteWholeAsync(client, partial, target, System.Text.Encoding.UTF8.GetBytes(setName + "\n"), cancellationToken);
             return true;
         }, cancellationToken);
     }
+
     private async Task EnsureRootAsync(SftpClient client, CancellationToken cancellationToken)
     {
         SftpFileAttributes attributes;

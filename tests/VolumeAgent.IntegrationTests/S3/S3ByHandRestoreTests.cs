@@ -39,7 +39,7 @@ public sealed class S3ByHandRestoreTests : IClassFixture<S3ServerFixture>
             """);
         var run = await workspace.RunAsync(ct, "run-now", job);
         run.ExitCode.Should().Be(0, run.ToString());
-        var set = (await _s3.ListAsync(prefix + job + "/", ct)).Select(o => o.Key.Split('/')[^2]).Distinct().Single();
+        var set = (await _s3.ListSetObjectsAsync(prefix + job + "/", ct)).Select(o => o.Key.Split('/')[^2]).Distinct().Single();
         var fetched = Path.Combine(workspace.Root, "fetched");
         var restored = Directory.CreateDirectory(Path.Combine(workspace.Root, "restored")).FullName;
 

@@ -56,9 +56,11 @@ public sealed class S3RoundTripTests : IClassFixture<S3ServerFixture>
 
         run.ExitCode.Should().Be(0, run.ToString());
         run.Output.Should().NotContain(S3ServerFixture.Key, "keys never reach the output");
-        var stored = await _s3.ListAsync(prefix + job + "/", ct);
+        var stored = await _s3.ListSetObjectsAsync(prefix + job + "/", ct);
         var names = stored.Select(o => o.Key[(o.Key.LastIndexOf('/') + 1)..]).ToList();
         names.Should().BeEquivalentTo([$"volume-{source}.tar", "SHA256SUMS", "manifest.json"], "a complete set and no upload markers");
+        var setName = stored[0].Key.Split('/')[^2];
+        (await _s3.GetTextAsync(prefix + job + "/latest", ct)).Should().Be(setName + "\n", "the job's latest object names the newest good set");
         stored.Single(o => o.Key.EndsWith(".tar", StringComparison.Ordinal)).Size.Should().BeGreaterThan(mebibytes * 1024L * 1024);
         _s3.Proxy.Requests.Count(r => r.IsPartUpload).Should().BeGreaterThanOrEqualTo(mebibytes / 8, "the artifact is streamed in 8 MiB parts");
         _s3.Proxy.UploadsNotEnded().Should().BeEmpty();
@@ -88,11 +90,11 @@ public sealed class S3RoundTripTests : IClassFixture<S3ServerFixture>
 
         var second = await workspace.RunAsync(ct, "run-now", job);
         second.ExitCode.Should().Be(0, second.ToString());
-        var sets = (await _s3.ListAsync(prefix + job + "/", ct)).Select(o => o.Key.Split('/')[^2]).Distinct().ToList();
+        var sets = (await _s3.ListSetObjectsAsync(prefix + job + "/", ct)).Select(o => o.Key.Split('/')[^2]).Distinct().ToList();
         sets.Should().ContainSingle("keep_last: 1 deletes the first set from the bucket after the second run");
         var prune = await workspace.RunAsync(ct, "prune", job);
         prune.ExitCode.Should().Be(0, prune.ToString());
-        (await _s3.ListAsync(prefix + job + "/", ct)).Select(o => o.Key.Split('/')[^2]).Distinct().Should().Equal(sets);
+        (await _s3.ListSetObjectsAsync(prefix + job + "/", ct)).Select(o => o.Key.Split('/')[^2]).Distinct().Should().Equal(sets);
     }
 
     [Fact]

@@ -131,6 +131,18 @@ public sealed class S3ServerFixture : IAsyncLifetime, IDisposable
         return objects;
     }
 
+    /// <summary>The keys of the job's sets: every key under <c>&lt;prefix&gt;&lt;job&gt;/</c> but the job's <c>latest</c> pointer.</summary>
+    public async Task<IReadOnlyList<S3Object>> ListSetObjectsAsync(string jobPrefix, CancellationToken cancellationToken) =>
+        [.. (await ListAsync(jobPrefix, cancellationToken)).Where(o => o.Key != jobPrefix + "latest")];
+
+    /// <summary>An object's content as text.</summary>
+    public async Task<string> GetTextAsync(string key, CancellationToken cancellationToken)
+    {
+        using var response = await Client.GetObjectAsync(Bucket, key, cancellationToken);
+        using var reader = new StreamReader(response.ResponseStream);
+        return await reader.ReadToEndAsync(cancellationToken);
+    }
+
     public async Task DisposeAsync()
     {
         if (_proxy is not null)

@@ -58,7 +58,7 @@ public sealed class SftpStorageTests
         // By hand, without the agent: OpenSSH's sftp fetches the set, sha256sum -c checks it, tar reads it.
         var fetched = Path.Combine(workspace.Root, "fetched");
         Directory.CreateDirectory(fetched);
-        var batch = $"get -r {SftpServer.RemotePath}/{job}/{setName} {fetched}\n";
+        var batch = $"get -r {SftpServer.RemotePath}/{job}/{setName} {fetched}\nget {SftpServer.RemotePath}/{job}/latest {fetched}/latest\n";
         var sftp = await HostProcess.RunAsync(
             "sftp",
             ["-b", "-", "-i", server.UserKeyPath, "-o", $"UserKnownHostsFile={server.KnownHostsPath}", "-o", "BatchMode=yes",
@@ -66,6 +66,7 @@ public sealed class SftpStorageTests
             ct,
             new MemoryStream(Encoding.UTF8.GetBytes(batch)));
         sftp.ExitCode.Should().Be(0, sftp.Output);
+        File.ReadAllText(Path.Combine(fetched, "latest")).Should().Be(setName + "\n", "the job's latest file names the newest good set");
         var copy = Path.Combine(fetched, setName);
         var sums = await HostProcess.RunAsync("sha256sum", ["-c", "SHA256SUMS"], ct, workingDirectory: copy);
         sums.ExitCode.Should().Be(0, sums.Output);
