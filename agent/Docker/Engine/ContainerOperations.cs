@@ -141,7 +141,7 @@ internal sealed class ContainerOperations : IContainerOperations
             idempotent: false,
             (c, ct) => c.Containers.GetArchiveFromContainerAsync(id, new Lib.ContainerPathStatParameters { Path = path }, statOnly: false, ct),
             cancellationToken);
-        return archive.Stream ?? throw new InvalidDataException($"The engine's answer to 'read {path} from container {id}' has no body.");
+        return new ResponseBodyStream(archive.Stream ?? throw new InvalidDataException($"The engine's answer to 'read {path} from container {id}' has no body."));
     }
 
     /// <summary>What is at <paramref name="path"/> in the container (the archive API's HEAD); null when nothing is there (or no such container).</summary>

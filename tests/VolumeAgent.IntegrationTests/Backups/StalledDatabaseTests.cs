@@ -200,7 +200,7 @@ public sealed class StalledDatabaseTests : IClassFixture<StalledDatabaseFixture>
             return (done, status.ToString());
         }, ct);
         var last = (await JobStatusAsync()).GetProperty("last_run");
-        last.GetProperty("status").GetString().Should().Be("succeeded", "the dump resumes once the container runs again: {0}", last);
+        last.GetProperty("status").GetString().Should().Be("succeeded", "the dump resumes once the container runs again: {0}\ndaemon: {1}", last, daemon.OutputSoFar);
         var healthy = await Agent("health");
         healthy.ExitCode.Should().Be(0, "nothing is stalled or failed any more: {0}", healthy);
         await workspace.AssertNoAgentLeftoversAsync(ct);
