@@ -21,6 +21,7 @@ internal sealed class StdoutStream : ReadOnlyStream
     private readonly MultiplexedStream _output;
     private readonly Action<ReadOnlySpan<byte>>? _stderrSink;
     private bool _disposed;
+    private bool _ended;
 
     /// <summary>Reads the multiplexed bytes of <paramref name="connection"/> (an engine answer, or a test's frames).</summary>
     public StdoutStream(Stream connection, OutputTail stderrTail, Action<ReadOnlySpan<byte>>? stderrSink = null)
@@ -71,11 +72,15 @@ internal sealed class StdoutStream : ReadOnlyStream
             }
         }
 
-        while (true)
+        while (!_ended)
         {
             var chunk = await ReadFrameAsync(segment, cancellationToken);
             if (chunk.EOF)
             {
+                // The end is kept, never asked of the connection again: the engine may half-close an exec's
+                // connection (the end of its output) and only then close it with input of ours unread, and a unix
+                // socket closed that way answers the next read with "connection reset by peer".
+                _ended = true;
                 return 0;
             }
 
@@ -88,6 +93,8 @@ internal sealed class StdoutStream : ReadOnlyStream
             StderrBytes += chunk.Count;
             RouteStderr(segment.AsSpan(0, chunk.Count));
         }
+
+        return 0;
     }
 
     /// <summary>Reads to the end, dropping stdout, so that stderr and the end of the process are observed.</summary>

@@ -27,7 +27,6 @@ internal sealed class PgListCheck : IDumpCheck
     private Task? _pump;
     private readonly CancellationTokenSource _answered = new();
     private bool _sawFormat;
-    private bool _listingCutAfterAnswer;
 
     public PgListCheck(IDockerEngine docker, ILogger log, string containerId, IReadOnlyList<string> environment)
     {
@@ -53,7 +52,8 @@ internal sealed class PgListCheck : IDumpCheck
         _queue.Writer.TryComplete();
         await _pump!;
         await _listed!;
-        var exit = await lister.WaitForExitAsync(drainOutput: !_listingCutAfterAnswer, cancellationToken);
+        // The listing task has read the output to its end (or to the reset that ends it): only the engine is asked.
+        var exit = await lister.WaitForExitAsync(drainOutput: false, cancellationToken);
         if (exit != 0 || !_sawFormat)
         {
             var stderr = lister.Stderr.ToString();
@@ -167,7 +167,6 @@ internal sealed class PgListCheck : IDumpCheck
             // engine then closes the connection with bytes of ours unread, and a unix socket closed that way ends
             // with "connection reset by peer" (after everything sent before it) instead of an end of stream. The
             // listing has been read by then; its exit code, asked of the engine, decides.
-            _listingCutAfterAnswer = true;
         }
 
         await _answered.CancelAsync();

@@ -98,6 +98,28 @@ public sealed class StdoutStreamTests
         stderr.Should().BeEmpty();
     }
 
+    /// <summary>
+    /// The engine half-closes an exec's connection when the output ends and closes it later; on a unix socket
+    /// still holding input of ours, that later close makes the next read fail with "connection reset by peer".
+    /// Once the end has been read, the connection is never read again.
+    /// </summary>
+    [Fact]
+    public async Task Read_AfterTheEnd_EndsAgainWithoutReadingTheConnection()
+    {
+        var payload = Frames.Bytes(100, 5);
+        var connection = new ResetAfterEndStream(Frames.Build((Stdout, payload)));
+        await using var stdout = new StdoutStream(connection, new OutputTail());
+        var buffer = new byte[4096];
+        (await stdout.ReadAsync(buffer, CancellationToken.None)).Should().Be(100);
+        (await stdout.ReadAsync(buffer, CancellationToken.None)).Should().Be(0);
+        connection.CloseWithInputUnread();
+
+        (await stdout.ReadAsync(buffer, CancellationToken.None)).Should().Be(0);
+        await stdout.DrainAsync(CancellationToken.None);
+
+        connection.ReadsAfterTheEnd.Should().Be(0);
+    }
+
     [Fact]
     public async Task Read_RawTtyOutput_IsRejectedAsNotMultiplexed()
     {
@@ -210,6 +232,38 @@ public sealed class StdoutStreamTests
 
         protected override void Dispose(bool disposing)
         {
+        }
+    }
+
+    /// <summary>
+    /// A connection that ends (the engine's half-close) and, once <see cref="CloseWithInputUnread"/> is called, fails
+    /// every read as a unix socket does when its peer closed it with bytes unread.
+    /// </summary>
+    private sealed class ResetAfterEndStream(byte[] data) : MemoryStream(data)
+    {
+        private bool _closed;
+
+        public int ReadsAfterTheEnd { get; private set; }
+
+        public void CloseWithInputUnread() => _closed = true;
+
+        public override int Read(byte[] buffer, int offset, int count) => Check(base.Read(buffer, offset, count));
+
+        public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            Check(await base.ReadAsync(buffer.AsMemory(offset, count), cancellationToken));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Check(await base.ReadAsync(buffer, cancellationToken));
+
+        private int Check(int read)
+        {
+            if (_closed)
+            {
+                ReadsAfterTheEnd++;
+                throw new IOException("Unable to read data from the transport connection: Connection reset by peer.");
+            }
+
+            return read;
         }
     }
 }
