@@ -12,8 +12,9 @@ REFERENCE = {
     "seed": "host-pigz", "agent-gzip": "host-pigz", "agent-gzip-4g": "host-pigz",
     "agent-zstd": "host-zstd", "agent-none": "host-tar", "archive-api": "host-tar", "agent-pg": "pg-exec",
     "agent-gzip-aot": "host-pigz", "agent-zstd-aot": "host-zstd",
+    "agent-gzip-s3": "host-pigz", "agent-gzip-age": "host-pigz",
 }
-ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-gzip-aot", "agent-zstd", "agent-zstd-aot", "agent-none",
+ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-gzip-s3", "agent-gzip-age", "agent-gzip-aot", "agent-zstd", "agent-zstd-aot", "agent-none",
          "archive-api", "host-tar", "pg-exec", "agent-pg", "tiny-1", "tiny-20", "tiny-1-aot", "tiny-20-aot",
          "agent-gzip-4g"]
 # --baseline: each A/B row as VARIANT.old and VARIANT.new.
@@ -88,6 +89,17 @@ def main():
     target("agent peak RSS, 1 GiB volume", max(agent_rss) / 1024 if agent_rss else None, 100, "<=", "MiB")
     if "agent-gzip-4g" in med and "agent-gzip" in med:
         target("agent peak RSS, 4 GiB vs 1 GiB", med["agent-gzip-4g"]["rss_kb"] / med["agent-gzip"]["rss_kb"], 1.10, "<=", "x")
+    # Off-site: the same gzip job to an S3 storage (s3rver on loopback) and encrypted with age, against agent-gzip
+    # of the same run. The S3 upload holds part_size x parts_in_flight of part buffers besides the agent's 100 MiB.
+    s3, age = med.get("agent-gzip-s3"), med.get("agent-gzip-age")
+    if s3 and g:
+        target("gzip to S3 (s3rver, loopback): throughput vs agent-gzip to local", s3["mb_s"] / g["mb_s"], 0.9, ">=", "x")
+    if s3:
+        part_mib, in_flight = int(meta.get("s3_part_mib") or 0), int(meta.get("s3_parts_in_flight") or 0)
+        target("gzip to S3: agent peak RSS (100 MiB + %d x %d MiB parts)" % (in_flight, part_mib), s3["rss_kb"] / 1024,
+               100 + part_mib * in_flight, "<=", "MiB")
+    if age and g:
+        target("gzip with age encryption: wall vs agent-gzip", age["wall_s"] / g["wall_s"], 1.10, "<=", "x")
     temps = [m["temp_bytes"] for n, m in med.items() if n.startswith(("agent", "tiny"))]
     target("agent temporary files", max(temps) / 1048576 if temps else None, 64, "<=", "MiB")
     if per_volume:

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # VolumeAgent against the alternatives, on the local Docker engine.
 #
-#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--baseline REV]
+#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--no-s3] [--baseline REV]
 #
 #   --quick   one repetition (for development); the default is 3
 #   --reps N  N repetitions; each reported figure is the median
 #   --big     also a 4 GiB mixed volume, backed up by the agent (gzip) for its peak RSS
 #   --no-pg   skip the PostgreSQL comparison (saves building a ~600 MB database)
 #   --no-aot  skip the native (NativeAOT) binary's rows and the start-up rows (saves its publish, minutes)
+#   --no-s3   skip the S3 row (agent-gzip-s3; needs s3rver, see below)
 #   --baseline REV   A/B mode: builds the agent also at git revision REV (a worktree in .artifacts/) and runs
 #             only archive-api, agent-none, agent-gzip and agent-pg, old and new binaries alternating (the
 #             first of each pair swaps every repetition); prints each row's new/old ratio and both peak RSS.
@@ -16,12 +17,16 @@
 # Environment: VOLUME_AGENT_DLL=path/to/volume-agent.dll skips the Release build of agent/;
 # VOLUME_AGENT_AOT=path/to/volume-agent (a NativeAOT publish) skips the AOT publish.
 # BENCH_PG_ROWS (default 2000000, about 600 MB of dump) sizes the database.
+# S3RVER=path/to/node_modules/.bin/s3rver (default /opt/volume-agent-ci/s3rver/..., where .ci/run installs
+# s3rver 3.7.1); BENCH_S3_PART_MIB (default 16) and BENCH_S3_PARTS_IN_FLIGHT (default 2) set the S3 storage's
+# part_size and parts_in_flight.
 #
 # Creates (all labelled io.volume-agent.bench=1 and with the run's own label, all removed at exit, also on failure or Ctrl-C):
 # a 1 GiB mixed volume (text-like, random, 20,000 small files), 20 tiny volumes, a PostgreSQL container.
 # Per repetition, in round-robin order, it times the seed approach (busybox `tar czf` in a helper on
 # stdout), host `tar | pigz` and `tar | zstd` over the volume's directory (the hardware reference), the
-# agent with gzip, zstd and none, the engine's archive API alone (curl to /dev/null), `docker exec pg_dump -Fc -Z0 > /dev/null` against the agent's
+# agent with gzip, zstd and none, the gzip job to an S3 storage (s3rver started by the bench on 127.0.0.1,
+# its data under the run's directory) and the gzip job encrypted with age (a key pair made for the run), the engine's archive API alone (curl to /dev/null), `docker exec pg_dump -Fc -Z0 > /dev/null` against the agent's
 # postgres source, and agent jobs of 1 and 20 tiny volumes; the native binary's gzip, zstd and tiny-volume
 # rows (*-aot) beside them. Once per run, the start-up of `volume-agent version` and of `volume-agent status`
 # against a running daemon, JIT and native, 20 alternating runs each (startup-*). Prints Markdown tables;
@@ -39,7 +44,7 @@ readonly LABEL="io.volume-agent.bench=1"
 readonly RUN_LABEL="io.volume-agent.bench.run=$$"
 readonly CORES="$(nproc)"
 
-reps=3 big=0 pg=1 aot=1 baseline=""
+reps=3 big=0 pg=1 aot=1 s3=1 baseline=""
 while (($#)); do
   case "$1" in
     --quick) reps=1 ;;
@@ -47,6 +52,7 @@ while (($#)); do
     --big) big=1 ;;
     --no-pg) pg=0 ;;
     --no-aot) aot=0 ;;
+    --no-s3) s3=0 ;;
     --baseline) baseline="$2"; shift ;;
     -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -57,7 +63,7 @@ done
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
 
-for tool in docker python3 pigz zstd tar curl /usr/bin/time dotnet; do
+for tool in docker python3 pigz zstd tar curl /usr/bin/time dotnet age-keygen; do
   command -v "$tool" >/dev/null || { echo "bench/run.sh: $tool is missing (apt-get install -y ${tool##*/})" >&2; exit 1; }
 done
 docker info >/dev/null 2>&1 || { echo "bench/run.sh: the Docker engine does not answer" >&2; exit 1; }
@@ -74,6 +80,7 @@ readonly BIGVOL="va-bench-big-$$"
 readonly PG="va-bench-pg-$$"
 sampler_pid=""
 daemon_pid=""
+s3rver_pid=""
 baseline_tree=""
 
 cleanup() {
@@ -81,6 +88,7 @@ cleanup() {
   trap - EXIT INT TERM
   [[ -n "$sampler_pid" ]] && kill "$sampler_pid" 2>/dev/null || true
   [[ -n "$daemon_pid" ]] && { kill "$daemon_pid" 2>/dev/null; wait "$daemon_pid" 2>/dev/null; } || true
+  stop_s3rver
   log "cleaning up"
   [[ -n "$baseline_tree" ]] && git -C "$REPO" worktree remove --force "$baseline_tree" 2>/dev/null || true
   local ids
@@ -97,6 +105,9 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------- the agent
 # shellcheck source=bench/agents.sh
 source "$BENCH/agents.sh"
+# shellcheck source=bench/s3.sh
+source "$BENCH/s3.sh"
+((s3)) && find_s3rver >/dev/null
 if [[ -n "${VOLUME_AGENT_DLL:-}" ]]; then
   DLL="$VOLUME_AGENT_DLL"
 else
@@ -201,6 +212,46 @@ write_config "$WORK/none.yml" agent-none none "      - volume: $VOL"
 write_config "$WORK/tiny1.yml" tiny-1 none "      - volume: ${tiny[0]}"
 write_config "$WORK/tiny20.yml" tiny-20 none "$(for v in "${tiny[@]}"; do echo "      - volume: $v"; done)"
 ((big)) && write_config "$WORK/big.yml" agent-gzip-4g gzip "      - volume: $BIGVOL"
+# The gzip job encrypted to an age recipient: the agent holds the public key only.
+readonly AGE_RECIPIENT="$(make_age_recipient "$WORK/age-identity.txt")"
+cat >"$WORK/age.yml" <<EOF
+helper_image: $HELPER_IMAGE
+state_dir: $STATE
+storage:
+  local: { type: local, path: $STORE }
+jobs:
+  agent-gzip-age:
+    compression: gzip
+    encryption:
+      recipients: [$AGE_RECIPIENT]
+    sources:
+      - volume: $VOL
+EOF
+readonly S3_PART_MIB="${BENCH_S3_PART_MIB:-16}" S3_PARTS_IN_FLIGHT="${BENCH_S3_PARTS_IN_FLIGHT:-2}"
+S3_DATA="$WORK/no-s3"
+if ((s3)); then
+  start_s3rver "$WORK/s3"
+  # The gzip job with the S3 storage as its only one.
+  cat >"$WORK/s3.yml" <<EOF
+helper_image: $HELPER_IMAGE
+state_dir: $STATE
+storage:
+  s3:
+    type: s3
+    endpoint: $S3_ENDPOINT
+    bucket: $S3_BUCKET
+    path_style: true
+    access_key_file: $WORK/s3/access_key
+    secret_key_file: $WORK/s3/secret_key
+    part_size: $S3_PART_MIB
+    parts_in_flight: $S3_PARTS_IN_FLIGHT
+jobs:
+  agent-gzip-s3:
+    compression: gzip
+    sources:
+      - volume: $VOL
+EOF
+fi
 ((pg)) && write_config "$WORK/pg.yml" agent-pg none "      - postgres: $PG
         databases: [bench]
         user: postgres
@@ -244,7 +295,7 @@ sample_temp() { # out-file
     local other
     other="$(find "$STORE" -type f ! -name '*.partial' ! -name manifest.json ! -name SHA256SUMS \
       ! -name '*.tar' ! -name '*.tar.gz' ! -name '*.tar.zst' ! -name '*.dump' ! -name '*.sql' ! -name '*.sql.*' \
-      ! -name '*.dump.*' -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}')"
+      ! -name '*.dump.*' ! -name '*.age' -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}')"
     local tmpb statb
     tmpb="$(du -sb "$AGENT_TMP" 2>/dev/null | cut -f1)"
     statb="$(find "$STATE" -type f -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}')"
@@ -253,14 +304,23 @@ sample_temp() { # out-file
   done
 }
 
-run_agent() { # variant rep config job raw [jit|aot|old]
-  local variant="$1" rep="$2" cfg="$3" job="$4" raw="$5" kind="${6:-jit}"
+# The bytes of a finished set's artifacts in a storage directory (local, or s3rver's bucket directory, where
+# each object is a file KEY._S3rver_object): all but manifest.json, SHA256SUMS, latest and .partial markers.
+artifact_bytes() { # dir
+  find "$1" -type f ! -name manifest.json ! -name SHA256SUMS ! -name '*.partial' \
+    \( -path "$S3_DATA/*" -name '*._S3rver_object' ! -name 'manifest.json._S3rver_object' \
+       ! -name 'SHA256SUMS._S3rver_object' ! -name 'latest._S3rver_object' ! -name '*.partial._S3rver_object' \
+       -o ! -path "$S3_DATA/*" \) -printf '%s\n' | awk '{s+=$1} END {print s+0}'
+}
+
+run_agent() { # variant rep config job raw [jit|aot|old] [store-dir]
+  local variant="$1" rep="$2" cfg="$3" job="$4" raw="$5" kind="${6:-jit}" store="${7:-$STORE}"
   local agent=(dotnet "$DLL")
   case "$kind" in
     aot) agent=("$AOT_BIN") ;;
     old) agent=(dotnet "$OLD_DLL") ;;
   esac
-  rm -rf "${STORE:?}"/*
+  rm -rf "${STORE:?}"/* "${store:?}"/*
   local samples="$WORK/samples" tv="$WORK/time.txt"
   : >"$samples"
   sample_temp "$samples" &
@@ -278,7 +338,7 @@ run_agent() { # variant rep config job raw [jit|aot|old]
     exit 1
   fi
   local artifact
-  artifact="$(find "$STORE" -type f ! -name manifest.json ! -name SHA256SUMS ! -name '*.partial' -printf '%s\n' | awk '{s+=$1} END {print s+0}')"
+  artifact="$(artifact_bytes "$store")"
   local temp; temp="$(sort -n "$samples" | tail -1)"
   record "$variant" "$rep" "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')" "$raw" "$artifact" \
     "$(timefield "$tv" 'Maximum resident set size \\(kbytes\\)')" "$(timefield "$tv" 'User time \\(seconds\\)')" \
@@ -324,6 +384,9 @@ round() { # rep
   run_shell host-zstd "$rep" "$RAW" "$WORK/out.zstd.tar.zst" \
     "tar -cf - -C $MP . | zstd -q -T0 -3 > $WORK/out.zstd.tar.zst"
   run_agent agent-gzip "$rep" "$WORK/gzip.yml" agent-gzip "$RAW"
+  # Off-site rows next to their reference (agent-gzip), so the same load weighs on all three.
+  ((s3)) && run_agent agent-gzip-s3 "$rep" "$WORK/s3.yml" agent-gzip-s3 "$RAW" jit "$S3_DATA"
+  run_agent agent-gzip-age "$rep" "$WORK/age.yml" agent-gzip-age "$RAW"
   ((aot)) && run_agent agent-gzip-aot "$rep" "$WORK/gzip.yml" agent-gzip "$RAW" aot
   run_agent agent-zstd "$rep" "$WORK/zstd.yml" agent-zstd "$RAW"
   ((aot)) && run_agent agent-zstd-aot "$rep" "$WORK/zstd.yml" agent-zstd "$RAW" aot
@@ -385,7 +448,7 @@ python3 "$BENCH/report.py" "$RESULTS_TSV" "$JSON" \
   "id=$ID" "reps=$reps" "cores=$CORES" "load_start=$load_start" "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" \
   "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
   "mem_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)" "engine=$(docker version -f '{{.Server.Version}}')" \
-  "tmp_before=${tmp_before:-0}" "tmp_after=${tmp_after:-0}" "helper_image=$HELPER_IMAGE" "pg_rows=$PG_ROWS" \
+  "s3_part_mib=$((s3 ? S3_PART_MIB : 0))" "s3_parts_in_flight=$S3_PARTS_IN_FLIGHT" "tmp_before=${tmp_before:-0}" "tmp_after=${tmp_after:-0}" "helper_image=$HELPER_IMAGE" "pg_rows=$PG_ROWS" \
   "new_rev=$(git -C "$REPO" rev-parse --short=12 HEAD)$(git -C "$REPO" diff --quiet HEAD -- agent 2>/dev/null || echo '+changes')" \
   "old_rev=${OLD_REV:0:12}" "aot_publish_s=$AOT_PUBLISH_S" "aot_bytes=$([[ -n "$AOT_BIN" ]] && stat -c %s "$AOT_BIN")"
 log "JSON: $JSON"
