@@ -12,9 +12,9 @@ REFERENCE = {
     "seed": "host-pigz", "agent-gzip": "host-pigz", "agent-gzip-4g": "host-pigz",
     "agent-zstd": "host-zstd", "agent-none": "host-tar", "archive-api": "host-tar", "agent-pg": "pg-exec",
     "agent-gzip-aot": "host-pigz", "agent-zstd-aot": "host-zstd",
-    "agent-gzip-s3": "host-pigz", "agent-gzip-age": "host-pigz",
+    "agent-gzip-s3": "host-pigz", "agent-gzip-age": "host-pigz", "agent-gzip-s3-aot": "host-pigz",
 }
-ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-gzip-s3", "agent-gzip-age", "agent-gzip-aot", "agent-zstd", "agent-zstd-aot", "agent-none",
+ORDER = ["seed", "host-pigz", "host-zstd", "agent-gzip", "agent-gzip-s3", "agent-gzip-age", "agent-gzip-aot", "agent-gzip-s3-aot", "agent-zstd", "agent-zstd-aot", "agent-none",
          "archive-api", "host-tar", "pg-exec", "agent-pg", "tiny-1", "tiny-20", "tiny-1-aot", "tiny-20-aot",
          "agent-gzip-4g"]
 # --baseline: each A/B row as VARIANT.old and VARIANT.new.
@@ -91,13 +91,16 @@ def main():
         target("agent peak RSS, 4 GiB vs 1 GiB", med["agent-gzip-4g"]["rss_kb"] / med["agent-gzip"]["rss_kb"], 1.10, "<=", "x")
     # Off-site: the same gzip job to an S3 storage (s3rver on loopback) and encrypted with age, against agent-gzip
     # of the same run. The S3 upload holds part_size x parts_in_flight of part buffers besides the agent's 100 MiB.
-    s3, age = med.get("agent-gzip-s3"), med.get("agent-gzip-age")
-    if s3 and g:
-        target("gzip to S3 (s3rver, loopback): throughput vs agent-gzip to local", s3["mb_s"] / g["mb_s"], 0.9, ">=", "x")
-    if s3:
-        part_mib, in_flight = int(meta.get("s3_part_mib") or 0), int(meta.get("s3_parts_in_flight") or 0)
-        target("gzip to S3: agent peak RSS (100 MiB + %d x %d MiB parts)" % (in_flight, part_mib), s3["rss_kb"] / 1024,
-               100 + part_mib * in_flight, "<=", "MiB")
+    part_mib, in_flight = int(meta.get("s3_part_mib") or 0), int(meta.get("s3_parts_in_flight") or 0)
+    for suffix, label in (("", ""), ("-aot", "native binary: ")):
+        s3, local = med.get("agent-gzip-s3" + suffix), med.get("agent-gzip" + suffix)
+        if s3 and local:
+            target("%sgzip to S3 (s3rver, loopback): throughput vs agent-gzip%s to local" % (label, suffix),
+                   s3["mb_s"] / local["mb_s"], 0.9, ">=", "x")
+        if s3:
+            target("%sgzip to S3: agent peak RSS (100 MiB + %d x %d MiB parts)" % (label, in_flight, part_mib),
+                   s3["rss_kb"] / 1024, 100 + part_mib * in_flight, "<=", "MiB")
+    age = med.get("agent-gzip-age")
     if age and g:
         target("gzip with age encryption: wall vs agent-gzip", age["wall_s"] / g["wall_s"], 1.10, "<=", "x")
     temps = [m["temp_bytes"] for n, m in med.items() if n.startswith(("agent", "tiny"))]

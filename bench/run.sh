@@ -26,7 +26,8 @@
 # Per repetition, in round-robin order, it times the seed approach (busybox `tar czf` in a helper on
 # stdout), host `tar | pigz` and `tar | zstd` over the volume's directory (the hardware reference), the
 # agent with gzip, zstd and none, the gzip job to an S3 storage (s3rver started by the bench on 127.0.0.1,
-# its data under the run's directory) and the gzip job encrypted with age (a key pair made for the run), the engine's archive API alone (curl to /dev/null), `docker exec pg_dump -Fc -Z0 > /dev/null` against the agent's
+# its data under the run's directory; JIT and native) and the gzip job encrypted with age (a key pair made for
+# the run), the engine's archive API alone (curl to /dev/null), `docker exec pg_dump -Fc -Z0 > /dev/null` against the agent's
 # postgres source, and agent jobs of 1 and 20 tiny volumes; the native binary's gzip, zstd and tiny-volume
 # rows (*-aot) beside them. Once per run, the start-up of `volume-agent version` and of `volume-agent status`
 # against a running daemon, JIT and native, 20 alternating runs each (startup-*). Prints Markdown tables;
@@ -388,6 +389,7 @@ round() { # rep
   ((s3)) && run_agent agent-gzip-s3 "$rep" "$WORK/s3.yml" agent-gzip-s3 "$RAW" jit "$S3_DATA"
   run_agent agent-gzip-age "$rep" "$WORK/age.yml" agent-gzip-age "$RAW"
   ((aot)) && run_agent agent-gzip-aot "$rep" "$WORK/gzip.yml" agent-gzip "$RAW" aot
+  ((s3 && aot)) && run_agent agent-gzip-s3-aot "$rep" "$WORK/s3.yml" agent-gzip-s3 "$RAW" aot "$S3_DATA"
   run_agent agent-zstd "$rep" "$WORK/zstd.yml" agent-zstd "$RAW"
   ((aot)) && run_agent agent-zstd-aot "$rep" "$WORK/zstd.yml" agent-zstd "$RAW" aot
   run_agent agent-none "$rep" "$WORK/none.yml" agent-none "$RAW"
