@@ -13,6 +13,8 @@ publish_aot() { # checkout out-dir: the NativeAOT publish the image ships (linux
   log "publishing ${1/#"$REPO"/.}/agent (NativeAOT, linux-x64; minutes)"
   dotnet publish "$1/agent/VolumeAgent.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:DebugType=none \
     --artifacts-path "$2.build" -o "$2" -nologo -v q >"$2.log" 2>&1 || { cat "$2.log" >&2; exit 1; }
+  # A publish stopped by signals (its compiler, then dotnet) was seen to end with 0: the executable decides.
+  [[ -x "$2/volume-agent" ]] || { echo "bench/run.sh: the NativeAOT publish made no $2/volume-agent:" >&2; cat "$2.log" >&2; exit 1; }
   rm -rf "$2.build"
   log "published: $(stat -c %s "$2/volume-agent") bytes"
   echo "$2/volume-agent"
