@@ -8,7 +8,7 @@
 #   --big     also a 4 GiB mixed volume, backed up by the agent (gzip) for its peak RSS
 #   --no-pg   skip the PostgreSQL comparison (saves building a ~600 MB database)
 #   --no-aot  skip the native (NativeAOT) binary's rows and the start-up rows (saves its publish, minutes)
-#   --no-s3   skip the S3 row (agent-gzip-s3; needs s3rver, see below)
+#   --no-s3   skip the S3 rows (agent-gzip-s3 and its -aot; they need s3rver, see below)
 #   --baseline REV   A/B mode: builds the agent also at git revision REV (a worktree in .artifacts/) and runs
 #             only archive-api, agent-none, agent-gzip and agent-pg, old and new binaries alternating (the
 #             first of each pair swaps every repetition); prints each row's new/old ratio and both peak RSS.
@@ -55,11 +55,13 @@ while (($#)); do
     --no-aot) aot=0 ;;
     --no-s3) s3=0 ;;
     --baseline) baseline="$2"; shift ;;
-    -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
 done
+# The A/B mode runs no off-site row: it needs no s3rver.
+[[ -z "$baseline" ]] || s3=0
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
