@@ -33,15 +33,21 @@ internal static class RetentionPruner
             return decisions;
         }
 
+        var deleted = 0;
         foreach (var decision in decisions.Where(d => !d.Keep))
         {
             await store.DeleteSetAsync(sets[decision.Set.Id], cancellationToken);
+            deleted++;
             log.ForEvent(LogEvents.SetPruned).Information("Pruned set {Set} of job {Job} from {Store} ({Reasons})", decision.Set.Id, job, store.Location, string.Join(", ", decision.Reasons));
         }
 
-        // Retention never deletes the newest good set while keep rules exist, but a pointer left by an older agent,
-        // or sets deleted by hand, are put right here too.
-        await LatestPointer.RefreshAsync(store, store.Location, job, log, cancellationToken);
+        // Retention keeps the newest good set, which latest names; only after a deletion is the storage listed again,
+        // in case latest named a set that is gone (one an older agent pointed at, say). Deleting nothing changes nothing.
+        if (deleted > 0)
+        {
+            await LatestPointer.RefreshAsync(store, store.Location, job, log, cancellationToken);
+        }
+
         return decisions;
     }
 

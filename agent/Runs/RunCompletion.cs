@@ -74,9 +74,10 @@ internal static class RunCompletion
                 continue;
             }
 
+            // The set just completed is the job's newest: latest points at it without listing the storage again.
             if (manifest.Status == ManifestStatus.Succeeded)
             {
-                await LatestPointer.RefreshAsync(stores[target.Name], target.Label, job.Name, log, bound.Token);
+                await LatestPointer.PointAsync(stores[target.Name], target.Label, job.Name, target.Writer.DirectoryName, log, bound.Token);
             }
         }
 

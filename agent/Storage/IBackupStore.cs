@@ -53,8 +53,14 @@ internal interface IBackupStore
     Task<int> SweepPartialsAsync(string job, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Points the job's <c>latest</c> at its newest complete, succeeded set (or removes it when there is none). Called
-    /// after a run completes a set, after retention or a delete removed sets, and after <c>sync</c> copied some.
+    /// Points the job's <c>latest</c> at its newest complete, succeeded set (or removes it when there is none), found by
+    /// listing the job's sets. Called after retention or a delete removed sets, and after <c>sync</c> copied some.
     /// </summary>
     Task RefreshLatestAsync(string job, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Points the job's <c>latest</c> at <paramref name="setName"/>, without listing: a run calls it for the succeeded
+    /// set it has just completed, which is the job's newest.
+    /// </summary>
+    Task PointLatestAsync(string job, string setName, CancellationToken cancellationToken);
 }

@@ -120,6 +120,13 @@ internal sealed class SetStore : IBackupStore
         await Objects.PointLatestAsync(job, newest?.DirectoryName, cancellationToken);
     }
 
+    public Task PointLatestAsync(string job, string setName, CancellationToken cancellationToken)
+    {
+        BackupSetLayout.ThrowIfInvalidJobName(job);
+        ThrowIfNotASetName(setName, nameof(setName));
+        return Objects.PointLatestAsync(job, setName, cancellationToken);
+    }
+
     /// <summary>
     /// Removes a set: manifest.json first, so an interrupted delete leaves a set that lists as incomplete, never one
     /// that looks complete but lacks files; then everything else.
@@ -136,12 +143,16 @@ internal sealed class SetStore : IBackupStore
 
         // Names come from a listing, but the info is a plain record: never let it name something outside a set.
         BackupSetLayout.ThrowIfInvalidJobName(set.Job);
-        if (!BackupSetLayout.TryParseSetName(set.DirectoryName, out _, out _))
-        {
-            throw new ArgumentException($"'{set.DirectoryName}' is not a backup set directory name (yyyyMMddTHHmmssZ-<run id>).", nameof(set));
-        }
-
+        ThrowIfNotASetName(set.DirectoryName, nameof(set));
         return new SetAddress(set.Job, set.DirectoryName);
+    }
+
+    private static void ThrowIfNotASetName(string name, string parameter)
+    {
+        if (!BackupSetLayout.TryParseSetName(name, out _, out _))
+        {
+            throw new ArgumentException($"'{name}' is not a backup set directory name (yyyyMMddTHHmmssZ-<run id>).", parameter);
+        }
     }
 
     private void OnSetClosed(SetWriter writer) => _writing.TryRemove(writer.Address, out _);

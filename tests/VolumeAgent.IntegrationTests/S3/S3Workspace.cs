@@ -11,6 +11,24 @@ internal static class S3Workspace
     public static string Configure(
         AgentWorkspace workspace, S3ServerFixture s3, string jobs, string? bucket = null, string? secret = null, bool keysFromEnvironment = false, string? access = null)
     {
+        var (entry, prefix) = Storage(workspace, s3, StorageName, bucket, secret, keysFromEnvironment, access);
+        workspace.WriteWholeConfig($"""
+            helper_image: {TestImages.Helper}
+            state_dir: {workspace.StateDir}
+            storage:
+            {entry}
+
+            """ + jobs);
+        return prefix;
+    }
+
+    /// <summary>
+    /// The s3 storage <paramref name="name"/> as a line of backup.yml's <c>storage:</c> map (indented by two), at the
+    /// fixture's proxy with the test's own prefix; its keys in files of the workspace (or in the standard AWS variables).
+    /// </summary>
+    public static (string Entry, string Prefix) Storage(
+        AgentWorkspace workspace, S3ServerFixture s3, string name, string? bucket = null, string? secret = null, bool keysFromEnvironment = false, string? access = null)
+    {
         var prefix = "t-" + Path.GetFileName(workspace.Root) + "/";
         string keys;
         if (keysFromEnvironment)
@@ -28,13 +46,7 @@ internal static class S3Workspace
             keys = $", access_key_file: {accessFile}, secret_key_file: {secretFile}";
         }
 
-        workspace.WriteWholeConfig($"""
-            helper_image: {TestImages.Helper}
-            state_dir: {workspace.StateDir}
-            storage:
-              {StorageName}: {"{"} type: s3, endpoint: "{s3.Endpoint}", bucket: {bucket ?? S3ServerFixture.Bucket}, prefix: "{prefix}", path_style: true, part_size: 8{keys} {"}"}
-
-            """ + jobs);
-        return prefix;
+        var entry = $"  {name}: {"{"} type: s3, endpoint: \"{s3.Endpoint}\", bucket: {bucket ?? S3ServerFixture.Bucket}, prefix: \"{prefix}\", path_style: true, part_size: 8{keys} {"}"}";
+        return (entry, prefix);
     }
 }

@@ -6,6 +6,7 @@ using VolumeAgent.Storage;
 using VolumeAgent.Storage.Local;
 using VolumeAgent.Storage.Sync;
 using VolumeAgent.Tests.Fakes;
+using VolumeAgent.Tests.Manifest.Sets;
 using VolumeAgent.Tests.Policy;
 using VolumeAgent.Tests.Scheduling;
 using VolumeAgent.Tests.Storage;
@@ -94,6 +95,24 @@ public sealed class MultiStorageRunTests : IAsyncDisposable
         result.Status.Should().Be(ManifestStatus.Failed);
         result.Error.Should().Contain("Storage 'local'").And.Contain("Storage 'offsite'");
         _engine.Calls.Should().NotContain(c => c.StartsWith("archive", StringComparison.Ordinal), "nothing is touched when no storage can take the set");
+    }
+
+    [Fact]
+    public async Task Run_PointsLatestAtTheSetItCompleted_WithoutListingTheStoragesAgain()
+    {
+        var local = new RecordingObjectStore(new LocalDirectoryStore(_directory.Combine("local")));
+        var offsite = new RecordingObjectStore(_offsite);
+        _stores["local"] = new SetStore(local);
+        _stores["offsite"] = new SetStore(offsite);
+
+        var result = await RunAsync();
+
+        result.Status.Should().Be(ManifestStatus.Succeeded, result.Error);
+        LatestOf("local").Should().Be(result.SetName);
+        LatestOf("offsite").Should().Be(result.SetName);
+        local.SetListings.Should().Be(1, "the sweep of partial files at the start lists the job's sets, and nothing after it: latest is pointed at the new set directly");
+        offsite.SetListings.Should().Be(1);
+        local.Calls.Should().EndWith(["put SHA256SUMS", "put manifest.json", "point latest"]);
     }
 
     [Fact]

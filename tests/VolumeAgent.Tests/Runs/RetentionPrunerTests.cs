@@ -5,11 +5,42 @@ using VolumeAgent.Policy.Jobs;
 using VolumeAgent.Retention;
 using VolumeAgent.Runs;
 using VolumeAgent.Storage;
+using VolumeAgent.Tests.Manifest.Sets;
+using VolumeAgent.Tests.Storage;
 
 namespace VolumeAgent.Tests.Runs;
 
 public sealed class RetentionPrunerTests
 {
+    private static readonly DateTimeOffset Start = new(2026, 12, 1, 3, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Prune_NothingToDelete_LeavesLatestAlone_AndListsOnce()
+    {
+        var (memory, objects, store, sets) = await StoreWithSetsAsync(2);
+
+        var decisions = await PruneAsync(store, keepLast: 2);
+
+        decisions.Should().OnlyContain(d => d.Keep);
+        objects.Calls.Should().NotContain("point latest", "deleting nothing cannot move latest");
+        objects.SetListings.Should().Be(1, "the plan's listing is the only one");
+        memory.Latest["job"].Should().Be(sets[^1], "latest stays where the last run pointed it");
+    }
+
+    [Fact]
+    public async Task Prune_DeletesASet_ThenPointsLatestAtTheNewestThatIsLeft()
+    {
+        var (memory, objects, store, sets) = await StoreWithSetsAsync(3);
+        await memory.PointLatestAsync("job", sets[0], CancellationToken.None);
+
+        var decisions = await PruneAsync(store, keepLast: 1);
+
+        decisions.Where(d => !d.Keep).Select(d => d.Set.Id).Should().BeEquivalentTo(sets[..2]);
+        objects.Calls.Should().EndWith(["delete manifest.json", "delete set", "point latest"]);
+        objects.SetListings.Should().Be(2, "after a deletion the storage is listed again to find the newest set");
+        memory.Latest["job"].Should().Be(sets[^1], "latest named a set that is gone");
+    }
+
     [Theory]
     [InlineData("Complete", "Succeeded", "Succeeded")]
     [InlineData("Complete", "Failed", "Failed")]
@@ -62,5 +93,24 @@ public sealed class RetentionPrunerTests
         });
 
         rules.Should().Be(new RetentionRules(1, 2, 3, 4, 5, 6, TimeSpan.FromDays(7)));
+    }
+
+    private static Task<IReadOnlyList<RetentionDecision>> PruneAsync(IBackupStore store, int keepLast) => RetentionPruner.PruneAsync(
+        store, "job", new RetentionOptions { KeepLast = keepLast }, TimeZoneInfo.Utc, Start.AddDays(1), dryRun: false, Serilog.Core.Logger.None, CancellationToken.None);
+
+    /// <summary>An in-memory storage with <paramref name="count"/> complete sets an hour apart, latest at the newest; the calls recorded from then on.</summary>
+    private static async Task<(InMemoryObjectStore Memory, RecordingObjectStore Objects, SetStore Store, string[] Sets)> StoreWithSetsAsync(int count)
+    {
+        var memory = new InMemoryObjectStore();
+        var setup = new SetStore(memory);
+        var sets = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            sets[i] = await StoreTestSupport.CompleteSetAsync(setup, "job", Start.AddHours(i), RunId.New(), ("a.tar", StoreTestSupport.Content(10, i)));
+        }
+
+        await setup.PointLatestAsync("job", sets[^1], CancellationToken.None);
+        var objects = new RecordingObjectStore(memory);
+        return (memory, objects, new SetStore(objects), sets);
     }
 }

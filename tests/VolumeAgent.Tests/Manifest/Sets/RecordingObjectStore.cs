@@ -5,11 +5,12 @@ namespace VolumeAgent.Tests.Manifest.Sets;
 /// <summary>
 /// A test double around a real <see cref="IObjectStore"/>: records the calls that change the storage, in order
 /// ("commit a.tar.gz", "put SHA256SUMS", "delete manifest.json", "delete set"), and fails a put of a chosen name,
-/// so tests see in which order the shared set logic writes and removes.
+/// so tests see in which order the shared set logic writes and removes; and counts the listings of a job's sets.
 /// </summary>
 internal sealed class RecordingObjectStore(IObjectStore inner) : IObjectStore
 {
     private readonly List<string> _calls = [];
+    private int _setListings;
 
     /// <summary>A put of this name throws an <see cref="IOException"/> instead of writing.</summary>
     public string? FailPutOf { get; set; }
@@ -24,6 +25,9 @@ internal sealed class RecordingObjectStore(IObjectStore inner) : IObjectStore
             }
         }
     }
+
+    /// <summary>How many times the sets of a job were listed: the costly call on a remote storage.</summary>
+    public int SetListings => Volatile.Read(ref _setListings);
 
     public string Location => inner.Location;
 
@@ -56,7 +60,11 @@ internal sealed class RecordingObjectStore(IObjectStore inner) : IObjectStore
 
     public IAsyncEnumerable<string> ListJobsAsync(CancellationToken cancellationToken) => inner.ListJobsAsync(cancellationToken);
 
-    public IAsyncEnumerable<string> ListSetsAsync(string job, CancellationToken cancellationToken) => inner.ListSetsAsync(job, cancellationToken);
+    public IAsyncEnumerable<string> ListSetsAsync(string job, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _setListings);
+        return inner.ListSetsAsync(job, cancellationToken);
+    }
 
     public Task<IReadOnlyList<StoredObject>> ListObjectsAsync(SetAddress set, CancellationToken cancellationToken) =>
         inner.ListObjectsAsync(set, cancellationToken);

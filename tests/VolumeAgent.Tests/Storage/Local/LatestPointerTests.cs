@@ -50,6 +50,20 @@ public sealed class LatestPointerTests : IDisposable
     }
 
     [Fact]
+    public async Task Point_NamesTheSetGiven_AndRefusesANameThatIsNoSet()
+    {
+        var store = StoreTestSupport.Local(_root.Path);
+        var set = await StoreTestSupport.CompleteSetAsync(store, "job", Start, RunId.New(), ("a.tar", StoreTestSupport.Content(10, 1)));
+
+        await store.PointLatestAsync("job", set, CancellationToken.None);
+
+        new FileInfo(_root.Combine("job", BackupSetLayout.LatestName)).LinkTarget.Should().Be(set);
+        var outside = () => store.PointLatestAsync("job", "../other", CancellationToken.None);
+        (await outside.Should().ThrowAsync<ArgumentException>()).Which.Message.Should().Contain("is not a backup set directory name");
+        new FileInfo(_root.Combine("job", BackupSetLayout.LatestName)).LinkTarget.Should().Be(set, "a refused name changes nothing");
+    }
+
+    [Fact]
     public async Task Refresh_SomethingElseNamedLatest_IsAClearErrorAndLeftAlone()
     {
         var store = StoreTestSupport.Local(_root.Path);
