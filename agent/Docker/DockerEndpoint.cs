@@ -7,7 +7,7 @@ namespace VolumeAgent.Docker;
 /// <remarks>
 /// Written by hand although the library resolves DOCKER_HOST too: this parse refuses what the agent cannot use (ssh,
 /// npipe, a relative socket) at start with a message saying what is supported, and gives the unavailable message its
-/// socket path to look at. <see cref="ConnectAsync"/> serves only the previous client in <c>Http/</c>.
+/// socket path to look at.
 /// </remarks>
 internal sealed class DockerEndpoint
 {
@@ -28,11 +28,6 @@ internal sealed class DockerEndpoint
     public DnsEndPoint? Tcp { get; }
 
     public bool IsUnixSocket => SocketPath is not null;
-
-    /// <summary>Base address for HTTP requests; the host part is only a name for unix sockets.</summary>
-    public Uri BaseAddress => Tcp is null
-        ? new Uri("http://docker/")
-        : new Uri($"http://{Tcp.Host}:{Tcp.Port}/");
 
     public static DockerEndpoint FromEnvironment(Func<string, string?>? environment = null)
     {
@@ -71,34 +66,6 @@ internal sealed class DockerEndpoint
 
         throw new ArgumentException(
             $"DOCKER_HOST '{value}' is not supported: use unix:///path/to/docker.sock or tcp://HOST:PORT (plain, no TLS).");
-    }
-
-    /// <summary>Opens a fresh connection to the engine; the caller owns the stream.</summary>
-    public async ValueTask<NetworkStream> ConnectAsync(CancellationToken cancellationToken)
-    {
-        Socket socket;
-        EndPoint target;
-        if (SocketPath is not null)
-        {
-            socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            target = new UnixDomainSocketEndPoint(SocketPath);
-        }
-        else
-        {
-            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            target = Tcp!;
-        }
-
-        try
-        {
-            await socket.ConnectAsync(target, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     public override string ToString() => Display;

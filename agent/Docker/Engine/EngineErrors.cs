@@ -24,6 +24,11 @@ internal static class EngineErrors
             // The library's transport wraps a cancelled read or write like any other failure.
             _ when cancellationToken.IsCancellationRequested => new OperationCanceledException($"Cancelled while waiting to {operation}.", exception, cancellationToken),
             HttpRequestException or SocketException or IOException => new DockerUnavailableException(endpoint, exception),
+
+            // The legacy transport's tcp connect tries each address of the host and throws all their failures at once.
+            AggregateException aggregate when aggregate.Flatten().InnerExceptions is { Count: > 0 } inner
+                && inner.All(e => e is HttpRequestException or SocketException or IOException)
+                => new DockerUnavailableException(endpoint, inner[0]),
             _ => null,
         };
     }

@@ -150,6 +150,18 @@ public sealed class LibraryEngineTests
     }
 
     [Fact]
+    public void Map_ConnectFailedOnEveryAddress_BecomesUnavailableWithTheFirstCause()
+    {
+        var failure = new AggregateException(new SocketException((int)SocketError.ConnectionRefused), new SocketException((int)SocketError.NetworkUnreachable));
+
+        var mapped = EngineErrors.Map(failure, "ping", DockerEndpoint.Parse("tcp://localhost:2375"), CancellationToken.None);
+
+        mapped.Should().BeOfType<DockerUnavailableException>()
+            .Which.Message.Should().StartWith("Docker engine unreachable at tcp://localhost:2375: Connection refused.");
+        EngineErrors.Map(new AggregateException(new InvalidDataException("x")), "ping", Socket, CancellationToken.None).Should().BeNull();
+    }
+
+    [Fact]
     public void Map_FailureAfterCancellation_IsACancellation()
     {
         using var cancelled = new CancellationTokenSource();
