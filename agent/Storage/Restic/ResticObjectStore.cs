@@ -40,6 +40,8 @@ internal sealed class ResticObjectStore : IObjectStore
     /// </summary>
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
+        // A local repository is bind-mounted into every helper, so its directory must be there before the first one.
+        var created = _options.IsLocal && PrepareLocalDirectory();
         var version = await _restic.CheckVersionAsync(cancellationToken);
         var (exit, _, stderr) = await _restic.TryCaptureAsync(["cat", "config"], cancellationToken);
         if (exit == 0)
@@ -52,23 +54,44 @@ internal sealed class ResticObjectStore : IObjectStore
             throw ResticErrors.Failed(_options, "cat config", exit, stderr);
         }
 
-        if (_options.IsLocal)
-        {
-            var parent = Path.GetDirectoryName(_options.Repository);
-            if (parent is not null && !Directory.Exists(parent))
-            {
-                throw new StorageMissingException(
-                    $"restic storage '{_options.Name}': the repository {_options.Repository} is missing and so is its parent {parent}; `init: true` creates only the repository itself. Is the backup disk mounted?")
-                {
-                    Path = _options.Repository,
-                };
-            }
+        await _restic.CaptureAsync(["init"], cancellationToken);
+        Log.Logger.Information(
+            "Created restic repository {Repository} for storage {Storage} (restic {Version}{Directory})", _options.Repository, _options.Name, version, created ? ", new directory" : string.Empty);
+    }
 
-            Directory.CreateDirectory(_options.Repository);
+    /// <summary>
+    /// A local repository's directory: refused when it lacks a repository and <c>init</c> is not set, created (in a
+    /// parent that exists) when it is. True when it was created here.
+    /// </summary>
+    private bool PrepareLocalDirectory()
+    {
+        if (File.Exists(Path.Combine(_options.Repository, "config")))
+        {
+            return false;
         }
 
-        await _restic.CaptureAsync(["init"], cancellationToken);
-        Log.Logger.Information("Created restic repository {Repository} for storage {Storage} (restic {Version})", _options.Repository, _options.Name, version);
+        if (!_options.Init)
+        {
+            throw new StorageMissingException(ResticErrors.MissingMessage(_options)) { Path = _options.Repository };
+        }
+
+        if (Directory.Exists(_options.Repository))
+        {
+            return false;
+        }
+
+        var parent = Path.GetDirectoryName(_options.Repository);
+        if (parent is not null && !Directory.Exists(parent))
+        {
+            throw new StorageMissingException(
+                $"restic storage '{_options.Name}': the repository {_options.Repository} is missing and so is its parent {parent}; `init: true` creates only the repository itself. Is the backup disk mounted?")
+            {
+                Path = _options.Repository,
+            };
+        }
+
+        Directory.CreateDirectory(_options.Repository);
+        return true;
     }
 
     /// <summary>Nothing to make: a set exists once its first object's snapshot does.</summary>
