@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Serilog;
+using Serilog.Core;
 using VolumeAgent.Docker;
 using VolumeAgent.Manifest.Sets;
 
@@ -17,8 +17,11 @@ internal sealed class ResticObjectStore : IObjectStore
     /// <summary>The tag on every snapshot the agent writes; listings see only these.</summary>
     public const string AgentTag = "volume-agent";
 
-    /// <summary>One engine connection for every restic storage of the process (an object store is never disposed).</summary>
-    private static readonly Lazy<IDockerEngine> SharedEngine = new(() => DockerEngine.FromEnvironment(Log.Logger));
+    /// <summary>
+    /// One engine connection for every restic storage of the process (an object store is never disposed). A storage
+    /// gets no logger: a helper it could not remove is removed, and reported, by the next start's leftover sweep.
+    /// </summary>
+    private static readonly Lazy<IDockerEngine> SharedEngine = new(() => DockerEngine.FromEnvironment(Logger.None));
 
     private readonly ResticStorageOptions _options;
     private readonly ResticHelper _restic;
@@ -27,7 +30,7 @@ internal sealed class ResticObjectStore : IObjectStore
     public ResticObjectStore(ResticStorageOptions options, IDockerEngine? docker = null)
     {
         _options = options;
-        _restic = new ResticHelper(options, docker ?? SharedEngine.Value, Log.Logger);
+        _restic = new ResticHelper(options, docker ?? SharedEngine.Value, Logger.None);
     }
 
     public string Location => "restic repository " + _options.Repository;
@@ -41,8 +44,12 @@ internal sealed class ResticObjectStore : IObjectStore
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
         // A local repository is bind-mounted into every helper, so its directory must be there before the first one.
-        var created = _options.IsLocal && PrepareLocalDirectory();
-        var version = await _restic.CheckVersionAsync(cancellationToken);
+        if (_options.IsLocal)
+        {
+            PrepareLocalDirectory();
+        }
+
+        await _restic.CheckVersionAsync(cancellationToken);
         var (exit, _, stderr) = await _restic.TryCaptureAsync(["cat", "config"], cancellationToken);
         if (exit == 0)
         {
@@ -55,19 +62,17 @@ internal sealed class ResticObjectStore : IObjectStore
         }
 
         await _restic.CaptureAsync(["init"], cancellationToken);
-        Log.Logger.Information(
-            "Created restic repository {Repository} for storage {Storage} (restic {Version}{Directory})", _options.Repository, _options.Name, version, created ? ", new directory" : string.Empty);
     }
 
     /// <summary>
     /// A local repository's directory: refused when it lacks a repository and <c>init</c> is not set, created (in a
-    /// parent that exists) when it is. True when it was created here.
+    /// parent that exists) when it is.
     /// </summary>
-    private bool PrepareLocalDirectory()
+    private void PrepareLocalDirectory()
     {
         if (File.Exists(Path.Combine(_options.Repository, "config")))
         {
-            return false;
+            return;
         }
 
         if (!_options.Init)
@@ -77,7 +82,7 @@ internal sealed class ResticObjectStore : IObjectStore
 
         if (Directory.Exists(_options.Repository))
         {
-            return false;
+            return;
         }
 
         var parent = Path.GetDirectoryName(_options.Repository);
@@ -91,7 +96,6 @@ internal sealed class ResticObjectStore : IObjectStore
         }
 
         Directory.CreateDirectory(_options.Repository);
-        return true;
     }
 
     /// <summary>Nothing to make: a set exists once its first object's snapshot does.</summary>
