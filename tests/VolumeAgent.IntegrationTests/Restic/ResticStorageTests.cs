@@ -68,6 +68,13 @@ public sealed class ResticStorageTests
         WithoutRestrictKey(stored).Should().Be(await CliDocker.PgDumpAsync(postgres, "shop", ct), "the dump went uncompressed into restic --stdin and comes back byte for byte but for pg_dump's per-dump key");
         (await repository.DumpAsync($"/{job}/{setName}/manifest.json", ct)).Should().Contain($"\"job\": \"{job}\"");
 
+        // A second run of the unchanged sources: restic's chunks deduplicate the uncompressed streams.
+        var firstSize = RepositoryBytes(repository);
+        var second = await workspace.RunAsync(ct, "run-now", job);
+        second.ExitCode.Should().Be(0, second.ToString());
+        (await repository.SnapshotsAsync(ct)).Should().HaveCount(2 * snapshots.Count, "every object of the second set is a snapshot of its own");
+        (RepositoryBytes(repository) - firstSize).Should().BeLessThan(firstSize / 10, "the unchanged 3 MB volume and dump add only snapshots and metadata the second time");
+
         var list = await workspace.RunAsync(ct, "list", job);
         list.ExitCode.Should().Be(0, list.ToString());
         list.Stdout.Should().Contain("vault").And.Contain(setName).And.Contain("succeeded");
@@ -76,7 +83,7 @@ public sealed class ResticStorageTests
         var verify = await workspace.RunAsync(ct, "verify", "--latest", job);
         verify.ExitCode.Should().NotBe(0, "verify cannot read artifacts from a restic storage yet");
         verify.Output.Should().Contain("restic storage 'vault'").And.Contain("not available for restic storages yet");
-        (run.Output + list.Output + status.Output + verify.Output).Should().NotContain(repository.Password).And.NotContain(PostgresPassword);
+        (run.Output + second.Output + list.Output + status.Output + verify.Output).Should().NotContain(repository.Password).And.NotContain(PostgresPassword);
         await workspace.AssertNoAgentLeftoversAsync(ct);
     }
 
@@ -112,6 +119,9 @@ public sealed class ResticStorageTests
         (await repository.SnapshotsAsync(ct)).Should().BeEmpty("no run got past the check");
         await workspace.AssertNoAgentLeftoversAsync(ct);
     }
+
+    private static long RepositoryBytes(ResticRepository repository) =>
+        Directory.EnumerateFiles(repository.Path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 
     private static string WithoutRestrictKey(string dump) =>
         string.Join('\n', dump.Split('\n').Where(l => !l.StartsWith("\\restrict ", StringComparison.Ordinal) && !l.StartsWith("\\unrestrict ", StringComparison.Ordinal)));
