@@ -48,7 +48,7 @@ FROM ${RUNTIME_IMAGE}
 RUN set -eu; \
     export DEBIAN_FRONTEND=noninteractive; \
     apt-get update; \
-    apt-get install -y --no-install-recommends tzdata ca-certificates libzstd1; \
+    apt-get install -y --no-install-recommends tzdata ca-certificates libzstd1 restic; \
     rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /out/ /opt/volume-agent/
 # `docker exec agent run-now` works literally: each command is a two-line wrapper on PATH.

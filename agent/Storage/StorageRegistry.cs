@@ -1,6 +1,7 @@
 using VolumeAgent.Manifest.Sets;
 using VolumeAgent.Policy;
 using VolumeAgent.Storage.Local;
+using VolumeAgent.Storage.Restic;
 using VolumeAgent.Storage.S3;
 using VolumeAgent.Storage.Sftp;
 
@@ -18,6 +19,7 @@ internal static class StorageRegistry
         new LocalStorageProvider(),
         new S3StorageProvider(),
         new SftpStorageProvider(),
+        new ResticStorageProvider(),
     ];
 
     /// <summary>Every key of every storage type.</summary>

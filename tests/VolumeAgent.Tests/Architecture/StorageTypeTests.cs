@@ -32,7 +32,7 @@ public sealed partial class StorageTypeTests
     public void ConcreteStorageTypes_AreFoundForEveryRegisteredStorage()
     {
         ConcreteStorageTypes.Select(t => t.Name).Should().Contain(["LocalDirectoryStore", "LocalUpload", "LocalStorageProvider", "LocalStorageOptions", "S3StorageProvider"]);
-        StorageRegistry.Providers.Select(p => p.TypeName).Should().Equal("local", "s3", "sftp");
+        StorageRegistry.Providers.Select(p => p.TypeName).Should().Equal("local", "s3", "sftp", "restic");
     }
 
     [Fact]

@@ -80,6 +80,7 @@ internal sealed class HelperContainer : IAsyncDisposable
             Image = spec.Image,
             Entrypoint = [],
             Cmd = spec.Command,
+            Env = spec.Environment,
             Labels = spec.Labels,
             User = spec.User,
             AttachStdout = attach,
@@ -90,7 +91,7 @@ internal sealed class HelperContainer : IAsyncDisposable
             HostConfig = new HostConfig
             {
                 Mounts = spec.Mounts,
-                NetworkMode = "none",
+                NetworkMode = spec.NetworkMode,
                 CapDrop = ["ALL"],
                 CapAdd = spec.Capabilities,
                 SecurityOpt = ["no-new-privileges"],

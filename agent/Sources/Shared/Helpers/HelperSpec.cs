@@ -21,6 +21,12 @@ internal sealed record HelperSpec
 
     public bool Stdin { get; init; }
 
+    /// <summary>The helper's environment (<c>NAME=value</c>); secrets passed this way stay off command lines and logs.</summary>
+    public IReadOnlyList<string>? Environment { get; init; }
+
+    /// <summary>No network unless a helper must reach a server (a remote repository).</summary>
+    public string NetworkMode { get; init; } = "none";
+
     /// <summary>What the helper is for, in messages: "archive volume uploads".</summary>
     public required string Purpose { get; init; }
 }

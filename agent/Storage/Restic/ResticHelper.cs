@@ -1,0 +1,140 @@
+using System.Text;
+using Serilog;
+using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
+using VolumeAgent.Sources;
+using VolumeAgent.Sources.Shared.Helpers;
+
+namespace VolumeAgent.Storage.Restic;
+
+/// <summary>
+/// Runs restic commands, each in its own throwaway helper container (<see cref="HelperContainer"/>: labelled,
+/// no capabilities beyond reading, removed whatever happens). The repository's location and password and the
+/// backend's credentials reach restic through the helper's environment only, never its command line; a local
+/// repository is bind-mounted, and only a remote one gets a network.
+/// </summary>
+internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine docker, ILogger log)
+{
+    /// <summary>The most a listing restic prints is read into memory; beyond it the listing fails rather than fill memory.</summary>
+    private const int MaxCapturedBytes = 64 * 1024 * 1024;
+
+    private bool _imageChecked;
+
+    public ResticStorageOptions Options => options;
+
+    /// <summary>Starts restic with <paramref name="arguments"/>; the caller reads its output, feeds its input, waits and disposes it.</summary>
+    /// <exception cref="StorageException">The helper image is missing or the helper could not be started.</exception>
+    public async Task<HelperContainer> StartAsync(IReadOnlyList<string> arguments, bool stdin, string purpose, CancellationToken cancellationToken)
+    {
+        await EnsureImageAsync(cancellationToken);
+        var spec = new HelperSpec
+        {
+            Image = options.Image,
+            Command = ["restic", "--no-cache", .. arguments],
+            Mounts = options.IsLocal
+                ? [new MountSpec { Type = "bind", Source = options.Repository, Target = ResticStorageOptions.LocalMountPoint }]
+                : [],
+            Labels = AgentLabels.For("none", "restic"),
+            Environment = Environment(),
+            NetworkMode = options.IsLocal ? "none" : "bridge",
+            Stdin = stdin,
+            Purpose = purpose,
+        };
+        try
+        {
+            return await HelperContainer.StartAsync(docker, spec, log, cancellationToken);
+        }
+        catch (ArtifactFailedException ex)
+        {
+            throw new StorageException($"restic storage '{options.Name}': {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Runs restic to its end and returns what it printed; a non-zero exit is thrown as the storage error it means.</summary>
+    /// <exception cref="StorageException">restic failed; the message says why (missing repository, wrong password, a lock) and the fix.</exception>
+    public async Task<byte[]> CaptureAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var (exit, output, stderr) = await TryCaptureAsync(arguments, cancellationToken);
+        return exit == 0 ? output : throw ResticErrors.Failed(options, arguments[0], exit, stderr);
+    }
+
+    /// <summary>Runs restic to its end: its exit code, stdout and the tail of its stderr.</summary>
+    public async Task<(long Exit, byte[] Output, string Stderr)> TryCaptureAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var helper = await StartAsync(arguments, stdin: false, $"run restic {arguments[0]}", cancellationToken);
+        await using (helper)
+        {
+            using var output = new MemoryStream();
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await helper.Output.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (output.Length + read > MaxCapturedBytes)
+                {
+                    throw new StorageException($"restic storage '{options.Name}': `restic {arguments[0]}` printed more than {MaxCapturedBytes / 1024 / 1024} MiB; the listing is too large to read.");
+                }
+
+                output.Write(buffer, 0, read);
+            }
+
+            var exit = await helper.WaitAsync(cancellationToken);
+            return (exit, output.ToArray(), helper.Stderr.ToString());
+        }
+    }
+
+    /// <summary>The helper's restic version, refused when older than <see cref="ResticErrors.MinimumVersion"/>.</summary>
+    /// <exception cref="StorageException">restic is missing from the image, or too old.</exception>
+    public async Task<Version> CheckVersionAsync(CancellationToken cancellationToken)
+    {
+        var (exit, output, stderr) = await TryCaptureAsync(["version"], cancellationToken);
+        var text = Encoding.UTF8.GetString(output);
+        var version = exit == 0 ? ResticJson.ParseVersion(text) : null;
+        if (version is null)
+        {
+            throw new StorageException(
+                $"restic storage '{options.Name}': the helper image {options.Image} does not run restic (`restic version`: exit {exit}, {(text + " " + stderr).Trim()}). "
+                + "Name an image with restic 0.14 or newer in 'image' (the agent's own image has it).");
+        }
+
+        if (version < ResticErrors.MinimumVersion)
+        {
+            throw new StorageException(
+                $"restic storage '{options.Name}': the helper image {options.Image} has restic {version}, older than {ResticErrors.MinimumVersion.ToString(3)}, the first with compression and the `backup --stdin` the agent uses. Use an image with a newer restic.");
+        }
+
+        return version;
+    }
+
+    private List<string> Environment()
+    {
+        var environment = new List<string>
+        {
+            "RESTIC_REPOSITORY=" + options.HelperRepository,
+            "RESTIC_PASSWORD=" + options.Password.Reveal(),
+        };
+        environment.AddRange(options.Environment.Select(pair => pair.Key + "=" + pair.Value.Reveal()));
+        return environment;
+    }
+
+    private async Task EnsureImageAsync(CancellationToken cancellationToken)
+    {
+        if (_imageChecked)
+        {
+            return;
+        }
+
+        try
+        {
+            await docker.Images.EnsureAsync(options.Image, null, cancellationToken);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new StorageException(
+                $"restic storage '{options.Name}': the helper image {options.Image} is not on this engine and could not be pulled: {ex.EngineMessage ?? ex.Message}. "
+                + "Load it (docker load) or name an image with restic the engine has in 'image'.",
+                ex);
+        }
+
+        _imageChecked = true;
+    }
+}

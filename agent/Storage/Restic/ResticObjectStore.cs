@@ -1,0 +1,204 @@
+using System.Runtime.CompilerServices;
+using Serilog.Core;
+using VolumeAgent.Docker;
+using VolumeAgent.Manifest.Sets;
+
+namespace VolumeAgent.Storage.Restic;
+
+/// <summary>
+/// A restic repository as the set store's byte operations: each object of a set (artifact, SHA256SUMS,
+/// manifest.json) is one snapshot of <c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>, made by <c>restic backup --stdin</c>
+/// and tagged with the job, set, run id and object (<see cref="ResticUpload.TagsOf"/>); sets are listed from
+/// <c>restic snapshots --json</c>. Reading artifacts back, deleting sets and the latest pointer are not there yet
+/// and say so.
+/// </summary>
+internal sealed class ResticObjectStore : IObjectStore
+{
+    /// <summary>The tag on every snapshot the agent writes; listings see only these.</summary>
+    public const string AgentTag = "volume-agent";
+
+    /// <summary>
+    /// One engine connection for every restic storage of the process (an object store is never disposed). A storage
+    /// gets no logger: a helper it could not remove is removed, and reported, by the next start's leftover sweep.
+    /// </summary>
+    private static readonly Lazy<IDockerEngine> SharedEngine = new(() => DockerEngine.FromEnvironment(Logger.None));
+
+    private readonly ResticStorageOptions _options;
+    private readonly ResticHelper _restic;
+    private IReadOnlyList<ResticSnapshot>? _snapshots;
+
+    public ResticObjectStore(ResticStorageOptions options, IDockerEngine? docker = null)
+    {
+        _options = options;
+        _restic = new ResticHelper(options, docker ?? SharedEngine.Value, Logger.None);
+    }
+
+    public string Location => "restic repository " + _options.Repository;
+
+    public string Describe(SetAddress set) => $"the snapshots tagged set={set.Name} in restic repository {_options.Repository}";
+
+    /// <summary>
+    /// The helper's restic is new enough and the repository opens with the password; a missing repository is created
+    /// with <c>init: true</c>, else refused with the fix.
+    /// </summary>
+    public async Task CheckWritableAsync(CancellationToken cancellationToken)
+    {
+        // A local repository is bind-mounted into every helper, so its directory must be there before the first one.
+        if (_options.IsLocal)
+        {
+            PrepareLocalDirectory();
+        }
+
+        await _restic.CheckVersionAsync(cancellationToken);
+        var (exit, _, stderr) = await _restic.TryCaptureAsync(["cat", "config"], cancellationToken);
+        if (exit == 0)
+        {
+            return;
+        }
+
+        if (!ResticErrors.IsMissing(stderr) || !_options.Init)
+        {
+            throw ResticErrors.Failed(_options, "cat config", exit, stderr);
+        }
+
+        await _restic.CaptureAsync(["init"], cancellationToken);
+    }
+
+    /// <summary>
+    /// A local repository's directory: refused when it lacks a repository and <c>init</c> is not set, created (in a
+    /// parent that exists) when it is.
+    /// </summary>
+    private void PrepareLocalDirectory()
+    {
+        if (File.Exists(Path.Combine(_options.Repository, "config")))
+        {
+            return;
+        }
+
+        if (!_options.Init)
+        {
+            throw new StorageMissingException(ResticErrors.MissingMessage(_options)) { Path = _options.Repository };
+        }
+
+        if (Directory.Exists(_options.Repository))
+        {
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(_options.Repository);
+        if (parent is not null && !Directory.Exists(parent))
+        {
+            throw new StorageMissingException(
+                $"restic storage '{_options.Name}': the repository {_options.Repository} is missing and so is its parent {parent}; `init: true` creates only the repository itself. Is the backup disk mounted?")
+            {
+                Path = _options.Repository,
+            };
+        }
+
+        Directory.CreateDirectory(_options.Repository);
+    }
+
+    /// <summary>Nothing to make: a set exists once its first object's snapshot does.</summary>
+    public Task CreateSetAsync(SetAddress set, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task<IObjectUpload> StartUploadAsync(SetAddress set, string name, CancellationToken cancellationToken)
+    {
+        _snapshots = null;
+        return await ResticUpload.StartAsync(_restic, set, name, cancellationToken);
+    }
+
+    /// <summary>A small object (SHA256SUMS, manifest.json) as its own snapshot; a newer snapshot of the same name is the one listed.</summary>
+    public async Task PutAsync(SetAddress set, string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        _snapshots = null;
+        var upload = await ResticUpload.StartAsync(_restic, set, name, cancellationToken);
+        await using (upload)
+        {
+            await upload.Stream.WriteAsync(content, cancellationToken);
+            await upload.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The manifest and SHA256SUMS, read by <c>restic dump</c>; artifacts are refused until restore and verify support restic.</summary>
+    public async Task<Stream> OpenReadAsync(SetAddress set, string name, CancellationToken cancellationToken)
+    {
+        if (name is not BackupSetLayout.ManifestFileName and not BackupSetLayout.ChecksumsFileName)
+        {
+            throw ResticErrors.NotYet(_options, $"reading artifact {name} of set {set} back (verify, restore, drill)");
+        }
+
+        var snapshot = (await NewestByPathAsync(cancellationToken)).GetValueOrDefault(PathOf(set, name))
+            ?? throw new FileNotFoundException($"The restic repository {_options.Repository} has no snapshot of {set}/{name}.");
+        return new MemoryStream(await _restic.CaptureAsync(["dump", snapshot.Id, PathOf(set, name)], cancellationToken), writable: false);
+    }
+
+    public async IAsyncEnumerable<string> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var job in (await ObjectsAsync(cancellationToken)).Select(o => o.Job).Distinct(StringComparer.Ordinal))
+        {
+            yield return job;
+        }
+    }
+
+    public async IAsyncEnumerable<string> ListSetsAsync(string job, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var set in (await ObjectsAsync(cancellationToken)).Where(o => o.Job == job).Select(o => o.Set).Distinct(StringComparer.Ordinal))
+        {
+            yield return set;
+        }
+    }
+
+    /// <summary>The set's objects; their lengths are unknown to a snapshot listing and given as 0 (the manifest has each artifact's size).</summary>
+    public async Task<IReadOnlyList<StoredObject>> ListObjectsAsync(SetAddress set, CancellationToken cancellationToken) =>
+        [.. (await ObjectsAsync(cancellationToken)).Where(o => o.Job == set.Job && o.Set == set.Name).Select(o => new StoredObject(o.Name, 0))];
+
+    public Task DeleteAsync(SetAddress set, string name, CancellationToken cancellationToken) =>
+        throw ResticErrors.NotYet(_options, $"deleting {set}/{name} (retention, `delete`; restic forget and prune)");
+
+    public Task DeleteSetAsync(SetAddress set, CancellationToken cancellationToken) =>
+        throw ResticErrors.NotYet(_options, $"deleting set {set} (retention, `delete`; restic forget and prune)");
+
+    /// <summary>
+    /// No pointer object: a repository's newest set of a job is <c>restic snapshots --tag job=&lt;job&gt; --latest 1</c>,
+    /// and writing one would add a snapshot per run.
+    /// </summary>
+    public Task PointLatestAsync(string job, string? setName, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>The snapshot path of an object: <c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>, as <c>--stdin-filename</c> makes it.</summary>
+    private static string PathOf(SetAddress set, string name) => $"/{set.Job}/{set.Name}/{name}";
+
+    private async Task<IReadOnlyList<(string Job, string Set, string Name)>> ObjectsAsync(CancellationToken cancellationToken) =>
+        [.. (await NewestByPathAsync(cancellationToken)).Keys.Select(Split).Where(o => o.Job.Length > 0)];
+
+    private static (string Job, string Set, string Name) Split(string path)
+    {
+        var parts = path.TrimStart('/').Split('/');
+        return parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (string.Empty, string.Empty, string.Empty);
+    }
+
+    /// <summary>The newest agent snapshot of each path, listed once per store (a write lists again).</summary>
+    private async Task<Dictionary<string, ResticSnapshot>> NewestByPathAsync(CancellationToken cancellationToken)
+    {
+        if (_snapshots is null)
+        {
+            var (exit, output, stderr) = await _restic.TryCaptureAsync(["snapshots", "--json", "--tag", AgentTag], cancellationToken);
+            if (exit != 0)
+            {
+                // A storage that was never written has no repository yet: it holds no sets.
+                if (ResticErrors.IsMissing(stderr))
+                {
+                    return [];
+                }
+
+                throw ResticErrors.Failed(_options, "snapshots", exit, stderr);
+            }
+
+            _snapshots = ResticJson.ParseSnapshots(output);
+        }
+
+        return _snapshots
+            .Where(s => s.Paths.Count == 1)
+            .GroupBy(s => s.Paths[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Time).Last(), StringComparer.Ordinal);
+    }
+}

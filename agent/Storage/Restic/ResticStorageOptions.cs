@@ -1,0 +1,38 @@
+using VolumeAgent.Policy;
+
+namespace VolumeAgent.Storage.Restic;
+
+/// <summary>
+/// A restic repository: every object of a set (artifacts, SHA256SUMS, manifest.json) is a snapshot made by
+/// <c>restic backup --stdin</c> in a throwaway helper container from <see cref="Image"/>.
+/// </summary>
+internal sealed record ResticStorageOptions : StorageOptions
+{
+    public const string TypeName = "restic";
+
+    /// <summary>Where the helper's repository is mounted when <see cref="Repository"/> is a local path.</summary>
+    public const string LocalMountPoint = "/repository";
+
+    /// <summary>Any restic repository string: an absolute path on the engine's host, <c>sftp:</c>, <c>s3:</c>, <c>rest:</c>, <c>b2:</c> …</summary>
+    public required string Repository { get; init; }
+
+    /// <summary>The repository's password, read from <c>password_file</c>; reaches the helper through its environment only.</summary>
+    public required Secret Password { get; init; }
+
+    /// <summary><c>init: true</c>: a missing repository is created (<c>restic init</c>); otherwise a missing one is an error.</summary>
+    public bool Init { get; init; }
+
+    /// <summary>The helper image with restic (0.14 or newer) on its PATH.</summary>
+    public required string Image { get; init; }
+
+    /// <summary>Backend credentials for the helper's environment (e.g. AWS_SECRET_ACCESS_KEY), each read from a file or the agent's environment.</summary>
+    public IReadOnlyDictionary<string, Secret> Environment { get; init; } = new Dictionary<string, Secret>(StringComparer.Ordinal);
+
+    public override string Type => TypeName;
+
+    /// <summary>A repository that is a directory the helper gets bind-mounted, rather than a backend it reaches over the network.</summary>
+    public bool IsLocal => Repository.StartsWith('/');
+
+    /// <summary>The repository string as restic inside the helper sees it.</summary>
+    public string HelperRepository => IsLocal ? LocalMountPoint : Repository;
+}

@@ -1,0 +1,80 @@
+using System.Text;
+using VolumeAgent.Storage.Restic;
+
+namespace VolumeAgent.Tests.Storage.Restic;
+
+public sealed class ResticJsonTests
+{
+    [Fact]
+    public void ParseSummaryLine_ReadsTheCountsAndTheSnapshot()
+    {
+        const string line = """{"message_type":"summary","files_new":1,"files_changed":2,"files_unmodified":3,"dirs_new":2,"dirs_changed":0,"dirs_unmodified":0,"data_blobs":1,"tree_blobs":3,"data_added":861,"total_files_processed":6,"total_bytes_processed":6000,"total_duration":0.27,"snapshot_id":"1a992eee"}""";
+
+        ResticJson.ParseSummaryLine(line).Should().Be(new ResticSummary(1, 2, 3, 861, 6000, "1a992eee"));
+    }
+
+    [Theory]
+    [InlineData("""{"message_type":"status","percent_done":0.5}""")]
+    [InlineData("")]
+    [InlineData("using parent snapshot 1a992eee")]
+    public void ParseSummaryLine_OtherLines_AreNotASummary(string line) => ResticJson.ParseSummaryLine(line).Should().BeNull();
+
+    [Fact]
+    public void ParseSummaryLine_ASummaryWithoutSnapshot_IsRefused()
+    {
+        var parse = () => ResticJson.ParseSummaryLine("""{"message_type":"summary","files_new":1}""");
+
+        parse.Should().Throw<FormatException>().WithMessage("*snapshot_id*");
+    }
+
+    [Fact]
+    public void ParseSnapshots_ReadsIdTimePathsAndTags()
+    {
+        const string json = """[{"time":"2026-12-06T17:42:29.25+01:00","tree":"e3a8","paths":["/job1/set1/a.sql"],"hostname":"vm","username":"root","tags":["volume-agent","job=job1"],"id":"1a992eee77e2","short_id":"1a992eee"}]""";
+
+        var snapshot = ResticJson.ParseSnapshots(Encoding.UTF8.GetBytes(json)).Should().ContainSingle().Subject;
+
+        snapshot.Id.Should().Be("1a992eee77e2");
+        snapshot.Time.Should().Be(new DateTimeOffset(2026, 12, 6, 16, 42, 29, 250, TimeSpan.Zero));
+        snapshot.Paths.Should().Equal("/job1/set1/a.sql");
+        snapshot.Tag("job").Should().Be("job1");
+        snapshot.Tag("set").Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("[]", 0)]
+    [InlineData("null", 0)]
+    public void ParseSnapshots_NoneListed(string json, int count) => ResticJson.ParseSnapshots(Encoding.UTF8.GetBytes(json)).Should().HaveCount(count);
+
+    [Theory]
+    [InlineData("{}")]
+    [InlineData("[{\"paths\":[]}]")]
+    [InlineData("not json")]
+    public void ParseSnapshots_Garbage_IsAFormatException(string json)
+    {
+        var parse = () => ResticJson.ParseSnapshots(Encoding.UTF8.GetBytes(json));
+
+        parse.Should().Throw<FormatException>();
+    }
+
+    [Theory]
+    [InlineData("restic 0.14.0 compiled with go1.19.8 on linux/amd64", "0.14.0")]
+    [InlineData("restic 0.16.4 (v0.16.4-0-g1234) compiled with go1.21 on linux/arm64\n", "0.16.4")]
+    [InlineData("restic 0.9.6 compiled with go1.13 on linux/amd64", "0.9.6")]
+    public void ParseVersion_ReadsTheVersion(string output, string expected)
+    {
+        ResticJson.ParseVersion(output).Should().Be(Version.Parse(expected));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("sh: restic: not found")]
+    public void ParseVersion_NotRestic_IsNull(string output) => ResticJson.ParseVersion(output).Should().BeNull();
+
+    [Fact]
+    public void MinimumVersion_IsTheFirstWithCompression()
+    {
+        (ResticJson.ParseVersion("restic 0.13.1 compiled with go1.18")! < ResticErrors.MinimumVersion).Should().BeTrue();
+        (ResticJson.ParseVersion("restic 0.14.0 compiled with go1.19")! < ResticErrors.MinimumVersion).Should().BeFalse();
+    }
+}
