@@ -69,13 +69,6 @@ internal sealed class LogConfig
     public required string Type { get; init; }
 }
 
-internal sealed class ContainerCreateResponse
-{
-    public required string Id { get; init; }
-
-    public IReadOnlyList<string>? Warnings { get; init; }
-}
-
 internal sealed class ContainerWaitResponse
 {
     public long StatusCode { get; init; }

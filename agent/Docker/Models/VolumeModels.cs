@@ -15,18 +15,3 @@ internal sealed class VolumeInfo
     public IReadOnlyDictionary<string, string>? Labels { get; init; }
 }
 
-internal sealed class VolumeListResponse
-{
-    public IReadOnlyList<VolumeInfo>? Volumes { get; init; }
-
-    public IReadOnlyList<string>? Warnings { get; init; }
-}
-
-internal sealed class VolumeCreateRequest
-{
-    public required string Name { get; init; }
-
-    public string? Driver { get; init; }
-
-    public IReadOnlyDictionary<string, string>? Labels { get; init; }
-}
