@@ -51,7 +51,7 @@ internal static class SecretValues
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or SecurityException or NotSupportedException or ArgumentException)
         {
-            reader.Report(file.Value.Start, map.PathOf(fileKey), $"cannot read the {key} from '{path}': {e.Message}");
+            reader.Report(file.Value.Start, map.PathOf(fileKey), $"cannot read the {key} from '{path}': {e.Message}{ReadHint(e)}");
             return null;
         }
 
@@ -73,4 +73,11 @@ internal static class SecretValues
 
         return new Secret(content);
     }
+
+    private static string ReadHint(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => " Create the file, or mount the secret at that path (e.g. a Docker secret under /run/secrets).",
+        UnauthorizedAccessException => " Make it readable by the user the agent runs as.",
+        _ => string.Empty,
+    };
 }

@@ -57,6 +57,7 @@ internal static class YamlDocumentReader
         var parser = new Parser(new StringReader(text));
         var skipping = false;
         var skipNesting = 0;
+        var anchors = new HashSet<string>(StringComparer.Ordinal);
         ParsingEvent? last = null;
         try
         {
@@ -74,6 +75,21 @@ internal static class YamlDocumentReader
                     };
                     skipping = skipNesting > 0;
                     continue;
+                }
+
+                if (current is NodeEvent { Anchor.IsEmpty: false } anchored)
+                {
+                    anchors.Add(anchored.Anchor.Value);
+                }
+                else if (current is AnchorAlias alias && !anchors.Contains(alias.Value.Value))
+                {
+                    // YamlDotNet reports this later, without a position and in words that are not for users.
+                    problems.Add(
+                        (int)alias.Start.Line,
+                        (int)alias.Start.Column,
+                        string.Empty,
+                        $"the alias *{alias.Value.Value} names no anchor: put &{alias.Value.Value} on a value above it, or quote the value if '*' is meant literally");
+                    return null;
                 }
 
                 var parent = frames.Count > 0 ? frames.Peek() : null;
@@ -138,12 +154,26 @@ internal static class YamlDocumentReader
         return events;
     }
 
-    /// <summary>The commonest cause of these errors in backup.yml is an unquoted cron expression or macro.</summary>
+    /// <summary>
+    /// What to do about the parser's message: the commonest causes in backup.yml are an unquoted cron expression or
+    /// macro, a quote left open and a key indented unlike its neighbours.
+    /// </summary>
     private static string QuotingHint(string text, YamlException e)
     {
         if (e.Message.Contains("anchor or alias", StringComparison.Ordinal))
         {
             return " A value starting with * or & is read as a YAML alias or anchor: quote it, e.g. \"*/5 * * * *\".";
+        }
+
+        if (e.Message.Contains("quoted scalar", StringComparison.Ordinal))
+        {
+            return " A quoted value is not closed: end it with the same quote on the line it starts on.";
+        }
+
+        if (e.Message.Contains("did not find expected key", StringComparison.Ordinal)
+            || e.Message.Contains("mapping values are not allowed", StringComparison.Ordinal))
+        {
+            return " Check the indentation of this line and the one above: the keys of one map start in the same column, with spaces only.";
         }
 
         var lines = text.Split('\n');

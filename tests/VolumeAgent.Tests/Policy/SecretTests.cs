@@ -139,7 +139,7 @@ public sealed class SecretTests
         var problem = PolicyTestHelpers.LoadFailure(yaml, env).Problems.Should().ContainSingle().Which;
 
         problem.Path.Should().Be("jobs.nightly.sources[0].password_file");
-        problem.Message.Should().Be("cannot read the password from '/run/secrets/locked': Access to the path '/run/secrets/locked' is denied.");
+        problem.Message.Should().Be("cannot read the password from '/run/secrets/locked': Access to the path '/run/secrets/locked' is denied. Make it readable by the user the agent runs as.");
     }
 
     [Fact]
