@@ -52,6 +52,12 @@ internal static class ArtifactScanner
         ArgumentNullException.ThrowIfNull(checksums);
         var file = artifact.File ?? throw new ArgumentException("The artifact has no file.", nameof(artifact));
         var problems = new List<string>();
+        if (!BackupSetLayout.IsValidArtifactName(file))
+        {
+            problems.Add($"The manifest names an artifact '{file}', which no run writes (not a valid artifact file name): the manifest was changed after the run. Nothing is read under that name.");
+            return new ArtifactScan { Artifact = artifact, Problems = problems };
+        }
+
         var listed = checksums.HashOf(file);
         if (listed is null)
         {
@@ -66,6 +72,11 @@ internal static class ArtifactScanner
         catch (FileNotFoundException)
         {
             problems.Add($"{file} is missing from the set.");
+            return new ArtifactScan { Artifact = artifact, Problems = problems };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"{file} cannot be read: {e.Message}");
             return new ArtifactScan { Artifact = artifact, Problems = problems };
         }
 
