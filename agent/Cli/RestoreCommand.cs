@@ -35,10 +35,14 @@ internal static class RestoreCommand
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when stdin is not a terminal)." };
         var storage = new Option<string?>("--storage") { Description = "Read the set from this storage (default: the first that holds it)." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every step, not only problems." };
+        var noSafetyCopy = new Option<bool>("--no-safety-copy")
+        {
+            Description = "With --force: replace data without first backing it up to the job's first storage (a 'pre-restore' set).",
+        };
         var keys = new KeyOptions();
         var command = new Command("restore", "Restore a backup set: every artifact is checked first, and nothing is written if one fails.");
         command.Arguments.Add(setArgument);
-        foreach (var option in new Option[] { artifacts, toVolume, toContainer, database, force, yes, storage, verbose })
+        foreach (var option in new Option[] { artifacts, toVolume, toContainer, database, force, noSafetyCopy, yes, storage, verbose })
         {
             command.Options.Add(option);
         }
@@ -56,6 +60,7 @@ internal static class RestoreCommand
                     ToContainer = parse.GetValue(toContainer),
                     Database = parse.GetValue(database),
                     Force = parse.GetValue(force),
+                    NoSafetyCopy = parse.GetValue(noSafetyCopy),
                 },
                 parse.GetValue(storage),
                 keys.Load(parse),
@@ -127,9 +132,32 @@ internal static class RestoreCommand
                 Console.WriteLine($"  note: {note}");
             }
 
+            var copies = request.NoSafetyCopy ? [] : plan.SafetyCopies;
+            var safetyJob = copies.Count == 0 ? null : SafetyCopy.JobFor(policy, set, copies);
+            if (safetyJob is not null)
+            {
+                Console.WriteLine($"  first, a safety copy of {string.Join(", ", copies.Select(c => c.Describe()))} goes to storage {safetyJob.StorageNames[0]} (--no-safety-copy skips it)");
+            }
+
             if (!yes && !await ConfirmAsync(plan))
             {
                 return ExitCodes.Failure;
+            }
+
+            if (safetyJob is not null)
+            {
+                var copy = await SafetyCopy.RunAsync(session.Runner, safetyJob, cancellationToken);
+                if (!copy.Succeeded)
+                {
+                    await Console.Error.WriteLineAsync(
+                        $"The safety copy of what the restore would replace failed: {copy.Error ?? "see the log above"} Nothing was restored. "
+                        + "Fix the cause and restore again, or pass --no-safety-copy to restore without one.");
+                    return ExitCodes.Failure;
+                }
+
+                Console.WriteLine(
+                    $"Safety copy: set {safetyJob.Name}/{copy.SetName} in storage {safetyJob.StorageNames[0]}. "
+                    + $"To undo this restore: volume-agent restore {safetyJob.Name}/{copy.SetName} --storage {safetyJob.StorageNames[0]} --force --no-safety-copy");
             }
 
             var done = await runner.ExecuteAsync(plan, progress, cancellationToken);

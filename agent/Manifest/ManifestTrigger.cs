@@ -9,4 +9,8 @@ internal enum ManifestTrigger
     Schedule,
     Manual,
     Drill,
+
+    /// <summary>A restore's safety copy of what it was about to replace (<c>restore --force</c>).</summary>
+    [JsonStringEnumMemberName("pre-restore")]
+    PreRestore,
 }

@@ -11,6 +11,7 @@ internal static class RunTriggers
         ManifestTrigger.Schedule => "schedule",
         ManifestTrigger.Manual => "manual",
         ManifestTrigger.Drill => "drill",
+        ManifestTrigger.PreRestore => "pre-restore",
         _ => "unknown",
     };
 }

@@ -12,6 +12,12 @@ internal interface IRestoreStep
     /// <summary>True when the step replaces existing data.</summary>
     bool Overwrites { get; }
 
+    /// <summary>
+    /// The target as a source of a backup (the volume, the database in its container), for the safety copy made before
+    /// a step that <see cref="Overwrites"/> runs; null for a step that never replaces data.
+    /// </summary>
+    Policy.SourceOptions? SafetyCopy { get; }
+
     /// <summary>Restores, and returns what was done in one line; throws <see cref="RestoreFailedException"/> when it fails.</summary>
     Task<string> RunAsync(RestoreEnvironment environment, CancellationToken cancellationToken);
 }

@@ -11,4 +11,8 @@ internal sealed record RestorePlan
     public required IReadOnlyList<string> Notes { get; init; }
 
     public bool Overwrites => Steps.Any(s => s.Overwrites);
+
+    /// <summary>What to back up before the restore, so it can be undone: the targets whose data the steps replace.</summary>
+    public IReadOnlyList<Policy.SourceOptions> SafetyCopies =>
+        [.. Steps.Where(s => s.Overwrites).Select(s => s.SafetyCopy).OfType<Policy.SourceOptions>().Distinct()];
 }

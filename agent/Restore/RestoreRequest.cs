@@ -17,4 +17,7 @@ internal sealed record RestoreRequest
 
     /// <summary>Replace non-empty targets: a volume's content, a database's objects.</summary>
     public bool Force { get; init; }
+
+    /// <summary>Replace data without backing it up first (<c>--no-safety-copy</c>).</summary>
+    public bool NoSafetyCopy { get; init; }
 }

@@ -112,7 +112,7 @@ internal static class SetSelector
     {
         ArgumentNullException.ThrowIfNull(sets);
         return sets
-            .Where(s => s.Set.State == BackupSetState.Complete && s.Set.Status == ManifestStatus.Succeeded)
+            .Where(s => s.Set.IsGoodBackup)
             .GroupBy(s => s.Set.Job, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => g

@@ -8,9 +8,15 @@ using VolumeAgent.Storage;
 
 namespace VolumeAgent.Runs;
 
-/// <summary>Applies a job's retention to one store: plans from the manifests' times, then deletes what no rule keeps.</summary>
+/// <summary>
+/// Applies a job's retention to one store: plans from the manifests' times, then deletes what no rule keeps. A
+/// restore's safety copies are planned apart, by <see cref="SafetyCopyRules"/>, so they never push a backup out.
+/// </summary>
 internal static class RetentionPruner
 {
+    /// <summary>Safety copies are kept for 30 days, and the newest three whatever their age.</summary>
+    public static readonly RetentionRules SafetyCopyRules = new(3, 0, 0, 0, 0, 0, TimeSpan.FromDays(30));
+
     public static async Task<IReadOnlyList<RetentionDecision>> PruneAsync(
         IBackupStore store,
         string job,
@@ -27,7 +33,11 @@ internal static class RetentionPruner
             sets[set.DirectoryName] = set;
         }
 
-        var decisions = RetentionPlanner.Plan(sets.Values.Select(ToCandidate), ToRules(retention), zone, now);
+        List<RetentionDecision> decisions =
+        [
+            .. RetentionPlanner.Plan(sets.Values.Where(s => !s.IsSafetyCopy).Select(ToCandidate), ToRules(retention), zone, now),
+            .. RetentionPlanner.Plan(sets.Values.Where(s => s.IsSafetyCopy).Select(ToCandidate), SafetyCopyRules, zone, now),
+        ];
         if (dryRun)
         {
             return decisions;

@@ -75,7 +75,7 @@ internal static class RunCompletion
             }
 
             // The set just completed is the job's newest: latest points at it without listing the storage again.
-            if (manifest.Status == ManifestStatus.Succeeded)
+            if (manifest.Status == ManifestStatus.Succeeded && manifest.Trigger != ManifestTrigger.PreRestore)
             {
                 await LatestPointer.PointAsync(stores[target.Name], target.Label, job.Name, target.Writer.DirectoryName, log, bound.Token);
             }

@@ -20,6 +20,15 @@ internal sealed record BackupSetInfo
     /// <summary>The run's status from the manifest; null unless <see cref="State"/> is complete.</summary>
     public ManifestStatus? Status => Manifest?.Status;
 
+    /// <summary>
+    /// A restore's safety copy: never <c>latest</c>, never counted by the job's retention (it has its own), so a
+    /// restore cannot push a good backup out or make <c>JOB/latest</c> name the data it replaced.
+    /// </summary>
+    public bool IsSafetyCopy => Manifest?.Trigger == ManifestTrigger.PreRestore;
+
+    /// <summary>A complete set whose run succeeded and that is a backup of the job (not a safety copy): what <c>latest</c> may name.</summary>
+    public bool IsGoodBackup => State == BackupSetState.Complete && Status == ManifestStatus.Succeeded && !IsSafetyCopy;
+
     public BackupManifest? Manifest { get; init; }
 
     /// <summary>Bytes of all files in the set as stored (what deleting the set frees).</summary>

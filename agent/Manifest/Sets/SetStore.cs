@@ -111,7 +111,7 @@ internal sealed class SetStore : IBackupStore
         BackupSetInfo? newest = null;
         await foreach (var set in ListSetsAsync(job, cancellationToken))
         {
-            if (set.State == BackupSetState.Complete && set.Status == ManifestStatus.Succeeded)
+            if (set.IsGoodBackup)
             {
                 newest = set;
             }

@@ -14,6 +14,9 @@ internal sealed class MysqlRestorePlanner : DatabaseRestorePlanner<MysqlTarget>
     {
     }
 
+    protected override Policy.SourceOptions SafetySource(MysqlTarget target, IReadOnlyList<string> databases, string? user, string? password) =>
+        new MysqlSource { Target = target.Name, Databases = databases, User = user, Password = password is null ? null : new Policy.Secret(password) };
+
     protected override (string? User, string? Password) CredentialsOf(ManifestArtifact artifact) =>
         Planning.SourcesOf<MysqlSource>().FirstOrDefault(my => string.Equals(my.Target, artifact.SourceName, StringComparison.Ordinal)) is { } source
             ? (source.User, source.Password?.Reveal())

@@ -14,6 +14,8 @@ internal sealed class PostgresGlobalsStep : IRestoreStep
 
     public bool Overwrites => false;
 
+    public Policy.SourceOptions? SafetyCopy => null;
+
     public string Summary
     {
         get

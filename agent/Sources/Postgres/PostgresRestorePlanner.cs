@@ -37,8 +37,12 @@ internal sealed class PostgresRestorePlanner : DatabaseRestorePlanner<PostgresTa
                 + "Restore into a new database with --database NAME, or drop the database first.");
         }
 
-        return scan => new DatabaseRestoreStep { Scan = scan, Target = target, Database = database, State = state };
+        var safetyCopy = SafetyCopyOf(target, database, state);
+        return scan => new DatabaseRestoreStep { Scan = scan, Target = target, Database = database, State = state, SafetyCopy = safetyCopy };
     }
+
+    protected override Policy.SourceOptions SafetySource(PostgresTarget target, IReadOnlyList<string> databases, string? user, string? password) =>
+        new PostgresSource { Target = target.Name, Databases = databases, User = user, Password = password is null ? null : new Policy.Secret(password) };
 
     protected override (string? User, string? Password) CredentialsOf(ManifestArtifact artifact) =>
         Planning.SourcesOf<PostgresSource>().FirstOrDefault(pg => string.Equals(pg.Target, artifact.SourceName, StringComparison.Ordinal)) is { } source

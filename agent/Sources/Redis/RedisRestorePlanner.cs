@@ -27,9 +27,10 @@ internal sealed class RedisRestorePlanner : IRestorePlanner
             ? _planning.SourcesOf<RedisSource>().FirstOrDefault(s => string.Equals(s.Target, artifact.SourceName, StringComparison.Ordinal))?.Password?.Reveal()
             : null;
         RedisTarget target;
+        string? password;
         try
         {
-            var password = await RedisCli.PasswordAsync(new ContainerEnvironment(_planning.Context.Docker, container), configured, cancellationToken);
+            password = await RedisCli.PasswordAsync(new ContainerEnvironment(_planning.Context.Docker, container), configured, cancellationToken);
             target = await RedisTarget.ConnectAsync(_planning.Context.Docker, container, password, RestoreRemedy, cancellationToken);
         }
         catch (ArtifactFailedException ex)
@@ -51,6 +52,8 @@ internal sealed class RedisRestorePlanner : IRestorePlanner
                 + "or pass --force to REPLACE its whole dataset with the snapshot's.");
         }
 
-        return scan => new RedisRestoreStep { Scan = scan, Target = target };
+        // Connected with the password found above, the safety copy needs no other credentials.
+        var safetyCopy = new RedisSource { Target = target.Name, Password = password is null ? null : new Policy.Secret(password) };
+        return scan => new RedisRestoreStep { Scan = scan, Target = target, SafetyCopy = safetyCopy };
     }
 }

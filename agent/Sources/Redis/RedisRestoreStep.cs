@@ -19,6 +19,8 @@ internal sealed class RedisRestoreStep : IRestoreStep
 
     public bool Overwrites => !Target.Keyspace.IsEmpty;
 
+    public required Policy.SourceOptions? SafetyCopy { get; init; }
+
     public string Summary =>
         $"redis container {Target.Name} ← {Scan.File} ({Bytes.Format(Scan.RawBytes)}): "
         + (Overwrites ? $"holds {Target.Keyspace}: its whole dataset is REPLACED" : "holds no keys")

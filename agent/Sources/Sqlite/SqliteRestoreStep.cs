@@ -19,6 +19,8 @@ internal sealed class SqliteRestoreStep : IRestoreStep
     /// <summary>Never: the script only adds tables, and fails without a change when one exists.</summary>
     public bool Overwrites => false;
 
+    public Policy.SourceOptions? SafetyCopy => null;
+
     public string Summary
     {
         get

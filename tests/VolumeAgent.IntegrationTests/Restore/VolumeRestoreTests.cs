@@ -102,6 +102,7 @@ public sealed class VolumeRestoreTests
         (await workspace.ListTreeAsync(volume, ct)).Should().Be(changed, "a refused restore writes nothing");
         (await StartedAtAsync(user, ct)).Should().Be(startedBefore, "a refused restore stops nothing");
 
+        var setsBefore = workspace.SetDirectories();
         var forced = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--force", "--yes");
 
         forced.ExitCode.Should().Be(0, forced.ToString());
@@ -110,6 +111,23 @@ public sealed class VolumeRestoreTests
         var state = await scope.Client.Containers.InspectContainerAsync(user, ct);
         state.State!.Running.Should().BeTrue("the container using the volume runs again after the restore");
         (await StartedAtAsync(user, ct)).Should().NotBe(startedBefore, "it was stopped for the restore and started again");
+
+        // What --force replaced was backed up first, into a set of its own that latest never names.
+        var safety = workspace.SetDirectories().Except(setsBefore).Should().ContainSingle("the restore made one safety copy").Subject;
+        var safetySet = $"{workspace.Job}/{Path.GetFileName(safety)}";
+        forced.Stdout.Should().Contain($"first, a safety copy of volume {volume}")
+            .And.Contain($"Safety copy: set {safetySet} in storage local")
+            .And.Contain($"To undo this restore: volume-agent restore {safetySet} --storage local --force --no-safety-copy");
+        File.ReadAllText(Path.Combine(safety, "manifest.json")).Should().Contain("\"trigger\": \"pre-restore\"");
+        var again = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--force", "--yes", "--no-safety-copy");
+        again.ExitCode.Should().Be(0, again.ToString());
+        again.Stdout.Should().Contain(Path.GetFileName(setsBefore.Single()), "latest is still the backup, not the safety copy").And.NotContain("Safety copy");
+        workspace.SetDirectories().Should().HaveCount(2, "--no-safety-copy makes none");
+
+        var undone = await workspace.RunAsync(ct, "restore", safetySet, "--force", "--yes", "--no-safety-copy");
+
+        undone.ExitCode.Should().Be(0, undone.ToString());
+        (await workspace.ListTreeAsync(volume, ct)).Should().Be(changed, "restoring the safety copy undoes the restore");
         (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
     }
 

@@ -125,6 +125,7 @@ public sealed class ManifestSerializerTests
     [InlineData("Schedule", "schedule")]
     [InlineData("Manual", "manual")]
     [InlineData("Drill", "drill")]
+    [InlineData("PreRestore", "pre-restore")]
     public void Serialize_Trigger_UsesDocumentedName(string member, string expected)
     {
         var trigger = Enum.Parse<ManifestTrigger>(member);

@@ -18,6 +18,9 @@ public sealed class SetSelectorTests
         Set("local", Local, "nightly", "20261120T020000Z-1a2bffff", 20),
         Set("local", Local, "nightly", "20261121T020000Z-9f000001", 21, ManifestStatus.Failed),
         Set("local", Local, "nightly", "20261122T020000Z-77777777", 22, state: BackupSetState.Incomplete),
+
+        // A restore's safety copy, the newest succeeded set of the job: never latest.
+        Set("local", Local, "nightly", "20261123T020000Z-5afe0001", 23, trigger: ManifestTrigger.PreRestore),
         Set("local", Local, "hourly", "20261121T100000Z-abcdef01", 21),
         Set("offsite", Offsite, "nightly", "20261120T020000Z-1a2bffff", 20),
     ];
@@ -116,7 +119,14 @@ public sealed class SetSelectorTests
     }
 
     private static StoredSet Set(
-        string storage, IBackupStore store, string job, string directory, int day, ManifestStatus status = ManifestStatus.Succeeded, BackupSetState state = BackupSetState.Complete)
+        string storage,
+        IBackupStore store,
+        string job,
+        string directory,
+        int day,
+        ManifestStatus status = ManifestStatus.Succeeded,
+        BackupSetState state = BackupSetState.Complete,
+        ManifestTrigger trigger = ManifestTrigger.Manual)
     {
         BackupSetLayout.TryParseSetName(directory, out var started, out var runId).Should().BeTrue();
         return new StoredSet(storage, store, new BackupSetInfo
@@ -126,7 +136,7 @@ public sealed class SetSelectorTests
             RunId = runId,
             StartedAt = new DateTimeOffset(2026, 11, day, 2, 0, 0, TimeSpan.Zero),
             State = state,
-            Manifest = state == BackupSetState.Complete ? ManifestSamples.Manifest(job, runId, started, [], status) : null,
+            Manifest = state == BackupSetState.Complete ? ManifestSamples.Manifest(job, runId, started, [], status) with { Trigger = trigger } : null,
             TotalStoredBytes = 1,
             ArtifactCount = 0,
             Problem = state == BackupSetState.Complete ? null : "No manifest.json: the run is still going",

@@ -41,6 +41,29 @@ public sealed class RetentionPrunerTests
         memory.Latest["job"].Should().Be(sets[^1], "latest named a set that is gone");
     }
 
+    [Fact]
+    public async Task Prune_SafetyCopies_AreNotCountedByTheJobsRules_AndKeptThirtyDaysAndTheNewestThree()
+    {
+        var (memory, _, store, backups) = await StoreWithSetsAsync(2);
+        var setup = new SetStore(memory);
+        var now = Start.AddDays(1);
+        // The newest copy is newer than both backups.
+        var ages = new[] { 50, 45, 40, 35, 31, 0.5 };
+        var copies = new List<string>();
+        foreach (var days in ages)
+        {
+            copies.Add(await StoreTestSupport.CompleteSetAsync(
+                setup, "job", now.AddDays(-days), RunId.New(), ManifestTrigger.PreRestore, ("volume-data.tar", StoreTestSupport.Content(10, (int)days))));
+        }
+
+        var decisions = await PruneAsync(store, keepLast: 2);
+
+        decisions.Where(d => !d.Keep).Select(d => d.Set.Id).Should().BeEquivalentTo(
+            copies[..3], "keep_last 2 keeps both backups whatever the copies; of the copies the newest three (35, 31 and half a day old) stay");
+        decisions.Where(d => d.Keep).Select(d => d.Set.Id).Should().Contain(backups).And.Contain(copies[3..]);
+        memory.Latest["job"].Should().Be(backups[^1], "a safety copy is never latest, even the newest set");
+    }
+
     [Theory]
     [InlineData("Complete", "Succeeded", "Succeeded")]
     [InlineData("Complete", "Failed", "Failed")]

@@ -47,8 +47,13 @@ internal static class StoreTestSupport
         Path.Combine(store.RootPath, job, await CompleteSetAsync(store, job, started, runId, artifacts));
 
     /// <summary>A complete, succeeded set with the given artifacts in any store; returns its name.</summary>
+    public static Task<string> CompleteSetAsync(
+        IBackupStore store, string job, DateTimeOffset started, RunId runId, params (string Name, byte[] Content)[] artifacts) =>
+        CompleteSetAsync(store, job, started, runId, ManifestTrigger.Manual, artifacts);
+
+    /// <summary>A complete, succeeded set a run of <paramref name="trigger"/> made; returns its name.</summary>
     public static async Task<string> CompleteSetAsync(
-        IBackupStore store, string job, DateTimeOffset started, RunId runId, params (string Name, byte[] Content)[] artifacts)
+        IBackupStore store, string job, DateTimeOffset started, RunId runId, ManifestTrigger trigger, params (string Name, byte[] Content)[] artifacts)
     {
         await using var set = await store.BeginSetAsync(job, started, runId, CancellationToken.None);
         var entries = new List<ManifestArtifact>();
@@ -57,7 +62,7 @@ internal static class StoreTestSupport
             entries.Add(await WriteArtifactAsync(set, name, content));
         }
 
-        await set.CompleteAsync(ManifestSamples.Manifest(job, runId, started, entries), CancellationToken.None);
+        await set.CompleteAsync(ManifestSamples.Manifest(job, runId, started, entries) with { Trigger = trigger }, CancellationToken.None);
         return set.DirectoryName;
     }
 

@@ -31,6 +31,10 @@ internal sealed class VolumeRestoreStep : IRestoreStep
 
     public bool Overwrites => Content.Count > 0;
 
+    public Policy.SourceOptions? SafetyCopy => Target.Type == "volume"
+        ? new Volume.VolumeSource { Volume = Target.Source! }
+        : new HostPath.PathSource { Path = Target.Source! };
+
     public string Summary
     {
         get

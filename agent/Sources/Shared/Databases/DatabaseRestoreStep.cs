@@ -18,6 +18,8 @@ internal sealed class DatabaseRestoreStep : IRestoreStep
 
     public bool Overwrites => State.Exists && !State.IsEmpty;
 
+    public required Policy.SourceOptions? SafetyCopy { get; init; }
+
     public string Summary
     {
         get

@@ -8,6 +8,9 @@ namespace VolumeAgent.Sources.Shared.Databases;
 /// <summary>A running database server to restore dumps into (through <see cref="DatabaseRestoreStep"/>), reached by exec.</summary>
 internal interface IDatabaseTarget
 {
+    /// <summary>The container's name.</summary>
+    string Name { get; }
+
     /// <summary>The server for messages: <c>postgres container db</c>.</summary>
     string Server { get; }
 
