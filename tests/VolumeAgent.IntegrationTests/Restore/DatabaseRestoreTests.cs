@@ -83,9 +83,15 @@ public sealed class DatabaseRestoreTests
         again.ExitCode.Should().Be(1);
         again.Stderr.Should().Contain("Database 'shop'").And.Contain("is not empty").And.Contain("--force");
 
+        var setsBefore = workspace.SetDirectories();
         var forced = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--to-container", fresh, "--artifact", "shop", "--force", "--yes");
         forced.ExitCode.Should().Be(0, forced.ToString());
         (await PgDumpAsync(workspace, fresh, "shop", ct)).Should().Be(await PgDumpAsync(workspace, source, "shop", ct));
+
+        // The database it replaced was dumped first, from the target container, into a safety copy.
+        var safety = workspace.SetDirectories().Except(setsBefore).Should().ContainSingle().Subject;
+        forced.Stdout.Should().Contain($"Safety copy: set {workspace.Job}/{Path.GetFileName(safety)}");
+        Directory.EnumerateFiles(safety).Select(Path.GetFileName).Should().Contain(f => f!.Contains("shop", StringComparison.Ordinal) && f.EndsWith(".dump.gz", StringComparison.Ordinal));
 
         var renamed = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--to-container", fresh, "--artifact", "crm", "--database", "crm_copy", "--yes");
         renamed.ExitCode.Should().Be(0, renamed.ToString());
