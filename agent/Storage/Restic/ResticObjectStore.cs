@@ -9,10 +9,10 @@ namespace VolumeAgent.Storage.Restic;
 /// A restic repository as the set store's byte operations: each object of a set (artifact, SHA256SUMS,
 /// manifest.json) is one snapshot of <c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>, made by <c>restic backup --stdin</c>
 /// and tagged with the job, set, run id and object (<see cref="ResticUpload.TagsOf"/>); sets are listed from
-/// <c>restic snapshots --json</c>. Reading artifacts back, deleting sets and the latest pointer are not there yet
-/// and say so.
+/// <c>restic snapshots --json</c>; objects are read back by <c>restic dump</c>. Deleting sets and the latest pointer
+/// are not there yet and say so.
 /// </summary>
-internal sealed class ResticObjectStore : IObjectStore
+internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck
 {
     /// <summary>The tag on every snapshot the agent writes; listings see only these.</summary>
     public const string AgentTag = "volume-agent";
@@ -119,17 +119,28 @@ internal sealed class ResticObjectStore : IObjectStore
         }
     }
 
-    /// <summary>The manifest and SHA256SUMS, read by <c>restic dump</c>; artifacts are refused until restore and verify support restic.</summary>
+    /// <summary>
+    /// An object read back with <c>restic dump</c> of its newest snapshot: the manifest and SHA256SUMS read whole, an
+    /// artifact streamed from the helper's output (<see cref="ResticDumpStream"/>).
+    /// </summary>
     public async Task<Stream> OpenReadAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
-        if (name is not BackupSetLayout.ManifestFileName and not BackupSetLayout.ChecksumsFileName)
+        var path = PathOf(set, name);
+        var snapshot = (await NewestByPathAsync(cancellationToken)).GetValueOrDefault(path)
+            ?? throw new FileNotFoundException($"The restic repository {_options.Repository} has no snapshot of {set}/{name}.", path);
+        if (name is BackupSetLayout.ManifestFileName or BackupSetLayout.ChecksumsFileName)
         {
-            throw ResticErrors.NotYet(_options, $"reading artifact {name} of set {set} back (verify, restore, drill)");
+            return new MemoryStream(await _restic.CaptureAsync(["dump", snapshot.Id, path], cancellationToken), writable: false);
         }
 
-        var snapshot = (await NewestByPathAsync(cancellationToken)).GetValueOrDefault(PathOf(set, name))
-            ?? throw new FileNotFoundException($"The restic repository {_options.Repository} has no snapshot of {set}/{name}.");
-        return new MemoryStream(await _restic.CaptureAsync(["dump", snapshot.Id, PathOf(set, name)], cancellationToken), writable: false);
+        return await ResticDumpStream.OpenAsync(_restic, snapshot.Id, path, cancellationToken);
+    }
+
+    /// <summary><c>restic check</c> of the whole repository (its structure and indexes; pack contents are read by dumping each artifact).</summary>
+    public async Task<string?> CheckRepositoryAsync(CancellationToken cancellationToken)
+    {
+        var (exit, _, stderr) = await _restic.TryCaptureAsync(["check"], cancellationToken);
+        return exit == 0 ? null : ResticErrors.Failed(_options, "check", exit, stderr).Message;
     }
 
     public async IAsyncEnumerable<string> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
