@@ -98,6 +98,9 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck
         Directory.CreateDirectory(_options.Repository);
     }
 
+    /// <summary>The helper image's restic version, refused when too old (see <see cref="ResticHelper.CheckVersionAsync"/>).</summary>
+    public Task<Version> CheckVersionAsync(CancellationToken cancellationToken) => _restic.CheckVersionAsync(cancellationToken);
+
     /// <summary>Nothing to make: a set exists once its first object's snapshot does.</summary>
     public Task CreateSetAsync(SetAddress set, CancellationToken cancellationToken) => Task.CompletedTask;
 

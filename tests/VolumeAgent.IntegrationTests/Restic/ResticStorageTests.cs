@@ -117,6 +117,30 @@ public sealed class ResticStorageTests
         await workspace.AssertNoAgentLeftoversAsync(ct);
     }
 
+    [Fact]
+    public async Task Validate_ReportsTheHelperImagesResticVersion_AndRefusesAnImageWithoutRestic()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var ct = timeout.Token;
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var repository = new ResticRepository(workspace);
+        var job = workspace.Job("restic-val");
+        workspace.WriteWholeConfig(Config(workspace, repository.StorageYaml("vault"), job, "some-volume"));
+
+        var valid = await workspace.RunAsync(ct, "validate");
+
+        valid.ExitCode.Should().Be(0, valid.ToString());
+        valid.Stdout.Should().MatchRegex(@"storage 'vault': restic 0\.(1[4-9]|[2-9][0-9])\.[0-9]+ in image " + ResticRepository.Image.Replace(".", "\\.", StringComparison.Ordinal));
+        workspace.WriteWholeConfig(Config(workspace, repository.StorageYaml("vault").Replace(ResticRepository.Image, TestImages.Helper, StringComparison.Ordinal), job, "some-volume"));
+
+        var refused = await workspace.RunAsync(ct, "validate");
+
+        refused.ExitCode.Should().NotBe(0, refused.ToString());
+        refused.Output.Should().Contain($"restic storage 'vault': the helper image {TestImages.Helper} does not run restic").And.Contain("restic 0.14 or newer");
+        refused.Stdout.Should().NotContain("is valid");
+        await workspace.AssertNoAgentLeftoversAsync(ct);
+    }
+
     private static long RepositoryBytes(ResticRepository repository) =>
         Directory.EnumerateFiles(repository.Path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 
