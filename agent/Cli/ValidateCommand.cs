@@ -12,7 +12,7 @@ internal static class ValidateCommand
     {
         var command = new Command("validate", "Check backup.yml: list every problem with its line and column, or summarise the jobs and sources.");
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
-            _ =>
+            async _ =>
             {
                 var path = parse.GetValue(config)!;
                 var policy = ConfigOption.Load(path);
@@ -26,16 +26,53 @@ internal static class ValidateCommand
                             $"{path}: storage {string.Join(", ", type.Select(s => s.Name))} is of type {type.Key}, which this version of the agent cannot write yet; use a `type: local` storage.");
                     }
 
-                    return Task.FromResult(ExitCodes.ConfigurationError);
+                    return ExitCodes.ConfigurationError;
+                }
+
+                if (!await CheckToolsAsync(policy, cancellationToken))
+                {
+                    return ExitCodes.ConfigurationError;
                 }
 
                 Console.WriteLine($"{path} is valid.");
                 WarnAboutMissingStorage(policy);
-                return Task.FromResult(ExitCodes.Success);
+                return ExitCodes.Success;
             },
             Console.Error,
             cancellationToken));
         return command;
+    }
+
+    /// <summary>
+    /// The tools storages run through the engine (restic in its helper image): each one's version is reported, and one
+    /// that is missing or too old fails validate. An engine that does not answer is a warning (validate may run elsewhere).
+    /// </summary>
+    private static async Task<bool> CheckToolsAsync(BackupPolicy policy, CancellationToken cancellationToken)
+    {
+        var sound = true;
+        foreach (var storage in policy.Storage.Values)
+        {
+            if (StorageRegistry.For(storage) is not IStorageToolCheck tool)
+            {
+                continue;
+            }
+
+            try
+            {
+                Console.WriteLine($"storage '{storage.Name}': {await tool.CheckToolAsync(storage, cancellationToken)}");
+            }
+            catch (StorageException ex)
+            {
+                Console.Error.WriteLine(ex.Message);
+                sound = false;
+            }
+            catch (Docker.DockerUnavailableException ex)
+            {
+                Console.Error.WriteLine($"warning: storage '{storage.Name}': its tool's version was not checked, the Docker engine did not answer ({ex.Message}).");
+            }
+        }
+
+        return sound;
     }
 
     /// <summary>

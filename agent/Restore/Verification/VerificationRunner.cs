@@ -68,6 +68,11 @@ internal sealed class VerificationRunner
         }
 
         problems.AddRange(checksums.Problems);
+        if (set.Store is SetStore { Objects: IRepositoryCheck repository } && await repository.CheckRepositoryAsync(cancellationToken) is { } broken)
+        {
+            problems.Add(broken);
+        }
+
         var files = manifest.Artifacts.Where(a => a.File is not null).Select(a => a.File!).ToHashSet(StringComparer.Ordinal);
         problems.AddRange(checksums.FileNames.Where(f => !files.Contains(f)).Select(f => $"{BackupSetLayout.ChecksumsFileName} lists {f}, which the manifest does not."));
 

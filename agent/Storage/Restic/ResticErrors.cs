@@ -10,10 +10,10 @@ internal static class ResticErrors
         $"restic storage '{options.Name}': there is no restic repository at {options.Repository}. "
         + "Set `init: true` on the storage to let the agent create it, or correct 'repository' (is the backup disk mounted?).";
 
-    /// <summary>What is not yet available on restic storages (verify, restore, drill, retention), refused in words.</summary>
-    public static StorageException NotYet(ResticStorageOptions options, string what) => new(
-        $"restic storage '{options.Name}': {what} is not available for restic storages yet (this version writes backups to a restic repository "
-        + "and lists them; use `restic` itself on the repository for now, or a local/s3/sftp storage).");
+    /// <summary>Why the helper image's restic cannot be used, or null when it is new enough.</summary>
+    public static string? TooOld(ResticStorageOptions options, Version version) => version < MinimumVersion
+        ? $"restic storage '{options.Name}': the helper image {options.Image} has restic {version}, older than {MinimumVersion.ToString(3)}, the first with compression and the `backup --stdin` the agent uses. Name an image with restic {MinimumVersion.ToString(3)} or newer in 'image'."
+        : null;
 
     /// <summary>A restic command that ended with an error, classified by what restic printed on stderr.</summary>
     public static StorageException Failed(ResticStorageOptions options, string command, long exit, string stderr)

@@ -31,7 +31,8 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
         {
             Image = options.Image,
             Command = ["restic", "--no-cache", .. arguments],
-            Mounts = options.IsLocal
+            // `restic version` needs no repository: validate runs it where a local repository may not exist yet.
+            Mounts = options.IsLocal && arguments[0] != "version"
                 ? [new MountSpec { Type = "bind", Source = options.Repository, Target = ResticStorageOptions.LocalMountPoint }]
                 : [],
             Labels = AgentLabels.For("none", "restic"),
@@ -86,23 +87,33 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
     /// <exception cref="StorageException">restic is missing from the image, or too old.</exception>
     public async Task<Version> CheckVersionAsync(CancellationToken cancellationToken)
     {
-        var (exit, output, stderr) = await TryCaptureAsync(["version"], cancellationToken);
-        var text = Encoding.UTF8.GetString(output);
+        long exit;
+        string text, stderr;
+        try
+        {
+            (exit, var output, stderr) = await TryCaptureAsync(["version"], cancellationToken);
+            text = Encoding.UTF8.GetString(output);
+        }
+        catch (StorageException ex) when (ex.InnerException is ArtifactFailedException started)
+        {
+            // The engine could not start `restic` at all: the image has no restic on its PATH.
+            throw NoRestic(started.Message, ex);
+        }
+
         var version = exit == 0 ? ResticJson.ParseVersion(text) : null;
         if (version is null)
         {
-            throw new StorageException(
-                $"restic storage '{options.Name}': the helper image {options.Image} does not run restic (`restic version`: exit {exit}, {(text + " " + stderr).Trim()}). "
-                + "Name an image with restic 0.14 or newer in 'image' (the agent's own image has it).");
+            throw NoRestic($"`restic version`: exit {exit}, {(text + " " + stderr).Trim()}", null);
         }
 
-        if (version < ResticErrors.MinimumVersion)
-        {
-            throw new StorageException(
-                $"restic storage '{options.Name}': the helper image {options.Image} has restic {version}, older than {ResticErrors.MinimumVersion.ToString(3)}, the first with compression and the `backup --stdin` the agent uses. Use an image with a newer restic.");
-        }
+        return ResticErrors.TooOld(options, version) is { } tooOld ? throw new StorageException(tooOld) : version;
+    }
 
-        return version;
+    private StorageException NoRestic(string detail, Exception? cause)
+    {
+        var message = $"restic storage '{options.Name}': the helper image {options.Image} does not run restic ({detail}). "
+            + "Name an image with restic 0.14 or newer in 'image' (the agent's own image has it).";
+        return cause is null ? new StorageException(message) : new StorageException(message, cause);
     }
 
     private List<string> Environment()

@@ -9,10 +9,10 @@ namespace VolumeAgent.Storage.Restic;
 /// A restic repository as the set store's byte operations: each object of a set (artifact, SHA256SUMS,
 /// manifest.json) is one snapshot of <c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>, made by <c>restic backup --stdin</c>
 /// and tagged with the job, set, run id and object (<see cref="ResticUpload.TagsOf"/>); sets are listed from
-/// <c>restic snapshots --json</c>. Reading artifacts back, deleting sets and the latest pointer are not there yet
-/// and say so.
+/// <c>restic snapshots --json</c>; objects are read back by <c>restic dump</c>, sets deleted by <c>restic forget</c>
+/// of their snapshots and <c>restic prune</c>. There is no latest pointer.
 /// </summary>
-internal sealed class ResticObjectStore : IObjectStore
+internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck
 {
     /// <summary>The tag on every snapshot the agent writes; listings see only these.</summary>
     public const string AgentTag = "volume-agent";
@@ -98,6 +98,9 @@ internal sealed class ResticObjectStore : IObjectStore
         Directory.CreateDirectory(_options.Repository);
     }
 
+    /// <summary>The helper image's restic version, refused when too old (see <see cref="ResticHelper.CheckVersionAsync"/>).</summary>
+    public Task<Version> CheckVersionAsync(CancellationToken cancellationToken) => _restic.CheckVersionAsync(cancellationToken);
+
     /// <summary>Nothing to make: a set exists once its first object's snapshot does.</summary>
     public Task CreateSetAsync(SetAddress set, CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -119,17 +122,28 @@ internal sealed class ResticObjectStore : IObjectStore
         }
     }
 
-    /// <summary>The manifest and SHA256SUMS, read by <c>restic dump</c>; artifacts are refused until restore and verify support restic.</summary>
+    /// <summary>
+    /// An object read back with <c>restic dump</c> of its newest snapshot: the manifest and SHA256SUMS read whole, an
+    /// artifact streamed from the helper's output (<see cref="ResticDumpStream"/>).
+    /// </summary>
     public async Task<Stream> OpenReadAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
-        if (name is not BackupSetLayout.ManifestFileName and not BackupSetLayout.ChecksumsFileName)
+        var path = PathOf(set, name);
+        var snapshot = (await NewestByPathAsync(cancellationToken)).GetValueOrDefault(path)
+            ?? throw new FileNotFoundException($"The restic repository {_options.Repository} has no snapshot of {set}/{name}.", path);
+        if (name is BackupSetLayout.ManifestFileName or BackupSetLayout.ChecksumsFileName)
         {
-            throw ResticErrors.NotYet(_options, $"reading artifact {name} of set {set} back (verify, restore, drill)");
+            return new MemoryStream(await _restic.CaptureAsync(["dump", snapshot.Id, path], cancellationToken), writable: false);
         }
 
-        var snapshot = (await NewestByPathAsync(cancellationToken)).GetValueOrDefault(PathOf(set, name))
-            ?? throw new FileNotFoundException($"The restic repository {_options.Repository} has no snapshot of {set}/{name}.");
-        return new MemoryStream(await _restic.CaptureAsync(["dump", snapshot.Id, PathOf(set, name)], cancellationToken), writable: false);
+        return await ResticDumpStream.OpenAsync(_restic, snapshot.Id, path, cancellationToken);
+    }
+
+    /// <summary><c>restic check</c> of the whole repository (its structure and indexes; pack contents are read by dumping each artifact).</summary>
+    public async Task<string?> CheckRepositoryAsync(CancellationToken cancellationToken)
+    {
+        var (exit, _, stderr) = await _restic.TryCaptureAsync(["check"], cancellationToken);
+        return exit == 0 ? null : ResticErrors.Failed(_options, "check", exit, stderr).Message;
     }
 
     public async IAsyncEnumerable<string> ListJobsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
@@ -152,11 +166,22 @@ internal sealed class ResticObjectStore : IObjectStore
     public async Task<IReadOnlyList<StoredObject>> ListObjectsAsync(SetAddress set, CancellationToken cancellationToken) =>
         [.. (await ObjectsAsync(cancellationToken)).Where(o => o.Job == set.Job && o.Set == set.Name).Select(o => new StoredObject(o.Name, 0))];
 
-    public Task DeleteAsync(SetAddress set, string name, CancellationToken cancellationToken) =>
-        throw ResticErrors.NotYet(_options, $"deleting {set}/{name} (retention, `delete`; restic forget and prune)");
+    /// <summary>Forgets every snapshot of the object (<c>restic forget</c> by id); its data goes with the set's <c>restic prune</c>.</summary>
+    public async Task DeleteAsync(SetAddress set, string name, CancellationToken cancellationToken)
+    {
+        var path = PathOf(set, name);
+        await ForgetAsync([.. (await SnapshotsAsync(cancellationToken)).Where(s => s.Paths.Count == 1 && s.Paths[0] == path)], prune: false, cancellationToken);
+    }
 
-    public Task DeleteSetAsync(SetAddress set, CancellationToken cancellationToken) =>
-        throw ResticErrors.NotYet(_options, $"deleting set {set} (retention, `delete`; restic forget and prune)");
+    /// <summary>
+    /// Forgets every snapshot tagged with the set (<c>restic forget</c> by id: restic forgets nothing by tag alone), then
+    /// runs <c>restic prune</c> so the data only they used leaves the repository. A set without snapshots is a no-op.
+    /// </summary>
+    public async Task DeleteSetAsync(SetAddress set, CancellationToken cancellationToken)
+    {
+        var snapshots = (await SnapshotsAsync(cancellationToken)).Where(s => s.Tag("job") == set.Job && s.Tag("set") == set.Name).ToList();
+        await ForgetAsync(snapshots, prune: true, cancellationToken);
+    }
 
     /// <summary>
     /// No pointer object: a repository's newest set of a job is <c>restic snapshots --tag job=&lt;job&gt; --latest 1</c>,
@@ -176,8 +201,15 @@ internal sealed class ResticObjectStore : IObjectStore
         return parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (string.Empty, string.Empty, string.Empty);
     }
 
-    /// <summary>The newest agent snapshot of each path, listed once per store (a write lists again).</summary>
-    private async Task<Dictionary<string, ResticSnapshot>> NewestByPathAsync(CancellationToken cancellationToken)
+    /// <summary>The newest agent snapshot of each path.</summary>
+    private async Task<Dictionary<string, ResticSnapshot>> NewestByPathAsync(CancellationToken cancellationToken) =>
+        (await SnapshotsAsync(cancellationToken))
+            .Where(s => s.Paths.Count == 1)
+            .GroupBy(s => s.Paths[0], StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Time).Last(), StringComparer.Ordinal);
+
+    /// <summary>Every snapshot the agent wrote, listed once per store (a write or a forget lists again).</summary>
+    private async Task<IReadOnlyList<ResticSnapshot>> SnapshotsAsync(CancellationToken cancellationToken)
     {
         if (_snapshots is null)
         {
@@ -196,9 +228,21 @@ internal sealed class ResticObjectStore : IObjectStore
             _snapshots = ResticJson.ParseSnapshots(output);
         }
 
-        return _snapshots
-            .Where(s => s.Paths.Count == 1)
-            .GroupBy(s => s.Paths[0], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Time).Last(), StringComparer.Ordinal);
+        return _snapshots;
+    }
+
+    private async Task ForgetAsync(List<ResticSnapshot> snapshots, bool prune, CancellationToken cancellationToken)
+    {
+        if (snapshots.Count == 0)
+        {
+            return;
+        }
+
+        _snapshots = null;
+        await _restic.CaptureAsync(["forget", .. snapshots.Select(s => s.Id)], cancellationToken);
+        if (prune)
+        {
+            await _restic.CaptureAsync(["prune"], cancellationToken);
+        }
     }
 }

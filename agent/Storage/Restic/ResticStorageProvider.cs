@@ -4,7 +4,7 @@ using VolumeAgent.Policy.Reading;
 namespace VolumeAgent.Storage.Restic;
 
 /// <summary><c>type: restic</c>: a restic repository written through a helper container that has restic.</summary>
-internal sealed class ResticStorageProvider : IStorageProvider
+internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolCheck
 {
     /// <summary>Environment variables of the helper that come from the agent's side: restic's backends read them.</summary>
     private const string EnvironmentFilesKey = "environment_files";
@@ -91,6 +91,14 @@ internal sealed class ResticStorageProvider : IStorageProvider
     }
 
     public IObjectStore Open(StorageOptions options) => new ResticObjectStore((ResticStorageOptions)options);
+
+    /// <summary>The helper image's restic version (<c>restic version</c> in a helper), refused when older than 0.14.</summary>
+    public async Task<string> CheckToolAsync(StorageOptions options, CancellationToken cancellationToken)
+    {
+        var restic = (ResticStorageOptions)options;
+        var version = await ((ResticObjectStore)Open(restic)).CheckVersionAsync(cancellationToken);
+        return $"restic {version.ToString(3)} in image {restic.Image}";
+    }
 
     /// <summary>
     /// <c>environment_files</c> (NAME: /file) and <c>environment</c> (names taken from the agent's own environment): the

@@ -7,13 +7,13 @@ namespace VolumeAgent.IntegrationTests.Restic;
 /// <summary>
 /// <c>type: restic</c> with a local repository (a temporary directory bind-mounted into the restic helpers): a volume
 /// and a PostgreSQL dump stored as tagged snapshots that restic itself reads back, the set listed, and the errors a
-/// user meets (no repository without <c>init: true</c>, a wrong password, what is not there yet) in words.
+/// user meets (no repository without <c>init: true</c>, a wrong password) in words.
 /// </summary>
 [Collection(DockerTests.Name)]
 public sealed class ResticStorageTests
 {
-    private const string PostgresPassword = "pg-restic-secret";
-    private const string PostgresSetup = """
+    internal const string PostgresPassword = "pg-restic-secret";
+    internal const string PostgresSetup = """
         CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL, price numeric(10,2));
         INSERT INTO items (name, price) SELECT 'item ' || g, g * 1.5 FROM generate_series(1, 5000) g;
         """;
@@ -80,10 +80,7 @@ public sealed class ResticStorageTests
         list.Stdout.Should().Contain("vault").And.Contain(setName).And.Contain("succeeded");
         var status = await workspace.RunAsync(ct, "status");
         status.ExitCode.Should().Be(0, status.ToString());
-        var verify = await workspace.RunAsync(ct, "verify", "--latest", job);
-        verify.ExitCode.Should().NotBe(0, "verify cannot read artifacts from a restic storage yet");
-        verify.Output.Should().Contain("restic storage 'vault'").And.Contain("not available for restic storages yet");
-        (run.Output + second.Output + list.Output + status.Output + verify.Output).Should().NotContain(repository.Password).And.NotContain(PostgresPassword);
+        (run.Output + second.Output + list.Output + status.Output).Should().NotContain(repository.Password).And.NotContain(PostgresPassword);
         await workspace.AssertNoAgentLeftoversAsync(ct);
     }
 
@@ -120,13 +117,37 @@ public sealed class ResticStorageTests
         await workspace.AssertNoAgentLeftoversAsync(ct);
     }
 
+    [Fact]
+    public async Task Validate_ReportsTheHelperImagesResticVersion_AndRefusesAnImageWithoutRestic()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var ct = timeout.Token;
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var repository = new ResticRepository(workspace);
+        var job = workspace.Job("restic-val");
+        workspace.WriteWholeConfig(Config(workspace, repository.StorageYaml("vault"), job, "some-volume"));
+
+        var valid = await workspace.RunAsync(ct, "validate");
+
+        valid.ExitCode.Should().Be(0, valid.ToString());
+        valid.Stdout.Should().MatchRegex(@"storage 'vault': restic 0\.(1[4-9]|[2-9][0-9])\.[0-9]+ in image " + ResticRepository.Image.Replace(".", "\\.", StringComparison.Ordinal));
+        workspace.WriteWholeConfig(Config(workspace, repository.StorageYaml("vault").Replace(ResticRepository.Image, TestImages.Helper, StringComparison.Ordinal), job, "some-volume"));
+
+        var refused = await workspace.RunAsync(ct, "validate");
+
+        refused.ExitCode.Should().NotBe(0, refused.ToString());
+        refused.Output.Should().Contain($"restic storage 'vault': the helper image {TestImages.Helper} does not run restic").And.Contain("restic 0.14 or newer");
+        refused.Stdout.Should().NotContain("is valid");
+        await workspace.AssertNoAgentLeftoversAsync(ct);
+    }
+
     private static long RepositoryBytes(ResticRepository repository) =>
         Directory.EnumerateFiles(repository.Path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
 
     private static string WithoutRestrictKey(string dump) =>
         string.Join('\n', dump.Split('\n').Where(l => !l.StartsWith("\\restrict ", StringComparison.Ordinal) && !l.StartsWith("\\unrestrict ", StringComparison.Ordinal)));
 
-    private static string Config(AgentWorkspace workspace, string storage, string job, string volume, string? postgres = null) => $"""
+    internal static string Config(AgentWorkspace workspace, string storage, string job, string volume, string? postgres = null, string extra = "") => $"""
         helper_image: {TestImages.Helper}
         state_dir: {workspace.StateDir}
         storage:
@@ -135,7 +156,7 @@ public sealed class ResticStorageTests
           {job}:
             storage: [vault]
             compression: none
-            sources:
+        {extra}    sources:
               - volume: {volume}
         {(postgres is null ? string.Empty : $"      - postgres: {postgres}\n        databases: [shop]\n        format: plain\n        password: {PostgresPassword}\n")}
         """;
