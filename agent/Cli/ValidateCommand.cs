@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VolumeAgent.Docker;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Storage;
@@ -29,6 +30,11 @@ internal static class ValidateCommand
                     return Task.FromResult(ExitCodes.ConfigurationError);
                 }
 
+                if (!DescribeEngine())
+                {
+                    return Task.FromResult(ExitCodes.ConfigurationError);
+                }
+
                 Console.WriteLine($"{path} is valid.");
                 WarnAboutMissingStorage(policy);
                 return Task.FromResult(ExitCodes.Success);
@@ -36,6 +42,25 @@ internal static class ValidateCommand
             Console.Error,
             cancellationToken));
         return command;
+    }
+
+    /// <summary>
+    /// The engine the agent would reach with this environment (DOCKER_HOST and the TLS variables, read as the docker
+    /// CLI reads them), without connecting: its endpoint and certificate paths, never a secret. False, with the
+    /// problem said, when the environment names an engine the agent cannot use.
+    /// </summary>
+    private static bool DescribeEngine()
+    {
+        try
+        {
+            Console.WriteLine($"engine: {DockerEndpoint.FromEnvironment().Description}");
+            return true;
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return false;
+        }
     }
 
     /// <summary>
