@@ -64,11 +64,27 @@ internal sealed class TlsStream : WriteClosableStream
             _received |= read > 0;
             return read;
         }
-        catch (Exception ex) when (!_received && ex is AuthenticationException or IOException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!_received && IsTlsAlert(ex) && !cancellationToken.IsCancellationRequested)
         {
-            // Nothing came yet: the engine broke the connection off right after the handshake.
+            // Nothing came yet: the engine broke the connection off with an alert right after the handshake.
             throw TlsConnector.HandshakeFailed(_endpoint, _endpoint.Tls!, ex);
         }
+    }
+
+    /// <summary>A failure TLS itself reported (an alert, a failed authentication), not a connection that was lost.</summary>
+    private static bool IsTlsAlert(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is AuthenticationException
+                || current.Message.Contains("alert", StringComparison.OrdinalIgnoreCase)
+                || current.Message.Contains("SSL", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public override void Write(byte[] buffer, int offset, int count) => _ssl.Write(buffer, offset, count);
