@@ -47,7 +47,7 @@ internal sealed class TlsEngineEndpoint : IAsyncDisposable
     /// <summary>Only ca.pem: no client certificate or key.</summary>
     public string NoClientCerts => Path.Combine(Root, "no-client");
 
-    /// <summary>Connections socat accepted so far (its -d -d log).</summary>
+    /// <summary>Connections socat accepted so far (its -d -d log), the start's probe included.</summary>
     public int AcceptedConnections
     {
         get
@@ -189,8 +189,17 @@ internal sealed class TlsEngineEndpoint : IAsyncDisposable
         {
             try
             {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync("127.0.0.1", Port, cancellationToken);
+                using (var probe = new TcpClient())
+                {
+                    await probe.ConnectAsync("127.0.0.1", Port, cancellationToken);
+                }
+
+                // Counted from here on: the probe's own connection is logged first.
+                while (AcceptedConnections == 0)
+                {
+                    await Task.Delay(50, cancellationToken);
+                }
+
                 return;
             }
             catch (SocketException) when (waited.Elapsed < TimeSpan.FromSeconds(20) && !_socat.HasExited)

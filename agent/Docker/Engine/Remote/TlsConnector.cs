@@ -80,8 +80,10 @@ internal sealed class TlsConnector : IDisposable
     internal static RemoteEngineException HandshakeFailed(DockerEndpoint endpoint, EngineTls tls, Exception cause) =>
         EngineCertificates.Refuse(
             endpoint,
-            $"the TLS handshake failed: {Innermost(cause).Message}",
-            $"The engine may have refused the client certificate {tls.CertificatePath} (it must be signed by the CA the engine trusts, dockerd's --tlscacert, and be valid), "
+            $"the TLS handshake failed, or the engine closed the connection right after it: {Innermost(cause).Message}",
+            (File.Exists(tls.CertificatePath)
+                ? $"The engine may have refused the client certificate {tls.CertificatePath} (it must be signed by the CA the engine trusts, dockerd's --tlscacert, and be valid), "
+                : $"No client certificate was sent ({tls.CertificatePath} does not exist), which an engine started with --tlsverify refuses; ")
             + "or it does not speak TLS on this port.",
             cause);
 

@@ -8,8 +8,8 @@ namespace VolumeAgent.Docker.Engine.Remote;
 /// <summary>
 /// One TLS connection to the engine, half-closable as a hijacked exec stream needs: <see cref="CloseWrite"/> sends
 /// TLS close_notify and then shuts the socket's sending side, as Go's <c>tls.Conn.CloseWrite</c> (the docker CLI)
-/// does, so the engine sees the end of stdin and still sends the output. A read the engine breaks off with a TLS
-/// alert (a client certificate refused after a TLS 1.3 handshake) becomes a <see cref="RemoteEngineException"/>.
+/// does, so the engine sees the end of stdin and still sends the output. A connection the engine breaks off before
+/// its first byte (a client certificate refused after a TLS 1.3 handshake) becomes a <see cref="RemoteEngineException"/>.
 /// </summary>
 internal sealed class TlsStream : WriteClosableStream
 {
@@ -64,19 +64,24 @@ internal sealed class TlsStream : WriteClosableStream
             _received |= read > 0;
             return read;
         }
-        catch (Exception ex) when (!_received && IsTlsAlert(ex) && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!_received && IsRefusal(ex) && !cancellationToken.IsCancellationRequested)
         {
-            // Nothing came yet: the engine broke the connection off with an alert right after the handshake.
             throw TlsConnector.HandshakeFailed(_endpoint, _endpoint.Tls!, ex);
         }
     }
 
-    /// <summary>A failure TLS itself reported (an alert, a failed authentication), not a connection that was lost.</summary>
-    private static bool IsTlsAlert(Exception exception)
+    /// <summary>
+    /// Whether a failure before the engine's first byte is its refusal of this client. With TLS 1.3 the engine checks
+    /// the client certificate after the handshake has completed on our side: it answers the request with an alert and
+    /// closes, so the request's write meets a reset or the first read the alert, whichever comes first. An engine that
+    /// accepted the handshake does not otherwise close a connection before reading its request.
+    /// </summary>
+    private static bool IsRefusal(Exception exception)
     {
         for (Exception? current = exception; current is not null; current = current.InnerException)
         {
             if (current is AuthenticationException
+                || current is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown }
                 || current.Message.Contains("alert", StringComparison.OrdinalIgnoreCase)
                 || current.Message.Contains("SSL", StringComparison.Ordinal))
             {
@@ -87,17 +92,36 @@ internal sealed class TlsStream : WriteClosableStream
         return false;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => _ssl.Write(buffer, offset, count);
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        _ssl.WriteAsync(buffer, offset, count, cancellationToken);
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _ssl.WriteAsync(buffer, cancellationToken);
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _ssl.WriteAsync(buffer, cancellationToken);
+        }
+        catch (Exception ex) when (!_received && IsRefusal(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw TlsConnector.HandshakeFailed(_endpoint, _endpoint.Tls!, ex);
+        }
+    }
 
     public override void Flush() => _ssl.Flush();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) => _ssl.FlushAsync(cancellationToken);
+    public override async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _ssl.FlushAsync(cancellationToken);
+        }
+        catch (Exception ex) when (!_received && IsRefusal(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            throw TlsConnector.HandshakeFailed(_endpoint, _endpoint.Tls!, ex);
+        }
+    }
 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
