@@ -44,11 +44,12 @@ RUN set -eu; \
     rm -f /out/*.pdb /out/*.dbg
 
 FROM ${RUNTIME_IMAGE}
-# tzdata: cron schedules in IANA time zones; libzstd1: zstd compression; ca-certificates: S3 over TLS.
+# tzdata: cron schedules in IANA time zones; libzstd1: zstd compression; ca-certificates: S3 over TLS;
+# openssh-client: DOCKER_HOST=ssh:// (docs/engine.md).
 RUN set -eu; \
     export DEBIAN_FRONTEND=noninteractive; \
     apt-get update; \
-    apt-get install -y --no-install-recommends tzdata ca-certificates libzstd1 restic; \
+    apt-get install -y --no-install-recommends tzdata ca-certificates libzstd1 restic openssh-client; \
     rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log
 COPY --from=build /out/ /opt/volume-agent/
 # `docker exec agent run-now` works literally: each command is a two-line wrapper on PATH.

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using VolumeAgent.Docker;
 using VolumeAgent.Policy;
 using VolumeAgent.Presentation;
 using VolumeAgent.Storage;
@@ -26,6 +27,11 @@ internal static class ValidateCommand
                             $"{path}: storage {string.Join(", ", type.Select(s => s.Name))} is of type {type.Key}, which this version of the agent cannot write yet; use a `type: local` storage.");
                     }
 
+                    return ExitCodes.ConfigurationError;
+                }
+
+                if (!DescribeEngine())
+                {
                     return ExitCodes.ConfigurationError;
                 }
 
@@ -73,6 +79,25 @@ internal static class ValidateCommand
         }
 
         return sound;
+    }
+
+    /// <summary>
+    /// The engine the agent would reach with this environment (DOCKER_HOST and the TLS variables, read as the docker
+    /// CLI reads them), without connecting: its endpoint and certificate paths, never a secret. False, with the
+    /// problem said, when the environment names an engine the agent cannot use.
+    /// </summary>
+    private static bool DescribeEngine()
+    {
+        try
+        {
+            Console.WriteLine($"engine: {DockerEndpoint.FromEnvironment().Description}");
+            return true;
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return false;
+        }
     }
 
     /// <summary>

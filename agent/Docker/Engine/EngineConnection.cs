@@ -3,6 +3,7 @@ using Docker.DotNet;
 using Docker.DotNet.LegacyHttp;
 using Docker.DotNet.Unix;
 using Polly;
+using VolumeAgent.Docker.Engine.Remote;
 using Polly.Retry;
 
 namespace VolumeAgent.Docker.Engine;
@@ -17,6 +18,8 @@ internal sealed class EngineConnection : IDisposable
 {
     private readonly DockerClient _unversioned;
     private readonly ResiliencePipeline _retry;
+    private readonly TlsConnector? _tls;
+    private readonly SshConnector? _ssh;
     private readonly SemaphoreSlim _negotiation = new(1, 1);
     private DockerClient? _client;
     private string? _apiVersion;
@@ -26,7 +29,9 @@ internal sealed class EngineConnection : IDisposable
     {
         Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
         ArgumentNullException.ThrowIfNull(options);
-        _unversioned = Build(endpoint, null);
+        _tls = endpoint.Tls is null ? null : new TlsConnector(endpoint, options.Time);
+        _ssh = endpoint.Ssh is null ? null : new SshConnector(endpoint, options.Environment);
+        _unversioned = Build(null);
         _retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -78,28 +83,39 @@ internal sealed class EngineConnection : IDisposable
             _client?.Dispose();
             _unversioned.Dispose();
             _negotiation.Dispose();
+            _tls?.Dispose();
         }
     }
 
     /// <summary>
-    /// The library's client for <paramref name="endpoint"/>: the Unix transport for a socket (its NativeHttp transport
-    /// cannot half-close an exec's stdin), the legacy HTTP one for plain tcp; no timeout of its own (archives and dumps
-    /// run as long as they run; each call is bounded by its token).
+    /// The library's client for the endpoint: the Unix transport for a socket (its NativeHttp transport cannot
+    /// half-close an exec's stdin), the legacy HTTP one for plain tcp, and that one over our own connections for TLS
+    /// and ssh (<see cref="RemoteTransport"/>); no timeout of its own (archives and dumps run as long as they run; each
+    /// call is bounded by its token).
     /// </summary>
-    internal static DockerClient Build(DockerEndpoint endpoint, Version? apiVersion)
+    private DockerClient Build(Version? apiVersion)
     {
         var builder = new DockerClientBuilder()
-            .WithEndpoint(LibraryUri(endpoint))
+            .WithEndpoint(LibraryUri(Endpoint))
             .WithTimeout(Timeout.InfiniteTimeSpan)
             .WithApiVersion(apiVersion);
-        return endpoint.IsUnixSocket
-            ? builder.WithTransportOptions(new UnixSocketTransportOptions()).Build()
-            : builder.WithTransportOptions(new LegacyHttpTransportOptions()).Build();
+        return (_tls, _ssh) switch
+        {
+            ({ } tls, _) => builder.WithTransportOptions(RemoteTransport.Instance, new RemoteTransport.Options(tls.OpenAsync, LibraryUri(Endpoint))).Build(),
+            (_, { } ssh) => builder.WithTransportOptions(RemoteTransport.Instance, new RemoteTransport.Options(ssh.OpenAsync, LibraryUri(Endpoint))).Build(),
+            _ when Endpoint.IsUnixSocket => builder.WithTransportOptions(new UnixSocketTransportOptions()).Build(),
+            _ => builder.WithTransportOptions(new LegacyHttpTransportOptions()).Build(),
+        };
     }
 
-    internal static Uri LibraryUri(DockerEndpoint endpoint) => endpoint.SocketPath is { } path
-        ? new Uri("unix://" + path)
-        : new Uri($"tcp://{endpoint.Tcp!.Host}:{endpoint.Tcp.Port}");
+    /// <summary>The URI the library is given: the socket's, tcp's, or for ssh one that only names the Host header (as the docker CLI's).</summary>
+    internal static Uri LibraryUri(DockerEndpoint endpoint) => endpoint switch
+    {
+        { SocketPath: { } path } => new Uri("unix://" + path),
+        { Ssh: not null } => new Uri("http://docker.example.com"),
+        { Tls: not null } => new Uri($"http://{endpoint.Tcp!.Host}:{endpoint.Tcp.Port}"),
+        _ => new Uri($"tcp://{endpoint.Tcp!.Host}:{endpoint.Tcp.Port}"),
+    };
 
     private async Task<DockerClient> NegotiatedClientAsync(CancellationToken cancellationToken)
     {
@@ -116,7 +132,7 @@ internal sealed class EngineConnection : IDisposable
                 var version = await CallUnversionedAsync("read the engine's API version", (c, ct) => c.System.GetVersionAsync(ct), cancellationToken);
                 var chosen = ApiVersion.Negotiate(version.APIVersion);
                 _apiVersion = chosen;
-                Volatile.Write(ref _client, Build(Endpoint, Version.Parse(chosen)));
+                Volatile.Write(ref _client, Build(Version.Parse(chosen)));
             }
 
             return _client;
@@ -150,7 +166,7 @@ internal sealed class EngineConnection : IDisposable
     private static bool IsTransient(Exception exception) => exception switch
     {
         DockerApiException api => api.StatusCode is HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout,
-        DockerUnavailableException => true,
+        DockerUnavailableException unavailable => !unavailable.Permanent,
         _ => false,
     };
 }
@@ -162,4 +178,10 @@ internal sealed class EngineOptions
     public int RetryAttempts { get; init; } = 3;
 
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The clock certificates' validity is checked against.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the ssh transport reads <see cref="SshConnector.ConfigVariable"/>.</summary>
+    public Func<string, string?> Environment { get; init; } = System.Environment.GetEnvironmentVariable;
 }

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
+using VolumeAgent.Docker.Engine.Remote;
 using LibraryApiException = Docker.DotNet.DockerApiException;
 
 namespace VolumeAgent.Docker.Engine;
@@ -8,7 +9,9 @@ namespace VolumeAgent.Docker.Engine;
 /// The library's failures said as the agent says them: an answer of the engine's (the library's
 /// <c>DockerApiException</c> and its not-found subclasses) becomes a <see cref="DockerApiException"/> naming what was
 /// asked and carrying the engine's own words; a connection that failed (<see cref="HttpRequestException"/>,
-/// <see cref="SocketException"/>, <see cref="IOException"/>) a <see cref="DockerUnavailableException"/> with the fix.
+/// <see cref="SocketException"/>, <see cref="IOException"/>) a <see cref="DockerUnavailableException"/> with the fix;
+/// a remote connection's own failure (<see cref="RemoteEngineException"/>: a certificate, a host key, ssh), wherever
+/// the library wrapped it, one with that failure's words.
 /// </summary>
 internal static class EngineErrors
 {
@@ -22,7 +25,8 @@ internal static class EngineErrors
             LibraryApiException api => new DockerApiException(operation, api.StatusCode, EngineMessage(api.ResponseBody)),
 
             // The library's transport wraps a cancelled read or write like any other failure.
-            _ when cancellationToken.IsCancellationRequested => new OperationCanceledException($"Cancelled while waiting to {operation}.", exception, cancellationToken),
+            _ when cancellationToken.IsCancellationRequested && Remote(exception) is not { Permanent: true } => new OperationCanceledException($"Cancelled while waiting to {operation}.", exception, cancellationToken),
+            _ when Remote(exception) is { } remote => new DockerUnavailableException(endpoint, remote.Message, remote, remote.Permanent),
             HttpRequestException or SocketException or IOException => new DockerUnavailableException(endpoint, exception),
 
             // The legacy transport's tcp connect tries each address of the host and throws all their failures at once.
@@ -31,6 +35,23 @@ internal static class EngineErrors
                 => new DockerUnavailableException(endpoint, inner[0]),
             _ => null,
         };
+    }
+
+    /// <summary>The <see cref="RemoteEngineException"/> in <paramref name="exception"/>'s causes, if any.</summary>
+    private static RemoteEngineException? Remote(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case RemoteEngineException remote:
+                    return remote;
+                case AggregateException aggregate:
+                    return aggregate.Flatten().InnerExceptions.Select(Remote).FirstOrDefault(r => r is not null);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The engine's words from an error answer's body: its JSON <c>message</c>, else the text itself.</summary>

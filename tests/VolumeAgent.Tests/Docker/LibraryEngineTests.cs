@@ -87,7 +87,6 @@ public sealed class LibraryEngineTests
     }
 
     [Theory]
-    [InlineData("ssh://user@host")]
     [InlineData("npipe:////./pipe/docker_engine")]
     [InlineData("unix://relative.sock")]
     public void Endpoint_UnsupportedDockerHost_SaysWhatIsSupported(string dockerHost)

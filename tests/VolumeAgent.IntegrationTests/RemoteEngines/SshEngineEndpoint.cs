@@ -1,0 +1,173 @@
+using System.Globalization;
+using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Sftp;
+using Xunit.Abstractions;
+
+namespace VolumeAgent.IntegrationTests.RemoteEngines;
+
+/// <summary>
+/// The test engine as a remote host reached over ssh: the OpenSSH test image on a free 127.0.0.1 port, with the
+/// engine's socket and this host's (static) docker CLI bind-mounted, and a login user in the socket's group, so
+/// `ssh … docker system dial-stdio` reaches the engine as on a real host. Keys, known_hosts and an ssh_config
+/// (for <c>VOLUME_AGENT_SSH_CONFIG</c>) are made here. Disposing removes the container (labelled with the test run,
+/// so the run's sweep removes it after a crash) and the folder.
+/// </summary>
+internal sealed class SshEngineEndpoint : IAsyncDisposable
+{
+    public const string User = "dockerer";
+    private readonly DockerFixture _docker;
+    private readonly ITestOutputHelper _output;
+    private string? _container;
+
+    private SshEngineEndpoint(DockerFixture docker, ITestOutputHelper output, string root, int port)
+    {
+        _docker = docker;
+        _output = output;
+        Root = root;
+        Port = port;
+    }
+
+    public string Root { get; }
+
+    public int Port { get; }
+
+    public string DockerHost => string.Create(CultureInfo.InvariantCulture, $"ssh://{User}@127.0.0.1:{Port}");
+
+    /// <summary>An ssh_config with the user's key and a known_hosts that holds the server's key.</summary>
+    public string Config => Path.Combine(Root, "ssh_config");
+
+    /// <summary>The same, but with an empty known_hosts: the server's key is unknown.</summary>
+    public string UnknownHostConfig => Path.Combine(Root, "ssh_config_unknown_host");
+
+    /// <summary>The server's key is known, but the key offered is not authorized.</summary>
+    public string WrongKeyConfig => Path.Combine(Root, "ssh_config_wrong_key");
+
+    private string HostKey => Path.Combine(Root, "host_ed25519_key");
+
+    private string UserKey => Path.Combine(Root, "user_ed25519_key");
+
+    private string OtherKey => Path.Combine(Root, "other_ed25519_key");
+
+    public static async Task<SshEngineEndpoint> StartAsync(DockerFixture docker, ITestOutputHelper output, CancellationToken cancellationToken)
+    {
+        var root = Directory.CreateTempSubdirectory("va-test-ssh-engine-").FullName;
+        var endpoint = new SshEngineEndpoint(docker, output, root, SftpServer.FreePort());
+        try
+        {
+            await endpoint.StartServerAsync(cancellationToken);
+            return endpoint;
+        }
+        catch
+        {
+            await endpoint.DisposeAsync();
+            throw;
+        }
+    }
+
+    public Dictionary<string, string> Environment(string config) => new(StringComparer.Ordinal)
+    {
+        ["DOCKER_HOST"] = DockerHost,
+        ["VOLUME_AGENT_SSH_CONFIG"] = config,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_container is not null)
+        {
+            try
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                _output.WriteLine($"--- sshd ---{System.Environment.NewLine}{(await HostProcess.RunAsync("docker", ["logs", "--tail", "30", _container], timeout.Token)).Output}");
+                await DockerCli.RunAsync(timeout.Token, "rm", "-f", _container);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+            {
+                _output.WriteLine($"cleanup: could not remove the ssh server {_container}: {ex.Message}");
+            }
+        }
+
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _output.WriteLine($"cleanup: could not delete {Root}: {ex.Message}");
+        }
+    }
+
+    private async Task StartServerAsync(CancellationToken cancellationToken)
+    {
+        await DockerCli.RunAsync(cancellationToken, "image", "inspect", "--format", "{{.Id}}", SftpServer.Image);
+        foreach (var (key, comment) in new[] { (HostKey, "engine-host"), (UserKey, "agent"), (OtherKey, "stranger") })
+        {
+            await HostProcess.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-C", comment, "-f", key], cancellationToken);
+        }
+
+        var socketGroup = (await HostProcess.RunCheckedAsync("stat", ["-c", "%g", "/var/run/docker.sock"], cancellationToken)).Trim();
+        var docker = (await HostProcess.RunCheckedAsync("sh", ["-c", "command -v docker"], cancellationToken)).Trim();
+
+        // The entrypoint creates its user unless one with the uid exists: made here first, in the socket's group.
+        var prepare = $"groupadd -o -g {socketGroup} hostdocker && groupadd -g 1000 {User} && useradd -u 1000 -g 1000 -G hostdocker -m -s /bin/bash {User} && exec docker-entrypoint.sh";
+        List<string> arguments = ["run", "-d", "--name", _docker.UniqueName("ssh-engine")];
+        foreach (var (key, value) in _docker.Labels)
+        {
+            arguments.AddRange(["--label", $"{key}={value}"]);
+        }
+
+        arguments.AddRange(
+        [
+            "-p", string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}:22"),
+            "-v", $"{HostKey}:/etc/ssh/host/ssh_host_ed25519_key:ro",
+            "-v", "/var/run/docker.sock:/var/run/docker.sock",
+            "-v", $"{docker}:/usr/local/bin/docker:ro",
+            "-e", $"SFTP_USER={User}",
+            "-e", "SFTP_UID=1000",
+            "-e", $"SFTP_AUTHORIZED_KEY={(await File.ReadAllTextAsync(UserKey + ".pub", cancellationToken)).Trim()}",
+            "--entrypoint", "bash",
+            SftpServer.Image,
+            "-c", prepare,
+        ]);
+        _container = (await DockerCli.RunAsync(cancellationToken, [.. arguments])).Trim();
+
+        var knownHosts = Path.Combine(Root, "known_hosts");
+        var emptyKnownHosts = Path.Combine(Root, "known_hosts_empty");
+        await File.WriteAllTextAsync(knownHosts, await KeyscanAsync(cancellationToken), cancellationToken);
+        await File.WriteAllTextAsync(emptyKnownHosts, string.Empty, cancellationToken);
+        await File.WriteAllTextAsync(Config, SshConfig(UserKey, knownHosts), cancellationToken);
+        await File.WriteAllTextAsync(UnknownHostConfig, SshConfig(UserKey, emptyKnownHosts), cancellationToken);
+        await File.WriteAllTextAsync(WrongKeyConfig, SshConfig(OtherKey, knownHosts), cancellationToken);
+    }
+
+    private static string SshConfig(string key, string knownHosts) => $"""
+        Host 127.0.0.1
+          IdentityFile {key}
+          IdentitiesOnly yes
+          IdentityAgent none
+          UserKnownHostsFile {knownHosts}
+          GlobalKnownHostsFile /dev/null
+          LogLevel ERROR
+
+        """;
+
+    private async Task<string> KeyscanAsync(CancellationToken cancellationToken)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var scan = await HostProcess.RunAsync("ssh-keyscan", ["-t", "ed25519", "-p", Port.ToString(CultureInfo.InvariantCulture), "127.0.0.1"], cancellationToken);
+            if (scan.ExitCode == 0 && scan.Stdout.Contains("ssh-ed25519", StringComparison.Ordinal))
+            {
+                return scan.Stdout;
+            }
+
+            if (waited.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                var logs = await HostProcess.RunAsync("docker", ["logs", _container!], cancellationToken);
+                throw new InvalidOperationException($"The ssh server on port {Port} did not answer within 60 s: {scan.Output}{System.Environment.NewLine}{logs.Output}");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+}
