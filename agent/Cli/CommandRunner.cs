@@ -21,7 +21,7 @@ internal static class CommandRunner
             await error.WriteLineAsync("Cancelled.");
             return ExitCodes.Cancelled;
         }
-        catch (Exception ex) when (ex is PolicyException or UsageException or NotSupportedException)
+        catch (Exception ex) when (ex is PolicyException or UsageException or NotSupportedException or Docker.DockerHostException)
         {
             await error.WriteLineAsync(ex.Message);
             return ExitCodes.ConfigurationError;

@@ -81,7 +81,7 @@ internal sealed class DockerEndpoint
             var path = value["unix://".Length..];
             if (path.Length == 0 || path[0] != '/')
             {
-                throw new ArgumentException($"DOCKER_HOST '{value}' needs an absolute socket path, e.g. unix:///var/run/docker.sock.");
+                throw new DockerHostException($"DOCKER_HOST '{value}' needs an absolute socket path, e.g. unix:///var/run/docker.sock.");
             }
 
             return Unix(path);
@@ -92,7 +92,7 @@ internal sealed class DockerEndpoint
             if (!Uri.TryCreate("http://" + value["tcp://".Length..], UriKind.Absolute, out var uri) || uri.Port <= 0
                 || uri.AbsolutePath != "/" || uri.UserInfo.Length > 0)
             {
-                throw new ArgumentException($"DOCKER_HOST '{value}' is not of the form tcp://HOST:PORT.");
+                throw new DockerHostException($"DOCKER_HOST '{value}' is not of the form tcp://HOST:PORT.");
             }
 
             // As the docker CLI: without a port, 2376 over TLS and 2375 without.
@@ -106,7 +106,7 @@ internal sealed class DockerEndpoint
             return new DockerEndpoint(ssh.Display, null, null, ssh: ssh);
         }
 
-        throw new ArgumentException(
+        throw new DockerHostException(
             $"DOCKER_HOST '{value}' is not supported: use unix:///path/to/docker.sock, tcp://HOST:PORT (with DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH for TLS), or ssh://USER@HOST.");
     }
 

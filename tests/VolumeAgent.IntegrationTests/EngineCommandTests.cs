@@ -37,4 +37,26 @@ public sealed class EngineCommandTests
             .And.Contain($"there is no socket at {socket}")
             .And.Contain("DOCKER_HOST");
     }
+
+    [Theory]
+    [InlineData("run-now", "--no-daemon")]
+    [InlineData("daemon", null)]
+    public async Task AnyCommand_UnusableDockerHost_IsAConfigurationErrorSayingTheForms(string command, string? argument)
+    {
+        var config = Path.Combine(Path.GetTempPath(), $"va-dockerhost-{_docker.TestRunId}-{command}.yml");
+        await File.WriteAllTextAsync(config, "storage:\n  local: { type: local, path: /tmp/va-dockerhost-store }\njobs:\n  j:\n    sources:\n      - volume: v\n");
+        try
+        {
+            string[] arguments = argument is null ? [command, "-c", config] : [command, argument, "-c", config];
+            var result = await AgentCli.RunAsync(
+                arguments, CancellationToken.None, TimeSpan.FromMinutes(1), new Dictionary<string, string> { ["DOCKER_HOST"] = "ftp://engine.example" });
+
+            result.ExitCode.Should().Be(2, result.ToString());
+            result.Stderr.Should().Contain("DOCKER_HOST 'ftp://engine.example' is not supported: use unix://").And.NotContain("   at ");
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
 }

@@ -15,18 +15,18 @@ internal sealed record SshTarget(string? User, string Host, int? Port)
         ArgumentNullException.ThrowIfNull(value);
         if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme != "ssh" || string.IsNullOrEmpty(uri.Host))
         {
-            throw new ArgumentException($"DOCKER_HOST '{value}' is not of the form ssh://USER@HOST[:PORT].");
+            throw new DockerHostException($"DOCKER_HOST '{value}' is not of the form ssh://USER@HOST[:PORT].");
         }
 
         if (uri.AbsolutePath is not ("" or "/") || uri.Query.Length > 0 || uri.Fragment.Length > 0)
         {
-            throw new ArgumentException(
+            throw new DockerHostException(
                 $"DOCKER_HOST '{value}' has a path, query or fragment: write ssh://USER@HOST[:PORT] (the remote engine is its default socket, as for the docker CLI).");
         }
 
         if (uri.UserInfo.Contains(':', StringComparison.Ordinal))
         {
-            throw new ArgumentException(
+            throw new DockerHostException(
                 $"DOCKER_HOST '{value}' contains a password: write ssh://USER@HOST[:PORT] and log in with a key (ssh-agent, or IdentityFile in the ssh config).");
         }
 
@@ -34,7 +34,7 @@ internal sealed record SshTarget(string? User, string Host, int? Port)
         var host = uri.HostNameType == UriHostNameType.IPv6 ? uri.Host.Trim('[', ']') : uri.Host;
         if (host.StartsWith('-') || (user?.StartsWith('-') ?? false))
         {
-            throw new ArgumentException($"DOCKER_HOST '{value}': a user or host may not start with '-'.");
+            throw new DockerHostException($"DOCKER_HOST '{value}': a user or host may not start with '-'.");
         }
 
         return new SshTarget(user, host, uri.IsDefaultPort || uri.Port <= 0 ? null : uri.Port);
