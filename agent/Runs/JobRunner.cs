@@ -126,13 +126,7 @@ internal sealed class JobRunner
         if (result.Succeeded && job.Retention is not null)
         {
             activity.Begin("applying retention");
-            var retention = new Dictionary<string, IReadOnlyList<RetentionDecision>>(StringComparer.Ordinal);
-            foreach (var name in job.StorageNames)
-            {
-                retention[name] = await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
-            }
-
-            result = result with { Retention = retention };
+            result = result with { Retention = await RetentionPruner.PruneAllAsync(job, _stores, _policy.TimeZone, _time, log, cancellationToken) };
         }
 
         return job.SyncAfterRun && job.StorageNames.Count > 1 ? await CatchUpAsync(job, result, activity, log, cancellationToken) : result;
