@@ -45,8 +45,8 @@ internal sealed class DeliveryQueue : IDisposable
         {
             Interlocked.Increment(ref _failed);
             _log.ForEvent(LogEvents.NotificationDropped).Warning(
-                "Notification target {Notify} ({Type} at {Where}) has {Capacity} notifications waiting; the {Kind} notification of job {Job} is dropped",
-                _notifier.Target.Name, Policy.Notify.NotifyEvents.Text(_notifier.Target.Type), NotifierKinds.Where(_notifier.Target), Capacity, notification.Kind, notification.Job);
+                "Notification target {Notify:l} ({Type:l} at {Where:l}) has {Capacity} notifications waiting; the {Kind:l} notification of job {Job:l} is dropped",
+                _notifier.Target.Name, Policy.Notify.NotifyEvents.Text(_notifier.Target.Type), NotifierKinds.Where(_notifier.Target), Capacity, HttpDelivery.EventName(notification.Kind), notification.Job);
         }
     }
 
@@ -87,7 +87,7 @@ internal sealed class DeliveryQueue : IDisposable
             {
                 Interlocked.Add(ref _failed, left);
                 _log.ForEvent(LogEvents.NotificationDropped).Warning(
-                    "The agent stops: {Count} notification(s) to {Notify} ({Where}) were not sent in time and are dropped", left, _notifier.Target.Name, NotifierKinds.Where(_notifier.Target));
+                    "The agent stops: {Count} notification(s) to {Notify:l} ({Where:l}) were not sent in time and are dropped", left, _notifier.Target.Name, NotifierKinds.Where(_notifier.Target));
             }
         }
     }
@@ -147,7 +147,7 @@ internal sealed class DeliveryQueue : IDisposable
     {
         Interlocked.Increment(ref _failed);
         _log.ForEvent(LogEvents.NotificationFailed).Warning(
-            "The {Kind} notification of job {Job} could not be delivered to {Notify} ({Type} at {Where}) after {Attempts} attempt(s): {Error}",
-            notification.Kind, notification.Job, _notifier.Target.Name, Policy.Notify.NotifyEvents.Text(_notifier.Target.Type), NotifierKinds.Where(_notifier.Target), attempts, error);
+            "The {Kind:l} notification of job {Job:l} could not be delivered to {Notify:l} ({Type:l} at {Where:l}) after {Attempts} attempt(s): {Error:l}",
+            HttpDelivery.EventName(notification.Kind), notification.Job, _notifier.Target.Name, Policy.Notify.NotifyEvents.Text(_notifier.Target.Type), NotifierKinds.Where(_notifier.Target), attempts, error);
     }
 }

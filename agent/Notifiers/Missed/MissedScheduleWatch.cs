@@ -101,7 +101,7 @@ internal sealed class MissedScheduleWatch : IRunSubscriber
         if (wasMissed)
         {
             _log.ForContext("Job", ended.Job).ForEvent(LogEvents.ScheduleRecovered).Information(
-                "Job {Job} succeeded again; its max_age check of {MaxAge} is armed again", ended.Job, Duration.Format(_maxAges[ended.Job]));
+                "Job {Job:l} succeeded again; its max_age check of {MaxAge:l} is armed again", ended.Job, Duration.Format(_maxAges[ended.Job]));
         }
     }
 
@@ -137,7 +137,7 @@ internal sealed class MissedScheduleWatch : IRunSubscriber
 
         foreach (var notification in due)
         {
-            _log.ForContext("Job", notification.Job).ForEvent(LogEvents.ScheduleMissed).Warning("{Error}", notification.Error);
+            _log.ForContext("Job", notification.Job).ForEvent(LogEvents.ScheduleMissed).Warning("{Error:l}", notification.Error);
             _notify(notification);
         }
 
