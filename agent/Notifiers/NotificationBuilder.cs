@@ -108,7 +108,7 @@ internal static class NotificationBuilder
 
     private static NotificationArtifact Artifact(ManifestArtifact artifact) => new()
     {
-        Source = $"{artifact.SourceKind} {artifact.SourceName}{(artifact.Database is { } db ? $" (database {db})" : string.Empty)}",
+        Source = SourceOf(artifact),
         File = artifact.File,
         Succeeded = artifact.Status == ManifestStatus.Succeeded,
         RawBytes = artifact.RawBytes,
@@ -116,6 +116,14 @@ internal static class NotificationBuilder
         DurationMs = artifact.DurationMs,
         Error = artifact.Error,
     };
+
+    /// <summary>The source's kind and name, e.g. <c>postgres db (database app)</c>; a source that failed before it started is named so already.</summary>
+    private static string SourceOf(ManifestArtifact artifact)
+    {
+        var kind = artifact.SourceKind.ToString();
+        var name = artifact.SourceName.StartsWith(kind + " ", StringComparison.Ordinal) ? artifact.SourceName : $"{kind} {artifact.SourceName}";
+        return artifact.Database is { } db ? $"{name} (database {db})" : name;
+    }
 
     private static string FailedArtifactsText(IEnumerable<NotificationArtifact> artifacts) =>
         string.Join("; ", artifacts.Where(a => !a.Succeeded).Select(a => $"{a.Source}: {a.Error}"));
