@@ -107,6 +107,12 @@ internal static class LogEvents
     // Copying sets between storages (Storage/Sync/): 1600–1699.
     public static readonly LogEventId SetSynced = new(1600, nameof(SetSynced));
     public static readonly LogEventId SetSyncFailed = new(1601, nameof(SetSyncFailed));
+
+    // Notifications and the missed-schedule check (Notifiers/): 1700–1799.
+    public static readonly LogEventId NotificationFailed = new(1700, nameof(NotificationFailed));
+    public static readonly LogEventId NotificationDropped = new(1701, nameof(NotificationDropped));
+    public static readonly LogEventId ScheduleMissed = new(1710, nameof(ScheduleMissed));
+    public static readonly LogEventId ScheduleRecovered = new(1711, nameof(ScheduleRecovered));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

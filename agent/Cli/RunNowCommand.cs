@@ -48,7 +48,8 @@ internal static class RunNowCommand
         var jobs = JobSelection.Select(policy, jobNames);
         var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
         await using var session = await AgentSession.OpenAsync(policy, log, TimeProvider.System, cancellationToken);
-        var runs = new RunService(policy.StateDir, session.Runner.RunAsync, verify: null, RunSubscribers.Create(policy, log), TimeProvider.System, log);
+        await using var subscribers = RunSubscribers.Create(policy, log);
+        var runs = new RunService(policy.StateDir, session.Runner.RunAsync, verify: null, subscribers, TimeProvider.System, log);
         var console = new RunConsole(Console.Out, Console.Error);
         var failed = false;
         foreach (var job in jobs)

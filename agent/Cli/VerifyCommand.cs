@@ -98,8 +98,8 @@ internal static class VerifyCommand
         var log = Logging.Configure(policy.LogFormat, verbose ? LogEventLevel.Information : LogEventLevel.Warning);
         // The runner needs the session, opened below; a copy that is not complete fails before it would be used.
         VerificationRunner? runner = null;
-        var runs = new RunService(
-            policy.StateDir, run: null, (set, d, ct) => runner!.RunAsync(set, d, ct), RunSubscribers.Create(policy, log), TimeProvider.System, log);
+        await using var subscribers = RunSubscribers.Create(policy, log);
+        var runs = new RunService(policy.StateDir, run: null, (set, d, ct) => runner!.RunAsync(set, d, ct), subscribers, TimeProvider.System, log);
         var console = new RunConsole(Console.Out, Console.Error);
 
         // A copy of the set that is incomplete or corrupt in a storage fails there (exit 1), as a bad checksum would.

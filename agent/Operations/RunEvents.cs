@@ -83,6 +83,9 @@ internal sealed record RunEnded : RunEvent
     /// <summary>The run's error: the result's, or why it ended without a result.</summary>
     public string? Error { get; init; }
 
+    /// <summary>The exception that ended the run without a result; null when it has a result or was cancelled.</summary>
+    public Exception? Failure { get; init; }
+
     /// <summary>True when the run ended because its token was cancelled (shutdown, the client went away, Ctrl+C).</summary>
     public bool Cancelled { get; init; }
 

@@ -101,7 +101,7 @@ internal sealed class RunService
             }
             catch (Exception ex)
             {
-                Publish(Ended(job, trigger, started, result: null, ex.Message, cancelled: false), caller);
+                Publish(Ended(job, trigger, started, result: null, ex.Message, cancelled: false) with { Failure = ex }, caller);
                 throw;
             }
 

@@ -1,4 +1,5 @@
 using Serilog;
+using VolumeAgent.Notifiers;
 using VolumeAgent.Policy;
 
 namespace VolumeAgent.Operations;
@@ -8,29 +9,50 @@ namespace VolumeAgent.Operations;
 /// notifier or a metrics exporter is one line in <see cref="Create"/>; the caller of one run (a console, a control
 /// socket client) passes its own subscriber to that call instead.
 /// </summary>
-internal sealed class RunSubscribers
+internal sealed class RunSubscribers : IAsyncDisposable
 {
     private readonly IReadOnlyList<IRunSubscriber> _subscribers;
+    private readonly IReadOnlyList<IRunSubscriber> _registered;
     private readonly ILogger _log;
 
-    private RunSubscribers(IReadOnlyList<IRunSubscriber> subscribers, ILogger log)
+    private RunSubscribers(IReadOnlyList<IRunSubscriber> subscribers, IReadOnlyList<IRunSubscriber> registered, ILogger log)
     {
         _subscribers = subscribers;
+        _registered = registered;
         _log = log;
     }
 
     public IReadOnlyList<IRunSubscriber> All => _subscribers;
 
     /// <param name="host">What the process itself keeps of its runs: the daemon's status book; none in-process.</param>
-    public static RunSubscribers Create(BackupPolicy policy, ILogger log, params IRunSubscriber[] host)
+    public static RunSubscribers Create(BackupPolicy policy, ILogger log, params IRunSubscriber[] host) => Create(policy, TimeProvider.System, log, host);
+
+    /// <param name="time">The clock the registered subscribers use (a notifier's retries).</param>
+    /// <param name="host">What the process itself keeps of its runs: the daemon's status book; none in-process.</param>
+    public static RunSubscribers Create(BackupPolicy policy, TimeProvider time, ILogger log, params IRunSubscriber[] host)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(host);
-        List<IRunSubscriber> subscribers = [.. host];
+        List<IRunSubscriber> registered = [];
 
-        // Notifiers and exporters register here, one line each, e.g. subscribers.Add(new WebhookNotifier(policy, log));
-        return new RunSubscribers(subscribers, log);
+        // Notifiers and exporters register here, one line each (a subscriber that holds resources is IAsyncDisposable).
+        registered.AddRange(NotificationSubscriber.For(policy, time, log));
+        return new RunSubscribers([.. host, .. registered], registered, log);
+    }
+
+    /// <summary>The registered subscriber of type <typeparamref name="T"/>, if there is one (e.g. the notifiers, for status).</summary>
+    public T? Find<T>()
+        where T : class, IRunSubscriber => _registered.OfType<T>().FirstOrDefault();
+
+    /// <summary>Lets the registered subscribers finish (queued notifications get a short bounded flush); the host's are the host's.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var subscriber in _registered.OfType<IAsyncDisposable>())
+        {
+            await subscriber.DisposeAsync();
+        }
     }
 
     /// <summary>Tells every registered subscriber, then the caller's own; a registered one that throws is logged and skipped.</summary>

@@ -1,4 +1,5 @@
 using VolumeAgent.Policy.Jobs;
+using VolumeAgent.Policy.Notify;
 
 namespace VolumeAgent.Policy;
 
@@ -26,6 +27,16 @@ internal sealed record BackupPolicy
 
     /// <summary>The jobs in file order.</summary>
     public required IReadOnlyList<JobOptions> Jobs { get; init; }
+
+    /// <summary>The root <c>notify</c> targets by name; empty when none is configured.</summary>
+    public IReadOnlyDictionary<string, NotifyTarget> Notify { get; init; } = new Dictionary<string, NotifyTarget>(StringComparer.Ordinal);
+
+    /// <summary>The targets a job's notifications go to: those its <c>notify</c> list names, else every target.</summary>
+    public IReadOnlyList<NotifyTarget> NotifyTargetsOf(JobOptions job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.Notify is { } names ? names.Select(name => Notify[name]).ToList() : Notify.Values.ToList();
+    }
 
     public JobOptions? FindJob(string name) => Jobs.FirstOrDefault(j => string.Equals(j.Name, name, StringComparison.Ordinal));
 

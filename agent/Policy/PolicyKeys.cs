@@ -5,10 +5,10 @@ namespace VolumeAgent.Policy;
 /// <summary>Every key backup.yml knows, by the mapping it belongs to. The readers reject anything else.</summary>
 internal static class PolicyKeys
 {
-    public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "storage", "jobs"];
+    public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "storage", Notify.NotifyReader.Key, "jobs"];
 
     public static readonly IReadOnlyList<string> Job =
-        ["schedule", "jitter", "storage", "sync_after_run", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks", Crypto.EncryptionReader.Key];
+        ["schedule", "jitter", "storage", "sync_after_run", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks", Crypto.EncryptionReader.Key, "notify", "max_age"];
 
     public static readonly IReadOnlyList<string> Retention =
         ["keep_last", "keep_hourly", "keep_daily", "keep_weekly", "keep_monthly", "keep_yearly", "keep_within"];
@@ -17,7 +17,7 @@ internal static class PolicyKeys
 
     public static readonly IReadOnlyList<string> Hooks = ["before", "after"];
 
-    public static readonly IReadOnlyList<string> Hook = ["container", "command", "timeout"];
+    public static readonly IReadOnlyList<string> Hook = ["container", "command", "timeout", "user"];
 
     /// <summary>The keys every source may have besides its kind key.</summary>
     public static readonly IReadOnlyList<string> SourceCommon = ["name", "stall_timeout", "timeout"];
@@ -30,7 +30,7 @@ internal static class PolicyKeys
     public static IReadOnlyList<string> All { get; } =
     [
         .. Root
-            .Concat(StorageRegistry.AllKeys).Concat(Job).Concat(Retention).Concat(Verify).Concat(Crypto.EncryptionReader.Keys).Concat(Hooks).Concat(Hook)
+            .Concat(StorageRegistry.AllKeys).Concat(Job).Concat(Retention).Concat(Verify).Concat(Crypto.EncryptionReader.Keys).Concat(Hooks).Concat(Hook).Concat(Notify.NotifyReader.AllKeys)
             .Concat(SourceCommon).Concat(SourceKinds.Select(k => k.Key)).Concat(SourceKinds.SelectMany(k => k.Value))
             .Distinct(StringComparer.Ordinal),
     ];

@@ -1,5 +1,6 @@
 using System.Security;
 using VolumeAgent.Policy.Jobs;
+using VolumeAgent.Policy.Notify;
 using VolumeAgent.Policy.Reading;
 
 namespace VolumeAgent.Policy;
@@ -72,7 +73,8 @@ internal static class PolicyLoader
 
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? PolicyDefaults.StallTimeout;
         var (storage, storageNames) = StorageReader.Read(reader, map);
-        var jobs = JobReader.ReadAll(reader, map, storageNames, stallTimeout);
+        var notify = NotifyReader.Read(reader, map);
+        var jobs = JobReader.ReadAll(reader, map, storageNames, stallTimeout, map.Has(NotifyReader.Key) ? notify.Keys.ToList() : []);
         return new BackupPolicy
         {
             TimeZone = timeZone ?? TimeZoneInfo.Utc,
@@ -83,6 +85,7 @@ internal static class PolicyLoader
             StallTimeout = stallTimeout,
             Storage = storage,
             Jobs = jobs,
+            Notify = notify,
         };
     }
 

@@ -23,8 +23,9 @@ internal static class HookRunner
     /// The job's after-hooks, which run even when the run failed or was cancelled (they often undo a before-hook); each
     /// keeps its own timeout, and a cancelled run gives them a bounded time of their own. Returns the failure, or null.
     /// </summary>
+    /// <param name="environment">The run's result for the hooks (<see cref="HookEnvironment"/>).</param>
     public static async Task<string?> RunAfterAsync(
-        JobOptions job, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+        JobOptions job, IReadOnlyList<string> environment, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
     {
         if (job.Hooks.After.Count == 0)
         {
@@ -34,7 +35,7 @@ internal static class HookRunner
         using var bound = new CancellationTokenSource(AfterHooksBoundWhenCancelled);
         try
         {
-            await RunAsync("after", job.Hooks.After, docker, resolver, log, cancellationToken.IsCancellationRequested ? bound.Token : cancellationToken);
+            await RunAsync("after", job.Hooks.After, environment, docker, resolver, log, cancellationToken.IsCancellationRequested ? bound.Token : cancellationToken);
             return null;
         }
         catch (HookFailedException ex)
@@ -44,17 +45,24 @@ internal static class HookRunner
         }
     }
 
+    /// <param name="environment">Variables every hook of the stage gets, as NAME=value (<see cref="HookEnvironment"/>).</param>
     public static async Task RunAsync(
-        string stage, IReadOnlyList<HookOptions> hooks, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+        string stage,
+        IReadOnlyList<HookOptions> hooks,
+        IReadOnlyList<string> environment,
+        IDockerEngine docker,
+        ContainerResolver resolver,
+        ILogger log,
+        CancellationToken cancellationToken)
     {
         for (var i = 0; i < hooks.Count; i++)
         {
-            await RunOneAsync($"{stage} hook {i + 1} ({hooks[i].Command[0]} in {hooks[i].Container})", hooks[i], docker, resolver, log, cancellationToken);
+            await RunOneAsync($"{stage} hook {i + 1} ({hooks[i].Command[0]} in {hooks[i].Container})", hooks[i], environment, docker, resolver, log, cancellationToken);
         }
     }
 
     private static async Task RunOneAsync(
-        string what, HookOptions hook, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
+        string what, HookOptions hook, IReadOnlyList<string> environment, IDockerEngine docker, ContainerResolver resolver, ILogger log, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(hook.Timeout);
@@ -70,7 +78,7 @@ internal static class HookRunner
             log.ForEvent(LogEvents.HookStarted).Information("Running the {Hook}", what);
             var stderr = new LineLogger(log, what);
             process = await docker.Exec.RunAsync(
-                container.Id, hook.Command, timeout.Token, new ExecStartOptions { StderrSink = stderr.Append, StopOnDispose = true, Log = log });
+                container.Id, hook.Command, timeout.Token, new ExecStartOptions { Environment = environment, User = hook.User, StderrSink = stderr.Append, StopOnDispose = true, Log = log });
             using (var reader = new StreamReader(process.Stdout, leaveOpen: true))
             {
                 while (await reader.ReadLineAsync(timeout.Token) is { } line)

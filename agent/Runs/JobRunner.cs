@@ -86,12 +86,12 @@ internal sealed class JobRunner
         {
             // Cancelled or broken: the after-hooks still run (they often undo a before-hook), and the exception goes on.
             activity.Begin("after-hooks", HookRunner.Bound(job.Hooks.After));
-            await HookRunner.RunAfterAsync(job, _docker, _containers, log, cancellationToken);
+            await HookRunner.RunAfterAsync(job, HookEnvironment.AfterAborted(job, runId, cancellationToken.IsCancellationRequested), _docker, _containers, log, cancellationToken);
             throw;
         }
 
         activity.Begin("after-hooks", HookRunner.Bound(job.Hooks.After));
-        var hookError = await HookRunner.RunAfterAsync(job, _docker, _containers, log, cancellationToken);
+        var hookError = await HookRunner.RunAfterAsync(job, HookEnvironment.After(job, result), _docker, _containers, log, cancellationToken);
 
         // The set stays as its manifest says; the run as a whole reports the after-hook's failure.
         return hookError is null
@@ -113,7 +113,7 @@ internal sealed class JobRunner
         try
         {
             activity.Begin("before-hooks", HookRunner.Bound(job.Hooks.Before));
-            await HookRunner.RunAsync("before", job.Hooks.Before, _docker, _containers, log, cancellationToken);
+            await HookRunner.RunAsync("before", job.Hooks.Before, HookEnvironment.Before(job, runId), _docker, _containers, log, cancellationToken);
         }
         catch (HookFailedException ex)
         {
@@ -126,13 +126,7 @@ internal sealed class JobRunner
         if (result.Succeeded && job.Retention is not null)
         {
             activity.Begin("applying retention");
-            var retention = new Dictionary<string, IReadOnlyList<RetentionDecision>>(StringComparer.Ordinal);
-            foreach (var name in job.StorageNames)
-            {
-                retention[name] = await RetentionPruner.PruneAsync(_stores[name], job.Name, job.Retention, _policy.TimeZone, _time.GetUtcNow(), dryRun: false, log, cancellationToken);
-            }
-
-            result = result with { Retention = retention };
+            result = result with { Retention = await RetentionPruner.PruneAllAsync(job, _stores, _policy.TimeZone, _time, log, cancellationToken) };
         }
 
         return job.SyncAfterRun && job.StorageNames.Count > 1 ? await CatchUpAsync(job, result, activity, log, cancellationToken) : result;

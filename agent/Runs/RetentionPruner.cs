@@ -17,6 +17,29 @@ internal static class RetentionPruner
     /// <summary>Safety copies are kept for 30 days, and the newest three whatever their age.</summary>
     public static readonly RetentionRules SafetyCopyRules = new(3, 0, 0, 0, 0, 0, TimeSpan.FromDays(30));
 
+    /// <summary>A run's retention: the job's rules applied to each of its storages in turn.</summary>
+    /// <exception cref="RetentionFailedException">A storage could not be listed or a set not deleted.</exception>
+    public static async Task<IReadOnlyDictionary<string, IReadOnlyList<RetentionDecision>>> PruneAllAsync(
+        JobOptions job, IReadOnlyDictionary<string, IBackupStore> stores, TimeZoneInfo zone, TimeProvider time, ILogger log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(stores);
+        var retention = new Dictionary<string, IReadOnlyList<RetentionDecision>>(StringComparer.Ordinal);
+        foreach (var name in job.StorageNames)
+        {
+            try
+            {
+                retention[name] = await PruneAsync(stores[name], job.Name, job.Retention, zone, time.GetUtcNow(), dryRun: false, log, cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                throw new RetentionFailedException(name, ex);
+            }
+        }
+
+        return retention;
+    }
+
     public static async Task<IReadOnlyList<RetentionDecision>> PruneAsync(
         IBackupStore store,
         string job,
@@ -72,4 +95,31 @@ internal static class RetentionPruner
         ? RetentionRules.None
         : new RetentionRules(
             options.KeepLast, options.KeepHourly, options.KeepDaily, options.KeepWeekly, options.KeepMonthly, options.KeepYearly, options.KeepWithin);
+}
+
+/// <summary>A run's retention failed on a storage; the message is the storage's own, as before it was wrapped.</summary>
+internal sealed class RetentionFailedException : StorageException
+{
+    public RetentionFailedException()
+    {
+    }
+
+    public RetentionFailedException(string message)
+        : base(message)
+    {
+    }
+
+    public RetentionFailedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public RetentionFailedException(string storage, IOException innerException)
+        : base(innerException?.Message ?? string.Empty, innerException!)
+    {
+        Storage = storage;
+    }
+
+    /// <summary>The storage whose retention failed.</summary>
+    public string? Storage { get; }
 }

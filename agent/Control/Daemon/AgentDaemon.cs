@@ -3,6 +3,8 @@ using VolumeAgent.Control.Protocol;
 using VolumeAgent.Control.Status;
 using VolumeAgent.Operations;
 using VolumeAgent.Manifest;
+using VolumeAgent.Notifiers;
+using VolumeAgent.Notifiers.Missed;
 using VolumeAgent.Policy;
 using VolumeAgent.Restore;
 using VolumeAgent.Policy.Jobs;
@@ -31,6 +33,7 @@ internal sealed class AgentDaemon
     private JobScheduler? _backups;
     private JobScheduler? _verifications;
     private RunService? _runs;
+    private RunSubscribers? _subscribers;
 
     public AgentDaemon(BackupPolicy policy, DaemonOptions options, LogBroadcast broadcast, TimeProvider time, ILogger log, Func<CancellationToken, Task<AgentSession>>? openSession = null)
     {
@@ -52,7 +55,10 @@ internal sealed class AgentDaemon
         var stores = AgentSession.OpenStores(_policy);
         using var statusBook = StatusBook.Load(_policy.StateDir, _log);
         _status = statusBook;
-        var runs = new RunService(_policy.StateDir, RunJobAsync, VerifySetAsync, RunSubscribers.Create(_policy, _log, statusBook), _time, _log);
+        var missed = new MissedScheduleWatch(_policy, statusBook.LastSuccess, n => _subscribers?.Find<NotificationSubscriber>()?.Notify(n), _time, _log);
+        await using var subscribers = RunSubscribers.Create(_policy, _time, _log, statusBook, missed);
+        _subscribers = subscribers;
+        var runs = new RunService(_policy.StateDir, RunJobAsync, VerifySetAsync, subscribers, _time, _log);
         _runs = runs;
         _backups = new JobScheduler(PolicySchedules.Backups(_policy), (job, _, ct) => RunScheduledAsync(job, ct), _time, _log, shutdownGrace: _options.ShutdownGrace)
         {
@@ -71,6 +77,10 @@ internal sealed class AgentDaemon
             identity.Config);
         var server = await ControlServer.StartAsync(_options.ControlPath, handler, _log, cancellationToken);
         server.DrainBound = _options.ShutdownGrace;
+
+        // The dead man's switch watches from the start, before the engine answers: it must fire when no job can run.
+        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watching = missed.HasJobs ? missed.RunAsync(stopWatching.Token) : Task.CompletedTask;
         AgentSession? session = null;
         try
         {
@@ -102,6 +112,8 @@ internal sealed class AgentDaemon
         finally
         {
             await server.DisposeAsync();
+            await stopWatching.CancelAsync();
+            await watching;
             await statusBook.FlushAsync();
             if (session is not null)
             {
@@ -134,6 +146,7 @@ internal sealed class AgentDaemon
             TimeZone = _policy.TimeZone.Id,
             GeneratedAt = _time.GetUtcNow(),
             Jobs = jobs,
+            NotificationFailures = _subscribers?.Find<NotificationSubscriber>()?.FailedDeliveries,
         };
     }
 

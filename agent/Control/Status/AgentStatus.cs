@@ -22,4 +22,10 @@ internal sealed record AgentStatus
     public required DateTimeOffset GeneratedAt { get; init; }
 
     public required IReadOnlyList<JobStatus> Jobs { get; init; }
+
+    /// <summary>
+    /// Notifications each <c>notify</c> target could not take since the daemon started (given up after retries, or
+    /// dropped), by target name; null without a daemon or without targets.
+    /// </summary>
+    public IReadOnlyDictionary<string, long>? NotificationFailures { get; init; }
 }

@@ -24,15 +24,17 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
     private readonly ILogger _log;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, RunRecord> _lastRuns;
+    private readonly Dictionary<string, DateTimeOffset> _lastSuccesses;
     private readonly Dictionary<string, (RunningRun Run, RunActivity? Activity)> _running = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SkippedRuns> _skipped = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _saving = new(1, 1);
     private Task _saved = Task.CompletedTask;
 
-    private StatusBook(string directory, Dictionary<string, RunRecord> lastRuns, ILogger log)
+    private StatusBook(string directory, Dictionary<string, RunRecord> lastRuns, Dictionary<string, DateTimeOffset> lastSuccesses, ILogger log)
     {
         _directory = directory;
         _lastRuns = lastRuns;
+        _lastSuccesses = lastSuccesses;
         _log = log;
     }
 
@@ -45,6 +47,7 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
         ArgumentNullException.ThrowIfNull(log);
         var path = Path.Combine(stateDir, FileName);
         var lastRuns = new Dictionary<string, RunRecord>(StringComparer.Ordinal);
+        var lastSuccesses = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         try
         {
             var bytes = File.ReadAllBytes(path);
@@ -52,6 +55,12 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
             foreach (var (job, run) in file?.LastRuns ?? new Dictionary<string, RunRecord>())
             {
                 lastRuns[job] = run;
+                NoteSuccess(lastSuccesses, job, run);
+            }
+
+            foreach (var (job, at) in file?.LastSuccesses ?? new Dictionary<string, DateTimeOffset>())
+            {
+                lastSuccesses[job] = lastSuccesses.TryGetValue(job, out var known) && known > at ? known : at;
             }
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
@@ -63,7 +72,16 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
             log.ForEvent(LogEvents.StatusFileUnreadable).Warning("The run status file {Path} cannot be read ({Error}); starting without last runs, it is rewritten after the next run", path, ex.Message);
         }
 
-        return new StatusBook(stateDir, lastRuns, log);
+        return new StatusBook(stateDir, lastRuns, lastSuccesses, log);
+    }
+
+    /// <summary>When the job's last successful run finished, as far as this book knows (status.json); null when none is known.</summary>
+    public DateTimeOffset? LastSuccess(string job)
+    {
+        lock (_gate)
+        {
+            return _lastSuccesses.TryGetValue(job, out var at) ? at : null;
+        }
     }
 
     public RunRecord? LastRun(string job)
@@ -167,6 +185,7 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
         {
             _running.Remove(job);
             _lastRuns[job] = run;
+            NoteSuccess(_lastSuccesses, job, run);
         }
 
         await SaveAsync(cancellationToken);
@@ -187,6 +206,7 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
         {
             _running.Remove(job);
             _lastRuns[job] = run;
+            NoteSuccess(_lastSuccesses, job, run);
             _saved = _saved.ContinueWith(_ => SaveBoundedAsync(job), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
         }
     }
@@ -214,7 +234,11 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
             lock (_gate)
             {
                 content = JsonSerializer.SerializeToUtf8Bytes(
-                    new StatusFile { LastRuns = new Dictionary<string, RunRecord>(_lastRuns, StringComparer.Ordinal) },
+                    new StatusFile
+                    {
+                        LastRuns = new Dictionary<string, RunRecord>(_lastRuns, StringComparer.Ordinal),
+                        LastSuccesses = new Dictionary<string, DateTimeOffset>(_lastSuccesses, StringComparer.Ordinal),
+                    },
                     StatusJsonContext.Default.StatusFile);
             }
 
@@ -232,4 +256,12 @@ internal sealed class StatusBook : IRunSubscriber, IDisposable
     }
 
     public void Dispose() => _saving.Dispose();
+
+    private static void NoteSuccess(Dictionary<string, DateTimeOffset> lastSuccesses, string job, RunRecord run)
+    {
+        if (run.Status == RunRecord.Succeeded)
+        {
+            lastSuccesses[job] = run.FinishedAt ?? run.StartedAt;
+        }
+    }
 }

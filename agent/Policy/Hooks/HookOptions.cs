@@ -8,5 +8,8 @@ internal sealed record HookOptions
     /// <summary>The argument vector, run without a shell unless it names one.</summary>
     public required IReadOnlyList<string> Command { get; init; }
 
+    /// <summary>The user the command runs as in its container (<c>user</c>, <c>user:group</c> or a uid); null: the container's own.</summary>
+    public string? User { get; init; }
+
     public TimeSpan Timeout { get; init; } = PolicyDefaults.HookTimeout;
 }

@@ -46,9 +46,15 @@ internal static class HookReader
             var container = reader.Name(map, "container", "container or service", required: true);
             var command = ReadCommand(reader, map);
             var timeout = reader.Duration(map, "timeout", allowZero: false) ?? PolicyDefaults.HookTimeout;
+            var user = reader.Text(map, "user");
+            if (user is not null && user.Any(char.IsWhiteSpace))
+            {
+                reader.Report(NodeReader.ValueMark(map, "user"), map.PathOf("user"), $"'{user}' is not a user; write a name, a uid, or user:group, e.g. www-data or 1000:1000");
+                user = null;
+            }
             if (container is not null && command is not null)
             {
-                result.Add(new HookOptions { Container = container, Command = command, Timeout = timeout });
+                result.Add(new HookOptions { Container = container, Command = command, Timeout = timeout, User = user });
             }
         }
 

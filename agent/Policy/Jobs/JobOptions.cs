@@ -46,6 +46,15 @@ internal sealed record JobOptions
 
     public VerifyOptions? Verify { get; init; }
 
+    /// <summary>The <c>notify</c> targets told of this job's runs; null: every target under the root <c>notify</c>.</summary>
+    public IReadOnlyList<string>? Notify { get; init; }
+
+    /// <summary>
+    /// The job's <c>max_age</c>: the daemon sends a <c>missed</c> notification once when no run of the job has
+    /// succeeded for this long; null: no such check.
+    /// </summary>
+    public TimeSpan? MaxAge { get; init; }
+
     /// <summary>Null stores artifacts as they come out of compression; else each is an age file (Crypto/).</summary>
     public EncryptionOptions? Encryption { get; init; }
 }

@@ -12,7 +12,9 @@ internal static class JobReader
         [("gzip", CompressionKind.Gzip), ("zstd", CompressionKind.Zstd), ("none", CompressionKind.None)];
 
     /// <param name="stallTimeout">The root's stall_timeout, the default of a job that sets none.</param>
-    public static IReadOnlyList<JobOptions> ReadAll(NodeReader reader, MapNode root, IReadOnlyList<string>? storageNames, TimeSpan stallTimeout)
+    /// <param name="notifyNames">The targets under the root <c>notify</c>, which a job's <c>notify</c> list may name.</param>
+    public static IReadOnlyList<JobOptions> ReadAll(
+        NodeReader reader, MapNode root, IReadOnlyList<string>? storageNames, TimeSpan stallTimeout, IReadOnlyList<string>? notifyNames = null)
     {
         var jobs = new List<JobOptions>();
         var map = reader.Map(root, "jobs", required: true, missingHint: "; define at least one job with its sources");
@@ -38,7 +40,7 @@ internal static class JobReader
             }
 
             var jobMap = reader.AsMap(entry.Value, path, entry.KeyNode.Start);
-            if (jobMap is not null && ReadOne(reader, entry.Key, jobMap, storageNames, stallTimeout) is { } job && nameIsValid)
+            if (jobMap is not null && ReadOne(reader, entry.Key, jobMap, storageNames, stallTimeout, notifyNames ?? []) is { } job && nameIsValid)
             {
                 jobs.Add(job);
             }
@@ -47,7 +49,8 @@ internal static class JobReader
         return jobs;
     }
 
-    private static JobOptions? ReadOne(NodeReader reader, string name, MapNode map, IReadOnlyList<string>? storageNames, TimeSpan rootStallTimeout)
+    private static JobOptions? ReadOne(
+        NodeReader reader, string name, MapNode map, IReadOnlyList<string>? storageNames, TimeSpan rootStallTimeout, IReadOnlyList<string> notifyNames)
     {
         reader.RejectUnknownKeys(map, PolicyKeys.Job);
         var problemsBefore = reader.Problems.Count;
@@ -64,6 +67,8 @@ internal static class JobReader
         var encryption = EncryptionReader.Read(reader, map);
         var sources = SourceReader.ReadAll(reader, map, stallTimeout);
         var hooks = HookReader.Read(reader, map);
+        var notify = ReadNotify(reader, map, notifyNames);
+        var maxAge = reader.Duration(map, "max_age", allowZero: false);
         if (reader.Problems.Count > problemsBefore)
         {
             return null;
@@ -85,6 +90,8 @@ internal static class JobReader
             Encryption = encryption,
             Sources = sources,
             Hooks = hooks,
+            Notify = notify,
+            MaxAge = maxAge,
         };
     }
 
@@ -120,6 +127,20 @@ internal static class JobReader
 
         return names ?? [];
     }
+
+    /// <summary>The job's <c>notify</c> list: names of root <c>notify</c> targets; an empty list silences the job.</summary>
+    private static IReadOnlyList<string>? ReadNotify(NodeReader reader, MapNode map, IReadOnlyList<string> declared) =>
+        !map.Has("notify")
+            ? null
+            : reader.TextList(
+                map,
+                "notify",
+                "[ops-webhook]",
+                name => declared.Contains(name, StringComparer.Ordinal)
+                    ? null
+                    : declared.Count == 0
+                        ? $"notify target '{name}' is not defined; define it under the root 'notify' map, e.g. notify: {{ {name}: {{ type: webhook, url: https://... }} }}"
+                        : $"notify target '{name}' is not defined under the root 'notify' (defined: {string.Join(", ", declared)}){KeySuggestion.DidYouMean(name, declared)}") ?? [];
 
     private static int ReadCompressionLevel(NodeReader reader, MapNode map, CompressionKind compression, bool compressionKnown)
     {

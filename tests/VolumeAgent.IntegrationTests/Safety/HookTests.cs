@@ -133,6 +133,44 @@ public sealed class HookTests
         await set.VerifyAsync(job, "succeeded", cts.Token);
     }
 
+    [Fact]
+    public async Task RunNow_AfterHook_GetsTheRunsResultInItsEnvironmentAndRunsAsItsUser()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var (app, volume) = await AppAsync(scope, cts.Token);
+        var job = workspace.Job("hookenv");
+        workspace.WriteConfig($"""
+            jobs:
+              {job}:
+                hooks:
+                  before:
+                    - container: {app}
+                      command: ["sh", "-c", "echo \"$VOLUME_AGENT_JOB $VOLUME_AGENT_RUN_ID\" > /tmp/before-env"]
+                  after:
+                    - container: {app}
+                      user: "1234:1234"
+                      command: ["sh", "-c", "env | grep '^VOLUME_AGENT_' > /tmp/after-env; printf '%s' \"$VOLUME_AGENT_ARTIFACTS\" > /tmp/after-artifacts; id -u >> /tmp/after-env"]
+                sources:
+                  - volume: {volume}
+            """);
+
+        var result = await workspace.RunAsync(cts.Token, "run-now", job);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        var setName = Path.GetFileName(workspace.SetDirectories(job).Should().ContainSingle().Subject);
+        var runId = setName[(setName.IndexOf('-', StringComparison.Ordinal) + 1)..];
+        var env = (await ExecAsync(app, ["cat", "/tmp/after-env"], cts.Token)).Text;
+        env.Should().Contain($"VOLUME_AGENT_JOB={job}\n").And.Contain($"VOLUME_AGENT_RUN_ID={runId}\n").And.Contain("VOLUME_AGENT_STATUS=succeeded\n")
+            .And.Contain($"VOLUME_AGENT_SET={setName}\n").And.Contain($"VOLUME_AGENT_STORAGES={AgentWorkspace.StorageName}\n");
+        env.TrimEnd().Should().EndWith("1234", "the hook ran as the user it names");
+        var artifacts = (await ExecAsync(app, ["cat", "/tmp/after-artifacts"], cts.Token)).Text;
+        artifacts.Should().Be($"{job}/{setName}/volume-{volume}.tar.gz");
+        File.Exists(Path.Combine(workspace.StorePath, artifacts)).Should().BeTrue("the key is the artifact's path inside the storage");
+        (await ExecAsync(app, ["cat", "/tmp/before-env"], cts.Token)).Text.Trim().Should().Be($"{job} {runId}");
+    }
+
     private async Task<(string App, string Volume)> AppAsync(TestScope scope, CancellationToken cancellationToken)
     {
         var volume = await scope.CreateVolumeAsync("hook-data", cancellationToken);
