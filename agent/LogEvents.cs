@@ -107,6 +107,15 @@ internal static class LogEvents
     // Copying sets between storages (Storage/Sync/): 1600–1699.
     public static readonly LogEventId SetSynced = new(1600, nameof(SetSynced));
     public static readonly LogEventId SetSyncFailed = new(1601, nameof(SetSyncFailed));
+
+    // The daemon's HTTP endpoint (Http/): 1800–1899.
+    public static readonly LogEventId HttpListening = new(1800, nameof(HttpListening));
+    public static readonly LogEventId HttpUnauthorized = new(1801, nameof(HttpUnauthorized));
+    public static readonly LogEventId HttpRequestFailed = new(1802, nameof(HttpRequestFailed));
+    public static readonly LogEventId HttpRunRequested = new(1803, nameof(HttpRunRequested));
+    public static readonly LogEventId HttpRunRefusedBusy = new(1804, nameof(HttpRunRefusedBusy));
+    public static readonly LogEventId HttpRunFailed = new(1805, nameof(HttpRunFailed));
+    public static readonly LogEventId HttpRunsNotDrained = new(1806, nameof(HttpRunsNotDrained));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

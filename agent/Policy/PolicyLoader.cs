@@ -71,6 +71,7 @@ internal static class PolicyLoader
         }
 
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? PolicyDefaults.StallTimeout;
+        var http = HttpReader.Read(reader, map);
         var (storage, storageNames) = StorageReader.Read(reader, map);
         var jobs = JobReader.ReadAll(reader, map, storageNames, stallTimeout);
         return new BackupPolicy
@@ -81,6 +82,7 @@ internal static class PolicyLoader
             LogFormat = logFormat ?? LogFormat.Text,
             Project = project,
             StallTimeout = stallTimeout,
+            Http = http,
             Storage = storage,
             Jobs = jobs,
         };

@@ -1,5 +1,8 @@
 using Serilog;
 using VolumeAgent.Control.Protocol;
+using VolumeAgent.Http;
+using VolumeAgent.Http.Api;
+using VolumeAgent.Http.Metrics;
 using VolumeAgent.Control.Status;
 using VolumeAgent.Operations;
 using VolumeAgent.Manifest;
@@ -52,7 +55,9 @@ internal sealed class AgentDaemon
         var stores = AgentSession.OpenStores(_policy);
         using var statusBook = StatusBook.Load(_policy.StateDir, _log);
         _status = statusBook;
-        var runs = new RunService(_policy.StateDir, RunJobAsync, VerifySetAsync, RunSubscribers.Create(_policy, _log, statusBook), _time, _log);
+        var metrics = _policy.Http is null ? null : new RunMetricsBook(_policy.Jobs.Select(j => new JobStatus { Job = j.Name, LastRun = statusBook.LastRun(j.Name) }));
+        IRunSubscriber[] host = metrics is null ? [statusBook] : [statusBook, metrics];
+        var runs = new RunService(_policy.StateDir, RunJobAsync, VerifySetAsync, RunSubscribers.Create(_policy, _log, host), _time, _log);
         _runs = runs;
         _backups = new JobScheduler(PolicySchedules.Backups(_policy), (job, _, ct) => RunScheduledAsync(job, ct), _time, _log, shutdownGrace: _options.ShutdownGrace)
         {
@@ -71,9 +76,18 @@ internal sealed class AgentDaemon
             identity.Config);
         var server = await ControlServer.StartAsync(_options.ControlPath, handler, _log, cancellationToken);
         server.DrainBound = _options.ShutdownGrace;
+        await using var triggered = new TriggeredRuns(runs, _time, _log, _options.ShutdownGrace);
+        HttpEndpoint? http = null;
         AgentSession? session = null;
         try
         {
+            if (_policy.Http is { } httpOptions)
+            {
+                http = await HttpEndpoint.StartAsync(
+                    new HttpServices { Policy = _policy, Options = httpOptions, Status = Snapshot, Stores = stores, Runs = triggered, Metrics = metrics!, Time = _time, Log = _log },
+                    cancellationToken);
+            }
+
             try
             {
                 session = await _openSession(cancellationToken);
@@ -95,12 +109,17 @@ internal sealed class AgentDaemon
             var schedulers = Task.WhenAll(_backups.RunAsync(cancellationToken), _verifications.RunAsync(cancellationToken));
             await WhenCancelledAsync(cancellationToken);
             _log.ForEvent(LogEvents.DaemonStopping).Information("Stopping: running jobs get up to {Grace} to end cleanly", _options.ShutdownGrace);
-            await Task.WhenAll(schedulers, server.DisposeAsync().AsTask());
+            await Task.WhenAll(schedulers, server.DisposeAsync().AsTask(), StopHttpAsync(http, triggered));
             _log.ForEvent(LogEvents.DaemonStopped).Information("Stopped");
             return 0;
         }
         finally
         {
+            if (http is not null)
+            {
+                await http.DisposeAsync();
+            }
+
             await server.DisposeAsync();
             await statusBook.FlushAsync();
             if (session is not null)
@@ -164,6 +183,17 @@ internal sealed class AgentDaemon
         var job = _policy.FindJob(jobName)!;
         var session = await _session.Task.WaitAsync(cancellationToken);
         await Verification(_runs!, session, job, job.Verify!, _log, cancellationToken);
+    }
+
+    /// <summary>The endpoint takes no more requests; the runs it started get the grace period, like scheduled ones.</summary>
+    private static async Task StopHttpAsync(HttpEndpoint? http, TriggeredRuns triggered)
+    {
+        if (http is not null)
+        {
+            await http.DisposeAsync();
+        }
+
+        await triggered.DisposeAsync();
     }
 
     private static async Task WhenCancelledAsync(CancellationToken cancellationToken)
