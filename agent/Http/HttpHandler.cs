@@ -7,6 +7,7 @@ using VolumeAgent.Http.Api;
 using VolumeAgent.Http.Metrics;
 using VolumeAgent.Http.Page;
 using VolumeAgent.Manifest;
+using VolumeAgent.Operations;
 using VolumeAgent.Presentation;
 
 namespace VolumeAgent.Http;

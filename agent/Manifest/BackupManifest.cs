@@ -17,7 +17,7 @@ internal sealed record BackupManifest
 
     public required ManifestTrigger Trigger { get; init; }
 
-    /// <summary>The tag the run was asked with (<see cref="RunTag"/>); absent when it had none.</summary>
+    /// <summary>The tag the run was asked with (the HTTP API's <c>tag</c>); absent when it had none.</summary>
     public string? Tag { get; init; }
 
     public required ManifestStatus Status { get; init; }

@@ -39,14 +39,6 @@ internal static class HttpReader
             reader.Report(NodeReader.ValueMark(map, given), map.PathOf(missing), $"'{given}' needs '{missing}' too: HTTPS takes a PEM certificate and its PEM private key; set both, or neither for plain HTTP");
         }
 
-        foreach (var (name, path) in new[] { ("tls_certificate_file", certificate), ("tls_key_file", key) })
-        {
-            if (path is not null && !File.Exists(path))
-            {
-                reader.Report(NodeReader.ValueMark(map, name), map.PathOf(name), $"no file '{path}'; mount the PEM file there or correct the path");
-            }
-        }
-
         if (reader.Problems.Count > problemsBefore || listen is null || token is null || tokenFile is null)
         {
             return null;

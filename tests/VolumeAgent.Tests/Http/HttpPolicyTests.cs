@@ -36,7 +36,6 @@ public sealed class HttpPolicyTests
     [InlineData("listen: \"127.0.0.1:8080\"\n  token_file: /run/secrets/other", "http.token_file", "cannot read the token from '/run/secrets/other'")]
     [InlineData("listen: \"127.0.0.1:8080\"\n  token_file: " + TokenFile + "\n  metrics_public: sometimes", "http.metrics_public", "expected true or false")]
     [InlineData("listen: \"127.0.0.1:8080\"\n  token_file: " + TokenFile + "\n  tls_certificate_file: /etc/cert.pem", "http.tls_key_file", "needs 'tls_key_file' too")]
-    [InlineData("listen: \"127.0.0.1:8080\"\n  token_file: " + TokenFile + "\n  tls_certificate_file: /nonexistent/cert.pem\n  tls_key_file: /nonexistent/key.pem", "http.tls_certificate_file", "no file '/nonexistent/cert.pem'")]
     [InlineData("listen: \"127.0.0.1:8080\"\n  token_file: " + TokenFile + "\n  port: 8080", "http.port", "unknown key 'port'")]
     public void Load_HttpMistake_NamesTheKeyAndTheFix(string lines, string path, string message)
     {

@@ -1,4 +1,4 @@
-namespace VolumeAgent.Manifest;
+namespace VolumeAgent.Operations;
 
 /// <summary>
 /// A short label a run is asked with (the HTTP API's <c>{"tag": "gallery-42"}</c>): it lands in the manifest, in
