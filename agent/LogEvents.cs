@@ -113,6 +113,15 @@ internal static class LogEvents
     public static readonly LogEventId NotificationDropped = new(1701, nameof(NotificationDropped));
     public static readonly LogEventId ScheduleMissed = new(1710, nameof(ScheduleMissed));
     public static readonly LogEventId ScheduleRecovered = new(1711, nameof(ScheduleRecovered));
+
+    // The daemon's HTTP endpoint (Http/): 1800–1899.
+    public static readonly LogEventId HttpListening = new(1800, nameof(HttpListening));
+    public static readonly LogEventId HttpUnauthorized = new(1801, nameof(HttpUnauthorized));
+    public static readonly LogEventId HttpRequestFailed = new(1802, nameof(HttpRequestFailed));
+    public static readonly LogEventId HttpRunRequested = new(1803, nameof(HttpRunRequested));
+    public static readonly LogEventId HttpRunRefusedBusy = new(1804, nameof(HttpRunRefusedBusy));
+    public static readonly LogEventId HttpRunFailed = new(1805, nameof(HttpRunFailed));
+    public static readonly LogEventId HttpRunsNotDrained = new(1806, nameof(HttpRunsNotDrained));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.CommandLine;
 using Serilog.Events;
 using VolumeAgent.Policy;
@@ -14,16 +15,18 @@ internal static class ListCommand
     public static Command Create(Option<string> config)
     {
         var jobArgument = new Argument<string?>("job") { Description = "Only this job's sets.", Arity = ArgumentArity.ZeroOrOne };
+        var json = new Option<bool>("--json") { Description = "Print the sets as one JSON object (with each set's tag and run id)." };
         var command = new Command("list", "List the backup sets in the storages: time, status, size, artifact count.");
         command.Arguments.Add(jobArgument);
+        command.Options.Add(json);
         command.SetAction((parse, cancellationToken) => CommandRunner.RunAsync(
-            ct => RunAsync(parse.GetValue(config)!, parse.GetValue(jobArgument), ct),
+            ct => RunAsync(parse.GetValue(config)!, parse.GetValue(jobArgument), parse.GetValue(json), ct),
             Console.Error,
             cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(string configPath, string? job, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string configPath, string? job, bool json, CancellationToken cancellationToken)
     {
         var policy = ConfigOption.Load(configPath);
         if (job is not null)
@@ -32,6 +35,13 @@ internal static class ListCommand
         }
 
         await StopRecovery.RepairAsync(policy.StateDir, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
+        if (json)
+        {
+            var sets = await SetList.ReadAsync(AgentSession.OpenStores(policy), job, cancellationToken);
+            Console.WriteLine(JsonSerializer.Serialize(sets, SetListJsonContext.Default.SetList));
+            return ExitCodes.Success;
+        }
+
         await SetListing.WriteAsync(policy, AgentSession.OpenStores(policy), job, Console.Out, cancellationToken);
         return ExitCodes.Success;
     }

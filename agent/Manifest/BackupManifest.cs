@@ -17,6 +17,9 @@ internal sealed record BackupManifest
 
     public required ManifestTrigger Trigger { get; init; }
 
+    /// <summary>The tag the run was asked with (the HTTP API's <c>tag</c>); absent when it had none.</summary>
+    public string? Tag { get; init; }
+
     public required ManifestStatus Status { get; init; }
 
     public required DateTimeOffset StartedAt { get; init; }

@@ -75,6 +75,12 @@ internal sealed record RunEnded : RunEvent
 {
     public required ManifestTrigger Trigger { get; init; }
 
+    /// <summary>The run's id (the result's, when there is one; the run had it from its start).</summary>
+    public RunId? RunId { get; init; }
+
+    /// <summary>The tag the run was asked with, or null.</summary>
+    public string? Tag { get; init; }
+
     public required DateTimeOffset StartedAt { get; init; }
 
     /// <summary>What the run's manifest says; null when the run ended without one (<see cref="Error"/> says why).</summary>

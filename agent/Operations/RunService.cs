@@ -69,9 +69,15 @@ internal sealed class RunService
     /// publishes <see cref="RunEnded"/>, then the exception propagates.
     /// </summary>
     /// <param name="caller">The caller's own subscriber (its console, its control client), told after the registered ones.</param>
-    public async Task<RunResult?> RunAsync(JobOptions job, ManifestTrigger trigger, WhenBusy whenBusy, IRunSubscriber? caller, CancellationToken cancellationToken)
+    public Task<RunResult?> RunAsync(JobOptions job, ManifestTrigger trigger, WhenBusy whenBusy, IRunSubscriber? caller, CancellationToken cancellationToken) =>
+        RunAsync(job, trigger, whenBusy, caller, new RunOrder(), cancellationToken);
+
+    /// <inheritdoc cref="RunAsync(JobOptions, ManifestTrigger, WhenBusy, IRunSubscriber?, CancellationToken)"/>
+    /// <param name="order">The run's id and tag, chosen by the caller.</param>
+    public async Task<RunResult?> RunAsync(JobOptions job, ManifestTrigger trigger, WhenBusy whenBusy, IRunSubscriber? caller, RunOrder order, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(order);
         var run = _run ?? throw new InvalidOperationException("This run service was made to verify sets only; it cannot run job " + job.Name + ".");
         using var jobLock = await AcquireAsync(job, trigger, whenBusy, caller, cancellationToken);
         if (jobLock is null)
@@ -80,7 +86,7 @@ internal sealed class RunService
         }
 
         var started = _time.GetUtcNow();
-        var activity = new RunActivity(job.StallTimeout, _time);
+        var activity = new RunActivity(job.StallTimeout, _time) { RunId = order.RunId, Tag = order.Tag };
         lock (_gate)
         {
             _running[job.Name] = (trigger, started);
@@ -96,12 +102,12 @@ internal sealed class RunService
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Publish(Ended(job, trigger, started, result: null, "The run was cancelled before it finished.", cancelled: true), caller);
+                Publish(Ended(job, trigger, order, started, result: null, "The run was cancelled before it finished.", cancelled: true), caller);
                 throw;
             }
             catch (Exception ex)
             {
-                Publish(Ended(job, trigger, started, result: null, ex.Message, cancelled: false) with { Failure = ex }, caller);
+                Publish(Ended(job, trigger, order, started, result: null, ex.Message, cancelled: false) with { Failure = ex }, caller);
                 throw;
             }
 
@@ -119,7 +125,7 @@ internal sealed class RunService
                     caller);
             }
 
-            Publish(Ended(job, trigger, started, result, result.Error, cancelled: false), caller);
+            Publish(Ended(job, trigger, order, started, result, result.Error, cancelled: false), caller);
             return result;
         }
         finally
@@ -195,11 +201,13 @@ internal sealed class RunService
         }
     }
 
-    private RunEnded Ended(JobOptions job, ManifestTrigger trigger, DateTimeOffset started, RunResult? result, string? error, bool cancelled) => new()
+    private RunEnded Ended(JobOptions job, ManifestTrigger trigger, RunOrder order, DateTimeOffset started, RunResult? result, string? error, bool cancelled) => new()
     {
         Job = job.Name,
         At = _time.GetUtcNow(),
         Trigger = trigger,
+        RunId = order.RunId,
+        Tag = order.Tag,
         StartedAt = started,
         Result = result,
         Error = error,

@@ -23,6 +23,9 @@ internal sealed record BackupPolicy
     /// <summary>The root <c>stall_timeout</c>: the default of every job that sets none.</summary>
     public TimeSpan StallTimeout { get; init; } = PolicyDefaults.StallTimeout;
 
+    /// <summary>The daemon's HTTP endpoint (metrics, status page, API); null: nothing listens.</summary>
+    public HttpOptions? Http { get; init; }
+
     public required IReadOnlyDictionary<string, StorageOptions> Storage { get; init; }
 
     /// <summary>The jobs in file order.</summary>

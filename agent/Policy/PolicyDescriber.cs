@@ -19,6 +19,11 @@ internal static class PolicyDescriber
         }
 
         text.AppendLine();
+        if (policy.Http is { } http)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"http: {http.Url} (daemon only), bearer token from {http.TokenFile}, /metrics {(http.MetricsPublic ? "public" : "needs the token")}").AppendLine();
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"storage ({policy.Storage.Count}):").AppendLine();
         var storageWidth = policy.Storage.Keys.Max(k => k.Length);
         foreach (var storage in policy.Storage.Values)

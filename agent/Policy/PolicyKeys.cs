@@ -5,7 +5,9 @@ namespace VolumeAgent.Policy;
 /// <summary>Every key backup.yml knows, by the mapping it belongs to. The readers reject anything else.</summary>
 internal static class PolicyKeys
 {
-    public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "storage", Notify.NotifyReader.Key, "jobs"];
+    public static readonly IReadOnlyList<string> Root = ["timezone", "helper_image", "state_dir", "log_format", "project", "stall_timeout", "http", "storage", Notify.NotifyReader.Key, "jobs"];
+
+    public static readonly IReadOnlyList<string> Http = ["listen", "token_file", "metrics_public", "tls_certificate_file", "tls_key_file"];
 
     public static readonly IReadOnlyList<string> Job =
         ["schedule", "jitter", "storage", "sync_after_run", "compression", "compression_level", "retention", "stop_containers", "stall_timeout", "verify", "sources", "hooks", Crypto.EncryptionReader.Key, "notify", "max_age"];
@@ -30,7 +32,7 @@ internal static class PolicyKeys
     public static IReadOnlyList<string> All { get; } =
     [
         .. Root
-            .Concat(StorageRegistry.AllKeys).Concat(Job).Concat(Retention).Concat(Verify).Concat(Crypto.EncryptionReader.Keys).Concat(Hooks).Concat(Hook).Concat(Notify.NotifyReader.AllKeys)
+            .Concat(StorageRegistry.AllKeys).Concat(Job).Concat(Retention).Concat(Verify).Concat(Crypto.EncryptionReader.Keys).Concat(Hooks).Concat(Hook).Concat(Notify.NotifyReader.AllKeys).Concat(Http)
             .Concat(SourceCommon).Concat(SourceKinds.Select(k => k.Key)).Concat(SourceKinds.SelectMany(k => k.Value))
             .Distinct(StringComparer.Ordinal),
     ];

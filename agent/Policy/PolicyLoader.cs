@@ -72,6 +72,7 @@ internal static class PolicyLoader
         }
 
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? PolicyDefaults.StallTimeout;
+        var http = HttpReader.Read(reader, map);
         var (storage, storageNames) = StorageReader.Read(reader, map);
         var notify = NotifyReader.Read(reader, map);
         var jobs = JobReader.ReadAll(reader, map, storageNames, stallTimeout, map.Has(NotifyReader.Key) ? notify.Keys.ToList() : []);
@@ -83,6 +84,7 @@ internal static class PolicyLoader
             LogFormat = logFormat ?? LogFormat.Text,
             Project = project,
             StallTimeout = stallTimeout,
+            Http = http,
             Storage = storage,
             Jobs = jobs,
             Notify = notify,

@@ -9,7 +9,7 @@ namespace VolumeAgent.Presentation;
 /// <summary>The backup sets of every storage as <c>list</c> shows them, in the process or through the daemon.</summary>
 internal static class SetListing
 {
-    private static readonly string[] Header = ["STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS", "VERIFIED"];
+    private static readonly string[] Header = ["STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS", "VERIFIED", "TAG"];
 
     /// <summary>
     /// The table of sets, then one line per corrupt set with the reason; or a line saying there are none. What
@@ -45,6 +45,7 @@ internal static class SetListing
                     Bytes.Format(set.TotalStoredBytes),
                     set.ArtifactCount.ToString(CultureInfo.InvariantCulture),
                     VerifiedOf(set),
+                    set.Manifest?.Tag ?? string.Empty,
                 ]);
             }
         }
@@ -55,7 +56,9 @@ internal static class SetListing
             return;
         }
 
-        TextTable.Write(output, rows);
+        // The TAG column only when a set has a tag (runs asked for through the HTTP API with one).
+        var tagged = rows.Skip(1).Any(row => row[^1].Length > 0);
+        TextTable.Write(output, [.. rows.Select(row => tagged ? row : row[..^1])]);
         foreach (var line in corrupt.Concat(Gaps(policy, holders)))
         {
             await output.WriteLineAsync(line);

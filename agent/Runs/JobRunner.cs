@@ -59,7 +59,7 @@ internal sealed class JobRunner
     {
         ArgumentNullException.ThrowIfNull(job);
         activity ??= new RunActivity(job.StallTimeout, _time);
-        var runId = RunId.New();
+        var runId = activity.RunId;
         var started = _time.GetUtcNow();
         var log = _log.ForContext("Job", job.Name).ForContext("RunId", runId.ToString());
         log.ForEvent(LogEvents.RunStarted).Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
@@ -216,11 +216,11 @@ internal sealed class JobRunner
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 runErrors.Insert(0, "The run was cancelled before it finished.");
-                await RunCompletion.CompleteAsync(job, trigger, runId, started, artifacts, runErrors, targets, _stores, _time, log);
+                await RunCompletion.CompleteAsync(job, trigger, runId, activity.Tag, started, artifacts, runErrors, targets, _stores, _time, log);
                 throw;
             }
 
-            return await RunCompletion.CompleteAsync(job, trigger, runId, started, artifacts, runErrors, targets, _stores, _time, log);
+            return await RunCompletion.CompleteAsync(job, trigger, runId, activity.Tag, started, artifacts, runErrors, targets, _stores, _time, log);
         }
         finally
         {

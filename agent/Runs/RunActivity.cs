@@ -1,3 +1,5 @@
+using VolumeAgent.Manifest;
+
 namespace VolumeAgent.Runs;
 
 /// <summary>
@@ -23,6 +25,12 @@ internal sealed class RunActivity
     }
 
     public TimeSpan StallTimeout { get; }
+
+    /// <summary>The run's id, chosen before it starts so that the one who asked for it can name it at once.</summary>
+    public RunId RunId { get; init; } = RunId.New();
+
+    /// <summary>The tag the run was asked with (<see cref="Operations.RunTag"/>), or null.</summary>
+    public string? Tag { get; init; }
 
     /// <summary>The step going on, e.g. <c>pg_dump of database 'app' in container db</c>; null before the first.</summary>
     public string? Step

@@ -16,6 +16,7 @@ internal static class RunCompletion
         JobOptions job,
         ManifestTrigger trigger,
         RunId runId,
+        string? tag,
         DateTimeOffset started,
         List<ManifestArtifact> artifacts,
         List<string> runErrors,
@@ -39,6 +40,7 @@ internal static class RunCompletion
             FormatVersion = BackupManifest.CurrentFormatVersion,
             Job = job.Name,
             RunId = runId,
+            Tag = tag,
             Trigger = trigger,
             Status = setError is null ? ManifestStatus.Succeeded : ManifestStatus.Failed,
             StartedAt = started,
@@ -93,6 +95,7 @@ internal static class RunCompletion
         {
             Job = job.Name,
             RunId = runId,
+            Tag = tag,
             Status = status,
             StartedAt = manifest.StartedAt,
             FinishedAt = manifest.FinishedAt,

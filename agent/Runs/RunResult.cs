@@ -11,6 +11,9 @@ internal sealed record RunResult
 
     public required RunId RunId { get; init; }
 
+    /// <summary>The tag the run was asked with (e.g. by the HTTP API: <c>gallery-42</c>); null for most runs.</summary>
+    public string? Tag { get; init; }
+
     public required ManifestStatus Status { get; init; }
 
     public required DateTimeOffset StartedAt { get; init; }

@@ -1,5 +1,8 @@
 using Serilog;
 using VolumeAgent.Control.Protocol;
+using VolumeAgent.Http;
+using VolumeAgent.Http.Api;
+using VolumeAgent.Http.Metrics;
 using VolumeAgent.Control.Status;
 using VolumeAgent.Operations;
 using VolumeAgent.Manifest;
@@ -55,8 +58,10 @@ internal sealed class AgentDaemon
         var stores = AgentSession.OpenStores(_policy);
         using var statusBook = StatusBook.Load(_policy.StateDir, _log);
         _status = statusBook;
+        var metrics = _policy.Http is null ? null : new RunMetricsBook(_policy.Jobs.Select(j => new JobStatus { Job = j.Name, LastRun = statusBook.LastRun(j.Name) }));
         var missed = new MissedScheduleWatch(_policy, statusBook.LastSuccess, n => _subscribers?.Find<NotificationSubscriber>()?.Notify(n), _time, _log);
-        await using var subscribers = RunSubscribers.Create(_policy, _time, _log, statusBook, missed);
+        IRunSubscriber[] host = metrics is null ? [statusBook, missed] : [statusBook, missed, metrics];
+        await using var subscribers = RunSubscribers.Create(_policy, _time, _log, host);
         _subscribers = subscribers;
         var runs = new RunService(_policy.StateDir, RunJobAsync, VerifySetAsync, subscribers, _time, _log);
         _runs = runs;
@@ -81,9 +86,19 @@ internal sealed class AgentDaemon
         // The dead man's switch watches from the start, before the engine answers: it must fire when no job can run.
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var watching = missed.HasJobs ? missed.RunAsync(stopWatching.Token) : Task.CompletedTask;
+
+        await using var triggered = new TriggeredRuns(runs, _time, _log, _options.ShutdownGrace);
+        HttpEndpoint? http = null;
         AgentSession? session = null;
         try
         {
+            if (_policy.Http is { } httpOptions)
+            {
+                http = await HttpEndpoint.StartAsync(
+                    new HttpServices { Policy = _policy, Options = httpOptions, Status = Snapshot, Stores = stores, Runs = triggered, Metrics = metrics!, Time = _time, Log = _log },
+                    cancellationToken);
+            }
+
             try
             {
                 session = await _openSession(cancellationToken);
@@ -105,12 +120,17 @@ internal sealed class AgentDaemon
             var schedulers = Task.WhenAll(_backups.RunAsync(cancellationToken), _verifications.RunAsync(cancellationToken));
             await WhenCancelledAsync(cancellationToken);
             _log.ForEvent(LogEvents.DaemonStopping).Information("Stopping: running jobs get up to {Grace} to end cleanly", _options.ShutdownGrace);
-            await Task.WhenAll(schedulers, server.DisposeAsync().AsTask());
+            await Task.WhenAll(schedulers, server.DisposeAsync().AsTask(), StopHttpAsync(http, triggered));
             _log.ForEvent(LogEvents.DaemonStopped).Information("Stopped");
             return 0;
         }
         finally
         {
+            if (http is not null)
+            {
+                await http.DisposeAsync();
+            }
+
             await server.DisposeAsync();
             await stopWatching.CancelAsync();
             await watching;
@@ -177,6 +197,17 @@ internal sealed class AgentDaemon
         var job = _policy.FindJob(jobName)!;
         var session = await _session.Task.WaitAsync(cancellationToken);
         await Verification(_runs!, session, job, job.Verify!, _log, cancellationToken);
+    }
+
+    /// <summary>The endpoint takes no more requests; the runs it started get the grace period, like scheduled ones.</summary>
+    private static async Task StopHttpAsync(HttpEndpoint? http, TriggeredRuns triggered)
+    {
+        if (http is not null)
+        {
+            await http.DisposeAsync();
+        }
+
+        await triggered.DisposeAsync();
     }
 
     private static async Task WhenCancelledAsync(CancellationToken cancellationToken)

@@ -28,6 +28,12 @@ internal sealed record RunRecord
     /// <summary><see cref="Succeeded"/>, <see cref="Failed"/> or <see cref="Incomplete"/>.</summary>
     public required string Status { get; init; }
 
+    /// <summary>The tag the run was asked with (the HTTP API's <c>tag</c>), or null.</summary>
+    public string? Tag { get; init; }
+
+    /// <summary>Bytes the sources gave, before compression.</summary>
+    public long RawBytes { get; init; }
+
     public long StoredBytes { get; init; }
 
     public int Artifacts { get; init; }
@@ -53,9 +59,11 @@ internal sealed record RunRecord
         {
             RunId = result.RunId.ToString(),
             Trigger = TriggerText(trigger),
+            Tag = result.Tag,
             StartedAt = result.StartedAt,
             FinishedAt = result.FinishedAt,
             Status = result.Succeeded ? Succeeded : Failed,
+            RawBytes = result.Artifacts.Sum(a => a.RawBytes),
             StoredBytes = result.Artifacts.Sum(a => a.StoredBytes),
             Artifacts = result.Artifacts.Count,
             FailedArtifacts = result.Artifacts.Count(a => a.Status != ManifestStatus.Succeeded),
@@ -83,11 +91,13 @@ internal sealed record RunRecord
         {
             RunId = set.RunId.ToString(),
             Trigger = manifest is null ? null : TriggerText(manifest.Trigger),
+            Tag = manifest?.Tag,
             StartedAt = set.StartedAt,
             FinishedAt = manifest?.FinishedAt,
             Status = set.State != BackupSetState.Complete || manifest is null
                 ? Incomplete
                 : manifest.Status == ManifestStatus.Succeeded ? Succeeded : Failed,
+            RawBytes = manifest?.Artifacts.Sum(a => a.RawBytes) ?? 0,
             StoredBytes = set.TotalStoredBytes,
             Artifacts = set.ArtifactCount,
             FailedArtifacts = manifest?.Artifacts.Count(a => a.Status != ManifestStatus.Succeeded) ?? 0,

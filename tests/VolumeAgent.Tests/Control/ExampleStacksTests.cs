@@ -39,4 +39,20 @@ public sealed class ExampleStacksTests
         schedule.NextAfter(from).Should().Be(new DateTimeOffset(2026, 3, 29, 10, 30, 0, TimeSpan.Zero));
         schedule.NextAfter(from.AddMinutes(23)).Should().Be(new DateTimeOffset(2026, 3, 29, 11, 0, 0, TimeSpan.Zero));
     }
+
+    [Fact]
+    public void HttpTrigger_Example_ListensWithTheSecretTokenAndHasAnOnDemandJob()
+    {
+        var path = Path.Combine(RepositoryRoot.Find(), "examples", "http-trigger", "backup.yml");
+        var env = FakePolicyEnvironment.Create(
+            new Dictionary<string, string> { ["STACK"] = "h" },
+            new Dictionary<string, string> { ["/run/secrets/volume_agent_token"] = "0123456789abcdef0123456789abcdef\n" });
+
+        var policy = PolicyLoader.LoadFile(path, env);
+
+        policy.Http!.Listen.ToString().Should().Be("0.0.0.0:8080");
+        policy.Http.MetricsPublic.Should().BeTrue();
+        policy.FindJob("gallery-events")!.Schedule.Should().BeNull("it runs only when asked");
+        PolicySchedules.Backups(policy).Should().ContainSingle().Which.JobName.Should().Be("nightly");
+    }
 }

@@ -52,6 +52,7 @@ internal static class ManifestSamples
         Job = "nightly",
         RunId = RunId.Parse("0a1b2c3d"),
         Trigger = ManifestTrigger.Manual,
+        Tag = "gallery-42",
         Status = ManifestStatus.Failed,
         StartedAt = Started,
         FinishedAt = Started.AddSeconds(90),

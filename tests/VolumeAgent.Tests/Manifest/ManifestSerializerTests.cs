@@ -11,7 +11,7 @@ public sealed class ManifestSerializerTests
 {
     private static readonly string[] TopLevelNames =
     [
-        "format_version", "job", "run_id", "trigger", "status", "started_at", "finished_at", "agent_version",
+        "format_version", "job", "run_id", "trigger", "tag", "status", "started_at", "finished_at", "agent_version",
         "host", "error", "artifacts", "verification", "storages",
     ];
 

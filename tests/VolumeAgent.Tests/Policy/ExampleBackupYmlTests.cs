@@ -10,7 +10,7 @@ public sealed class ExampleBackupYmlTests
 {
     private static readonly PolicyEnvironment Env = FakePolicyEnvironment.Create(
         new Dictionary<string, string> { ["S3_SECRET_KEY"] = "example-secret", ["MYSQL_BACKUP_PASSWORD"] = "example-password", ["B2_ACCOUNT_ID"] = "example-account", ["CHAT_WEBHOOK_URL"] = "https://hooks.slack.com/services/T0/B0/x" },
-        new Dictionary<string, string> { ["/run/secrets/s3_access_key"] = "AKIAEXAMPLE\n", ["/run/secrets/pg_password"] = "pg\n", ["/run/secrets/backup_passphrase"] = "example passphrase\n", ["/run/secrets/restic_password"] = "example restic\n", ["/run/secrets/b2_account_key"] = "example key\n", ["/run/secrets/ops_webhook_url"] = "https://ops.example.com/hook\n", ["/run/secrets/ops_webhook_key"] = "k\n", ["/run/secrets/smtp_password"] = "p\n" });
+        new Dictionary<string, string> { ["/run/secrets/s3_access_key"] = "AKIAEXAMPLE\n", ["/run/secrets/pg_password"] = "pg\n", ["/run/secrets/backup_passphrase"] = "example passphrase\n", ["/run/secrets/restic_password"] = "example restic\n", ["/run/secrets/b2_account_key"] = "example key\n", ["/run/secrets/ops_webhook_url"] = "https://ops.example.com/hook\n", ["/run/secrets/ops_webhook_key"] = "k\n", ["/run/secrets/smtp_password"] = "p\n", ["/run/secrets/volume_agent_token"] = "0123456789abcdef0123456789abcdef\n" });
 
     private static readonly string ExamplePath = Path.Combine(RepositoryRoot.Find(), "backup.yml");
 
