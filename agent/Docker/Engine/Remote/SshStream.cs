@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Docker.DotNet.Handler.Abstractions;
 
 namespace VolumeAgent.Docker.Engine.Remote;
 
@@ -9,7 +8,7 @@ namespace VolumeAgent.Docker.Engine.Remote;
 /// exit before the first byte of the answer: then ssh's stderr (the last 8 KiB, kept as it comes) says why,
 /// as a <see cref="RemoteEngineException"/>. Disposing ends the process.
 /// </summary>
-internal sealed class SshStream : WriteClosableStream
+internal sealed class SshStream : ConnectionStream
 {
     private static readonly TimeSpan ExitPatience = TimeSpan.FromSeconds(10);
     private readonly Process _process;
@@ -30,28 +29,7 @@ internal sealed class SshStream : WriteClosableStream
         _stderrPump = PumpStderrAsync(process.StandardError.BaseStream);
     }
 
-    public override bool CanCloseWrite => true;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override void CloseWrite() => _stdin.Close();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -73,11 +51,6 @@ internal sealed class SshStream : WriteClosableStream
         _received |= read > 0;
         return read;
     }
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -105,10 +78,6 @@ internal sealed class SshStream : WriteClosableStream
             throw await FailureAsync(ex);
         }
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

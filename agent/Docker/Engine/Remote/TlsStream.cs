@@ -1,7 +1,6 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using Docker.DotNet.Handler.Abstractions;
 
 namespace VolumeAgent.Docker.Engine.Remote;
 
@@ -11,7 +10,7 @@ namespace VolumeAgent.Docker.Engine.Remote;
 /// does, so the engine sees the end of stdin and still sends the output. A connection the engine breaks off before
 /// its first byte (a client certificate refused after a TLS 1.3 handshake) becomes a <see cref="RemoteEngineException"/>.
 /// </summary>
-internal sealed class TlsStream : WriteClosableStream
+internal sealed class TlsStream : ConnectionStream
 {
     private readonly SslStream _ssl;
     private readonly Socket _socket;
@@ -25,22 +24,6 @@ internal sealed class TlsStream : WriteClosableStream
         _endpoint = endpoint;
     }
 
-    public override bool CanCloseWrite => true;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     /// <summary>
     /// Ends the sending side. Synchronous because the library's hijacked stream asks it so; the close_notify is one
     /// small record written to a connected socket.
@@ -50,11 +33,6 @@ internal sealed class TlsStream : WriteClosableStream
         _ssl.ShutdownAsync().GetAwaiter().GetResult();
         _socket.Shutdown(SocketShutdown.Send);
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -92,11 +70,6 @@ internal sealed class TlsStream : WriteClosableStream
         return false;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         try
@@ -122,10 +95,6 @@ internal sealed class TlsStream : WriteClosableStream
             throw TlsConnector.HandshakeFailed(_endpoint, _endpoint.Tls!, ex);
         }
     }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
