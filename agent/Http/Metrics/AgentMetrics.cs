@@ -6,8 +6,7 @@ namespace VolumeAgent.Http.Metrics;
 /// <summary>
 /// The exposition of <c>/metrics</c> (every family is described in docs/metrics.md): the per-job values come from
 /// the same <see cref="AgentStatus"/> that <c>status --json</c> prints, so the two always agree; counts since the
-/// daemon started come from <see cref="RunMetricsBook"/>. Notification failures are not exported: the status book
-/// keeps no such count.
+/// daemon started come from <see cref="RunMetricsBook"/>; notification failures from the report's per-target count.
 /// </summary>
 internal static class AgentMetrics
 {
@@ -72,6 +71,12 @@ internal static class AgentMetrics
             Prefix + "retention_kept_sets",
             "Sets of the job that retention's last pass kept in the storage.",
             retention.Select(p => MetricSample.Of(p.Value.Kept, ("job", p.Key.Job), ("storage", p.Key.Storage))));
+        writer.Counter(
+            Prefix + "notification_failures_total",
+            "Notifications to the target that were not delivered after every retry, since the daemon started.",
+            (status.NotificationFailures ?? new Dictionary<string, long>())
+                .OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => MetricSample.Of(p.Value, ("target", p.Key))));
         writer.Gauge(
             Prefix + "job_storage_info",
             "The storages each job writes to; always 1.",

@@ -35,7 +35,7 @@ public sealed class AgentMetricsTests
             .And.Contain("volume_agent_job_storage_info{job=\"nightly\",storage=\"local\"} 1\n")
             .And.Contain("volume_agent_build_info{version=\"1.2.3\"} 1\n")
             .And.NotContain("volume_agent_job_last_success_timestamp_seconds", "the job has not succeeded since the daemon started")
-            .And.NotContain("notification", "the status book counts no notification failures");
+            .And.NotContain("notification_failures_total{", "no notify target is configured");
         text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Should().OnlyHaveUniqueItems();
     }
 
@@ -61,6 +61,21 @@ public sealed class AgentMetricsTests
             .And.Contain("volume_agent_verification_timestamp_seconds{job=\"nightly\",storage=\"local\",kind=\"drill\"} 1774744260\n")
             .And.NotContain("volume_agent_job_next_run_timestamp_seconds", "a job without a schedule has no next run")
             .And.Contain("volume_agent_job_scheduled{job=\"nightly\"} 0\n");
+    }
+
+    [Fact]
+    public void Write_NotifyTargets_ExportsEachOnesFailedDeliveries()
+    {
+        var policy = PolicyTestHelpers.Load(PolicyTestHelpers.Minimal);
+        var status = Status(new JobStatus { Job = "nightly" }) with
+        {
+            NotificationFailures = new Dictionary<string, long> { ["ops"] = 2, ["chat"] = 0 },
+        };
+
+        var text = AgentMetrics.Write(policy, status, new RunMetricsBook([]).Snapshot());
+
+        text.Should().Contain("# TYPE volume_agent_notification_failures_total counter\n")
+            .And.Contain("volume_agent_notification_failures_total{target=\"chat\"} 0\nvolume_agent_notification_failures_total{target=\"ops\"} 2\n");
     }
 
     private static AgentStatus Status(JobStatus job) => new()
