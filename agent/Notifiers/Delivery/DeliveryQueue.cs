@@ -43,10 +43,10 @@ internal sealed class DeliveryQueue : IDisposable
     {
         if (!_queue.Writer.TryWrite(notification))
         {
-            Interlocked.Increment(ref _failed);
             _log.ForEvent(LogEvents.NotificationDropped).Warning(
                 "Notification target {Notify:l} ({Type:l} at {Where:l}) has {Capacity} notifications waiting; the {Kind:l} notification of job {Job:l} is dropped",
                 _notifier.Target.Name, Policy.Notify.NotifyEvents.Text(_notifier.Target.Type), NotifierKinds.Where(_notifier.Target), Capacity, HttpDelivery.EventName(notification.Kind), notification.Job);
+            Interlocked.Increment(ref _failed);
         }
     }
 
@@ -145,9 +145,10 @@ internal sealed class DeliveryQueue : IDisposable
 
     private void Fail(Notification notification, int attempts, string error)
     {
-        Interlocked.Increment(ref _failed);
+        // Logged, then counted: whoever sees the count (status, /metrics, a test) finds the log line already written.
         _log.ForEvent(LogEvents.NotificationFailed).Warning(
             "The {Kind:l} notification of job {Job:l} could not be delivered to {Notify:l} ({Type:l} at {Where:l}) after {Attempts} attempt(s): {Error:l}",
             HttpDelivery.EventName(notification.Kind), notification.Job, _notifier.Target.Name, Policy.Notify.NotifyEvents.Text(_notifier.Target.Type), NotifierKinds.Where(_notifier.Target), attempts, error);
+        Interlocked.Increment(ref _failed);
     }
 }

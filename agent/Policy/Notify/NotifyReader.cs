@@ -13,7 +13,7 @@ internal static class NotifyReader
 
     public static readonly IReadOnlyList<string> WebhookKeys = ["secret_file"];
 
-    public static readonly IReadOnlyList<string> EmailKeys = ["smtp_host", "smtp_port", "starttls", "username", "password_file", "from", "to"];
+    public static readonly IReadOnlyList<string> EmailKeys = ["smtp_host", "smtp_port", "starttls", "ca_file", "username", "password_file", "from", "to"];
 
     /// <summary>Every key a target may have, whatever its type.</summary>
     public static IReadOnlyList<string> AllKeys { get; } = [.. CommonKeys, .. UrlKeys, .. WebhookKeys, .. EmailKeys];
@@ -140,6 +140,11 @@ internal static class NotifyReader
         var host = reader.Text(map, "smtp_host", required: true, missingHint: "; the SMTP server's host name, e.g. smtp.example.com");
         var startTls = reader.Boolean(map, "starttls") ?? true;
         var port = reader.Integer(map, "smtp_port", 1, 65535) ?? (startTls ? 587 : 25);
+        var caFile = reader.Text(map, "ca_file");
+        if (caFile is not null && !caFile.StartsWith('/'))
+        {
+            reader.Report(NodeReader.ValueMark(map, "ca_file"), map.PathOf("ca_file"), $"must be an absolute path to a PEM file, got '{caFile}'");
+        }
         var username = reader.Text(map, "username");
         var password = reader.Secret(map, "password");
         if (username is not null && password is null && !map.Has("password_file"))
@@ -165,6 +170,6 @@ internal static class NotifyReader
 
         return host is null || from is null || to is null
             ? null
-            : new EmailSettings { SmtpHost = host, SmtpPort = port, StartTls = startTls, Username = username, Password = password, From = from, To = to };
+            : new EmailSettings { SmtpHost = host, SmtpPort = port, StartTls = startTls, CaFile = caFile, Username = username, Password = password, From = from, To = to };
     }
 }

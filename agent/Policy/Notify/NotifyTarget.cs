@@ -60,6 +60,9 @@ internal sealed record EmailSettings
     /// <summary>Upgrade the connection with STARTTLS, and fail when the server cannot.</summary>
     public required bool StartTls { get; init; }
 
+    /// <summary>PEM certificate(s) of the CA the server's certificate must chain to, instead of the system's CAs (a private mail relay).</summary>
+    public string? CaFile { get; init; }
+
     public string? Username { get; init; }
 
     public Secret? Password { get; init; }

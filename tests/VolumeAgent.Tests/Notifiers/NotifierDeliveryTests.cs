@@ -75,6 +75,41 @@ public sealed class NotifierDeliveryTests : IDisposable
     }
 
     [Fact]
+    public async Task Email_StartTls_DeliveredWhenTheServerChainsToTheCaFile_RefusedByTheSystemsCas()
+    {
+        using var authority = TestCertificates.Authority("smtp test CA");
+        using var server = TestCertificates.Server(authority, "127.0.0.1");
+        using var tlsSmtp = new SmtpSink(server);
+        var caFile = Path.Combine(Path.GetTempPath(), $"va-smtp-ca-{Guid.NewGuid():N}.pem");
+        await File.WriteAllTextAsync(caFile, authority.ExportCertificatePem());
+        try
+        {
+            var policy = Policy(
+                $$"""
+                pinned: { type: email, smtp_host: 127.0.0.1, smtp_port: {{tlsSmtp.Port}}, ca_file: {{caFile}}, from: agent@example.com, to: [ops@example.com] }
+                system: { type: email, smtp_host: 127.0.0.1, smtp_port: {{tlsSmtp.Port}}, from: agent@example.com, to: [ops@example.com] }
+                """);
+            await using (var notifier = new NotificationSubscriber(policy, Quick, TimeProvider.System, _log.Logger))
+            {
+                notifier.OnEvent(NotificationPayloadTests.FailedRun());
+                var mail = await tlsSmtp.WaitForMailAsync(Bound);
+                await WaitUntilAsync(() => notifier.FailedDeliveries["system"] == 1);
+
+                mail.Data.Should().Contain("Backup of nightly FAILED");
+                notifier.FailedDeliveries["pinned"].Should().Be(0);
+            }
+
+            tlsSmtp.Mails.Should().ContainSingle("the target without ca_file does not trust the test CA and sends nothing");
+            tlsSmtp.Mails[0].OverTls.Should().BeTrue("the mail went over the connection STARTTLS upgraded");
+            _log.Messages(Serilog.Events.LogEventLevel.Warning).Should().Contain(m => m.Contains("system", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(caFile);
+        }
+    }
+
+    [Fact]
     public async Task ReceiverAnswers500_IsRetriedUntilItTakesTheNotification()
     {
         _http.Answers.Enqueue(500);
