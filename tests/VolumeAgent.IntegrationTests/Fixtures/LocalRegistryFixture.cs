@@ -38,7 +38,7 @@ public sealed class LocalRegistryFixture : IAsyncLifetime
         // The port is free when asked but could be taken before the registry binds it: try a few.
         for (var attempt = 0; attempt < 3 && Port == 0; attempt++)
         {
-            var port = FreePort();
+            var port = TcpPorts.Free();
             var config = Path.Combine(_directory, "config.yml");
             await File.WriteAllTextAsync(config, Config(storage, port));
             var log = Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture, $"registry-{attempt}.log"));
@@ -176,13 +176,6 @@ public sealed class LocalRegistryFixture : IAsyncLifetime
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Storage of runs that crashed: directories named after a process that no longer runs.</summary>

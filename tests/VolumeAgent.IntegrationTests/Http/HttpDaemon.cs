@@ -42,14 +42,6 @@ internal sealed class HttpDaemon : IAsyncDisposable
 
         """;
 
-    /// <summary>A port nothing listens on now.</summary>
-    public static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
     /// <summary>A fresh random token written to a file of the workspace; returns the file and the token.</summary>
     public static (string File, string Token) WriteToken(AgentWorkspace workspace)
     {

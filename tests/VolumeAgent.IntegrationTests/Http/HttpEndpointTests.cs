@@ -39,7 +39,7 @@ public sealed class HttpEndpointTests
         var events = workspace.Job("events");
         var broken = workspace.Job("broken");
         var held = workspace.Job("held");
-        var port = HttpDaemon.FreePort();
+        var port = TcpPorts.Free();
         var (tokenFile, token) = HttpDaemon.WriteToken(workspace);
         workspace.WriteConfig(HttpDaemon.Config(port, tokenFile) + $$"""
             jobs:

@@ -37,7 +37,7 @@ public sealed class StatusPageTests
         var volume = await scope.CreateVolumeAsync("page", ct);
         var gallery = workspace.Job("gallery");
         var broken = workspace.Job("broken");
-        var port = HttpDaemon.FreePort();
+        var port = TcpPorts.Free();
         var (tokenFile, token) = HttpDaemon.WriteToken(workspace);
         workspace.WriteConfig(HttpDaemon.Config(port, tokenFile) + $"""
             jobs:

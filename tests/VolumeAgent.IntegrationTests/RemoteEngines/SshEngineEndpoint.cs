@@ -1,6 +1,5 @@
 using System.Globalization;
 using VolumeAgent.IntegrationTests.Fixtures;
-using VolumeAgent.IntegrationTests.Sftp;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.RemoteEngines;
@@ -15,21 +14,19 @@ namespace VolumeAgent.IntegrationTests.RemoteEngines;
 internal sealed class SshEngineEndpoint : IAsyncDisposable
 {
     public const string User = "dockerer";
-    private readonly DockerFixture _docker;
     private readonly ITestOutputHelper _output;
-    private string? _container;
+    private readonly SshdContainer _container;
 
-    private SshEngineEndpoint(DockerFixture docker, ITestOutputHelper output, string root, int port)
+    private SshEngineEndpoint(DockerFixture docker, ITestOutputHelper output, string root)
     {
-        _docker = docker;
         _output = output;
+        _container = new SshdContainer(docker, output, "ssh-engine", "ssh server");
         Root = root;
-        Port = port;
     }
 
     public string Root { get; }
 
-    public int Port { get; }
+    public int Port => _container.Port;
 
     public string DockerHost => string.Create(CultureInfo.InvariantCulture, $"ssh://{User}@127.0.0.1:{Port}");
 
@@ -51,7 +48,7 @@ internal sealed class SshEngineEndpoint : IAsyncDisposable
     public static async Task<SshEngineEndpoint> StartAsync(DockerFixture docker, ITestOutputHelper output, CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("va-test-ssh-engine-").FullName;
-        var endpoint = new SshEngineEndpoint(docker, output, root, SftpServer.FreePort());
+        var endpoint = new SshEngineEndpoint(docker, output, root);
         try
         {
             await endpoint.StartServerAsync(cancellationToken);
@@ -72,19 +69,17 @@ internal sealed class SshEngineEndpoint : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (_container is not null)
+        try
         {
-            try
-            {
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                _output.WriteLine($"--- sshd ---{System.Environment.NewLine}{(await HostProcess.RunAsync("docker", ["logs", "--tail", "30", _container], timeout.Token)).Output}");
-                await DockerCli.RunAsync(timeout.Token, "rm", "-f", _container);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
-            {
-                _output.WriteLine($"cleanup: could not remove the ssh server {_container}: {ex.Message}");
-            }
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            _output.WriteLine($"--- sshd ---{System.Environment.NewLine}{await _container.LogsAsync(timeout.Token, tail: 30)}");
         }
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException)
+        {
+            _output.WriteLine($"cleanup: no log of the ssh server: {ex.Message}");
+        }
+
+        await _container.DisposeAsync();
 
         try
         {
@@ -98,7 +93,7 @@ internal sealed class SshEngineEndpoint : IAsyncDisposable
 
     private async Task StartServerAsync(CancellationToken cancellationToken)
     {
-        await DockerCli.RunAsync(cancellationToken, "image", "inspect", "--format", "{{.Id}}", SftpServer.Image);
+        await SshdContainer.RequireImageAsync(cancellationToken);
         foreach (var (key, comment) in new[] { (HostKey, "engine-host"), (UserKey, "agent"), (OtherKey, "stranger") })
         {
             await HostProcess.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-C", comment, "-f", key], cancellationToken);
@@ -109,30 +104,22 @@ internal sealed class SshEngineEndpoint : IAsyncDisposable
 
         // The entrypoint creates its user unless one with the uid exists: made here first, in the socket's group.
         var prepare = $"groupadd -o -g {socketGroup} hostdocker && groupadd -g 1000 {User} && useradd -u 1000 -g 1000 -G hostdocker -m -s /bin/bash {User} && exec docker-entrypoint.sh";
-        List<string> arguments = ["run", "-d", "--name", _docker.UniqueName("ssh-engine")];
-        foreach (var (key, value) in _docker.Labels)
-        {
-            arguments.AddRange(["--label", $"{key}={value}"]);
-        }
-
-        arguments.AddRange(
-        [
-            "-p", string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}:22"),
-            "-v", $"{HostKey}:/etc/ssh/host/ssh_host_ed25519_key:ro",
-            "-v", "/var/run/docker.sock:/var/run/docker.sock",
-            "-v", $"{docker}:/usr/local/bin/docker:ro",
-            "-e", $"SFTP_USER={User}",
-            "-e", "SFTP_UID=1000",
-            "-e", $"SFTP_AUTHORIZED_KEY={(await File.ReadAllTextAsync(UserKey + ".pub", cancellationToken)).Trim()}",
-            "--entrypoint", "bash",
-            SftpServer.Image,
-            "-c", prepare,
-        ]);
-        _container = (await DockerCli.RunAsync(cancellationToken, [.. arguments])).Trim();
+        var hostKeyLine = await _container.RunAsync(
+            [
+                "-v", $"{HostKey}:/etc/ssh/host/ssh_host_ed25519_key:ro",
+                "-v", "/var/run/docker.sock:/var/run/docker.sock",
+                "-v", $"{docker}:/usr/local/bin/docker:ro",
+                "-e", $"SFTP_USER={User}",
+                "-e", "SFTP_UID=1000",
+                "-e", $"SFTP_AUTHORIZED_KEY={(await File.ReadAllTextAsync(UserKey + ".pub", cancellationToken)).Trim()}",
+                "--entrypoint", "bash",
+            ],
+            ["-c", prepare],
+            cancellationToken);
 
         var knownHosts = Path.Combine(Root, "known_hosts");
         var emptyKnownHosts = Path.Combine(Root, "known_hosts_empty");
-        await File.WriteAllTextAsync(knownHosts, await KeyscanAsync(cancellationToken), cancellationToken);
+        await File.WriteAllTextAsync(knownHosts, hostKeyLine, cancellationToken);
         await File.WriteAllTextAsync(emptyKnownHosts, string.Empty, cancellationToken);
         await File.WriteAllTextAsync(Config, SshConfig(UserKey, knownHosts), cancellationToken);
         await File.WriteAllTextAsync(UnknownHostConfig, SshConfig(UserKey, emptyKnownHosts), cancellationToken);
@@ -149,25 +136,4 @@ internal sealed class SshEngineEndpoint : IAsyncDisposable
           LogLevel ERROR
 
         """;
-
-    private async Task<string> KeyscanAsync(CancellationToken cancellationToken)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var scan = await HostProcess.RunAsync("ssh-keyscan", ["-t", "ed25519", "-p", Port.ToString(CultureInfo.InvariantCulture), "127.0.0.1"], cancellationToken);
-            if (scan.ExitCode == 0 && scan.Stdout.Contains("ssh-ed25519", StringComparison.Ordinal))
-            {
-                return scan.Stdout;
-            }
-
-            if (waited.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                var logs = await HostProcess.RunAsync("docker", ["logs", _container!], cancellationToken);
-                throw new InvalidOperationException($"The ssh server on port {Port} did not answer within 60 s: {scan.Output}{System.Environment.NewLine}{logs.Output}");
-            }
-
-            await Task.Delay(200, cancellationToken);
-        }
-    }
 }

@@ -62,7 +62,7 @@ internal sealed class TlsEngineEndpoint : IAsyncDisposable
     public static async Task<TlsEngineEndpoint> StartAsync(ITestOutputHelper output, CancellationToken cancellationToken)
     {
         var root = Directory.CreateTempSubdirectory("va-test-tls-").FullName;
-        var endpoint = new TlsEngineEndpoint(output, root, SftpServer.FreePort());
+        var endpoint = new TlsEngineEndpoint(output, root, TcpPorts.Free());
         try
         {
             await endpoint.MakeCertificatesAsync(cancellationToken);

@@ -112,7 +112,7 @@ public sealed class TlsEngineTests
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await using var endpoint = await TlsEngineEndpoint.StartAsync(_output, timeout.Token);
-        var closed = Sftp.SftpServer.FreePort();
+        var closed = TcpPorts.Free();
         var refused = endpoint.Environment(endpoint.GoodCerts);
         refused["DOCKER_HOST"] = $"tcp://127.0.0.1:{closed}";
 

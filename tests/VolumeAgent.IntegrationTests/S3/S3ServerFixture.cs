@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
+using VolumeAgent.IntegrationTests.Fixtures;
 
 namespace VolumeAgent.IntegrationTests.S3;
 
@@ -48,7 +49,7 @@ public sealed class S3ServerFixture : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        ServerPort = FreePort();
+        ServerPort = TcpPorts.Free();
         await StartServerAsync();
         _proxy = new FaultProxy(ServerPort);
         Client = new AmazonS3Client(
@@ -166,10 +167,4 @@ public sealed class S3ServerFixture : IAsyncLifetime, IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

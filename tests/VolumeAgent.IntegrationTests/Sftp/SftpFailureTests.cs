@@ -109,7 +109,7 @@ public sealed class SftpFailureTests
         var missing = await workspace.RunAsync(ct, "run-now", job);
         workspace.WriteWholeConfig(SftpStorageTests.Config(workspace, server.StorageYaml("offsite", path: "/data/readonly"), job, source));
         var readOnly = await workspace.RunAsync(ct, "run-now", job);
-        var closedPort = SftpServer.FreePort().ToString(CultureInfo.InvariantCulture);
+        var closedPort = TcpPorts.Free().ToString(CultureInfo.InvariantCulture);
         workspace.WriteWholeConfig(SftpStorageTests.Config(workspace, server.StorageYaml("offsite"), job, source)
             .Replace($"port: {server.Port.ToString(CultureInfo.InvariantCulture)}", $"port: {closedPort}", StringComparison.Ordinal));
         var unreachable = await workspace.RunAsync(ct, "run-now", job);
