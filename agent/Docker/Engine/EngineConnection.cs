@@ -1,7 +1,6 @@
 using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.LegacyHttp;
-using Docker.DotNet.Unix;
 using Polly;
 using VolumeAgent.Docker.Engine.Remote;
 using Polly.Retry;
@@ -88,9 +87,9 @@ internal sealed class EngineConnection : IDisposable
     }
 
     /// <summary>
-    /// The library's client for the endpoint: the Unix transport for a socket (its NativeHttp transport cannot
-    /// half-close an exec's stdin), the legacy HTTP one for plain tcp, and that one over our own connections for TLS
-    /// and ssh (<see cref="RemoteTransport"/>); no timeout of its own (archives and dumps run as long as they run; each
+    /// The library's client for the endpoint: its legacy HTTP handler (the one that can half-close an exec's stdin) over
+    /// our own connections for a socket (<see cref="UnixSocketStream"/>, buffered), TLS and ssh (<see cref="RemoteTransport"/>),
+    /// and over its own for plain tcp; no timeout of its own (archives and dumps run as long as they run; each
     /// call is bounded by its token).
     /// </summary>
     private DockerClient Build(Version? apiVersion)
@@ -103,10 +102,14 @@ internal sealed class EngineConnection : IDisposable
         {
             ({ } tls, _) => builder.WithTransportOptions(RemoteTransport.Instance, new RemoteTransport.Options(tls.OpenAsync, LibraryUri(Endpoint))).Build(),
             (_, { } ssh) => builder.WithTransportOptions(RemoteTransport.Instance, new RemoteTransport.Options(ssh.OpenAsync, LibraryUri(Endpoint))).Build(),
-            _ when Endpoint.IsUnixSocket => builder.WithTransportOptions(new UnixSocketTransportOptions()).Build(),
+            _ when Endpoint.SocketPath is { } socket => builder.WithTransportOptions(
+                RemoteTransport.Instance, new RemoteTransport.Options(ct => UnixSocketStream.ConnectAsync(socket, ct), SocketRequestUri)).Build(),
             _ => builder.WithTransportOptions(new LegacyHttpTransportOptions()).Build(),
         };
     }
+
+    /// <summary>What requests over the socket name (the Host header; the engine does not look at it).</summary>
+    private static readonly Uri SocketRequestUri = new("http://localhost");
 
     /// <summary>The URI the library is given: the socket's, tcp's, or for ssh one that only names the Host header (as the docker CLI's).</summary>
     internal static Uri LibraryUri(DockerEndpoint endpoint) => endpoint switch
