@@ -166,8 +166,9 @@ def main():
                     name, m["wall_s"] * 1000, min(m["walls"]) * 1000, max(m["walls"]) * 1000, m["rss_kb"] / 1024,
                     (m["cpu_user_s"] + m["cpu_sys_s"]) * 1000))
     if ab:
-        print("\nA/B: new %s against old %s, alternating (archive-api has no agent: its ratio is the run's noise).\n"
-              % (meta.get("new_rev"), meta.get("old_rev")))
+        print("\nA/B: new %s against old %s, %s, alternating (archive-api has no agent: its ratio is the run's noise).\n"
+              % (meta.get("new_rev"), meta.get("old_rev"),
+                 "both NativeAOT publishes" if meta.get("ab_native") == "1" else "both JIT builds"))
         print("| variant | old wall s (runs) | new wall s (runs) | new / old | old peak RSS MiB | new peak RSS MiB | |")
         print("|---|---|---|---|---|---|---|")
         for row in ab:

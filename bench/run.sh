@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # VolumeAgent against the alternatives, on the local Docker engine.
 #
-#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--no-s3] [--baseline REV]
+#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--no-s3] [--baseline REV [--native]]
 #
 #   --quick   one repetition (for development); the default is 3
 #   --reps N  N repetitions; each reported figure is the median
@@ -13,6 +13,8 @@
 #             only archive-api, agent-none, agent-gzip and agent-pg, old and new binaries alternating (the
 #             first of each pair swaps every repetition); prints each row's new/old ratio and both peak RSS.
 #             archive-api has no agent: it runs once in each slot, and its ratio is the run's own noise.
+#   --native  with --baseline: both binaries are NativeAOT publishes (what the image ships) instead of JIT builds,
+#             so the comparison carries no JIT compilation of either side's code.
 #
 # Environment: VOLUME_AGENT_DLL=path/to/volume-agent.dll skips the Release build of agent/;
 # VOLUME_AGENT_AOT=path/to/volume-agent (a NativeAOT publish) skips the AOT publish.
@@ -45,7 +47,7 @@ readonly LABEL="io.volume-agent.bench=1"
 readonly RUN_LABEL="io.volume-agent.bench.run=$$"
 readonly CORES="$(nproc)"
 
-reps=3 big=0 pg=1 aot=1 s3=1 baseline=""
+reps=3 big=0 pg=1 aot=1 s3=1 baseline="" ab_native=0
 while (($#)); do
   case "$1" in
     --quick) reps=1 ;;
@@ -55,6 +57,7 @@ while (($#)); do
     --no-aot) aot=0 ;;
     --no-s3) s3=0 ;;
     --baseline) baseline="$2"; shift ;;
+    --native) ab_native=1 ;;
     -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -62,6 +65,7 @@ while (($#)); do
 done
 # The A/B mode runs no off-site row: it needs no s3rver.
 [[ -z "$baseline" ]] || s3=0
+((!ab_native)) || [[ -n "$baseline" ]] || { echo "bench/run.sh: --native compares two native binaries: give --baseline REV" >&2; exit 2; }
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 now() { date +%s.%N; }
@@ -116,13 +120,18 @@ if [[ -n "${VOLUME_AGENT_DLL:-}" ]]; then
 else
   DLL="$(build_jit "$REPO" "$WORK/agent")"
 fi
-AOT_BIN="" AOT_PUBLISH_S="" OLD_DLL="" OLD_REV=""
+AOT_BIN="" AOT_PUBLISH_S="" OLD_DLL="" OLD_AOT="" OLD_REV=""
 if [[ -n "$baseline" ]]; then
   OLD_REV="$(git -C "$REPO" rev-parse --verify "$baseline^{commit}")" || { echo "bench/run.sh: no git revision $baseline" >&2; exit 2; }
   baseline_tree="$REPO/.artifacts/bench-baseline-${OLD_REV:0:12}-$$"
   log "baseline: a worktree of ${OLD_REV:0:12} in ${baseline_tree#"$REPO"/}"
   git -C "$REPO" worktree add --detach --quiet "$baseline_tree" "$OLD_REV"
-  OLD_DLL="$(build_jit "$baseline_tree" "$WORK/agent-old")"
+  if ((ab_native)); then
+    OLD_AOT="$(publish_aot "$baseline_tree" "$WORK/aot-old")"
+    AOT_BIN="${VOLUME_AGENT_AOT:-$(publish_aot "$REPO" "$WORK/aot")}"
+  else
+    OLD_DLL="$(build_jit "$baseline_tree" "$WORK/agent-old")"
+  fi
   aot=0
 elif ((aot)); then
   if [[ -n "${VOLUME_AGENT_AOT:-}" ]]; then
@@ -316,12 +325,13 @@ artifact_bytes() { # dir
        -o ! -path "$S3_DATA/*" \) -printf '%s\n' | awk '{s+=$1} END {print s+0}'
 }
 
-run_agent() { # variant rep config job raw [jit|aot|old] [store-dir]
+run_agent() { # variant rep config job raw [jit|aot|old|old-aot] [store-dir]
   local variant="$1" rep="$2" cfg="$3" job="$4" raw="$5" kind="${6:-jit}" store="${7:-$STORE}"
   local agent=(dotnet "$DLL")
   case "$kind" in
     aot) agent=("$AOT_BIN") ;;
     old) agent=(dotnet "$OLD_DLL") ;;
+    old-aot) agent=("$OLD_AOT") ;;
   esac
   rm -rf "${STORE:?}"/* "${store:?}"/*
   local samples="$WORK/samples" tv="$WORK/time.txt"
@@ -420,7 +430,11 @@ ab_pair() { # rep variant config job raw: the old and the new binary, the first 
     if [[ "$2" == archive-api ]]; then
       archive_api "archive-api.$kind" "$1"
     else
-      run_agent "$2.$kind" "$1" "$3" "$4" "$5" "$([[ $kind == new ]] && echo jit || echo old)"
+      local binary
+      case "$kind.$ab_native" in
+        new.0) binary=jit ;; old.0) binary=old ;; new.1) binary=aot ;; old.1) binary=old-aot ;;
+      esac
+      run_agent "$2.$kind" "$1" "$3" "$4" "$5" "$binary"
     fi
   done
 }
@@ -454,5 +468,5 @@ python3 "$BENCH/report.py" "$RESULTS_TSV" "$JSON" \
   "mem_kb=$(awk '/MemTotal/ {print $2}' /proc/meminfo)" "engine=$(docker version -f '{{.Server.Version}}')" \
   "s3_part_mib=$((s3 ? S3_PART_MIB : 0))" "s3_parts_in_flight=$S3_PARTS_IN_FLIGHT" "tmp_before=${tmp_before:-0}" "tmp_after=${tmp_after:-0}" "helper_image=$HELPER_IMAGE" "pg_rows=$PG_ROWS" \
   "new_rev=$(git -C "$REPO" rev-parse --short=12 HEAD)$(git -C "$REPO" diff --quiet HEAD -- agent 2>/dev/null || echo '+changes')" \
-  "old_rev=${OLD_REV:0:12}" "aot_publish_s=$AOT_PUBLISH_S" "aot_bytes=$([[ -n "$AOT_BIN" ]] && stat -c %s "$AOT_BIN")"
+  "old_rev=${OLD_REV:0:12}" "ab_native=$ab_native" "aot_publish_s=$AOT_PUBLISH_S" "aot_bytes=$([[ -n "$AOT_BIN" ]] && stat -c %s "$AOT_BIN")"
 log "JSON: $JSON"
