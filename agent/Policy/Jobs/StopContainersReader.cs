@@ -11,7 +11,7 @@ namespace VolumeAgent.Policy.Jobs;
 /// </summary>
 internal static class StopContainersReader
 {
-    private const string Example = "[app, { container: worker, engine: db-host }]";
+    private const string Example = "[app, worker]";
 
     public static IReadOnlyList<ContainerToStop>? Read(NodeReader reader, MapNode job, IReadOnlyList<string> engineNames)
     {
@@ -46,7 +46,7 @@ internal static class StopContainersReader
 
     private static ContainerToStop? ReadName(NodeReader reader, YamlNode node, string path)
     {
-        var text = reader.Text(node, path, required: true, expected: $"a container name, or a map such as {{ container: worker, engine: db-host }}");
+        var text = reader.Text(node, path, required: true);
         return text is null ? null : Checked(reader, text, node, path) is { } name ? new ContainerToStop(name) : null;
     }
 
