@@ -122,6 +122,11 @@ internal static class LogEvents
     public static readonly LogEventId HttpRunRefusedBusy = new(1804, nameof(HttpRunRefusedBusy));
     public static readonly LogEventId HttpRunFailed = new(1805, nameof(HttpRunFailed));
     public static readonly LogEventId HttpRunsNotDrained = new(1806, nameof(HttpRunsNotDrained));
+
+    // Several engines (Docker/Engines/, Runs/): 2000–2099.
+    public static readonly LogEventId EngineNotSwept = new(2000, nameof(EngineNotSwept));
+    public static readonly LogEventId EngineUnreachable = new(2001, nameof(EngineUnreachable));
+    public static readonly LogEventId StoppedContainerEngineUnknown = new(2002, nameof(StoppedContainerEngineUnknown));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

@@ -23,7 +23,7 @@ root.Subcommands.Add(DaemonCommand.Create(config));
 root.Subcommands.Add(HealthCommand.Create(config));
 root.Subcommands.Add(RestoreCommand.Create(config));
 root.Subcommands.Add(VerifyCommand.Create(config));
-root.Subcommands.Add(EngineCommand.Create());
+root.Subcommands.Add(EngineCommand.Create(config));
 root.Subcommands.Add(VersionCommand.Create());
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, shutdown.Token);
 

@@ -34,7 +34,7 @@ internal static class ListCommand
             JobSelection.Select(policy, [job]);
         }
 
-        await StopRecovery.RepairAsync(policy.StateDir, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
+        await StopRecovery.RepairAsync(policy.StateDir, policy.Engines, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
         if (json)
         {
             var sets = await SetList.ReadAsync(AgentSession.OpenStores(policy), job, cancellationToken);

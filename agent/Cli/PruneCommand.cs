@@ -29,7 +29,7 @@ internal static class PruneCommand
         var policy = ConfigOption.Load(configPath);
         var jobs = JobSelection.Select(policy, job is null ? [] : [job]);
         var log = Logging.Configure(policy.LogFormat, LogEventLevel.Warning);
-        await StopRecovery.RepairAsync(policy.StateDir, log, cancellationToken);
+        await StopRecovery.RepairAsync(policy.StateDir, policy.Engines, log, cancellationToken);
         var stores = AgentSession.OpenStores(policy);
         var failed = false;
         foreach (var options in jobs)

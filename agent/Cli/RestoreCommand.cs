@@ -34,6 +34,10 @@ internal static class RestoreCommand
         var force = new Option<bool>("--force") { Description = "Replace non-empty targets: a volume's content, the backup's objects in a database." };
         var yes = new Option<bool>("--yes", "-y") { Description = "Do not ask for confirmation (required when stdin is not a terminal)." };
         var storage = new Option<string?>("--storage") { Description = "Read the set from this storage (default: the first that holds it)." };
+        var engine = new Option<string?>("--engine")
+        {
+            Description = "Restore on this engine (default, or a name under backup.yml's engines) instead of the one each artifact was backed up on.",
+        };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log every step, not only problems." };
         var noSafetyCopy = new Option<bool>("--no-safety-copy")
         {
@@ -42,7 +46,7 @@ internal static class RestoreCommand
         var keys = new KeyOptions();
         var command = new Command("restore", "Restore a backup set: every artifact is checked first, and nothing is written if one fails.");
         command.Arguments.Add(setArgument);
-        foreach (var option in new Option[] { artifacts, toVolume, toContainer, database, force, noSafetyCopy, yes, storage, verbose })
+        foreach (var option in new Option[] { artifacts, toVolume, toContainer, database, force, noSafetyCopy, yes, storage, engine, verbose })
         {
             command.Options.Add(option);
         }
@@ -58,6 +62,7 @@ internal static class RestoreCommand
                     Artifacts = parse.GetValue(artifacts) ?? [],
                     ToVolume = parse.GetValue(toVolume),
                     ToContainer = parse.GetValue(toContainer),
+                    Engine = parse.GetValue(engine),
                     Database = parse.GetValue(database),
                     Force = parse.GetValue(force),
                     NoSafetyCopy = parse.GetValue(noSafetyCopy),
@@ -76,6 +81,12 @@ internal static class RestoreCommand
         string configPath, string spec, RestoreRequest request, string? storage, DecryptionKeys? keys, bool yes, bool verbose, CancellationToken cancellationToken)
     {
         var policy = ConfigOption.Load(configPath);
+        if (request.Engine is { } named && Policy.Engines.EnginesReader.CheckReference(named, [.. policy.Engines.Select(e => e.Name)]) is { } unknown)
+        {
+            await Console.Error.WriteLineAsync($"--engine: {unknown}.");
+            return ExitCodes.ConfigurationError;
+        }
+
         var stores = AgentSession.OpenStores(policy);
         StoredSet set;
         try
@@ -107,6 +118,7 @@ internal static class RestoreCommand
         var context = new SourceContext
         {
             Docker = session.Docker,
+            Engines = session.Engines,
             HelperImage = policy.HelperImage,
             Job = set.Set.Job,
             RunId = RunId.New().ToString(),

@@ -38,7 +38,7 @@ internal static class StatusCommand
         if (policy is not null)
         {
             // Daemon or not: a killed `run-now --no-daemon` was no daemon's run.
-            await StopRecovery.RepairAsync(policy.StateDir, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
+            await StopRecovery.RepairAsync(policy.StateDir, policy.Engines, Logging.Configure(policy.LogFormat, LogEventLevel.Warning), cancellationToken);
         }
 
         if (!noDaemon)

@@ -46,7 +46,7 @@ internal static class SyncCommand
         }
 
         var log = Logging.Configure(policy.LogFormat, LogEventLevel.Warning);
-        await StopRecovery.RepairAsync(policy.StateDir, log, cancellationToken);
+        await StopRecovery.RepairAsync(policy.StateDir, policy.Engines, log, cancellationToken);
         var stores = AgentSession.OpenStores(policy);
         var copies = new List<SyncCopy>();
         var busy = new List<string>();

@@ -125,7 +125,7 @@ internal static class VerifyCommand
 
         await using (session)
         {
-            runner = new VerificationRunner(session?.Docker, policy.HelperImage, session?.Instance.Id ?? string.Empty, TimeProvider.System, log);
+            runner = new VerificationRunner(session?.Docker, policy.HelperImage, session?.Instance.Id ?? string.Empty, TimeProvider.System, log, session?.Engines);
             var failed = unusable.Count > 0;
             foreach (var set in targets)
             {

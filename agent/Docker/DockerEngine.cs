@@ -3,7 +3,7 @@ using VolumeAgent.Docker.Engine;
 
 namespace VolumeAgent.Docker;
 
-/// <summary>Opens the engine the agent talks to: the one place that makes the engine client.</summary>
+/// <summary>Opens the default engine alone, for code that needs no other (backup.yml's engines are opened by name through <see cref="Engines.EngineRegistry"/>).</summary>
 internal static class DockerEngine
 {
     /// <summary>

@@ -18,6 +18,12 @@ internal sealed record ManifestArtifact
 
     public string? Container { get; init; }
 
+    /// <summary>
+    /// The engine the source was read on, by its backup.yml name (<c>default</c>: the engine of DOCKER_HOST); restores
+    /// and drills go there. Null in manifests written before engines had names: the default engine.
+    /// </summary>
+    public string? Engine { get; init; }
+
     public string? Image { get; init; }
 
     /// <summary>The dump tool's own version line, e.g. "pg_dump (PostgreSQL) 15.8".</summary>

@@ -26,6 +26,9 @@ internal sealed record BackupPolicy
     /// <summary>The daemon's HTTP endpoint (metrics, status page, API); null: nothing listens.</summary>
     public HttpOptions? Http { get; init; }
 
+    /// <summary>The root <c>engines</c>, in file order; the default engine (DOCKER_HOST's) is not among them.</summary>
+    public IReadOnlyList<Docker.Engines.EngineDefinition> Engines { get; init; } = [];
+
     public required IReadOnlyDictionary<string, StorageOptions> Storage { get; init; }
 
     /// <summary>The jobs in file order.</summary>

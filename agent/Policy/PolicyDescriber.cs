@@ -24,6 +24,15 @@ internal static class PolicyDescriber
             text.Append(CultureInfo.InvariantCulture, $"http: {http.Url} (daemon only), bearer token from {http.TokenFile}, /metrics {(http.MetricsPublic ? "public" : "needs the token")}").AppendLine();
         }
 
+        if (policy.Engines.Count > 0)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"engines ({policy.Engines.Count} besides default, the engine of DOCKER_HOST):").AppendLine();
+            foreach (var engine in policy.Engines)
+            {
+                text.Append("  ").Append(engine.Description).AppendLine();
+            }
+        }
+
         text.Append(CultureInfo.InvariantCulture, $"storage ({policy.Storage.Count}):").AppendLine();
         var storageWidth = policy.Storage.Keys.Max(k => k.Length);
         foreach (var storage in policy.Storage.Values)
@@ -70,9 +79,12 @@ internal static class PolicyDescriber
         var nameWidth = job.Sources.Count == 0 ? 0 : job.Sources.Max(s => s.ArtifactName.Length);
         foreach (var source in job.Sources)
         {
-            text.Append("      ").Append(source.ArtifactName.PadRight(nameWidth)).Append(" <- ").Append(source.Describe()).Append(Limits(source, job)).AppendLine();
+            text.Append("      ").Append(source.ArtifactName.PadRight(nameWidth)).Append(" <- ").Append(source.Describe()).Append(OnEngine(source)).Append(Limits(source, job)).AppendLine();
         }
     }
+
+    private static string OnEngine(SourceOptions source) =>
+        source.Engine == Docker.Engines.EngineRegistry.DefaultName ? string.Empty : $" on engine {source.Engine}";
 
     private static string Limits(SourceOptions source, JobOptions job)
     {

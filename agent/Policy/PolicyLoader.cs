@@ -73,9 +73,10 @@ internal static class PolicyLoader
 
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? PolicyDefaults.StallTimeout;
         var http = HttpReader.Read(reader, map);
+        var engines = Engines.EnginesReader.Read(reader, map);
         var (storage, storageNames) = StorageReader.Read(reader, map);
         var notify = NotifyReader.Read(reader, map);
-        var jobs = JobReader.ReadAll(reader, map, storageNames, stallTimeout, map.Has(NotifyReader.Key) ? notify.Keys.ToList() : []);
+        var jobs = JobReader.ReadAll(reader, map, storageNames, stallTimeout, map.Has(NotifyReader.Key) ? notify.Keys.ToList() : [], engines.Select(e => e.Name).ToList());
         return new BackupPolicy
         {
             TimeZone = timeZone ?? TimeZoneInfo.Utc,
@@ -85,6 +86,7 @@ internal static class PolicyLoader
             Project = project,
             StallTimeout = stallTimeout,
             Http = http,
+            Engines = engines,
             Storage = storage,
             Jobs = jobs,
             Notify = notify,

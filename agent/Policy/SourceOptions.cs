@@ -19,6 +19,9 @@ internal abstract record SourceOptions
     /// </summary>
     public TimeSpan StallTimeout { get; init; } = PolicyDefaults.StallTimeout;
 
+    /// <summary>The source's <c>engine</c>: the engine its container or volume is on, and where its helpers and execs run.</summary>
+    public string Engine { get; init; } = Docker.Engines.EngineRegistry.DefaultName;
+
     /// <summary>The source's <c>timeout</c>: how long all of its artifacts together may take; null for no limit.</summary>
     public TimeSpan? Timeout { get; init; }
 

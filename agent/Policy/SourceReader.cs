@@ -14,7 +14,8 @@ internal static class SourceReader
     private static readonly string[] AllKeys = [.. KindKeys.Keys, .. PolicyKeys.SourceCommon, .. KindKeys.Values.SelectMany(k => k).Distinct()];
 
     /// <param name="stallTimeout">The job's stall_timeout, the default of a source that sets none.</param>
-    public static IReadOnlyList<SourceOptions> ReadAll(NodeReader reader, MapNode job, TimeSpan stallTimeout)
+    /// <param name="engineNames">The engines under the root <c>engines</c>, which a source's <c>engine</c> may name besides the default.</param>
+    public static IReadOnlyList<SourceOptions> ReadAll(NodeReader reader, MapNode job, TimeSpan stallTimeout, IReadOnlyList<string>? engineNames = null)
     {
         var items = reader.Items(job, "sources", required: true, example: Example);
         if (items is null)
@@ -32,7 +33,7 @@ internal static class SourceReader
         var artifacts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (node, path) in items)
         {
-            var source = ReadOne(reader, node, path, stallTimeout);
+            var source = ReadOne(reader, node, path, stallTimeout, engineNames ?? []);
             if (source is null)
             {
                 continue;
@@ -51,7 +52,7 @@ internal static class SourceReader
         return sources;
     }
 
-    private static SourceOptions? ReadOne(NodeReader reader, YamlNode node, string path, TimeSpan jobStallTimeout)
+    private static SourceOptions? ReadOne(NodeReader reader, YamlNode node, string path, TimeSpan jobStallTimeout, IReadOnlyList<string> engineNames)
     {
         var map = reader.AsMap(node, path, node.Start, "a map such as { volume: app_data }");
         if (map is null)
@@ -89,12 +90,17 @@ internal static class SourceReader
 
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? jobStallTimeout;
         var timeout = reader.Duration(map, "timeout", allowZero: false);
+        var engine = reader.Text(map, "engine");
+        if (engine is not null && Engines.EnginesReader.CheckReference(engine, engineNames) is { } unknown)
+        {
+            reader.Report(NodeReader.ValueMark(map, "engine"), map.PathOf("engine"), unknown);
+        }
 
         var source = SourceKinds.Find(kind)!.Read(reader, map);
 
         return reader.Problems.Count > problemsBefore || source is null
             ? null
-            : source with { CustomName = customName, StallTimeout = stallTimeout, Timeout = timeout };
+            : source with { CustomName = customName, StallTimeout = stallTimeout, Timeout = timeout, Engine = engine ?? Docker.Engines.EngineRegistry.DefaultName };
     }
 
     private static string? ExplainForeignKey(string kind, string key)

@@ -18,6 +18,9 @@ internal sealed record RestoreRequest
     /// <summary>Replace non-empty targets: a volume's content, a database's objects.</summary>
     public bool Force { get; init; }
 
+    /// <summary>Restore on this engine (<c>--engine</c>) instead of the one each artifact's manifest entry records.</summary>
+    public string? Engine { get; init; }
+
     /// <summary>Replace data without backing it up first (<c>--no-safety-copy</c>).</summary>
     public bool NoSafetyCopy { get; init; }
 }

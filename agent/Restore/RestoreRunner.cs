@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Engines;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
@@ -51,16 +52,20 @@ internal sealed class RestoreRunner
         // Targets first: looking costs little, and a refusal there spares reading gigabytes for nothing.
         var refusals = new List<string>();
         var plans = new List<Func<ArtifactScan, IRestoreStep>>();
-        var planning = new RestorePlanning { Context = _context, Set = set, Request = request, Policy = _policy };
-        var planners = new Dictionary<ISourceKind, IRestorePlanner?>();
+        var engines = new List<string>();
+        var planners = new Dictionary<(ISourceKind, string), IRestorePlanner?>();
         foreach (var artifact in selected)
         {
+            // Each artifact goes back to the engine it was read on, unless --engine names another.
+            var engine = request.Engine ?? artifact.Engine ?? EngineRegistry.DefaultName;
+            engines.Add(engine);
             try
             {
                 IRestorePlanner? planner = null;
-                if (SourceKinds.Of(artifact.SourceKind) is { } kind && !planners.TryGetValue(kind, out planner))
+                if (SourceKinds.Of(artifact.SourceKind) is { } kind && !planners.TryGetValue((kind, engine), out planner))
                 {
-                    planners[kind] = planner = kind.StartRestore(planning);
+                    var planning = new RestorePlanning { Context = On(engine, artifact), Set = set, Request = request, Policy = _policy };
+                    planners[(kind, engine)] = planner = kind.StartRestore(planning);
                 }
 
                 plans.Add(planner is null
@@ -101,18 +106,18 @@ internal sealed class RestoreRunner
                 "The backup set failed its checks; nothing was restored:" + Environment.NewLine + string.Join(Environment.NewLine, problems.Select(p => "  - " + p)));
         }
 
-        return new RestorePlan { Set = set, Steps = steps, Notes = notes };
+        return new RestorePlan { Set = set, Steps = steps, Notes = notes, Engines = engines };
     }
 
     /// <summary>Runs the plan's steps in order, stopping at the first failure (which names what was and was not restored).</summary>
     public async Task<IReadOnlyList<string>> ExecuteAsync(RestorePlan plan, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var environment = new RestoreEnvironment { Set = plan.Set, Context = _context, StateDir = _stateDir, Log = _log };
         var done = new List<string>();
         for (var i = 0; i < plan.Steps.Count; i++)
         {
             var step = plan.Steps[i];
+            var environment = new RestoreEnvironment { Set = plan.Set, Context = _context.On(plan.EngineOf(i)), StateDir = _stateDir, Log = _log };
             progress?.Report($"restoring {step.Scan.File}");
             try
             {
@@ -134,6 +139,20 @@ internal sealed class RestoreRunner
         }
 
         return done;
+    }
+
+    /// <summary>The run's context on <paramref name="engine"/>; refused, naming the artifact and the fix, when the agent does not know it.</summary>
+    private SourceContext On(string engine, ManifestArtifact artifact)
+    {
+        try
+        {
+            return _context.On(engine);
+        }
+        catch (EngineNotDefinedException ex)
+        {
+            throw new RestoreRefusedException(
+                $"{artifact.File} was backed up on engine '{engine}', which this agent does not know: {ex.Message} To restore it elsewhere, pass --engine NAME.");
+        }
     }
 
     private static string Account(string what, List<string> done, IEnumerable<IRestoreStep> rest)

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Engines;
 using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
@@ -8,16 +9,17 @@ using VolumeAgent.Runs.Stops;
 namespace VolumeAgent.Runs;
 
 /// <summary>
-/// What a process needs to run jobs: the engine (checked to answer), its own instance lock, the stores,
-/// and a runner. Opening one sweeps what crashed processes left behind.
+/// What a process needs to run jobs: the engines (the default one checked to answer), its own instance lock, the
+/// stores, and a runner. Opening one sweeps what crashed processes left behind, on every engine that answers.
 /// </summary>
 internal sealed class AgentSession : IAsyncDisposable
 {
     private AgentSession(
-        BackupPolicy policy, IDockerEngine docker, AgentInstance instance, IReadOnlyDictionary<string, IBackupStore> stores, ContainerResolver containers, JobRunner runner, ILogger log)
+        BackupPolicy policy, EngineRegistry engines, AgentInstance instance, IReadOnlyDictionary<string, IBackupStore> stores, ContainerResolver containers, JobRunner runner, ILogger log)
     {
         Policy = policy;
-        Docker = docker;
+        Engines = engines;
+        Docker = engines.Default;
         Instance = instance;
         Stores = stores;
         Containers = containers;
@@ -27,7 +29,11 @@ internal sealed class AgentSession : IAsyncDisposable
 
     public BackupPolicy Policy { get; }
 
+    /// <summary>The default engine (DOCKER_HOST's).</summary>
     public IDockerEngine Docker { get; }
+
+    /// <summary>Every engine: the default and backup.yml's <c>engines</c>.</summary>
+    public EngineRegistry Engines { get; }
 
     public AgentInstance Instance { get; }
 
@@ -48,14 +54,15 @@ internal sealed class AgentSession : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(policy);
         var stores = OpenStores(policy);
-        var docker = DockerEngine.FromEnvironment(log);
+        var engines = EngineRegistry.Create(policy.Engines, log);
         AgentInstance? instance = null;
         try
         {
+            var docker = engines.Default;
             await docker.PingAsync(cancellationToken);
             instance = AgentInstance.Acquire(policy.StateDir);
-            await StopRecovery.RecoverAsync(docker, policy.StateDir, time, log, cancellationToken);
-            var swept = await LeftoverSweeper.SweepAsync(docker, policy.StateDir, log, cancellationToken);
+            await StopRecovery.RecoverAsync(engines, policy.StateDir, time, log, cancellationToken);
+            var swept = await LeftoverSweeper.SweepAsync(engines, policy.StateDir, log, cancellationToken);
             if (swept > 0)
             {
                 log.ForEvent(LogEvents.LeftoversRemoved).Information("Removed {Count} object(s) interrupted runs left behind", swept);
@@ -63,13 +70,13 @@ internal sealed class AgentSession : IAsyncDisposable
 
             var project = policy.Project ?? await ContainerResolver.DetectOwnProjectAsync(docker, cancellationToken);
             var containers = new ContainerResolver(docker, project);
-            var runner = new JobRunner(docker, policy, stores, instance, containers, time, log);
-            return new AgentSession(policy, docker, instance, stores, containers, runner, log);
+            var runner = new JobRunner(docker, policy, stores, instance, containers, time, log, engines);
+            return new AgentSession(policy, engines, instance, stores, containers, runner, log);
         }
         catch
         {
             instance?.Dispose();
-            await docker.DisposeAsync();
+            await engines.DisposeAsync();
             throw;
         }
     }
@@ -77,6 +84,6 @@ internal sealed class AgentSession : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Instance.Dispose();
-        await Docker.DisposeAsync();
+        await Engines.DisposeAsync();
     }
 }

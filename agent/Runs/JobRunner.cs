@@ -1,6 +1,7 @@
 using Serilog;
 using VolumeAgent.Crypto;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Engines;
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline;
 using VolumeAgent.Policy;
@@ -11,17 +12,20 @@ using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 using VolumeAgent.Storage.Sync;
 using VolumeAgent.Runs.Stops;
+using VolumeAgent.Runs.Phases;
 
 namespace VolumeAgent.Runs;
 
 /// <summary>
 /// One run of one job, end to end: every source planned and streamed through compression and SHA-256 into
 /// each of the job's storages, a manifest written last. A failing source fails its artifacts and the run,
-/// never the other sources; a cancelled run still leaves a manifest that says so.
+/// never the other sources; a cancelled run still leaves a manifest that says so. Each source runs on its engine
+/// (<see cref="EngineRegistry"/>); an engine that does not answer fails its sources and stops only, not the others.
 /// </summary>
 internal sealed class JobRunner
 {
     private readonly IDockerEngine _docker;
+    private readonly EngineRegistry _engines;
     private readonly BackupPolicy _policy;
     private readonly IReadOnlyDictionary<string, IBackupStore> _stores;
     private readonly AgentInstance _instance;
@@ -37,9 +41,11 @@ internal sealed class JobRunner
         AgentInstance instance,
         ContainerResolver containers,
         TimeProvider time,
-        ILogger log)
+        ILogger log,
+        EngineRegistry? engines = null)
     {
         _docker = docker;
+        _engines = engines ?? EngineRegistry.Of(docker);
         _policy = policy;
         _stores = stores;
         _instance = instance;
@@ -65,7 +71,7 @@ internal sealed class JobRunner
         log.ForEvent(LogEvents.RunStarted).Information("Run of job {Job} started ({Trigger}), {Count} source(s)", job.Name, trigger, job.Sources.Count);
 
         // A long-lived daemon also starts again, before each run, what a killed `run-now --no-daemon` left stopped.
-        await StopRecovery.RecoverAsync(_docker, _policy.StateDir, _time, log, cancellationToken);
+        await StopRecovery.RecoverAsync(_engines, _policy.StateDir, _time, log, cancellationToken);
 
         // Before any hook runs or container stops: a run that cannot write its set must not touch anything.
         // With several storages, the run goes on to those that can be written and reports the others failed.
@@ -190,6 +196,7 @@ internal sealed class JobRunner
             var context = new SourceContext
             {
                 Docker = _docker,
+                Engines = _engines,
                 HelperImage = _policy.HelperImage,
                 Job = job.Name,
                 RunId = runId.ToString(),
@@ -198,7 +205,7 @@ internal sealed class JobRunner
                 Log = log,
             };
             var compressor = Compressors.Create(job.Compression, job.Compression == CompressionKind.None ? null : job.CompressionLevel);
-            var sources = job.Sources.Select(options => new PlannedSource(options, SourceKinds.Of(options).CreateSource(context, options))).ToList();
+            var sources = job.Sources.Select(options => new PlannedSource(options, SourceKinds.Of(options).CreateSource(context.On(options.Engine), options))).ToList();
 
             // Files are read first, while stop_containers are down; databases are dumped live, after they are up.
             var files = sources.Where(s => SourceKinds.Of(s.Options).Phase == SourcePhase.Files).ToList();
@@ -207,10 +214,12 @@ internal sealed class JobRunner
             var runErrors = new List<string>();
             try
             {
-                await BackUpFilesAsync(job, runId, files, compressor, targets, artifacts, runErrors, progress, log, cancellationToken);
+                var phases = new SourcePhases(_engines, _sources, context, _policy.StateDir, _time);
+                var down = await phases.UnreachableEnginesAsync(job, runErrors, log, cancellationToken);
+                await phases.BackUpFilesAsync(job, runId, files, down, compressor, targets, artifacts, runErrors, progress, log, cancellationToken);
                 foreach (var source in databases)
                 {
-                    await _sources.RunAsync(source, compressor, targets, artifacts, progress, log, cancellationToken);
+                    await phases.RunSourceAsync(source, down, compressor, targets, artifacts, progress, log, cancellationToken);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -227,67 +236,6 @@ internal sealed class JobRunner
             foreach (var writer in targets.Storages.Select(t => t.Writer).OfType<IBackupSetWriter>())
             {
                 await writer.DisposeAsync();
-            }
-        }
-    }
-
-    private async Task BackUpFilesAsync(
-        JobOptions job,
-        RunId runId,
-        List<PlannedSource> files,
-        ICompressor compressor,
-        ArtifactTargets targets,
-        List<ManifestArtifact> artifacts,
-        List<string> runErrors,
-        IProgress<ManifestArtifact>? progress,
-        ILogger log,
-        CancellationToken cancellationToken)
-    {
-        ContainerStopper? stopper = null;
-        if (job.StopContainers.Count > 0 && files.Count > 0)
-        {
-            try
-            {
-                stopper = await ContainerStopper.StopAsync(
-                    _docker, _containers, job.StopContainers, _policy.StateDir, _instance.Id, job.Name, runId.ToString(), _time, log, cancellationToken);
-            }
-            catch (Exception ex) when (ex is ArtifactFailedException or DockerApiException or DockerUnavailableException or ContainerRestartException)
-            {
-                // Reading files under a running application would give an inconsistent copy: do not pretend.
-                var error = $"stop_containers: {ex.Message}";
-                log.ForEvent(LogEvents.StopContainersFailed).Error("{Error}", error);
-                runErrors.Add(error);
-                foreach (var (_, source) in files)
-                {
-                    var failed = SourceRunner.FailedBeforeStart(source, _time.GetUtcNow(), $"Not read: the containers to stop first could not be stopped ({ex.Message})");
-                    artifacts.Add(failed);
-                    progress?.Report(failed);
-                }
-
-                return;
-            }
-        }
-
-        try
-        {
-            foreach (var source in files)
-            {
-                await _sources.RunAsync(source, compressor, targets, artifacts, progress, log, cancellationToken);
-            }
-        }
-        finally
-        {
-            if (stopper is not null)
-            {
-                try
-                {
-                    await stopper.RestartAsync();
-                }
-                catch (ContainerRestartException ex)
-                {
-                    log.ForEvent(LogEvents.ContainerRestartFailed).Error("{Error}", ex.Message);
-                    runErrors.Add(ex.Message);
-                }
             }
         }
     }

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Engines;
 using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Runs;
@@ -9,18 +10,60 @@ namespace VolumeAgent.Runs;
 /// crashed, host rebooted). Work of a live process is left alone: its instance lock is still held.
 /// Work of an instance without a lock file in this state directory is left alone too: it belongs to another
 /// agent (another stack's agent, a test's in-process session) on the same engine, whose liveness this process
-/// cannot see.
+/// cannot see. Every engine of the agent is swept; while one does not answer, the lock files of dead instances are
+/// kept, so a later start still knows their leftovers there.
 /// </summary>
 internal static class LeftoverSweeper
 {
-    public static async Task<int> SweepAsync(IDockerEngine docker, string stateDir, ILogger log, CancellationToken cancellationToken)
+    public static Task<int> SweepAsync(IDockerEngine docker, string stateDir, ILogger log, CancellationToken cancellationToken) =>
+        SweepAsync(EngineRegistry.Of(docker), stateDir, log, cancellationToken);
+
+    /// <summary>Sweeps every engine of <paramref name="engines"/>; the default one must answer, another that does not is logged and left for the next start.</summary>
+    public static async Task<int> SweepAsync(EngineRegistry engines, string stateDir, ILogger log, CancellationToken cancellationToken)
     {
-        var owned = new Dictionary<string, string?> { [AgentLabels.Owner] = AgentLabels.OwnerValue };
         var removed = 0;
         var verdicts = new Dictionary<string, bool>(StringComparer.Ordinal);
 
         // An instance whose leftovers could not all be removed keeps its lock file, so the next sweep still knows them.
         var unfinished = new HashSet<string>(StringComparer.Ordinal);
+        var everyEngine = true;
+        foreach (var name in engines.Names)
+        {
+            if (name != EngineRegistry.DefaultName && await engines.ProblemOfAsync(name, cancellationToken) is { } problem)
+            {
+                log.ForEvent(LogEvents.EngineNotSwept).Warning("Leftovers of interrupted runs on engine {Engine} are swept at a later start: {Error}", name, problem);
+                everyEngine = false;
+                continue;
+            }
+
+            try
+            {
+                removed += await SweepEngineAsync(engines.Get(name), stateDir, unfinished, verdicts, log, cancellationToken);
+            }
+            catch (Exception ex) when (name != EngineRegistry.DefaultName && ex is DockerUnavailableException or DockerApiException)
+            {
+                // It went away after answering: the others are still swept, and the next start tries it again.
+                log.ForEvent(LogEvents.EngineNotSwept).Warning("Leftovers of interrupted runs on engine {Engine} are swept at a later start: {Error}", name, ex.Message);
+                everyEngine = false;
+            }
+        }
+
+        foreach (var instance in AgentInstance.ListLockFiles(stateDir))
+        {
+            if (everyEngine && !unfinished.Contains(instance) && !AgentInstance.IsAlive(stateDir, instance))
+            {
+                AgentInstance.Forget(stateDir, instance);
+            }
+        }
+
+        return removed;
+    }
+
+    private static async Task<int> SweepEngineAsync(
+        IDockerEngine docker, string stateDir, HashSet<string> unfinished, Dictionary<string, bool> verdicts, ILogger log, CancellationToken cancellationToken)
+    {
+        var owned = new Dictionary<string, string?> { [AgentLabels.Owner] = AgentLabels.OwnerValue };
+        var removed = 0;
         foreach (var container in await docker.Containers.ListAsync(cancellationToken, all: true, labels: owned))
         {
             var instance = container.Labels?.GetValueOrDefault(AgentLabels.Instance) ?? string.Empty;
@@ -68,14 +111,6 @@ internal static class LeftoverSweeper
 
             log.ForEvent(LogEvents.LeftoverVolumeRemoved).Information("Removed scratch volume {Volume} that an interrupted run left behind", volume.Name);
             removed++;
-        }
-
-        foreach (var instance in AgentInstance.ListLockFiles(stateDir))
-        {
-            if (!unfinished.Contains(instance) && !AgentInstance.IsAlive(stateDir, instance))
-            {
-                AgentInstance.Forget(stateDir, instance);
-            }
         }
 
         return removed;

@@ -51,7 +51,7 @@ internal sealed class SourceRunner
             {
                 var error = limits.Explain(watchdog, source.DisplayName, $"{source.DisplayName} (finding its container and what to back up)", diagnosis: null)
                     ?? Describe(ex);
-                var failed = FailedBeforeStart(source, plannedAt, error);
+                var failed = FailedBeforeStart(source, plannedAt, error) with { Engine = planned.Options.Engine };
                 log.ForEvent(LogEvents.SourceFailed).Error("Source {Source} failed: {Error}", source.DisplayName, failed.Error);
                 artifacts.Add(failed);
                 progress?.Report(failed);
@@ -65,6 +65,7 @@ internal sealed class SourceRunner
             var artifact = limits.TimedOut
                 ? Describe(producer.Descriptor, compressor.Kind, _time.GetUtcNow(), TimeSpan.Zero) with { Error = limits.NotStarted(source.DisplayName) }
                 : await RunArtifactAsync(producer, source.DisplayName, limits, compressor, targets, log, cancellationToken);
+            artifact = artifact with { Engine = planned.Options.Engine };
             artifacts.Add(artifact);
             progress?.Report(artifact);
         }

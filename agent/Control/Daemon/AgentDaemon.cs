@@ -188,7 +188,7 @@ internal sealed class AgentDaemon
     private async Task<VerificationResult> VerifySetAsync(StoredSet set, bool drill, CancellationToken cancellationToken)
     {
         var session = await _session.Task.WaitAsync(cancellationToken);
-        var runner = new VerificationRunner(session.Docker, _policy.HelperImage, session.Instance.Id, _time, _log.ForContext("Job", set.Set.Job));
+        var runner = new VerificationRunner(session.Docker, _policy.HelperImage, session.Instance.Id, _time, _log.ForContext("Job", set.Set.Job), session.Engines);
         return await runner.RunAsync(set, drill, cancellationToken);
     }
 

@@ -28,8 +28,8 @@ internal sealed record JobOptions
     /// <summary>Null keeps every backup set.</summary>
     public RetentionOptions? Retention { get; init; }
 
-    /// <summary>Containers (or compose services) stopped while the sources are archived and started again afterwards.</summary>
-    public IReadOnlyList<string> StopContainers { get; init; } = [];
+    /// <summary>Containers (or compose services), each on its engine, stopped while the sources are archived and started again afterwards.</summary>
+    public IReadOnlyList<ContainerToStop> StopContainers { get; init; } = [];
 
     /// <summary>
     /// The job's <c>stall_timeout</c>, else the root's: the default of its sources, and how long <c>health</c> lets a

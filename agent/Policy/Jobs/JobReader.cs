@@ -14,7 +14,7 @@ internal static class JobReader
     /// <param name="stallTimeout">The root's stall_timeout, the default of a job that sets none.</param>
     /// <param name="notifyNames">The targets under the root <c>notify</c>, which a job's <c>notify</c> list may name.</param>
     public static IReadOnlyList<JobOptions> ReadAll(
-        NodeReader reader, MapNode root, IReadOnlyList<string>? storageNames, TimeSpan stallTimeout, IReadOnlyList<string>? notifyNames = null)
+        NodeReader reader, MapNode root, IReadOnlyList<string>? storageNames, TimeSpan stallTimeout, IReadOnlyList<string>? notifyNames = null, IReadOnlyList<string>? engineNames = null)
     {
         var jobs = new List<JobOptions>();
         var map = reader.Map(root, "jobs", required: true, missingHint: "; define at least one job with its sources");
@@ -40,7 +40,7 @@ internal static class JobReader
             }
 
             var jobMap = reader.AsMap(entry.Value, path, entry.KeyNode.Start);
-            if (jobMap is not null && ReadOne(reader, entry.Key, jobMap, storageNames, stallTimeout, notifyNames ?? []) is { } job && nameIsValid)
+            if (jobMap is not null && ReadOne(reader, entry.Key, jobMap, storageNames, stallTimeout, notifyNames ?? [], engineNames ?? []) is { } job && nameIsValid)
             {
                 jobs.Add(job);
             }
@@ -50,7 +50,7 @@ internal static class JobReader
     }
 
     private static JobOptions? ReadOne(
-        NodeReader reader, string name, MapNode map, IReadOnlyList<string>? storageNames, TimeSpan rootStallTimeout, IReadOnlyList<string> notifyNames)
+        NodeReader reader, string name, MapNode map, IReadOnlyList<string>? storageNames, TimeSpan rootStallTimeout, IReadOnlyList<string> notifyNames, IReadOnlyList<string> engineNames)
     {
         reader.RejectUnknownKeys(map, PolicyKeys.Job);
         var problemsBefore = reader.Problems.Count;
@@ -61,11 +61,11 @@ internal static class JobReader
         var compression = reader.Choice(map, "compression", Compressions);
         var level = ReadCompressionLevel(reader, map, compression ?? CompressionKind.Gzip, compressionKnown: compression is not null || !map.Has("compression"));
         var retention = ReadRetention(reader, map);
-        var stop = reader.TextList(map, "stop_containers", "[app, worker]", text => NodeReader.IsName(text) ? null : $"'{text}' is not a valid container or service name; use {NodeReader.NameRule}");
+        var stop = StopContainersReader.Read(reader, map, engineNames);
         var stallTimeout = reader.Duration(map, "stall_timeout", allowZero: false) ?? rootStallTimeout;
         var verify = ReadVerify(reader, map);
         var encryption = EncryptionReader.Read(reader, map);
-        var sources = SourceReader.ReadAll(reader, map, stallTimeout);
+        var sources = SourceReader.ReadAll(reader, map, stallTimeout, engineNames);
         var hooks = HookReader.Read(reader, map);
         var notify = ReadNotify(reader, map, notifyNames);
         var maxAge = reader.Duration(map, "max_age", allowZero: false);

@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Engines;
 using VolumeAgent.Manifest;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Sources;
@@ -11,7 +12,8 @@ namespace VolumeAgent.Restore.Drill;
 /// Restores a checked set into throwaway targets and compares the result with the backup, each artifact by the drill
 /// of the kind that made it (<see cref="ISourceDrill"/>: volumes into scratch volumes, databases into a scratch server
 /// from the backed-up container's image, ...). Everything a drill creates carries the agent's labels and is removed
-/// when it ends, however it ends. Artifacts of a kind without a drill are checked by verify only.
+/// when it ends, however it ends. Artifacts of a kind without a drill are checked by verify only. Each artifact is
+/// drilled on the engine its manifest entry records (the image of a backed-up database is there).
 /// </summary>
 internal sealed class DrillRunner
 {
@@ -31,24 +33,42 @@ internal sealed class DrillRunner
     {
         ArgumentNullException.ThrowIfNull(set);
         ArgumentNullException.ThrowIfNull(scans);
-        var drill = new DrillContext
-        {
-            Context = _context,
-            Environment = new RestoreEnvironment { Set = set, Context = _context, StateDir = string.Empty, Log = _log },
-            Log = _log,
-        };
         var outcomes = new Dictionary<ArtifactScan, ArtifactOutcome>();
-        foreach (var kind in SourceKinds.All.Where(k => k.Drill is not null))
+        foreach (var onEngine in scans.GroupBy(s => s.Artifact.Engine ?? EngineRegistry.DefaultName, StringComparer.Ordinal))
         {
-            var own = scans.Where(s => SourceKinds.Of(s.Artifact.SourceKind) == kind).ToList();
-            if (own.Count == 0)
+            SourceContext context;
+            try
             {
+                context = _context.On(onEngine.Key);
+            }
+            catch (EngineNotDefinedException ex)
+            {
+                foreach (var scan in onEngine)
+                {
+                    outcomes[scan] = new ArtifactOutcome(scan.File, false, $"{scan.File}: not drilled: it was backed up on engine '{onEngine.Key}'. {ex.Message}");
+                }
+
                 continue;
             }
 
-            foreach (var (scan, outcome) in await kind.Drill!.RunAsync(drill, own, cancellationToken))
+            var drill = new DrillContext
             {
-                outcomes[scan] = outcome;
+                Context = context,
+                Environment = new RestoreEnvironment { Set = set, Context = context, StateDir = string.Empty, Log = _log },
+                Log = _log,
+            };
+            foreach (var kind in SourceKinds.All.Where(k => k.Drill is not null))
+            {
+                var own = onEngine.Where(s => SourceKinds.Of(s.Artifact.SourceKind) == kind).ToList();
+                if (own.Count == 0)
+                {
+                    continue;
+                }
+
+                foreach (var (scan, outcome) in await kind.Drill!.RunAsync(drill, own, cancellationToken))
+                {
+                    outcomes[scan] = outcome;
+                }
             }
         }
 

@@ -21,6 +21,7 @@ internal sealed class VerificationRunner
 {
     private const int MaxDetailsLength = 4000;
     private readonly IDockerEngine? _docker;
+    private readonly Docker.Engines.EngineRegistry? _engines;
     private readonly string _helperImage;
     private readonly string _instanceId;
     private readonly TimeProvider _time;
@@ -29,13 +30,15 @@ internal sealed class VerificationRunner
     /// <param name="docker">The engine; null verifies without one (no pg_restore --list, no drill).</param>
     /// <param name="helperImage">Image of the helpers that write and read scratch volumes (backup.yml's helper_image).</param>
     /// <param name="instanceId">The agent process's instance id, on the labels of everything a drill creates.</param>
-    public VerificationRunner(IDockerEngine? docker, string helperImage, string instanceId, TimeProvider time, ILogger log)
+    /// <param name="engines">Every engine, so a drill runs where each artifact was backed up; null: <paramref name="docker"/> only.</param>
+    public VerificationRunner(IDockerEngine? docker, string helperImage, string instanceId, TimeProvider time, ILogger log, Docker.Engines.EngineRegistry? engines = null)
     {
         ArgumentNullException.ThrowIfNull(helperImage);
         ArgumentNullException.ThrowIfNull(instanceId);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(log);
         _docker = docker;
+        _engines = engines;
         _helperImage = helperImage;
         _instanceId = instanceId;
         _time = time;
@@ -78,7 +81,7 @@ internal sealed class VerificationRunner
 
         var context = _docker is null ? null : NewContext(set);
         var scans = new List<ArtifactScan>();
-        var checks = new Dictionary<ISourceKind, IArtifactCheckSession?>();
+        var checks = new Dictionary<(ISourceKind, string), IArtifactCheckSession?>();
         try
         {
             foreach (var artifact in manifest.Artifacts)
@@ -94,9 +97,11 @@ internal sealed class VerificationRunner
                 // An encrypted artifact without a key gets its checksum checked, not its content.
                 if (sourceKind is not null && (artifact.Encryption is null || set.Keys is not null))
                 {
-                    if (!checks.TryGetValue(sourceKind, out var session))
+                    // A kind's engine-side checks run on the engine the artifact was read on (its image is there).
+                    var engine = artifact.Engine ?? Docker.Engines.EngineRegistry.DefaultName;
+                    if (!checks.TryGetValue((sourceKind, engine), out var session))
                     {
-                        checks[sourceKind] = session = sourceKind.Verifier.StartChecks(context, log);
+                        checks[(sourceKind, engine)] = session = sourceKind.Verifier.StartChecks(On(context, engine), log);
                     }
 
                     if (session is not null)
@@ -144,9 +149,14 @@ internal sealed class VerificationRunner
         return record ? await RecordAsync(set, manifest, result, log, cancellationToken) : result;
     }
 
+    /// <summary>The context on the artifact's engine; the default one's when the agent does not know that engine (its checks then say what they could not run).</summary>
+    private SourceContext? On(SourceContext? context, string engine) =>
+        context is null || _engines is null || !_engines.Has(engine) ? context : context.On(engine);
+
     private SourceContext NewContext(StoredSet set) => new()
     {
         Docker = _docker!,
+        Engines = _engines,
         HelperImage = _helperImage,
         Job = set.Set.Job,
         RunId = RunId.New().ToString(),

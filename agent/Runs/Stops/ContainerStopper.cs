@@ -43,8 +43,10 @@ internal sealed class ContainerStopper
     /// <summary>The containers <see cref="RestartAsync"/> started; one another run still holds stays stopped.</summary>
     public IReadOnlyList<JournalContainer> Started => _started;
 
+    /// <param name="engine">The name of <paramref name="docker"/> among the agent's engines, recorded in the journal.</param>
     public static async Task<ContainerStopper?> StopAsync(
         IDockerEngine docker,
+        string engine,
         ContainerResolver resolver,
         IReadOnlyList<string> names,
         string stateDir,
@@ -95,7 +97,7 @@ internal sealed class ContainerStopper
         {
             if (container.State is { Running: true })
             {
-                journal.RecordStop(container.Id, ContainerResolver.NameOf(container), container.State.StartedAt, holder);
+                journal.RecordStop(container.Id, ContainerResolver.NameOf(container), container.State.StartedAt, holder, engine);
             }
             else
             {

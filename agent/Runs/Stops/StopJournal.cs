@@ -94,11 +94,12 @@ internal sealed class StopJournal : IDisposable
     /// The run is about to stop a running container: it becomes a holder (beside any others), and the container's
     /// start time is recorded, by which a later start (someone else's) is recognised.
     /// </summary>
-    public void RecordStop(string id, string name, string? startedAt, JournalHolder holder)
+    /// <param name="engine">The engine the container is on; null for the default one.</param>
+    public void RecordStop(string id, string name, string? startedAt, JournalHolder holder, string? engine = null)
     {
         var index = _containers.FindIndex(c => c.Id == id);
         var holders = index < 0 ? [holder] : _containers[index].Holders.Where(h => h != holder).Append(holder).ToList();
-        var entry = new StoppedContainer(id, name, startedAt, holder, holders);
+        var entry = new StoppedContainer(id, name, startedAt, holder, holders, engine == Docker.Engines.EngineRegistry.DefaultName ? null : engine);
         if (index < 0)
         {
             _containers.Add(entry);

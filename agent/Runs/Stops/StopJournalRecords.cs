@@ -13,14 +13,21 @@ internal sealed record JournalHolder(
 
 /// <summary>
 /// A container the agent stopped: its State.StartedAt when it was stopped (null when not known), the run that
-/// stopped it, and the runs that hold it stopped now.
+/// stopped it, the runs that hold it stopped now, and the engine it is on (null: the default engine, as every entry
+/// written before engines had names).
 /// </summary>
 internal sealed record StoppedContainer(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("started_at")] string? StartedAt,
     [property: JsonPropertyName("stopped_by")] JournalHolder StoppedBy,
-    [property: JsonPropertyName("holders")] IReadOnlyList<JournalHolder> Holders);
+    [property: JsonPropertyName("holders")] IReadOnlyList<JournalHolder> Holders,
+    [property: JsonPropertyName("engine"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Engine = null)
+{
+    /// <summary>The engine's name, the default one when the entry names none.</summary>
+    [JsonIgnore]
+    public string EngineName => Engine ?? Docker.Engines.EngineRegistry.DefaultName;
+}
 
 internal sealed record JournalFile([property: JsonPropertyName("containers")] IReadOnlyList<StoppedContainer> Containers);
 

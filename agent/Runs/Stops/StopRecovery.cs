@@ -1,5 +1,6 @@
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Engines;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
 
@@ -13,7 +14,7 @@ namespace VolumeAgent.Runs.Stops;
 internal static class StopRecovery
 {
     /// <summary>For an agent session's start and each run: waits for the journal's lock when another process holds it.</summary>
-    public static async Task RecoverAsync(IDockerEngine docker, string stateDir, TimeProvider time, ILogger log, CancellationToken cancellationToken)
+    public static async Task RecoverAsync(EngineRegistry engines, string stateDir, TimeProvider time, ILogger log, CancellationToken cancellationToken)
     {
         if (!StopJournal.Exists(stateDir))
         {
@@ -21,7 +22,7 @@ internal static class StopRecovery
         }
 
         using var journal = await StopJournal.OpenAsync(stateDir, time, log, cancellationToken);
-        await RecoverAsync(docker, journal, log, cancellationToken);
+        await RecoverAsync(engines, journal, log, cancellationToken);
     }
 
     /// <summary>
@@ -29,7 +30,8 @@ internal static class StopRecovery
     /// the journal lists something no live run holds, and never waits for the journal's lock (a process holding it
     /// is stopping or starting containers right now). A container that cannot be started is logged, not thrown.
     /// </summary>
-    public static async Task RepairAsync(string stateDir, ILogger log, CancellationToken cancellationToken)
+    /// <param name="engines">backup.yml's <c>engines</c>, where containers on them were stopped.</param>
+    public static async Task RepairAsync(string stateDir, IReadOnlyList<EngineDefinition> engines, ILogger log, CancellationToken cancellationToken)
     {
         if (!StopJournal.Exists(stateDir))
         {
@@ -61,10 +63,10 @@ internal static class StopRecovery
                 return;
             }
 
-            IDockerEngine docker;
+            EngineRegistry registry;
             try
             {
-                docker = DockerEngine.FromEnvironment(log);
+                registry = EngineRegistry.Create(engines, log);
             }
             catch (ArgumentException ex)
             {
@@ -72,9 +74,9 @@ internal static class StopRecovery
                 return;
             }
 
-            await using (docker)
+            await using (registry)
             {
-                await RecoverAsync(docker, journal, log, cancellationToken);
+                await RecoverAsync(registry, journal, log, cancellationToken);
             }
         }
     }
@@ -164,14 +166,35 @@ internal static class StopRecovery
         journal.Remove(entry.Id);
     }
 
-    private static async Task RecoverAsync(IDockerEngine docker, StopJournal journal, ILogger log, CancellationToken cancellationToken)
+    private static async Task RecoverAsync(EngineRegistry engines, StopJournal journal, ILogger log, CancellationToken cancellationToken)
     {
         try
         {
             journal.ForgetDeadHolders();
+            var unreachable = new Dictionary<string, string?>(StringComparer.Ordinal);
             foreach (var entry in journal.Containers.Reverse().Where(c => c.Holders.Count == 0).ToList())
             {
-                if ((await StartAgainAsync(docker, journal, entry, interrupted: true, log, cancellationToken)).Failure is { } failure)
+                if (!engines.Has(entry.EngineName))
+                {
+                    log.ForEvent(LogEvents.StoppedContainerEngineUnknown).Warning(
+                        "{Container} was stopped by interrupted run {RunId} of job {Job} on engine {Engine}, which backup.yml no longer defines; define the engine again under 'engines', or start it by hand (docker start)",
+                        entry.Name,
+                        entry.StoppedBy.RunId,
+                        entry.StoppedBy.Job,
+                        entry.EngineName);
+                    continue;
+                }
+
+                // Another engine that does not answer is asked once, within a bound, not once per container.
+                if (entry.EngineName != EngineRegistry.DefaultName && !unreachable.ContainsKey(entry.EngineName))
+                {
+                    unreachable[entry.EngineName] = await engines.ProblemOfAsync(entry.EngineName, cancellationToken);
+                }
+
+                var result = unreachable.GetValueOrDefault(entry.EngineName) is { } down
+                    ? (Started: false, Failure: down)
+                    : await StartAgainAsync(engines.Get(entry.EngineName), journal, entry, interrupted: true, log, cancellationToken);
+                if (result.Failure is { } failure)
                 {
                     log.ForEvent(LogEvents.InterruptedStopNotRecovered).Error(
                         "Could not start {Container} again after interrupted run {RunId} of job {Job}: {Error}. Start it by hand (docker start); the next agent command or run tries again",

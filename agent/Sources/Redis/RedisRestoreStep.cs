@@ -32,7 +32,7 @@ internal sealed class RedisRestoreStep : IRestoreStep
         var context = environment.Context;
         var clock = Stopwatch.StartNew();
         var stopper = await ContainerStopper.StopAsync(
-            context.Docker, context.Containers, [Target.Redis.Container.Id], environment.StateDir, context.InstanceId, context.Job, context.RunId, TimeProvider.System, environment.Log, cancellationToken)
+            context.Docker, context.Engine, context.Containers, [Target.Redis.Container.Id], environment.StateDir, context.InstanceId, context.Job, context.RunId, TimeProvider.System, environment.Log, cancellationToken)
             ?? throw new RestoreFailedException($"Container {Target.Name} is no longer running; nothing was changed. Start it and restore again.");
         try
         {

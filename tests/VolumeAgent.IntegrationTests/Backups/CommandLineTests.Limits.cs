@@ -42,7 +42,7 @@ public sealed partial class CommandLineTests
             .And.Contain(string.Create(CultureInfo.InvariantCulture, $"(and {total - 50} more problem(s) not listed; fix these and run validate again)"));
         var reported = ProblemLine().Matches(result.Stderr).Select(m => m.Value.Trim()).ToList();
         reported.Should().HaveCount(50);
-        reported.Should().Contain($"{workspace.ConfigPath}:1:1 unknown0000000: unknown key 'unknown0000000'; allowed here: timezone, helper_image, state_dir, log_format, project, stall_timeout, http, storage, notify, jobs")
+        reported.Should().Contain($"{workspace.ConfigPath}:1:1 unknown0000000: unknown key 'unknown0000000'; allowed here: timezone, helper_image, state_dir, log_format, project, stall_timeout, http, engines, storage, notify, jobs")
             .And.Contain(r => r.StartsWith($"{workspace.ConfigPath}:48:1 unknown0000047: ", StringComparison.Ordinal));
     }
 

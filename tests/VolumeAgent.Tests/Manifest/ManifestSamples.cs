@@ -68,6 +68,7 @@ internal static class ManifestSamples
                 SourceName = "db",
                 Database = "app",
                 Container = "stack-db-1",
+                Engine = "default",
                 Image = "postgres:15",
                 ToolVersion = "pg_dump (PostgreSQL) 15.8",
                 Format = PostgresKind.PgCustom,

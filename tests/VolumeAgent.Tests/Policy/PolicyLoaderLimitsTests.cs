@@ -66,7 +66,7 @@ public sealed class PolicyLoaderLimitsTests
 
         problem.Path.Length.Should().BeLessThanOrEqualTo(ProblemText.MaxPath + 40);
         problem.Path.Should().StartWith("kyyy").And.Contain("(3000001 characters in all)");
-        problem.Message.Should().Be($"unknown key '{key[..ProblemText.MaxQuoted]}…' (3000001 characters); allowed here: timezone, helper_image, state_dir, log_format, project, stall_timeout, http, storage, notify, jobs");
+        problem.Message.Should().Be($"unknown key '{key[..ProblemText.MaxQuoted]}…' (3000001 characters); allowed here: timezone, helper_image, state_dir, log_format, project, stall_timeout, http, engines, storage, notify, jobs");
     }
 
     [Fact]

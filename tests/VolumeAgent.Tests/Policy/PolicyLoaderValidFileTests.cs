@@ -126,7 +126,7 @@ public sealed class PolicyLoaderValidFileTests
             KeepYearly = 2,
             KeepWithin = TimeSpan.FromDays(30),
         });
-        job.StopContainers.Should().Equal("app", "worker");
+        job.StopContainers.Select(c => c.ToString()).Should().Equal("app", "worker");
         job.Verify!.Schedule!.Fields.Should().Be("0 0 * * 0");
         job.Verify.Drill.Should().BeTrue();
         policy.StoragesOf(job).Select(s => s.Name).Should().Equal("local", "offsite");

@@ -12,11 +12,14 @@ internal sealed record EngineTls(bool Verify, string Directory)
     public const string CertificateFileName = "cert.pem";
     public const string KeyFileName = "key.pem";
 
-    public string CaPath => Path.Combine(Directory, CaFileName);
+    /// <summary>ca.pem in <see cref="Directory"/>, unless backup.yml's <c>tls_ca_file</c> names another file.</summary>
+    public string CaPath { get; init; } = Path.Combine(Directory, CaFileName);
 
-    public string CertificatePath => Path.Combine(Directory, CertificateFileName);
+    /// <summary>cert.pem in <see cref="Directory"/>, unless backup.yml's <c>tls_cert_file</c> names another file.</summary>
+    public string CertificatePath { get; init; } = Path.Combine(Directory, CertificateFileName);
 
-    public string KeyPath => Path.Combine(Directory, KeyFileName);
+    /// <summary>key.pem in <see cref="Directory"/>, unless backup.yml's <c>tls_key_file</c> names another file.</summary>
+    public string KeyPath { get; init; } = Path.Combine(Directory, KeyFileName);
 
     /// <summary>How the connection is secured, for <c>engine</c> and <c>validate</c>: paths only.</summary>
     public string Description => Verify

@@ -67,7 +67,7 @@ internal sealed class VolumeRestoreStep : IRestoreStep
             if (Users.Count > 0)
             {
                 stopper = await ContainerStopper.StopAsync(
-                    context.Docker, context.Containers, [.. Users.Select(u => u.Id)], environment.StateDir, context.InstanceId, context.Job, context.RunId, TimeProvider.System, environment.Log, cancellationToken);
+                    context.Docker, context.Engine, context.Containers, [.. Users.Select(u => u.Id)], environment.StateDir, context.InstanceId, context.Job, context.RunId, TimeProvider.System, environment.Log, cancellationToken);
             }
 
             var restorer = new VolumeRestorer(context);
