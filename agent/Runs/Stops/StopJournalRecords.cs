@@ -20,7 +20,16 @@ internal sealed record StoppedContainer(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("started_at")] string? StartedAt,
     [property: JsonPropertyName("stopped_by")] JournalHolder StoppedBy,
-    [property: JsonPropertyName("holders")] IReadOnlyList<JournalHolder> Holders);
+    [property: JsonPropertyName("holders")] IReadOnlyList<JournalHolder> Holders)
+{
+    /// <summary>
+    /// Paused rather than stopped (a Swarm task, which Swarm would replace if it stopped): it comes back by unpausing.
+    /// Absent in journals of earlier versions, which stopped every container.
+    /// </summary>
+    [JsonPropertyName("paused")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Paused { get; init; }
+}
 
 internal sealed record JournalFile([property: JsonPropertyName("containers")] IReadOnlyList<StoppedContainer> Containers);
 
