@@ -42,7 +42,7 @@ public sealed class SwarmStackTests
     private const string TreeScript =
         "cd /data && find . -printf '%p\\t%y\\t%m\\t%U:%G\\t%l\\t%s\\n' | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum";
 
-    private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(15);
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(20);
     private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(120);
     private readonly DockerFixture _docker;
     private readonly ITestOutputHelper _output;
