@@ -127,6 +127,14 @@ internal static class LogEvents
     public static readonly LogEventId EngineNotSwept = new(2000, nameof(EngineNotSwept));
     public static readonly LogEventId EngineUnreachable = new(2001, nameof(EngineUnreachable));
     public static readonly LogEventId StoppedContainerEngineUnknown = new(2002, nameof(StoppedContainerEngineUnknown));
+
+    // Swarm mode (2100-2199).
+    public static readonly LogEventId SwarmSourceSkipped = new(2100, nameof(SwarmSourceSkipped));
+    public static readonly LogEventId SwarmNodeDetected = new(2101, nameof(SwarmNodeDetected));
+    public static readonly LogEventId SwarmStopSkipped = new(2102, nameof(SwarmStopSkipped));
+    public static readonly LogEventId ContainerPausing = new(2103, nameof(ContainerPausing));
+    public static readonly LogEventId ContainerUnpaused = new(2104, nameof(ContainerUnpaused));
+    public static readonly LogEventId SwarmHookSkipped = new(2105, nameof(SwarmHookSkipped));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

@@ -19,6 +19,12 @@ internal interface IContainerOperations
 
     Task KillAsync(string id, string signal, CancellationToken cancellationToken);
 
+    /// <summary>Freezes every process of the running container (<c>docker pause</c>).</summary>
+    Task PauseAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Thaws a paused container (<c>docker unpause</c>).</summary>
+    Task UnpauseAsync(string id, CancellationToken cancellationToken);
+
     /// <summary>
     /// Removes the container, and by default its anonymous volumes; named volumes are never removed. One already
     /// gone counts as removed.

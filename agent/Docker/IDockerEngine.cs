@@ -28,4 +28,7 @@ internal interface IDockerEngine : IAsyncDisposable
     Task<string> GetApiVersionAsync(CancellationToken cancellationToken);
 
     Task<EngineVersion> GetVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>The engine's host name and Swarm membership (<c>GET /info</c>).</summary>
+    Task<EngineInfo> GetInfoAsync(CancellationToken cancellationToken);
 }

@@ -30,6 +30,9 @@ internal sealed record BackupManifest
 
     public string? Host { get; init; }
 
+    /// <summary>The Swarm node whose agent wrote the set (its name in storage); absent on a single host.</summary>
+    public string? Node { get; init; }
+
     /// <summary>Why the run as a whole failed (an artifact's own failure is on the artifact).</summary>
     public string? Error { get; init; }
 

@@ -33,6 +33,9 @@ internal sealed record SetEntry
 
     public required string Job { get; init; }
 
+    /// <summary>The Swarm node whose agent wrote the set; absent for a single host's.</summary>
+    public string? Node { get; init; }
+
     public required string Set { get; init; }
 
     public required string RunId { get; init; }
@@ -71,6 +74,7 @@ internal sealed record SetEntry
         {
             Storage = storage,
             Job = set.Job,
+            Node = set.Node,
             Set = set.DirectoryName,
             RunId = set.RunId.ToString(),
             Tag = manifest?.Tag,

@@ -9,11 +9,13 @@ namespace VolumeAgent.Presentation;
 /// <summary>The backup sets of every storage as <c>list</c> shows them, in the process or through the daemon.</summary>
 internal static class SetListing
 {
-    private static readonly string[] Header = ["STORAGE", "JOB", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS", "VERIFIED", "TAG"];
+    private static readonly string[] Header = ["STORAGE", "JOB", "NODE", "SET", "STARTED", "STATUS", "SIZE", "ARTIFACTS", "VERIFIED", "TAG"];
+    private const int NodeColumn = 2;
 
     /// <summary>
     /// The table of sets, then one line per corrupt set with the reason; or a line saying there are none. What
-    /// <c>list</c> prints in the process and what the daemon sends for it over the control socket.
+    /// <c>list</c> prints in the process and what the daemon sends for it over the control socket. Sets Swarm nodes
+    /// wrote get a NODE column and are grouped per node within their job.
     /// </summary>
     public static async Task WriteAsync(
         BackupPolicy policy, IReadOnlyDictionary<string, IBackupStore> stores, string? job, TextWriter output, CancellationToken cancellationToken)
@@ -23,11 +25,17 @@ internal static class SetListing
         var holders = new SortedDictionary<(string Job, string Set), List<string>>();
         foreach (var (name, store) in stores)
         {
+            var listed = new List<BackupSetInfo>();
             await foreach (var set in store.ListSetsAsync(job, cancellationToken))
+            {
+                listed.Add(set);
+            }
+
+            foreach (var set in listed.OrderBy(s => s.Job, StringComparer.Ordinal).ThenBy(s => s.Node ?? string.Empty, StringComparer.Ordinal))
             {
                 if (set.State == BackupSetState.Corrupt)
                 {
-                    corrupt.Add($"{set.Job}/{set.DirectoryName} in storage {name} is corrupt: {set.Problem}");
+                    corrupt.Add($"{PathOf(set)} in storage {name} is corrupt: {set.Problem}");
                 }
 
                 if (set.State == BackupSetState.Complete)
@@ -39,6 +47,7 @@ internal static class SetListing
                 [
                     name,
                     set.Job,
+                    set.Node ?? string.Empty,
                     set.DirectoryName,
                     TimeZoneInfo.ConvertTime(set.StartedAt, policy.TimeZone).ToString("yyyy-MM-dd HH:mm:ss zzz", CultureInfo.InvariantCulture),
                     StatusOf(set),
@@ -57,8 +66,10 @@ internal static class SetListing
         }
 
         // The TAG column only when a set has a tag (runs asked for through the HTTP API with one).
+        // The NODE column only when a Swarm node's agent wrote a set.
         var tagged = rows.Skip(1).Any(row => row[^1].Length > 0);
-        TextTable.Write(output, [.. rows.Select(row => tagged ? row : row[..^1])]);
+        var noded = rows.Skip(1).Any(row => row[NodeColumn].Length > 0);
+        TextTable.Write(output, [.. rows.Select(row => tagged ? row : row[..^1]).Select(row => noded ? row : [.. row[..NodeColumn], .. row[(NodeColumn + 1)..]])]);
         foreach (var line in corrupt.Concat(Gaps(policy, holders)))
         {
             await output.WriteLineAsync(line);
@@ -77,6 +88,9 @@ internal static class SetListing
             }
         }
     }
+
+    /// <summary>Where the set is in its storage: <c>&lt;job&gt;/&lt;set&gt;</c>, or <c>&lt;job&gt;@&lt;node&gt;/&lt;set&gt;</c> for a Swarm node's.</summary>
+    public static string PathOf(BackupSetInfo set) => $"{BackupSetLayout.StorageJobName(set.Job, set.Node)}/{set.DirectoryName}";
 
     /// <summary>The latest check of the set: verified (checksums), drilled (trial restore), failed, or empty when never checked.</summary>
     public static string VerifiedOf(BackupSetInfo set) => set.Manifest?.Verification switch

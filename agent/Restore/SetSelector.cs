@@ -7,7 +7,8 @@ namespace VolumeAgent.Restore;
 
 /// <summary>
 /// Finds the set a command names: its directory name (<c>20261121T020000Z-3f9c07a2</c>), <c>JOB/DIRECTORY</c>,
-/// <c>JOB/latest</c> (the newest complete set whose run succeeded), or a prefix of its run id that fits one set.
+/// <c>JOB/latest</c> (the newest complete set whose run succeeded), or a prefix of its run id that fits one set;
+/// <c>JOB@NODE/…</c> looks only at the sets of that Swarm node.
 /// The same set in several storages is one set; the first storage (in the order given) that holds a complete copy is used.
 /// </summary>
 internal static class SetSelector
@@ -71,7 +72,10 @@ internal static class SetSelector
         {
             var job = spec[..slash];
             var rest = spec[(slash + 1)..];
-            var ofJob = sets.Where(s => string.Equals(s.Set.Job, job, StringComparison.Ordinal)).ToList();
+
+            // JOB@NODE/...: the sets a Swarm node wrote (JOB/... is every node's).
+            var (jobName, node) = BackupSetLayout.SplitStorageJobName(job);
+            var ofJob = sets.Where(s => string.Equals(s.Set.Job, jobName, StringComparison.Ordinal) && (node is null || s.Set.Node == node)).ToList();
             if (ofJob.Count == 0)
             {
                 throw new SetNotFoundException($"No backup sets of job '{job}' in the storage(s). Jobs with sets: {Jobs(sets)}.");

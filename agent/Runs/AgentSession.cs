@@ -5,6 +5,7 @@ using VolumeAgent.Policy;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
 using VolumeAgent.Runs.Stops;
+using VolumeAgent.Swarm;
 
 namespace VolumeAgent.Runs;
 
@@ -46,9 +47,13 @@ internal sealed class AgentSession : IAsyncDisposable
 
     public ILogger Log { get; }
 
-    /// <summary>Opens the stores the policy names; an unsupported store type fails here, before anything runs.</summary>
-    public static IReadOnlyDictionary<string, IBackupStore> OpenStores(BackupPolicy policy) =>
-        policy.Storage.Values.ToDictionary(s => s.Name, StoreFactory.Create, StringComparer.Ordinal);
+    /// <summary>
+    /// Opens the stores the policy names; an unsupported store type fails here, before anything runs. With a Swarm
+    /// <paramref name="node"/> (its storage name), the sets this process writes go under <c>&lt;job&gt;@&lt;node&gt;</c>;
+    /// every store lists the sets of every node.
+    /// </summary>
+    public static IReadOnlyDictionary<string, IBackupStore> OpenStores(BackupPolicy policy, string? node = null) =>
+        policy.Storage.Values.ToDictionary(s => s.Name, s => StoreFactory.Create(s, node), StringComparer.Ordinal);
 
     public static async Task<AgentSession> OpenAsync(BackupPolicy policy, ILogger log, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -68,8 +73,17 @@ internal sealed class AgentSession : IAsyncDisposable
                 log.ForEvent(LogEvents.LeftoversRemoved).Information("Removed {Count} object(s) interrupted runs left behind", swept);
             }
 
-            var project = policy.Project ?? await ContainerResolver.DetectOwnProjectAsync(docker, cancellationToken);
-            var containers = new ContainerResolver(docker, project);
+            var self = await ContainerResolver.InspectSelfAsync(docker, cancellationToken);
+            var node = await SwarmNode.DetectAsync(docker, self, cancellationToken);
+            if (node is not null)
+            {
+                log.ForEvent(LogEvents.SwarmNodeDetected).Information(
+                    "Running as a Swarm task on node {Node} ({NodeId}); this node's sets are stored under <job>@{StorageName}", node.Name, node.Id, node.StorageName);
+                stores = OpenStores(policy, node.StorageName);
+            }
+
+            var project = policy.Project ?? ContainerResolver.ProjectOf(self);
+            var containers = new ContainerResolver(docker, project, node);
             var runner = new JobRunner(docker, policy, stores, instance, containers, time, log, engines);
             return new AgentSession(policy, engines, instance, stores, containers, runner, log);
         }

@@ -1,6 +1,7 @@
 using System.Text;
 using Serilog;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
 using VolumeAgent.Policy;
 using VolumeAgent.Policy.Hooks;
 using VolumeAgent.Policy.Jobs;
@@ -69,7 +70,18 @@ internal static class HookRunner
         IExecProcess? process = null;
         try
         {
-            var container = await resolver.ResolveAsync(hook.Container, timeout.Token);
+            ContainerInspect container;
+            try
+            {
+                container = await resolver.ResolveAsync(hook.Container, timeout.Token);
+            }
+            catch (Swarm.NotOnThisNodeException ex)
+            {
+                // The node that runs the service's task runs its hooks, as it backs up its sources.
+                log.ForEvent(LogEvents.SwarmHookSkipped).Information("The {Hook} is skipped on this node: {Reason}", what, ex.Message);
+                return;
+            }
+
             if (container.State is not { Running: true })
             {
                 throw new HookFailedException($"The {what} cannot run: container {ContainerResolver.NameOf(container)} is not running.");

@@ -53,7 +53,11 @@ internal static class RetentionPruner
         var sets = new Dictionary<string, BackupSetInfo>(StringComparer.Ordinal);
         await foreach (var set in store.ListSetsAsync(job, cancellationToken))
         {
-            sets[set.DirectoryName] = set;
+            // Each Swarm node's agent keeps its own sets by the rules; another node's are not its to count or delete.
+            if (set.Node == store.Node)
+            {
+                sets[set.DirectoryName] = set;
+            }
         }
 
         List<RetentionDecision> decisions =

@@ -6,6 +6,7 @@ using VolumeAgent.Pipeline;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Sources;
 using VolumeAgent.Storage;
+using VolumeAgent.Swarm;
 
 namespace VolumeAgent.Runs;
 
@@ -46,6 +47,11 @@ internal sealed class SourceRunner
             try
             {
                 producers = await source.PlanAsync(watchdog.Token);
+            }
+            catch (NotOnThisNodeException ex)
+            {
+                log.ForEvent(LogEvents.SwarmSourceSkipped).Information("Source {Source} skipped on this node: {Reason}", source.DisplayName, ex.Message);
+                return;
             }
             catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) || IsEndedByLimits(watchdog, limits, cancellationToken))
             {

@@ -1,11 +1,14 @@
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Swarm;
 
 namespace VolumeAgent.Sources;
 
 /// <summary>
-/// Finds a container by its name or, failing that, as a compose service of the project (the labels compose
-/// sets: com.docker.compose.project / .service).
+/// Finds a container by its name or, failing that, as the task on this node of a Swarm service
+/// (<see cref="SwarmTasks"/>), or as a compose service of the project (the labels compose sets:
+/// com.docker.compose.project / .service). When the agent runs as a Swarm task, a name that finds nothing here is
+/// taken for a service whose task runs on another node (<see cref="NotOnThisNodeException"/>).
 /// </summary>
 internal sealed class ContainerResolver
 {
@@ -13,20 +16,32 @@ internal sealed class ContainerResolver
     public const string ComposeServiceLabel = "com.docker.compose.service";
     private readonly IDockerEngine _docker;
     private readonly string? _project;
+    private readonly SwarmNode? _node;
+    private readonly SwarmTasks _tasks;
 
-    public ContainerResolver(IDockerEngine docker, string? project)
+    /// <param name="node">This node, when the agent runs as a Swarm task; null otherwise.</param>
+    public ContainerResolver(IDockerEngine docker, string? project, SwarmNode? node = null)
     {
         _docker = docker;
         _project = project;
+        _node = node;
+        _tasks = new SwarmTasks(docker, project, node);
     }
 
     public string? Project => _project;
 
+    /// <summary>This node, when the agent runs as a Swarm task.</summary>
+    public SwarmNode? Node => _node;
+
     /// <summary>
-    /// The compose project the agent itself belongs to, read from its own container's labels, when it runs
-    /// in a container (HOSTNAME is the container id's prefix there) and backup.yml names none.
+    /// The compose project, else the Swarm stack, a container belongs to: for the agent's own container, where its
+    /// sources are when backup.yml names no project.
     /// </summary>
-    public static async Task<string?> DetectOwnProjectAsync(IDockerEngine docker, CancellationToken cancellationToken)
+    public static string? ProjectOf(ContainerInspect? container) =>
+        container?.Config?.Labels?.GetValueOrDefault(ComposeProjectLabel) ?? container?.Config?.Labels?.GetValueOrDefault(SwarmNode.StackLabel);
+
+    /// <summary>The agent's own container, when it runs in one (HOSTNAME is the container id's prefix there); else null.</summary>
+    public static async Task<ContainerInspect?> InspectSelfAsync(IDockerEngine docker, CancellationToken cancellationToken)
     {
         var hostname = Environment.GetEnvironmentVariable("HOSTNAME") ?? System.Net.Dns.GetHostName();
         if (string.IsNullOrEmpty(hostname) || !File.Exists("/.dockerenv"))
@@ -34,8 +49,7 @@ internal sealed class ContainerResolver
             return null;
         }
 
-        var self = await docker.Containers.TryInspectAsync(hostname, cancellationToken);
-        return self?.Config?.Labels?.GetValueOrDefault(ComposeProjectLabel);
+        return await docker.Containers.TryInspectAsync(hostname, cancellationToken);
     }
 
     public async Task<ContainerInspect> ResolveAsync(string nameOrService, CancellationToken cancellationToken)
@@ -44,6 +58,11 @@ internal sealed class ContainerResolver
         if (byName is not null)
         {
             return byName;
+        }
+
+        if (await _tasks.FindLocalTaskAsync(nameOrService, cancellationToken) is { } task)
+        {
+            return task;
         }
 
         var labels = new Dictionary<string, string?> { [ComposeServiceLabel] = nameOrService };
@@ -55,6 +74,13 @@ internal sealed class ContainerResolver
         var matches = await _docker.Containers.ListAsync(cancellationToken, all: true, labels: labels);
         var running = matches.Where(c => c.State == "running").ToList();
         var candidates = running.Count > 0 ? running : matches.ToList();
+        if (candidates.Count == 0 && _node is not null)
+        {
+            throw new NotOnThisNodeException(
+                $"'{nameOrService}' is no container here and no Swarm service with a task on this node ({_node.Name}); "
+                + "the node that runs its task backs it up. If no node does, check the name with `docker service ls`.");
+        }
+
         if (candidates.Count == 0)
         {
             var scope = _project is null ? "in any compose project" : $"in compose project '{_project}'";

@@ -13,6 +13,13 @@ internal interface IBackupStore
     string Location { get; }
 
     /// <summary>
+    /// The Swarm node whose sets this store writes, under <c>&lt;job&gt;@&lt;node&gt;</c> (null: a single host's, under
+    /// <c>&lt;job&gt;</c>). Listing shows every node's sets (<see cref="BackupSetInfo.Node"/>); retention, <c>latest</c>, the
+    /// sweep and sync touch only this node's.
+    /// </summary>
+    string? Node { get; }
+
+    /// <summary>
     /// Proves the store can be written, before a run touches anything: a local root must exist (or, with
     /// <c>create: true</c>, is created in a parent that exists) and take a file.
     /// </summary>
@@ -24,7 +31,7 @@ internal interface IBackupStore
     Task<IBackupSetWriter> BeginSetAsync(string job, DateTimeOffset startedUtc, RunId runId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Every set (of <paramref name="job"/>, or of every job when null), ordered by job, then start time
+    /// Every set (of <paramref name="job"/>, or of every job when null), of every Swarm node, ordered by job, then start time
     /// (the manifest's started_at, else the time in the directory name), then directory name. A set that
     /// cannot be read is reported as <see cref="BackupSetState.Corrupt"/> rather than thrown.
     /// </summary>

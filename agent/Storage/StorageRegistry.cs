@@ -34,7 +34,7 @@ internal static class StorageRegistry
 
     /// <summary>The sets of a storage, written and read the same way whatever its type.</summary>
     /// <exception cref="NotSupportedException">This version cannot write the storage's type yet.</exception>
-    public static IBackupStore Open(StorageOptions options) => new SetStore(For(options).Open(options));
+    public static IBackupStore Open(StorageOptions options, string? node = null) => new SetStore(For(options).Open(options), node);
 
     /// <summary>
     /// The explanation for a key that belongs to another storage type than <paramref name="type"/>, e.g. "'bucket'

@@ -163,6 +163,7 @@ internal sealed class AgentDaemon
             AgentVersion = AgentInfo.Version,
             DaemonStartedAt = _startedAt,
             EngineConnected = _session.Task.IsCompletedSuccessfully,
+            Node = _session.Task.IsCompletedSuccessfully ? _session.Task.Result.Containers.Node?.Name : null,
             TimeZone = _policy.TimeZone.Id,
             GeneratedAt = _time.GetUtcNow(),
             Jobs = jobs,

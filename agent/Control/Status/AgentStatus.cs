@@ -16,6 +16,9 @@ internal sealed record AgentStatus
     /// <summary>The daemon reached the Docker engine and can run jobs.</summary>
     public bool EngineConnected { get; init; }
 
+    /// <summary>The Swarm node whose runs a daemon running as a Swarm task reports; null otherwise.</summary>
+    public string? Node { get; init; }
+
     /// <summary>The policy's time zone (IANA id): times are shown in it.</summary>
     public string? TimeZone { get; init; }
 

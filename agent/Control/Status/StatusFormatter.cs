@@ -19,6 +19,7 @@ internal static class StatusFormatter
         output.WriteLine(status.DaemonRunning
             ? $"daemon: running since {Time(status.DaemonStartedAt, zone)} (volume-agent {status.AgentVersion}), "
               + (status.EngineConnected ? "Docker engine connected" : "waiting for the Docker engine")
+              + (status.Node is null ? string.Empty : $", Swarm node {status.Node}")
             : "daemon not running: last runs read from the storages, next runs computed from the schedules.");
         if (status.Jobs.Count == 0)
         {

@@ -5,7 +5,10 @@ using VolumeAgent.Storage;
 
 namespace VolumeAgent.Control.Status;
 
-/// <summary>The status report without a daemon: each job's newest set in its storages, and its schedule's next instant.</summary>
+/// <summary>
+/// The status report without a daemon: each job's newest set in its storages (one row per Swarm node that wrote some,
+/// named <c>&lt;job&gt;@&lt;node&gt;</c>), and its schedule's next instant.
+/// </summary>
 internal static class StorageStatus
 {
     public static async Task<AgentStatus> ReadAsync(
@@ -18,27 +21,33 @@ internal static class StorageStatus
         var jobs = new List<JobStatus>();
         foreach (var job in policy.Jobs)
         {
-            BackupSetInfo? newest = null;
+            // The newest set of each Swarm node (key: the node, "" for a single host's), one row each: <job>@<node>.
+            var newest = new SortedDictionary<string, BackupSetInfo>(StringComparer.Ordinal);
             foreach (var storage in job.StorageNames)
             {
                 await foreach (var set in stores[storage].ListSetsAsync(job.Name, cancellationToken))
                 {
-                    if (newest is null || set.StartedAt > newest.StartedAt)
+                    var node = set.Node ?? string.Empty;
+                    if (!newest.TryGetValue(node, out var known) || set.StartedAt > known.StartedAt)
                     {
-                        newest = set;
+                        newest[node] = set;
                     }
                 }
             }
 
-            jobs.Add(new JobStatus
+            IEnumerable<(string Node, BackupSetInfo? Set)> rows = newest.Count == 0 ? [(string.Empty, null)] : newest.Select(n => (n.Key, (BackupSetInfo?)n.Value));
+            foreach (var (node, set) in rows)
             {
-                Job = job.Name,
-                Schedule = job.Schedule?.Expression,
-                NextRun = NextAfter(job.Schedule, policy.TimeZone, now),
-                LastRun = newest is null ? null : RunRecord.From(newest),
-                VerifySchedule = job.Verify?.Schedule?.Expression,
-                NextVerify = NextAfter(job.Verify?.Schedule, policy.TimeZone, now),
-            });
+                jobs.Add(new JobStatus
+                {
+                    Job = BackupSetLayout.StorageJobName(job.Name, node.Length == 0 ? null : node),
+                    Schedule = job.Schedule?.Expression,
+                    NextRun = NextAfter(job.Schedule, policy.TimeZone, now),
+                    LastRun = set is null ? null : RunRecord.From(set),
+                    VerifySchedule = job.Verify?.Schedule?.Expression,
+                    NextVerify = NextAfter(job.Verify?.Schedule, policy.TimeZone, now),
+                });
+            }
         }
 
         return new AgentStatus

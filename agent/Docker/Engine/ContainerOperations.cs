@@ -60,6 +60,12 @@ internal sealed class ContainerOperations : IContainerOperations
             (c, ct) => c.Containers.KillContainerAsync(id, new Lib.ContainerKillParameters { Signal = signal }, ct),
             cancellationToken);
 
+    public Task PauseAsync(string id, CancellationToken cancellationToken) =>
+        _engine.CallAsync($"pause container {id}", idempotent: false, (c, ct) => c.Containers.PauseContainerAsync(id, ct), cancellationToken);
+
+    public Task UnpauseAsync(string id, CancellationToken cancellationToken) =>
+        _engine.CallAsync($"unpause container {id}", idempotent: false, (c, ct) => c.Containers.UnpauseContainerAsync(id, ct), cancellationToken);
+
     /// <summary>
     /// Removes the container, and by default its anonymous volumes (an image's VOLUME paths nobody named): left
     /// behind, they would pile up with every helper of an image that declares one. Named volumes are never removed.

@@ -62,6 +62,10 @@ internal sealed class LibraryEngine : IDockerEngine, IDisposable
         ModelMapping.FromLibrary(await _engine.CallAsync(
             "read the engine version", idempotent: true, (c, ct) => c.System.GetVersionAsync(ct), cancellationToken));
 
+    public async Task<EngineInfo> GetInfoAsync(CancellationToken cancellationToken) =>
+        ModelMapping.FromLibrary(await _engine.CallAsync(
+            "read the engine's system information", idempotent: true, (c, ct) => c.System.GetSystemInfoAsync(ct), cancellationToken));
+
     public void Dispose() => _engine.Dispose();
 
     public ValueTask DisposeAsync()

@@ -142,6 +142,14 @@ internal static class ModelMapping
         GitCommit = version.GitCommit,
     };
 
+    public static EngineInfo FromLibrary(Lib.SystemInfoResponse info) => new()
+    {
+        Name = info.Name,
+        SwarmNodeId = info.Swarm?.NodeID,
+        SwarmState = info.Swarm?.LocalNodeState,
+        IsSwarmManager = info.Swarm?.ControlAvailable ?? false,
+    };
+
     public static ProgressMessage FromLibrary(Lib.JSONMessage message) => new()
     {
         Id = message.ID,

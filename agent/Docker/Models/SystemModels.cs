@@ -20,6 +20,22 @@ internal sealed class EngineVersion
     public string? GitCommit { get; init; }
 }
 
+/// <summary>What <c>GET /info</c> says about the engine's host and its Swarm membership (what the agent reads of it).</summary>
+internal sealed class EngineInfo
+{
+    /// <summary>The host's name (in a swarm, the node's hostname as <c>docker node ls</c> shows it).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>This node's id in the swarm; empty when the engine is in none.</summary>
+    public string? SwarmNodeId { get; init; }
+
+    /// <summary><c>inactive</c>, <c>pending</c>, <c>active</c>, <c>error</c> or <c>locked</c>.</summary>
+    public string? SwarmState { get; init; }
+
+    /// <summary>True on a swarm manager (the services API answers only there).</summary>
+    public bool IsSwarmManager { get; init; }
+}
+
 internal sealed class ErrorResponse
 {
     [JsonPropertyName("message")]

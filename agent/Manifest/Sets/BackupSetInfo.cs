@@ -7,6 +7,12 @@ internal sealed record BackupSetInfo
 {
     public required string Job { get; init; }
 
+    /// <summary>
+    /// The Swarm node whose agent wrote the set (its directory is <c>&lt;job&gt;@&lt;node&gt;</c>); null for a set of a single
+    /// host (<c>&lt;job&gt;/</c>).
+    /// </summary>
+    public string? Node { get; init; }
+
     /// <summary><c>yyyyMMddTHHmmssZ-&lt;run id&gt;</c>; with <see cref="Job"/> it locates the set.</summary>
     public required string DirectoryName { get; init; }
 

@@ -6,7 +6,8 @@ namespace VolumeAgent.Manifest.Sets;
 /// <summary>
 /// Names inside a store: <c>&lt;job&gt;/&lt;set&gt;/&lt;file&gt;</c>. A set is named
 /// <c>yyyyMMddTHHmmssZ-&lt;run id&gt;</c>: UTC so names sort by time on any host, no colons so the name is
-/// valid on every filesystem and as an S3 key.
+/// valid on every filesystem and as an S3 key. An agent running as a Swarm task writes its node's sets under
+/// <c>&lt;job&gt;@&lt;node&gt;/</c> instead, so one storage holds every node's sets apart ('@' is in no job name).
 /// </summary>
 internal static class BackupSetLayout
 {
@@ -21,6 +22,9 @@ internal static class BackupSetLayout
     public const string LatestName = "latest";
 
     public const string TimestampFormat = "yyyyMMdd'T'HHmmss'Z'";
+
+    /// <summary>Between a job and the Swarm node whose sets the directory holds: <c>&lt;job&gt;@&lt;node&gt;</c>.</summary>
+    public const char NodeSeparator = '@';
 
     private static readonly int TimestampLength = "yyyyMMddTHHmmssZ".Length;
 
@@ -61,9 +65,45 @@ internal static class BackupSetLayout
 
     /// <summary>
     /// Job names become directory names (and S3 key prefixes): a conservative alphabet keeps them
-    /// portable and makes path traversal impossible.
+    /// portable and makes path traversal impossible. A Swarm node's directory of a job, <c>&lt;job&gt;@&lt;node&gt;</c>,
+    /// is valid too.
     /// </summary>
-    public static bool IsValidJobName(string? job) => IsSafeName(job, maxLength: 100);
+    public static bool IsValidJobName(string? job)
+    {
+        if (job is null)
+        {
+            return false;
+        }
+
+        var at = job.IndexOf(NodeSeparator, StringComparison.Ordinal);
+        return at < 0
+            ? IsSafeName(job, maxLength: 100)
+            : IsSafeName(job[..at], maxLength: 100) && IsSafeName(job[(at + 1)..], maxLength: 100);
+    }
+
+    /// <summary>The directory of a job's sets: the job itself on a single host, <c>&lt;job&gt;@&lt;node&gt;</c> for a Swarm node.</summary>
+    public static string StorageJobName(string job, string? node) => node is null ? job : job + NodeSeparator + node;
+
+    /// <summary>The job and the Swarm node (null: a single host's) of a job directory's name.</summary>
+    public static (string Job, string? Node) SplitStorageJobName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var at = name.IndexOf(NodeSeparator, StringComparison.Ordinal);
+        return at < 0 ? (name, null) : (name[..at], name[(at + 1)..]);
+    }
+
+    /// <summary>
+    /// A node's host name as it goes into a job directory's name: letters, digits, '.', '_', '-' and '+' are kept, anything
+    /// else becomes '-', and a name that does not start with a letter or digit gets an 'n' in front.
+    /// </summary>
+    public static string ToNodeName(string hostname)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(hostname);
+        var chars = hostname.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '+' ? c : '-').ToArray();
+        var name = new string(chars);
+        name = char.IsAsciiLetterOrDigit(name[0]) ? name : "n" + name;
+        return name.Length > 100 ? name[..100] : name;
+    }
 
     /// <summary>
     /// Artifact names end up in SHA256SUMS, where whitespace or a backslash would change the line format,

@@ -10,35 +10,35 @@ internal static class SetReader
     public static async IAsyncEnumerable<BackupSetInfo> ListAsync(
         IObjectStore objects, string? job, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        IEnumerable<string> jobs;
         if (job is not null)
         {
             BackupSetLayout.ThrowIfInvalidJobName(job);
-            jobs = [job];
         }
-        else
+
+        // The job's own directory and each Swarm node's (<job>@<node>), or every job's.
+        List<string> names = job is null ? [] : [job];
+        await foreach (var name in objects.ListJobsAsync(cancellationToken))
         {
-            var names = new List<string>();
-            await foreach (var name in objects.ListJobsAsync(cancellationToken))
+            if (BackupSetLayout.IsValidJobName(name) && !names.Contains(name, StringComparer.Ordinal)
+                && (job is null || (BackupSetLayout.SplitStorageJobName(name) is var (nameJob, nameNode) && nameNode is not null && nameJob == job)))
             {
-                if (BackupSetLayout.IsValidJobName(name))
-                {
-                    names.Add(name);
-                }
+                names.Add(name);
             }
-
-            jobs = names.Order(StringComparer.Ordinal);
         }
 
-        foreach (var jobName in jobs)
+        // A job's sets come in order of time whichever node wrote them.
+        foreach (var directories in names.GroupBy(n => BackupSetLayout.SplitStorageJobName(n).Job, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var sets = new List<BackupSetInfo>();
-            await foreach (var name in objects.ListSetsAsync(jobName, cancellationToken))
+            foreach (var storageJob in directories)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (BackupSetLayout.TryParseSetName(name, out var nameTime, out var runId))
+                await foreach (var name in objects.ListSetsAsync(storageJob, cancellationToken))
                 {
-                    sets.Add(await ReadAsync(objects, new SetAddress(jobName, name), nameTime, runId, cancellationToken));
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (BackupSetLayout.TryParseSetName(name, out var nameTime, out var runId))
+                    {
+                        sets.Add(await ReadAsync(objects, new SetAddress(storageJob, name), nameTime, runId, cancellationToken));
+                    }
                 }
             }
 
@@ -52,9 +52,11 @@ internal static class SetReader
     private static async Task<BackupSetInfo> ReadAsync(
         IObjectStore objects, SetAddress address, DateTimeOffset nameTime, RunId runId, CancellationToken cancellationToken)
     {
+        var (job, node) = BackupSetLayout.SplitStorageJobName(address.Job);
         var info = new BackupSetInfo
         {
-            Job = address.Job,
+            Job = job,
+            Node = node,
             DirectoryName = address.Name,
             RunId = runId,
             StartedAt = nameTime,
@@ -97,7 +99,7 @@ internal static class SetReader
             return info with { State = BackupSetState.Corrupt, Problem = ex.Message };
         }
 
-        if (!string.Equals(manifest.Job, address.Job, StringComparison.Ordinal) || manifest.RunId != runId)
+        if (!string.Equals(manifest.Job, job, StringComparison.Ordinal) || manifest.RunId != runId)
         {
             return info with
             {

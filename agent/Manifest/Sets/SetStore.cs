@@ -12,11 +12,20 @@ internal sealed class SetStore : IBackupStore
 {
     private readonly ConcurrentDictionary<SetAddress, SetWriter> _writing = new();
 
-    public SetStore(IObjectStore objects)
+    /// <param name="node">The Swarm node whose sets this store writes (under <c>&lt;job&gt;@&lt;node&gt;</c>); null on a single host.</param>
+    public SetStore(IObjectStore objects, string? node = null)
     {
         ArgumentNullException.ThrowIfNull(objects);
+        if (node is not null && !BackupSetLayout.IsValidJobName(node))
+        {
+            throw new ArgumentException($"'{node}' cannot be used as a node name in storage.", nameof(node));
+        }
+
         Objects = objects;
+        Node = node;
     }
+
+    public string? Node { get; }
 
     /// <summary>The storage's own operations.</summary>
     public IObjectStore Objects { get; }
@@ -29,9 +38,9 @@ internal sealed class SetStore : IBackupStore
     {
         BackupSetLayout.ThrowIfInvalidJobName(job);
         cancellationToken.ThrowIfCancellationRequested();
-        var address = new SetAddress(job, BackupSetLayout.FormatSetName(startedUtc, runId));
+        var address = new SetAddress(BackupSetLayout.StorageJobName(job, Node), BackupSetLayout.FormatSetName(startedUtc, runId));
         await Objects.CreateSetAsync(address, cancellationToken);
-        var writer = new SetWriter(Objects, address, runId, OnSetClosed);
+        var writer = new SetWriter(Objects, address, runId, OnSetClosed) { Node = Node };
         _writing[address] = writer;
         return writer;
     }
@@ -83,10 +92,11 @@ internal sealed class SetStore : IBackupStore
     {
         BackupSetLayout.ThrowIfInvalidJobName(job);
         var removed = 0;
-        await foreach (var name in Objects.ListSetsAsync(job, cancellationToken))
+        var storageJob = BackupSetLayout.StorageJobName(job, Node);
+        await foreach (var name in Objects.ListSetsAsync(storageJob, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var address = new SetAddress(job, name);
+            var address = new SetAddress(storageJob, name);
             if (!BackupSetLayout.TryParseSetName(name, out _, out _) || _writing.ContainsKey(address))
             {
                 continue;
@@ -111,20 +121,20 @@ internal sealed class SetStore : IBackupStore
         BackupSetInfo? newest = null;
         await foreach (var set in ListSetsAsync(job, cancellationToken))
         {
-            if (set.IsGoodBackup)
+            if (set.IsGoodBackup && set.Node == Node)
             {
                 newest = set;
             }
         }
 
-        await Objects.PointLatestAsync(job, newest?.DirectoryName, cancellationToken);
+        await Objects.PointLatestAsync(BackupSetLayout.StorageJobName(job, Node), newest?.DirectoryName, cancellationToken);
     }
 
     public Task PointLatestAsync(string job, string setName, CancellationToken cancellationToken)
     {
         BackupSetLayout.ThrowIfInvalidJobName(job);
         ThrowIfNotASetName(setName, nameof(setName));
-        return Objects.PointLatestAsync(job, setName, cancellationToken);
+        return Objects.PointLatestAsync(BackupSetLayout.StorageJobName(job, Node), setName, cancellationToken);
     }
 
     /// <summary>
@@ -144,7 +154,7 @@ internal sealed class SetStore : IBackupStore
         // Names come from a listing, but the info is a plain record: never let it name something outside a set.
         BackupSetLayout.ThrowIfInvalidJobName(set.Job);
         ThrowIfNotASetName(set.DirectoryName, nameof(set));
-        return new SetAddress(set.Job, set.DirectoryName);
+        return new SetAddress(BackupSetLayout.StorageJobName(set.Job, set.Node), set.DirectoryName);
     }
 
     private static void ThrowIfNotASetName(string name, string parameter)

@@ -28,7 +28,11 @@ internal sealed class SetWriter : IBackupSetWriter
         _onClosed = onClosed;
     }
 
-    public string Job => Address.Job;
+    /// <summary>The job (the directory of a Swarm node's set is <c>&lt;job&gt;@&lt;node&gt;</c>).</summary>
+    public string Job => BackupSetLayout.SplitStorageJobName(Address.Job).Job;
+
+    /// <summary>The Swarm node writing the set, recorded in its manifest; null on a single host.</summary>
+    public string? Node { get; init; }
 
     public RunId RunId { get; }
 
@@ -97,7 +101,7 @@ internal sealed class SetWriter : IBackupSetWriter
             }
 
             ThrowIfManifestDisagrees(manifest, committed);
-            var manifestBytes = ManifestSerializer.SerializeToUtf8Bytes(manifest);
+            var manifestBytes = ManifestSerializer.SerializeToUtf8Bytes(Node is null ? manifest : manifest with { Node = Node });
             var sums = ChecksumsFile.Format(committed.Select(pair => (pair.Key, pair.Value.Sha256)));
             try
             {

@@ -3,6 +3,7 @@ using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
 using VolumeAgent.Sources;
+using VolumeAgent.Swarm;
 
 namespace VolumeAgent.Runs.Stops;
 
@@ -11,7 +12,9 @@ namespace VolumeAgent.Runs.Stops;
 /// stop first and start last (compose's depends_on label), and only containers that were running, or that another
 /// run holds stopped, are touched. Every run that needs a container stopped holds it in the shared
 /// <see cref="StopJournal"/>, written before the first stop; it is started again when the last holder is done,
-/// and a later start finishes the job if a process dies.
+/// and a later start finishes the job if a process dies. A Swarm task is paused instead of stopped: Swarm would
+/// replace a stopped task with a new container (which would write to the data being read), while a paused one stays
+/// the same task on the same node, and comes back by unpausing, here or by the journal's recovery.
 /// </summary>
 internal sealed class ContainerStopper
 {
@@ -65,14 +68,24 @@ internal sealed class ContainerStopper
         var held = new List<ContainerInspect>();
         foreach (var name in names)
         {
-            var container = await resolver.ResolveAsync(name, cancellationToken);
+            ContainerInspect container;
+            try
+            {
+                container = await resolver.ResolveAsync(name, cancellationToken);
+            }
+            catch (NotOnThisNodeException ex)
+            {
+                log.ForEvent(LogEvents.SwarmStopSkipped).Information("{Container} is not stopped by this node: {Reason}", name, ex.Message);
+                continue;
+            }
+
             if (held.Any(c => c.Id == container.Id))
             {
                 continue;
             }
 
             var entry = journal.Find(container.Id);
-            if (container.State is { Running: true } || (entry is not null && StopRecovery.ShowsAgentStop(entry, container)))
+            if (IsUp(container) || (entry is not null && StopRecovery.ShowsAgentStop(entry, container)))
             {
                 held.Add(container);
                 continue;
@@ -95,9 +108,9 @@ internal sealed class ContainerStopper
         var order = StopOrder(held);
         foreach (var container in order)
         {
-            if (container.State is { Running: true })
+            if (IsUp(container))
             {
-                journal.RecordStop(container.Id, ContainerResolver.NameOf(container), container.State.StartedAt, holder, engine);
+                journal.RecordStop(container.Id, ContainerResolver.NameOf(container), container.State!.StartedAt, holder, engine, paused: SwarmNode.IsTask(container));
             }
             else
             {
@@ -111,8 +124,18 @@ internal sealed class ContainerStopper
         var stopper = new ContainerStopper(docker, stateDir, holder, [.. order.Select(c => new JournalContainer(c.Id, ContainerResolver.NameOf(c)))], time, log);
         try
         {
-            foreach (var container in order.Where(c => c.State is { Running: true }))
+            foreach (var container in order.Where(IsUp))
             {
+                if (SwarmNode.IsTask(container))
+                {
+                    log.ForEvent(LogEvents.ContainerPausing).Information(
+                        "Pausing {Container}, a task of Swarm service {Service}, while its data is read (stopped, Swarm would replace it)",
+                        ContainerResolver.NameOf(container),
+                        SwarmNode.ServiceOf(container));
+                    await docker.Containers.PauseAsync(container.Id, cancellationToken);
+                    continue;
+                }
+
                 log.ForEvent(LogEvents.ContainerStopping).Information("Stopping {Container} while its data is read", ContainerResolver.NameOf(container));
                 await docker.Containers.StopAsync(container.Id, StopTimeout, cancellationToken);
             }
@@ -208,6 +231,9 @@ internal sealed class ContainerStopper
                 $"Container(s) stopped for the backup did not start again: {string.Join("; ", failures)}. Start them by hand (docker start) and check their logs.");
         }
     }
+
+    /// <summary>Running and not paused: what a run stops (or pauses) and starts again.</summary>
+    private static bool IsUp(ContainerInspect container) => container.State is { Running: true, Paused: false };
 
     /// <summary>Dependants before what they depend on, by compose's depends_on label; otherwise as listed.</summary>
     internal static IReadOnlyList<ContainerInspect> StopOrder(IReadOnlyList<ContainerInspect> containers)

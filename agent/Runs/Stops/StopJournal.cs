@@ -91,15 +91,16 @@ internal sealed class StopJournal : IDisposable
     public StoppedContainer? Find(string id) => _containers.Find(c => c.Id == id);
 
     /// <summary>
-    /// The run is about to stop a running container: it becomes a holder (beside any others), and the container's
+    /// The run is about to stop (or, <paramref name="paused"/>, pause) a running container: it becomes a holder (beside any others), and the container's
     /// start time is recorded, by which a later start (someone else's) is recognised.
     /// </summary>
     /// <param name="engine">The engine the container is on; null for the default one.</param>
-    public void RecordStop(string id, string name, string? startedAt, JournalHolder holder, string? engine = null)
+    /// <param name="paused">Paused rather than stopped (a Swarm task).</param>
+    public void RecordStop(string id, string name, string? startedAt, JournalHolder holder, string? engine = null, bool paused = false)
     {
         var index = _containers.FindIndex(c => c.Id == id);
         var holders = index < 0 ? [holder] : _containers[index].Holders.Where(h => h != holder).Append(holder).ToList();
-        var entry = new StoppedContainer(id, name, startedAt, holder, holders, engine == Docker.Engines.EngineRegistry.DefaultName ? null : engine);
+        var entry = new StoppedContainer(id, name, startedAt, holder, holders, engine == Docker.Engines.EngineRegistry.DefaultName ? null : engine) { Paused = paused };
         if (index < 0)
         {
             _containers.Add(entry);

@@ -27,6 +27,14 @@ internal sealed record StoppedContainer(
     /// <summary>The engine's name, the default one when the entry names none.</summary>
     [JsonIgnore]
     public string EngineName => Engine ?? Docker.Engines.EngineRegistry.DefaultName;
+
+    /// <summary>
+    /// Paused rather than stopped (a Swarm task, which Swarm would replace if it stopped): it comes back by unpausing.
+    /// Absent in journals of earlier versions, which stopped every container.
+    /// </summary>
+    [JsonPropertyName("paused")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Paused { get; init; }
 }
 
 internal sealed record JournalFile([property: JsonPropertyName("containers")] IReadOnlyList<StoppedContainer> Containers);

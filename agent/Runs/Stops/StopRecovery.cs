@@ -83,7 +83,7 @@ internal static class StopRecovery
 
     /// <summary>True while the container's state still shows the agent's stop: not started by anyone since.</summary>
     public static bool ShowsAgentStop(StoppedContainer entry, ContainerInspect container) =>
-        container.State is not { Running: true }
+        (entry.Paused ? container.State is { Running: true, Paused: true } : container.State is not { Running: true })
         && (entry.StartedAt is null || string.Equals(entry.StartedAt, container.State?.StartedAt, StringComparison.Ordinal));
 
     /// <summary>
@@ -113,7 +113,7 @@ internal static class StopRecovery
             return (false, null);
         }
 
-        if (state.State is { Running: true })
+        if (state.State is { Running: true, Paused: false } || (!entry.Paused && state.State is { Running: true }))
         {
             journal.Remove(entry.Id);
             return (false, null);
@@ -123,6 +123,11 @@ internal static class StopRecovery
         {
             LeaveToOperator(journal, entry, who, log);
             return (false, null);
+        }
+
+        if (entry.Paused)
+        {
+            return await UnpauseAsync(docker, journal, entry, who, interrupted, log, cancellationToken);
         }
 
         try
@@ -151,6 +156,39 @@ internal static class StopRecovery
         else
         {
             log.ForEvent(LogEvents.ContainerStartedAgain).Information("Started {Container} again", entry.Name);
+        }
+
+        return (true, null);
+    }
+
+    /// <summary>Unpauses a Swarm task the agent paused, and drops its entry once it runs unpaused.</summary>
+    private static async Task<(bool Started, string? Failure)> UnpauseAsync(
+        IDockerEngine docker, StopJournal journal, StoppedContainer entry, string who, bool interrupted, ILogger log, CancellationToken cancellationToken)
+    {
+        ContainerInspect state;
+        try
+        {
+            await docker.Containers.UnpauseAsync(entry.Id, cancellationToken);
+            state = await docker.Containers.InspectAsync(entry.Id, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
+        {
+            return (false, ex.Message);
+        }
+
+        if (state.State is not { Running: true, Paused: false })
+        {
+            return (false, $"{state.State?.Status} after unpausing");
+        }
+
+        journal.Remove(entry.Id);
+        if (interrupted)
+        {
+            log.ForEvent(LogEvents.InterruptedStopRecovered).Warning("Unpaused {Container}: {Run} had paused it", entry.Name, who);
+        }
+        else
+        {
+            log.ForEvent(LogEvents.ContainerUnpaused).Information("Unpaused {Container}", entry.Name);
         }
 
         return (true, null);

@@ -38,7 +38,8 @@ internal static class SetSync
             var sets = new Dictionary<string, BackupSetInfo>(StringComparer.Ordinal);
             await foreach (var set in stores[name].ListSetsAsync(job.Name, cancellationToken))
             {
-                if (set.State == BackupSetState.Complete)
+                // A Swarm node copies its own sets; the node that wrote a set syncs it.
+                if (set.State == BackupSetState.Complete && set.Node == stores[name].Node)
                 {
                     sets[set.DirectoryName] = set;
                 }

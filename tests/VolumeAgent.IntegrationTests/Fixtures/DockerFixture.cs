@@ -309,7 +309,7 @@ public sealed partial class DockerFixture : IAsyncLifetime
     }
 
     /// <summary>Whether the process still runs and is the same one (a reused pid has another start time).</summary>
-    private static bool IsAlive(int pid, long startUnixMs)
+    internal static bool IsAlive(int pid, long startUnixMs)
     {
         try
         {

@@ -62,7 +62,7 @@ internal sealed class FakeContainer
         Id = Id,
         Names = ["/" + Name],
         Image = Image,
-        State = Running ? "running" : "exited",
+        State = Paused ? "paused" : Running ? "running" : "exited",
         Labels = Labels,
     };
 }

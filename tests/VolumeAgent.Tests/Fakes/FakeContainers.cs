@@ -85,6 +85,22 @@ internal sealed class FakeContainers : IContainerOperations
         return Task.CompletedTask;
     }
 
+    public Task PauseAsync(string id, CancellationToken cancellationToken)
+    {
+        var container = Require(id, "pause container");
+        _engine.Record($"pause {container.Name}");
+        container.Paused = true;
+        return Task.CompletedTask;
+    }
+
+    public Task UnpauseAsync(string id, CancellationToken cancellationToken)
+    {
+        var container = Require(id, "unpause container");
+        _engine.Record($"unpause {container.Name}");
+        container.Paused = false;
+        return Task.CompletedTask;
+    }
+
     public Task RemoveAsync(string id, CancellationToken cancellationToken, bool force = true, bool removeVolumes = true)
     {
         if (_containers.TryRemove(id, out var container))

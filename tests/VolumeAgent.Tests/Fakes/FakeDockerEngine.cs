@@ -63,6 +63,11 @@ internal sealed class FakeDockerEngine : IDockerEngine
     public Task<EngineVersion> GetVersionAsync(CancellationToken cancellationToken) =>
         Task.FromResult(new EngineVersion { Version = "20.10.0-fake", ApiVersion = "1.41", MinApiVersion = "1.12" });
 
+    /// <summary>What <see cref="GetInfoAsync"/> answers: a host in no swarm unless a test says otherwise.</summary>
+    public EngineInfo Info { get; set; } = new() { Name = "fake-host", SwarmNodeId = string.Empty, SwarmState = "inactive" };
+
+    public Task<EngineInfo> GetInfoAsync(CancellationToken cancellationToken) => Task.FromResult(Info);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>A volume with the files of <paramref name="tar"/>.</summary>

@@ -58,6 +58,7 @@ internal static class ManifestSamples
         FinishedAt = Started.AddSeconds(90),
         AgentVersion = "0.1.0",
         Host = "docker-host-1",
+        Node = "worker-1",
         Error = "1 of 2 sources failed",
         Artifacts =
         [

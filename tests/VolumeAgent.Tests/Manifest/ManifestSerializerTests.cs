@@ -12,7 +12,7 @@ public sealed class ManifestSerializerTests
     private static readonly string[] TopLevelNames =
     [
         "format_version", "job", "run_id", "trigger", "tag", "status", "started_at", "finished_at", "agent_version",
-        "host", "error", "artifacts", "verification", "storages",
+        "host", "node", "error", "artifacts", "verification", "storages",
     ];
 
     private static readonly string[] ArtifactNames =
@@ -215,7 +215,7 @@ public sealed class ManifestSerializerTests
     public void Deserialize_MinimalManifestWithoutOptionalFields_IsAccepted()
     {
         var node = ToNode(ManifestSamples.Full());
-        foreach (var optional in new[] { "host", "error", "verification" })
+        foreach (var optional in new[] { "host", "node", "error", "verification" })
         {
             node.Remove(optional);
         }
@@ -223,6 +223,7 @@ public sealed class ManifestSerializerTests
         var read = ManifestSerializer.Deserialize(Encoding.UTF8.GetBytes(node.ToJsonString()));
 
         read.Host.Should().BeNull();
+        read.Node.Should().BeNull();
         read.Error.Should().BeNull();
         read.Verification.Should().BeNull();
     }

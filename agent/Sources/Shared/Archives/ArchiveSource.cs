@@ -46,6 +46,13 @@ internal sealed class ArchiveSource : IBackupSource
     {
         if (_mountType == "volume" && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
         {
+            if (_context.Containers.Node is { } node)
+            {
+                throw new Swarm.NotOnThisNodeException(
+                    $"Volume '{Target}' is not on this node ({node.Name}): a stack's volume exists on the nodes that ran its tasks, and their agents back it up. "
+                    + "If no node has it, check the name with `docker volume ls` on each node (a stack prefixes volumes with its name, e.g. mystack_data).");
+            }
+
             throw new ArtifactFailedException(
                 $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
         }
