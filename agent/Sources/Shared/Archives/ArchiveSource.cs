@@ -44,12 +44,6 @@ internal sealed class ArchiveSource : IBackupSource
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        if (_mountType == "volume" && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
-        {
-            throw new ArtifactFailedException(
-                $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
-        }
-
         var descriptor = new ArtifactDescriptor
         {
             BaseFileName = _artifactName + ".tar",
@@ -63,10 +57,23 @@ internal sealed class ArchiveSource : IBackupSource
             Image = _context.HelperImage,
             // Never run: the engine reads the mount through its archive API. A container needs a command all the same.
             Command = ["true"],
-            Mounts = [new MountSpec { Type = _mountType, Source = Target, Target = MountPoint, ReadOnly = true }],
+            // A volume must exist: the engine would create a missing one, and an empty new volume is no backup of a typo.
+            Mounts = [new MountSpec { Type = _mountType, Source = Target, Target = MountPoint, ReadOnly = true, MustExist = true }],
             Labels = _context.HelperLabels(),
             Purpose = $"archive {DisplayName}",
         };
-        return [new HelperArchiveProducer(_context, descriptor, spec, MountPoint, _exclude)];
+        var producer = new HelperArchiveProducer(_context, descriptor, spec, MountPoint, _exclude);
+        try
+        {
+            // A missing volume is learnt from the helper's creation (no volume call, see MountSpec.MustExist).
+            await producer.CreateHelperAsync(cancellationToken);
+        }
+        catch
+        {
+            await producer.DisposeAsync();
+            throw;
+        }
+
+        return [producer];
     }
 }
