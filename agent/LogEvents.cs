@@ -34,6 +34,9 @@ internal static class LogEvents
     public static readonly LogEventId LeftoverContainerNotRemoved = new(1042, nameof(LeftoverContainerNotRemoved));
     public static readonly LogEventId LeftoverVolumeRemoved = new(1043, nameof(LeftoverVolumeRemoved));
     public static readonly LogEventId LeftoverVolumeNotRemoved = new(1044, nameof(LeftoverVolumeNotRemoved));
+
+    // Least privilege (s8-proxy): 2300–2399.
+    public static readonly LogEventId ScratchVolumesNotListed = new(2300, nameof(ScratchVolumesNotListed));
     public static readonly LogEventId StorageFailed = new(1045, nameof(StorageFailed));
     public static readonly LogEventId LatestNotUpdated = new(1046, nameof(LatestNotUpdated));
 

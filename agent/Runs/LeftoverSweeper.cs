@@ -1,6 +1,7 @@
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Engines;
+using VolumeAgent.Docker.Models;
 using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Runs;
@@ -90,7 +91,7 @@ internal static class LeftoverSweeper
             removed++;
         }
 
-        foreach (var volume in await docker.Volumes.ListAsync(cancellationToken, labels: owned))
+        foreach (var volume in await ListScratchVolumesAsync(docker, stateDir, verdicts, log, cancellationToken))
         {
             var instance = volume.Labels?.GetValueOrDefault(AgentLabels.Instance) ?? string.Empty;
             if (!IsOrphanOfThisStateDir(stateDir, instance, verdicts))
@@ -114,6 +115,35 @@ internal static class LeftoverSweeper
         }
 
         return removed;
+    }
+
+    /// <summary>
+    /// The agent's scratch volumes (drills and restores make them), asked for only when an instance of this state
+    /// directory died: volumes of live or other agents are never removed, so without a dead instance there is nothing
+    /// to find, and a backup-only agent behind a socket proxy needs no VOLUMES. A proxy that refuses the listing
+    /// leaves them (a warning says which category to allow); it does not fail the start.
+    /// </summary>
+    private static async Task<IReadOnlyList<VolumeInfo>> ListScratchVolumesAsync(
+        IDockerEngine docker, string stateDir, Dictionary<string, bool> verdicts, ILogger log, CancellationToken cancellationToken)
+    {
+        if (!AgentInstance.ListLockFiles(stateDir).Any(instance => IsOrphanOfThisStateDir(stateDir, instance, verdicts)))
+        {
+            return [];
+        }
+
+        try
+        {
+            return await docker.Volumes.ListAsync(cancellationToken, labels: new Dictionary<string, string?> { [AgentLabels.Owner] = AgentLabels.OwnerValue });
+        }
+        catch (DockerApiException ex) when (ex.StatusCode == System.Net.HttpStatusCode.Forbidden)
+        {
+            log.ForEvent(LogEvents.ScratchVolumesNotListed).Warning(
+                "Scratch volumes an interrupted drill or restore may have left are not removed: {Error}. Remove volumes labelled {Label}={Value} by hand, or allow the listing",
+                ex.Message,
+                AgentLabels.Owner,
+                AgentLabels.OwnerValue);
+            return [];
+        }
     }
 
     /// <summary>

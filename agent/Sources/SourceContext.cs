@@ -8,6 +8,7 @@ namespace VolumeAgent.Sources;
 /// <summary>
 /// What every source of one run shares: the engine, the helper image, and the labels of the run. A context is for one
 /// engine (<see cref="Engine"/>); <see cref="On"/> gives the same run's context for another engine of <see cref="Engines"/>.
+/// A helper image the engine lacks is pulled when creating a helper from it fails for that reason (Shared/Helpers/HelperContainer).
 /// </summary>
 internal sealed class SourceContext
 {
@@ -34,7 +35,6 @@ internal sealed class SourceContext
     public required ILogger Log { get; init; }
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, Task> _images = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SourceContext> _others = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -71,35 +71,6 @@ internal sealed class SourceContext
             }
 
             return other;
-        }
-    }
-
-    /// <summary>Pulls a helper image once per run, when the engine does not have it.</summary>
-    public Task EnsureImageAsync(string image, CancellationToken cancellationToken)
-    {
-        lock (_gate)
-        {
-            if (!_images.TryGetValue(image, out var task) || task.IsFaulted || task.IsCanceled)
-            {
-                _images[image] = task = PullAsync(image, cancellationToken);
-            }
-
-            return task;
-        }
-    }
-
-    private async Task PullAsync(string image, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Docker.Images.EnsureAsync(image, null, cancellationToken);
-        }
-        catch (DockerApiException ex)
-        {
-            throw new ArtifactFailedException(
-                $"The helper image {image} is not on this engine and could not be pulled: {ex.EngineMessage ?? ex.Message}. "
-                + "Pull or load it (docker pull / docker load), or name an image the engine has in backup.yml.",
-                ex);
         }
     }
 

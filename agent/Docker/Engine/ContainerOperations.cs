@@ -11,15 +11,23 @@ internal sealed class ContainerOperations : IContainerOperations
 
     internal ContainerOperations(EngineConnection engine) => _engine = engine;
 
+    /// <summary>Creates the container; a must-exist volume it mounts that is not there throws <see cref="MissingVolumeException"/>.</summary>
     public async Task<string> CreateAsync(ContainerCreateRequest request, string? name, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var created = await _engine.CallAsync(
-            $"create a container from image {request.Image}",
-            idempotent: false,
-            (c, ct) => c.Containers.CreateContainerAsync(ModelMapping.ToLibrary(request, name), ct),
-            cancellationToken);
-        return created.ID;
+        try
+        {
+            var created = await _engine.CallAsync(
+                $"create a container from image {request.Image}",
+                idempotent: false,
+                (c, ct) => c.Containers.CreateContainerAsync(ModelMapping.ToLibrary(request, name), ct),
+                cancellationToken);
+            return created.ID;
+        }
+        catch (DockerApiException ex) when (MissingVolumeException.MissingOf(ex, request.HostConfig?.Mounts) is { } volume)
+        {
+            throw MissingVolumeException.Of(volume, ex);
+        }
     }
 
     /// <summary>Starts the container; one already running (the engine answers 304) counts as started.</summary>

@@ -97,7 +97,8 @@ internal sealed class EngineConnection : IDisposable
         var builder = new DockerClientBuilder()
             .WithEndpoint(LibraryUri(Endpoint))
             .WithTimeout(Timeout.InfiniteTimeSpan)
-            .WithApiVersion(apiVersion);
+            .WithApiVersion(apiVersion)
+            .WithAuthProvider(ProxyRefusals.Instance);
         return (_tls, _ssh) switch
         {
             ({ } tls, _) => builder.WithTransportOptions(RemoteTransport.Instance, new RemoteTransport.Options(tls.OpenAsync, LibraryUri(Endpoint))).Build(),

@@ -23,6 +23,8 @@ internal static class EngineErrors
         {
             OperationCanceledException or DockerApiException or DockerUnavailableException => null,
             LibraryApiException api => new DockerApiException(operation, api.StatusCode, EngineMessage(api.ResponseBody)),
+            RequestRefusedException refused => new DockerApiException(operation, System.Net.HttpStatusCode.Forbidden, refused.Message),
+            _ when Refused(exception) is { } refused => new DockerApiException(operation, System.Net.HttpStatusCode.Forbidden, refused.Message),
 
             // The library's transport wraps a cancelled read or write like any other failure.
             _ when cancellationToken.IsCancellationRequested && Remote(exception) is not { Permanent: true } => new OperationCanceledException($"Cancelled while waiting to {operation}.", exception, cancellationToken),
@@ -35,6 +37,20 @@ internal static class EngineErrors
                 => new DockerUnavailableException(endpoint, inner[0]),
             _ => null,
         };
+    }
+
+    /// <summary>A socket proxy's refusal among <paramref name="exception"/>'s causes (the library may wrap it), if any.</summary>
+    private static RequestRefusedException? Refused(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is RequestRefusedException refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The <see cref="RemoteEngineException"/> in <paramref name="exception"/>'s causes, if any.</summary>

@@ -189,7 +189,7 @@ internal static class ModelMapping
 
     private static Lib.HostConfig ToLibrary(HostConfig host) => new()
     {
-        Mounts = host.Mounts?.Select(m => new Lib.Mount { Type = m.Type, Source = m.Source, Target = m.Target, ReadOnly = m.ReadOnly }).ToList(),
+        Mounts = host.Mounts?.Select(ToLibrary).ToList(),
         Binds = host.Binds?.ToList()!,
         NetworkMode = host.NetworkMode ?? string.Empty,
         CapAdd = host.CapAdd?.ToList()!,
@@ -198,6 +198,25 @@ internal static class ModelMapping
         LogConfig = host.LogConfig is { } log ? new Lib.LogConfig { Type = log.Type } : null!,
         AutoRemove = host.AutoRemove,
         ReadonlyRootfs = host.ReadonlyRootfs,
+    };
+
+    /// <summary>
+    /// A mount; one that <see cref="MountSpec.MustExist"/> carries a local-driver option no volume accepts
+    /// (<see cref="MissingVolumeException.DriverOption"/>). The engine ignores the options of a volume that exists, and
+    /// refuses to create one with it, so a missing volume fails the container's creation instead of being made empty.
+    /// </summary>
+    private static Lib.Mount ToLibrary(MountSpec mount) => new()
+    {
+        Type = mount.Type,
+        Source = mount.Source,
+        Target = mount.Target,
+        ReadOnly = mount.ReadOnly,
+        VolumeOptions = mount is { MustExist: true, Type: "volume" }
+            ? new Lib.VolumeOptions
+            {
+                DriverConfig = new Lib.Driver { Options = new Dictionary<string, string>(StringComparer.Ordinal) { [MissingVolumeException.DriverOption] = "refuse-creation" } },
+            }
+            : null!,
     };
 
     private static List<string>? ReadOnly(IList<string>? values) => values?.ToList();

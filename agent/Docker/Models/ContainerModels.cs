@@ -62,6 +62,13 @@ internal sealed class MountSpec
     public required string Target { get; init; }
 
     public bool ReadOnly { get; init; }
+
+    /// <summary>
+    /// For a named volume: it must exist already. The engine would create a volume a container mounts by a name it does
+    /// not know (an empty one, for a typo); with this the creation fails with <see cref="MissingVolumeException"/> instead.
+    /// Needs no volume call, so no VOLUMES in a socket proxy's allow-list.
+    /// </summary>
+    public bool MustExist { get; init; }
 }
 
 internal sealed class LogConfig

@@ -28,6 +28,9 @@ internal sealed record TarEntryInfo(
     /// <summary>A link's target exactly as the archive stores it; null for other entries.</summary>
     public string? StoredLinkTarget { get; init; }
 
+    /// <summary>The header's type flag as stored ('3' a character device, '4' a block device, ...); not in the digest.</summary>
+    public byte TypeFlag { get; init; }
+
     /// <summary>The line this entry contributes to the tree digest; fields are tab-separated and escaped.</summary>
     public string ToCanonicalLine()
     {

@@ -131,6 +131,7 @@ internal sealed class TarHeaderReader
         {
             StoredPath = keepStoredPath ? header.StoredName : null,
             StoredLinkTarget = header.StoredLink,
+            TypeFlag = header.TypeFlag,
         };
 
     /// <summary>The entry is read: the long name, long link and pax records before it are spent; global records stay.</summary>

@@ -73,9 +73,9 @@ internal sealed class PgListers : IArtifactCheckSession
     {
         try
         {
-            await _context!.Docker.Images.EnsureAsync(image, null, cancellationToken);
+            // An image the engine lacks is pulled by the helper's creation, so a verify asks no image call otherwise.
             return await HelperContainer.StartAsync(
-                _context.Docker,
+                _context!.Docker,
                 new HelperSpec
                 {
                     Image = image,

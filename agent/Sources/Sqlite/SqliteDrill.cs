@@ -44,7 +44,6 @@ internal sealed class SqliteDrill : ISourceDrill
         var context = drill.Context;
         var docker = context.Docker;
         var image = scan.Artifact.Image ?? context.HelperImage;
-        await context.EnsureImageAsync(image, cancellationToken);
         await using var helper = await HelperContainer.StartAsync(
             docker,
             new HelperSpec

@@ -53,14 +53,8 @@ internal sealed class SqliteSnapshotSource : IBackupSource
 
     private bool SomeTablesOnly => _options.Tables.Count > 0;
 
-    public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        if (await _context.Docker.Volumes.TryInspectAsync(_options.Volume, cancellationToken) is null)
-        {
-            throw new ArtifactFailedException(
-                $"Volume '{_options.Volume}' (of {DisplayName}) does not exist on this engine. Check the name with `docker volume ls`.");
-        }
-
         var image = _options.Image ?? _context.HelperImage;
         var descriptor = new ArtifactDescriptor
         {
@@ -80,11 +74,11 @@ internal sealed class SqliteSnapshotSource : IBackupSource
                     SqliteTables.MissingQuery(_options.Tables), SqliteTables.ObjectsQuery(_options.Tables), SqliteTables.DumpArguments(_options.Tables),
                 ]
                 : ["sh", "-c", WholeFile, "sh", _options.File],
-            Mounts = [new MountSpec { Type = "volume", Source = _options.Volume, Target = MountPoint, ReadOnly = false }],
+            Mounts = [new MountSpec { Type = "volume", Source = _options.Volume, Target = MountPoint, ReadOnly = false, MustExist = true }],
             Labels = _context.HelperLabels(),
             Capabilities = ["DAC_READ_SEARCH", "DAC_OVERRIDE", "FOWNER"],
             Purpose = SomeTablesOnly ? $"dump tables {string.Join(", ", _options.Tables)} of {DisplayName}" : $"copy {DisplayName}",
         };
-        return [new HelperStreamProducer(_context, descriptor, spec)];
+        return Task.FromResult<IReadOnlyList<IArtifactProducer>>([new HelperStreamProducer(_context, descriptor, spec)]);
     }
 }

@@ -53,7 +53,6 @@ internal sealed class SqliteTarget
             return -1;
         }
 
-        await _context.EnsureImageAsync(Image, cancellationToken);
         await using var helper = await HelperContainer.StartAsync(_context.Docker, Spec(["sh", "-c", CountScript, "sh", File], $"look into {Name}"), _context.Log, cancellationToken);
         using var reader = new StreamReader(helper.Output, Encoding.UTF8, leaveOpen: true);
         var output = await reader.ReadToEndAsync(cancellationToken);
@@ -72,7 +71,6 @@ internal sealed class SqliteTarget
             await _context.Docker.Volumes.CreateAsync(Volume, null, cancellationToken);
         }
 
-        await _context.EnsureImageAsync(Image, cancellationToken);
         var spec = Spec(["sh", "-c", RestoreScript, "sh", File], $"restore tables into {Name}") with { Stdin = true };
         await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, _context.Log, cancellationToken);
         // When the script fails its checks mid-stream, sqlite3 must not see the end of its input as a clean end.

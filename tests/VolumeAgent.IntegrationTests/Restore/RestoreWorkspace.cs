@@ -42,8 +42,14 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
 
     public DockerClient Client => _scope.Client;
 
-    /// <summary>Writes backup.yml with one job of <paramref name="sources"/> (YAML list items, already indented).</summary>
-    public void Configure(string sources, string compression = "gzip")
+    /// <summary>Environment variables every agent run of this workspace gets (DOCKER_HOST, say).</summary>
+    public IReadOnlyDictionary<string, string>? AgentEnvironment { get; set; }
+
+    /// <summary>
+    /// Writes backup.yml with one job of <paramref name="sources"/> (YAML list items, already indented) and
+    /// <paramref name="jobKeys"/> (more keys of the job, e.g. "stop_containers: [app]").
+    /// </summary>
+    public void Configure(string sources, string compression = "gzip", string? jobKeys = null)
     {
         var text = $"""
             helper_image: {TestImages.Helper}
@@ -54,6 +60,7 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
               {Job}:
                 storage: [{Storage}]
                 compression: {compression}
+                {jobKeys ?? string.Empty}
                 sources:
             {sources}
             """;
@@ -64,7 +71,7 @@ internal sealed class RestoreWorkspace : IAsyncDisposable
     public async Task<AgentResult> RunAsync(CancellationToken cancellationToken, params string[] arguments)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var outcome = await AgentCli.RunAsync([.. arguments, "-c", ConfigPath], cancellationToken, TimeSpan.FromMinutes(4));
+        var outcome = await AgentCli.RunAsync([.. arguments, "-c", ConfigPath], cancellationToken, TimeSpan.FromMinutes(4), AgentEnvironment);
         _output.WriteLine($"$ volume-agent {string.Join(' ', arguments)}  ({started.Elapsed.TotalSeconds:0.0} s){Environment.NewLine}{outcome}");
         return outcome;
     }

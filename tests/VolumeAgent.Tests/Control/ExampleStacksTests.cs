@@ -11,6 +11,7 @@ public sealed class ExampleStacksTests
     [InlineData("postgres-app", "nightly", 2)]
     [InlineData("mariadb-app", "nightly", 2)]
     [InlineData("volumes", "half-hourly", 3)]
+    [InlineData("socket-proxy", "nightly", 2)]
     public void Load_ExampleBackupYml_HasItsScheduledJob(string example, string job, int sources)
     {
         var path = Path.Combine(RepositoryRoot.Find(), "examples", example, "backup.yml");

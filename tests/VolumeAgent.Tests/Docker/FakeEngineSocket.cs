@@ -6,7 +6,8 @@ namespace VolumeAgent.Tests.Docker;
 
 /// <summary>
 /// An engine on a unix socket that answers as the real one does to the few requests the engine tests make: its version
-/// (API <c>apiVersion</c>), container <c>db</c>, and 404 for anything else. It keeps each request line, so a test can
+/// (API <c>apiVersion</c>), container <c>db</c>, and 404 for anything else; volume <c>proxy-refused</c> is refused as a
+/// socket proxy refuses (403, haproxy's HTML page) and volume <c>plugin-denied</c> as an authorization plugin does (403, JSON). It keeps each request line, so a test can
 /// see which API version the client asked in.
 /// </summary>
 internal sealed class FakeEngineSocket : IAsyncDisposable
@@ -64,8 +65,9 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
             _requestLines.Enqueue(requestLine);
             var path = requestLine.Split(' ')[1];
             var (status, body) = Answer(path);
+            var type = status.StartsWith("403", StringComparison.Ordinal) && !body.StartsWith('{') ? "text/html" : "application/json";
             var bytes = Encoding.UTF8.GetBytes(body);
-            var response = $"HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n";
+            var response = $"HTTP/1.1 {status}\r\nContent-Type: {type}\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n";
             await stream.WriteAsync(Encoding.ASCII.GetBytes(response), _stop.Token);
             await stream.WriteAsync(bytes, _stop.Token);
             connection.Shutdown(SocketShutdown.Both);
@@ -85,6 +87,16 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
         }
 
         var name = path.Split('/')[^1];
+        if (name == "proxy-refused")
+        {
+            return ("403 Forbidden", "<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n");
+        }
+
+        if (name == "plugin-denied")
+        {
+            return ("403 Forbidden", "{\"message\":\"authorization denied by plugin policy\"}");
+        }
+
         return ("404 Not Found", $"{{\"message\":\"get {name}: no such volume\"}}");
     }
 

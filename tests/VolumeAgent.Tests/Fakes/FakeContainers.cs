@@ -37,6 +37,15 @@ internal sealed class FakeContainers : IContainerOperations
     public Task<string> CreateAsync(ContainerCreateRequest request, string? name, CancellationToken cancellationToken)
     {
         var mounts = request.HostConfig?.Mounts ?? [];
+        if (mounts.FirstOrDefault(m => m is { MustExist: true, Type: "volume" } && !_engine.Volumes.Contains(m.Source!)) is { } missing)
+        {
+            // As the engine answers a must-exist mount of a volume it does not have: nothing is created.
+            _engine.Record($"create refused: no volume {missing.Source}");
+            throw MissingVolumeException.Of(
+                missing.Source!,
+                new DockerApiException($"create a container from image {request.Image}", HttpStatusCode.BadRequest, $"create {missing.Source}: invalid option: \"{MissingVolumeException.DriverOption}\""));
+        }
+
         var id = NewId();
         _containers[id] = new FakeContainer(id, name ?? $"helper-{id[..6]}") { Image = request.Image, Request = request, Labels = request.Labels ?? new Dictionary<string, string>() };
         _engine.Record($"create {request.Image} {string.Join(' ', mounts.Select(m => $"{m.Type}:{m.Source}:{m.Target}:{(m.ReadOnly ? "ro" : "rw")}"))}".TrimEnd());

@@ -15,6 +15,8 @@ internal sealed class FakeVolumes : IVolumeOperations
     public void Add(string name, IReadOnlyDictionary<string, string>? labels = null) =>
         _volumes[name] = new VolumeInfo { Name = name, Driver = "local", Labels = labels };
 
+    public bool Contains(string name) => _volumes.ContainsKey(name);
+
     public Task<IReadOnlyList<VolumeInfo>> ListAsync(
         CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? labels = null, string? name = null)
     {

@@ -52,6 +52,32 @@ public sealed class EntryNameGuardTests
         act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain($"'{name}'").And.Contain(reason);
     }
 
+    [Theory]
+    [InlineData('3', "character device node")]
+    [InlineData('4', "block device node")]
+    public void Check_DeviceNode_IsRefusedNamingIt(char type, string reason)
+    {
+        var archive = new RawTarBuilder()
+            .Entry('5', "./")
+            .Entry(type, "./dev/sda")
+            .Finish();
+
+        var act = () => Parse(archive);
+
+        act.Should().Throw<UnsafeEntryException>().Which.Message.Should().Contain("'./dev/sda'").And.Contain(reason);
+    }
+
+    [Fact]
+    public void Check_Fifo_Passes()
+    {
+        var archive = new RawTarBuilder()
+            .Entry('5', "./")
+            .Entry('6', "./pipe")
+            .Finish();
+
+        Parse(archive).Should().HaveCount(2);
+    }
+
     [Fact]
     public void Check_EntryUnderAnArchivedSymlink_IsRefused()
     {

@@ -63,7 +63,7 @@ public sealed class ArchiveSourceTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Volume_ThatDoesNotExist_FailsPlanningNamingTheVolume()
+    public async Task Volume_ThatDoesNotExist_FailsPlanningNamingTheVolume_AndNothingIsCreated()
     {
         var source = EngineTestSupport.CreateSource(EngineTestSupport.Context(_engine), EngineTestSupport.Source("- volume: uploads"));
 
@@ -71,7 +71,9 @@ public sealed class ArchiveSourceTests : IAsyncDisposable
 
         (await plan.Should().ThrowAsync<ArtifactFailedException>())
             .Which.Message.Should().Contain("Volume 'uploads' does not exist on this engine").And.Contain("docker volume ls");
-        _engine.Calls.Should().NotContain(c => c.StartsWith("create", StringComparison.Ordinal), "no helper is created for a volume that is not there");
+        _engine.Calls.Should().Contain("create refused: no volume uploads", "the helper's mount is refused rather than an empty volume made");
+        _engine.Calls.Should().NotContain(c => c.StartsWith("archive", StringComparison.Ordinal));
+        _engine.Volumes.Contains("uploads").Should().BeFalse();
     }
 
     [Fact]

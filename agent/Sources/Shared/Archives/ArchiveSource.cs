@@ -1,5 +1,6 @@
 using VolumeAgent.Manifest;
 using VolumeAgent.Storage;
+using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Sources.Shared.Helpers;
 
@@ -44,19 +45,6 @@ internal sealed class ArchiveSource : IBackupSource
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        if (_mountType == "volume" && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
-        {
-            if (_context.Containers.Node is { } node)
-            {
-                throw new Swarm.NotOnThisNodeException(
-                    $"Volume '{Target}' is not on this node ({node.Name}): a stack's volume exists on the nodes that ran its tasks, and their agents back it up. "
-                    + "If no node has it, check the name with `docker volume ls` on each node (a stack prefixes volumes with its name, e.g. mystack_data).");
-            }
-
-            throw new ArtifactFailedException(
-                $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
-        }
-
         var descriptor = new ArtifactDescriptor
         {
             BaseFileName = _artifactName + ".tar",
@@ -70,10 +58,31 @@ internal sealed class ArchiveSource : IBackupSource
             Image = _context.HelperImage,
             // Never run: the engine reads the mount through its archive API. A container needs a command all the same.
             Command = ["true"],
-            Mounts = [new MountSpec { Type = _mountType, Source = Target, Target = MountPoint, ReadOnly = true }],
+            // A volume must exist: the engine would create a missing one, and an empty new volume is no backup of a typo.
+            Mounts = [new MountSpec { Type = _mountType, Source = Target, Target = MountPoint, ReadOnly = true, MustExist = true }],
             Labels = _context.HelperLabels(),
             Purpose = $"archive {DisplayName}",
         };
-        return [new HelperArchiveProducer(_context, descriptor, spec, MountPoint, _exclude)];
+        var producer = new HelperArchiveProducer(_context, descriptor, spec, MountPoint, _exclude);
+        try
+        {
+            // A missing volume is learnt from the helper's creation (no volume call, see MountSpec.MustExist).
+            await producer.CreateHelperAsync(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            await producer.DisposeAsync();
+            if (ex is ArtifactFailedException { InnerException: MissingVolumeException } && _context.Containers.Node is { } node)
+            {
+                throw new Swarm.NotOnThisNodeException(
+                    $"Volume '{Target}' is not on this node ({node.Name}): a stack's volume exists on the nodes that ran its tasks, and their agents back it up. "
+                    + "If no node has it, check the name with `docker volume ls` on each node (a stack prefixes volumes with its name, e.g. mystack_data).",
+                    ex);
+            }
+
+            throw;
+        }
+
+        return [producer];
     }
 }

@@ -5,8 +5,8 @@ namespace VolumeAgent.Sources.Shared.Archives;
 
 /// <summary>
 /// Refuses archive entries that could write outside the directory they are extracted into: absolute names,
-/// names with a ".." component, names that pass through a symlink the archive made, and hard links to such
-/// names or to anything not earlier in the archive. Symlinks themselves may point anywhere (volumes hold links
+/// names with a ".." component, names that pass through a symlink the archive made, hard links to such
+/// names or to anything not earlier in the archive, and device nodes (character or block). Symlinks themselves may point anywhere (volumes hold links
 /// to absolute paths); only paths that go through them are refused. Names are compared in their canonical form
 /// (<see cref="TarExcludeMatcher.NormalizePath"/>), so "dir/./link/x" and "dir//link/x" go through "dir/link"
 /// like "dir/link/x" does. Feed every entry, in archive order.
@@ -28,6 +28,13 @@ internal sealed class EntryNameGuard
 
         // The parser gives canonical paths already; an entry made elsewhere is held to the same form.
         var path = TarExcludeMatcher.NormalizePath(entry.Path);
+
+        if (entry.TypeFlag is (byte)'3' or (byte)'4')
+        {
+            // A device node in a volume opens a disk or a kernel interface to whoever can reach the volume.
+            var kind = entry.TypeFlag == (byte)'3' ? "character" : "block";
+            throw Refuse(stored, $"it is a {kind} device node, which the agent never creates (extract it by hand with tar if you trust the archive)");
+        }
 
         if (path == "." && entry.Type != TarEntryType.Directory)
         {

@@ -19,9 +19,10 @@ internal sealed class VolumeRestorer
 
     /// <summary>
     /// What tar needs as root to put owners, modes and special files back as they were, and no more: chown,
-    /// write anywhere, set modes on files it does not own (set-id bits kept), create device nodes.
+    /// write anywhere, set modes on files it does not own (set-id bits kept). No MKNOD: device nodes are refused
+    /// before tar sees them (<see cref="EntryNameGuard"/>).
     /// </summary>
-    private static readonly string[] ExtractCapabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "MKNOD"];
+    private static readonly string[] ExtractCapabilities = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID"];
 
     private const int ListingLimit = 5;
     private const int BufferSize = 128 * 1024;
@@ -56,7 +57,6 @@ internal sealed class VolumeRestorer
     public async Task ExtractAsync(MountSpec target, TarFilterStream archive, string what, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(archive);
-        await _context.EnsureImageAsync(_context.HelperImage, cancellationToken);
         var spec = Spec(target, ["tar", "-x", "-p", "--numeric-owner", "-f", "-", "-C", MountPoint], ExtractCapabilities, $"restore {what}") with { Stdin = true };
         await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, _context.Log, cancellationToken);
         // When the archive fails its checks mid-stream, tar must not see the end of its input as a clean end.
@@ -87,7 +87,6 @@ internal sealed class VolumeRestorer
     /// <summary>The target's tree, archived back by a helper and parsed; for comparing a restore with its backup.</summary>
     public async Task<IReadOnlyList<TarEntryInfo>> ReadTreeAsync(MountSpec target, string what, CancellationToken cancellationToken)
     {
-        await _context.EnsureImageAsync(_context.HelperImage, cancellationToken);
         var spec = Spec(ReadOnly(target), ["tar", "-c", "-f", "-", "-C", MountPoint, "."], ["DAC_READ_SEARCH"], $"read back {what}");
         await using var helper = await HelperContainer.StartAsync(_context.Docker, spec, _context.Log, cancellationToken);
         using var parser = new TarStreamParser();
@@ -117,7 +116,6 @@ internal sealed class VolumeRestorer
 
     private async Task<string> RunAsync(MountSpec target, IReadOnlyList<string> command, IReadOnlyList<string> capabilities, string purpose, CancellationToken cancellationToken)
     {
-        await _context.EnsureImageAsync(_context.HelperImage, cancellationToken);
         await using var helper = await HelperContainer.StartAsync(_context.Docker, Spec(target, command, capabilities, purpose), _context.Log, cancellationToken);
         using var reader = new StreamReader(helper.Output, Encoding.UTF8, leaveOpen: true);
         var output = await reader.ReadToEndAsync(cancellationToken);

@@ -87,7 +87,8 @@ internal sealed partial class ExecDumpProducer : IArtifactProducer
 
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
-        var process = _process ?? throw new InvalidOperationException("The dump was not opened.");
+        // Asked after a failed open too (to explain it): a dump that never started has nothing more to say.
+        var process = _process ?? throw new ArtifactFailedException($"{What} did not start");
         long exit;
         try
         {

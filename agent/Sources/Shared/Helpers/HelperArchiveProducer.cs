@@ -38,15 +38,21 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
     public Task<string?> DiagnoseStallAsync(CancellationToken cancellationToken) =>
         Task.FromResult<string?>("the engine reads the files itself: is the volume or directory on a mount that stopped answering?");
 
+    /// <summary>
+    /// Creates the helper now (else <see cref="OpenAsync"/> does), so what its creation says (a volume that is not
+    /// there, an image that cannot be had) fails the source while it is planned, before any storage is written to.
+    /// </summary>
+    public async Task CreateHelperAsync(CancellationToken cancellationToken) =>
+        _helperId ??= await HelperContainer.CreateAsync(_context.Docker, _spec, attach: false, cancellationToken);
+
     public async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
-        await _context.EnsureImageAsync(_spec.Image, cancellationToken);
-        _helperId = await HelperContainer.CreateAsync(_context.Docker, _spec, attach: false, cancellationToken);
+        await CreateHelperAsync(cancellationToken);
         Stream archive;
         try
         {
             // "DIR/." makes the engine name the entries "./…", as `tar cf - -C DIR .` does.
-            archive = await _context.Docker.Containers.GetArchiveAsync(_helperId, _path.TrimEnd('/') + "/.", cancellationToken);
+            archive = await _context.Docker.Containers.GetArchiveAsync(_helperId!, _path.TrimEnd('/') + "/.", cancellationToken);
         }
         catch (DockerApiException ex)
         {

@@ -101,11 +101,46 @@ internal sealed class HelperContainer : IAsyncDisposable
         };
         try
         {
+            try
+            {
+                return await client.Containers.CreateAsync(request, null, cancellationToken);
+            }
+            catch (DockerApiException ex) when (IsMissingImage(ex))
+            {
+                // Learnt from the create's answer rather than asked first, so a run needs no image call while the image is there.
+                await PullAsync(client, spec.Image, ex, cancellationToken);
+            }
+
             return await client.Containers.CreateAsync(request, null, cancellationToken);
+        }
+        catch (MissingVolumeException ex)
+        {
+            throw new ArtifactFailedException(
+                $"{ex.Message} Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{ex.Volume}); nothing was created.",
+                ex);
         }
         catch (DockerApiException ex)
         {
             throw new ArtifactFailedException($"Could not create the helper container to {spec.Purpose} from image {spec.Image}: {ex.EngineMessage ?? ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The engine's answer to a create from an image it does not have (404 "No such image: …").</summary>
+    private static bool IsMissingImage(DockerApiException ex) =>
+        ex.IsNotFound && ex.EngineMessage?.StartsWith("No such image", StringComparison.OrdinalIgnoreCase) == true;
+
+    private static async Task PullAsync(IDockerEngine client, string image, DockerApiException missing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.Images.PullAsync(image, null, cancellationToken);
+        }
+        catch (DockerApiException ex)
+        {
+            throw new ArtifactFailedException(
+                $"The helper image {image} is not on this engine ({missing.EngineMessage}) and could not be pulled: {ex.EngineMessage ?? ex.Message}. "
+                + "Pull or load it (docker pull / docker load), or name an image the engine has in backup.yml.",
+                ex);
         }
     }
 

@@ -22,7 +22,6 @@ internal sealed class HelperStreamProducer : IArtifactProducer
 
     public async Task<Stream> OpenAsync(CancellationToken cancellationToken)
     {
-        await _context.EnsureImageAsync(_spec.Image, cancellationToken);
         _helper = await HelperContainer.StartAsync(_context.Docker, _spec, _context.Log, cancellationToken);
         return _helper.Output;
     }
