@@ -9,7 +9,7 @@ namespace VolumeAgent.Sources.Shared.Archives;
 /// A named volume or a host directory, mounted read-only into a helper container that is never started; the engine's
 /// archive API reads it (see <see cref="HelperArchiveProducer"/>).
 /// </summary>
-internal sealed class ArchiveSource : IBackupSource
+internal sealed class ArchiveSource : IBackupSource, IFileTreeSource
 {
     private const string MountPoint = "/data";
     private readonly SourceContext _context;
@@ -42,13 +42,21 @@ internal sealed class ArchiveSource : IBackupSource
 
     public string DisplayName => $"{Kind} {Target}";
 
+    public string ArtifactName => _artifactName;
+
+    /// <summary>The tree mounted read-only at <see cref="VolumeRestorer.MountPoint"/>, where its restore mounts the target too.</summary>
+    public async Task<FileTreeSource> PlanTreeAsync(CancellationToken cancellationToken)
+    {
+        await ThrowIfMissingAsync(cancellationToken);
+        return new FileTreeSource(
+            new MountSpec { Type = _mountType, Source = Target, Target = VolumeRestorer.MountPoint, ReadOnly = true },
+            $"{Kind}:{Target}",
+            _exclude);
+    }
+
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
-        if (_mountType == "volume" && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
-        {
-            throw new ArtifactFailedException(
-                $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
-        }
+        await ThrowIfMissingAsync(cancellationToken);
 
         var descriptor = new ArtifactDescriptor
         {
@@ -68,5 +76,14 @@ internal sealed class ArchiveSource : IBackupSource
             Purpose = $"archive {DisplayName}",
         };
         return [new HelperArchiveProducer(_context, descriptor, spec, MountPoint, _exclude)];
+    }
+
+    private async Task ThrowIfMissingAsync(CancellationToken cancellationToken)
+    {
+        if (_mountType == "volume" && await _context.Docker.Volumes.TryInspectAsync(Target, cancellationToken) is null)
+        {
+            throw new ArtifactFailedException(
+                $"Volume '{Target}' does not exist on this engine. Check the name with `docker volume ls` (compose prefixes volumes with the project name, e.g. myapp_{Target}).");
+        }
     }
 }
