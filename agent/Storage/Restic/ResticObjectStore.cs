@@ -53,7 +53,11 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     {
         var backup = await _trees.BackUpAsync(set, source, progress, cancellationToken);
         _snapshots = null;
-        return backup;
+
+        // restic's summary names the snapshot by its short id: the manifest records the full one.
+        var id = backup.Snapshot.Id;
+        var full = (await SnapshotsAsync(cancellationToken)).FirstOrDefault(s => s.Id.StartsWith(id, StringComparison.Ordinal))?.Id ?? id;
+        return backup with { Snapshot = backup.Snapshot with { Id = full } };
     }
 
     public Task<string?> CheckTreeAsync(ManifestSnapshot snapshot, CancellationToken cancellationToken) => _trees.CheckAsync(snapshot, cancellationToken);
@@ -143,6 +147,13 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     /// <summary>A small object (SHA256SUMS, manifest.json) as its own snapshot; a newer snapshot of the same name is the one listed.</summary>
     public async Task PutAsync(SetAddress set, string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        // restic backup --stdin refuses an empty input: the empty SHA256SUMS of a set whose only artifacts are trees is
+        // stored as one blank line, which reads as the same empty list.
+        if (content.IsEmpty && name == BackupSetLayout.ChecksumsFileName)
+        {
+            content = "\n"u8.ToArray();
+        }
+
         _snapshots = null;
         var upload = await ResticUpload.StartAsync(_restic, set, name, cancellationToken);
         await using (upload)
