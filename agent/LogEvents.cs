@@ -126,6 +126,12 @@ internal static class LogEvents
     public static readonly LogEventId HttpRunFailed = new(1805, nameof(HttpRunFailed));
     public static readonly LogEventId HttpRunsNotDrained = new(1806, nameof(HttpRunsNotDrained));
 
+    // File trees a storage backs up itself (restic), and its prune schedule: 1900–1999.
+    public static readonly LogEventId FileTreeStored = new(1900, nameof(FileTreeStored));
+    public static readonly LogEventId FileTreeFailed = new(1901, nameof(FileTreeFailed));
+    public static readonly LogEventId RepositoryPruned = new(1902, nameof(RepositoryPruned));
+    public static readonly LogEventId RepositoryPruneFailed = new(1903, nameof(RepositoryPruneFailed));
+
     // Several engines (Docker/Engines/, Runs/): 2000–2099.
     public static readonly LogEventId EngineNotSwept = new(2000, nameof(EngineNotSwept));
     public static readonly LogEventId EngineUnreachable = new(2001, nameof(EngineUnreachable));

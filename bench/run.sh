@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # VolumeAgent against the alternatives, on the local Docker engine.
 #
-#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--no-s3] [--baseline REV [--native]]
+#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--no-s3] [--restic] [--baseline REV [--native]]
 #
 #   --quick   one repetition (for development); the default is 3
 #   --reps N  N repetitions; each reported figure is the median
@@ -9,6 +9,7 @@
 #   --no-pg   skip the PostgreSQL comparison (saves building a ~600 MB database)
 #   --no-aot  skip the native (NativeAOT) binary's rows and the start-up rows (saves its publish, minutes)
 #   --no-s3   skip the S3 rows (agent-gzip-s3 and its -aot; they need s3rver, see below)
+#   --restic  also the restic rows, once after the repetitions (see bench/restic.sh)
 #   --baseline REV   A/B mode: builds the agent also at git revision REV (a worktree in .artifacts/) and runs
 #             only archive-api, agent-none, agent-gzip and agent-pg, old and new binaries alternating (the
 #             first of each pair swaps every repetition); prints each row's new/old ratio and both peak RSS.
@@ -47,7 +48,7 @@ readonly LABEL="io.volume-agent.bench=1"
 readonly RUN_LABEL="io.volume-agent.bench.run=$$"
 readonly CORES="$(nproc)"
 
-reps=3 big=0 pg=1 aot=1 s3=1 baseline="" ab_native=0
+reps=3 big=0 pg=1 aot=1 s3=1 restic=0 baseline="" ab_native=0
 while (($#)); do
   case "$1" in
     --quick) reps=1 ;;
@@ -56,9 +57,10 @@ while (($#)); do
     --no-pg) pg=0 ;;
     --no-aot) aot=0 ;;
     --no-s3) s3=0 ;;
+    --restic) restic=1 ;;
     --baseline) baseline="$2"; shift ;;
     --native) ab_native=1 ;;
-    -h|--help) sed -n '2,34p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,37p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -114,6 +116,8 @@ trap 'exit 130' INT TERM
 source "$BENCH/agents.sh"
 # shellcheck source=bench/s3.sh
 source "$BENCH/s3.sh"
+# shellcheck source=bench/restic.sh
+source "$BENCH/restic.sh"
 ((s3)) && find_s3rver >/dev/null
 if [[ -n "${VOLUME_AGENT_DLL:-}" ]]; then
   DLL="$VOLUME_AGENT_DLL"
@@ -452,6 +456,8 @@ for rep in $(seq 1 "$reps"); do
   log "repetition $rep of $reps"
   if [[ -n "$baseline" ]]; then ab_round "$rep"; else round "$rep"; fi
 done
+
+((restic)) && restic_rows
 
 if ((aot)); then
   log "start-up: version and status against a running daemon, JIT and native, 20 runs each"

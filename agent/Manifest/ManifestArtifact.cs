@@ -62,4 +62,52 @@ internal sealed record ManifestArtifact
 
     /// <summary>Number of entries (files, directories, links) in an archive, or rows/objects for a dump.</summary>
     public long? Entries { get; init; }
+
+    /// <summary>
+    /// Set when a storage keeps the source's file tree itself (format <c>file_tree</c>): then <see cref="File"/> and
+    /// <see cref="Sha256"/> are null, and only the storage named there holds it.
+    /// </summary>
+    public ManifestSnapshot? Snapshot { get; init; }
+
+    /// <summary>
+    /// Whether the copy of the set in storage <paramref name="storage"/> holds this artifact: a snapshot only in its own
+    /// storage; a file everywhere, except where a snapshot of the same source replaces it (a job that writes a volume to
+    /// a restic storage and to plain ones has the tar in the plain ones and the snapshot in the restic one).
+    /// </summary>
+    public bool IsHeldBy(string storage, IReadOnlyList<ManifestArtifact> all)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        if (Snapshot is { } snapshot)
+        {
+            return string.Equals(snapshot.Storage, storage, StringComparison.Ordinal);
+        }
+
+        return !all.Any(a => a.Snapshot is { } other && string.Equals(other.Storage, storage, StringComparison.Ordinal)
+            && a.SourceKind == SourceKind && string.Equals(a.SourceName, SourceName, StringComparison.Ordinal));
+    }
+}
+
+/// <summary>
+/// A file tree one storage keeps itself instead of as an artifact file of the set (a restic snapshot of a volume made
+/// in the storage's own helper): which storage holds it, the snapshot's id, and what the storage reported making it.
+/// </summary>
+internal sealed record ManifestSnapshot
+{
+    /// <summary>The storage's name in backup.yml; only that storage's copy of the set holds the tree.</summary>
+    public required string Storage { get; init; }
+
+    /// <summary>The snapshot's id in the storage.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The previous snapshot of the same source the storage compared with (unchanged files were not read); null on a first run.</summary>
+    public string? Parent { get; init; }
+
+    public long FilesNew { get; init; }
+
+    public long FilesChanged { get; init; }
+
+    public long FilesUnmodified { get; init; }
+
+    /// <summary>Bytes the snapshot added to the storage (after deduplication and compression).</summary>
+    public long DataAdded { get; init; }
 }

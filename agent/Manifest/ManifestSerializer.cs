@@ -119,7 +119,14 @@ internal static class ManifestSerializer
             return $"sha256 '{artifact.Sha256}' is not 64 lowercase hex characters.";
         }
 
-        if (artifact.Status == ManifestStatus.Succeeded && (artifact.File is null || artifact.Sha256 is null))
+        if (artifact.Snapshot is { } snapshot)
+        {
+            if (string.IsNullOrWhiteSpace(snapshot.Storage) || string.IsNullOrWhiteSpace(snapshot.Id) || artifact.File is not null)
+            {
+                return "has a snapshot without its storage or id, or a snapshot and a file.";
+            }
+        }
+        else if (artifact.Status == ManifestStatus.Succeeded && (artifact.File is null || artifact.Sha256 is null))
         {
             return "succeeded but has no file or no sha256.";
         }

@@ -22,7 +22,7 @@ internal static class RunTable
                 rows.Add(
                 [
                     result.Job,
-                    artifact.File ?? $"({artifact.SourceName})",
+                    artifact.File ?? (artifact.Snapshot is { } snapshot ? $"{artifact.SourceName} (snapshot in {snapshot.Storage})" : $"({artifact.SourceName})"),
                     Bytes.Format(artifact.RawBytes),
                     Bytes.Format(artifact.StoredBytes),
                     $"{artifact.DurationMs / 1000.0:0.0} s",
@@ -59,6 +59,6 @@ internal static class RunTable
         string? job, string? file, string? source, bool succeeded, long rawBytes, long storedBytes, long durationMs, string? error) => succeeded
         ? string.Create(
             CultureInfo.InvariantCulture,
-            $"  ok    {job}/{file}  {Bytes.Format(rawBytes)} -> {Bytes.Format(storedBytes)}  {durationMs / 1000.0:0.0} s")
+            $"  ok    {job}/{file ?? source}  {Bytes.Format(rawBytes)} -> {Bytes.Format(storedBytes)}  {durationMs / 1000.0:0.0} s")
         : $"  FAIL  {job}/{file ?? source}: {error}";
 }

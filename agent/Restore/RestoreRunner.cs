@@ -46,7 +46,7 @@ internal sealed class RestoreRunner
         ArgumentNullException.ThrowIfNull(request);
         var manifest = set.Set.Manifest ?? throw new RestoreRefusedException($"Backup set {set.Name} has no readable manifest: {set.Set.Problem}");
         var notes = new List<string>();
-        var selected = Select(manifest, request, notes);
+        var selected = Select(manifest, set.StorageName, request, notes);
         ValidateOptions(selected, request);
 
         // Targets first: looking costs little, and a refusal there spares reading gigabytes for nothing.
@@ -94,6 +94,15 @@ internal sealed class RestoreRunner
         var problems = new List<string>(checksums.Problems);
         for (var i = 0; i < selected.Count; i++)
         {
+            if (selected[i].Snapshot is not null)
+            {
+                // A tree the storage keeps itself: the snapshot must be there; its data is the storage's to check.
+                var tree = await FileTreeScan.CheckAsync(set, selected[i], cancellationToken);
+                problems.AddRange(tree.Scan.Problems);
+                steps.Add(plans[i](tree.Scan));
+                continue;
+            }
+
             progress?.Report($"checking {selected[i].File} ({Bytes.Format(selected[i].StoredBytes)})");
             var scan = await ArtifactScanner.ScanAsync(set.Store, set.Set, selected[i], checksums, check: null, keepEntries: false, set.Keys, cancellationToken);
             problems.AddRange(scan.Problems);
@@ -130,7 +139,7 @@ internal sealed class RestoreRunner
                 progress?.Report(Account($"Cancelled while restoring {step.Scan.File}.", done, plan.Steps.Skip(i + 1)));
                 throw;
             }
-            catch (Exception ex) when (ex is RestoreFailedException or ArtifactFailedException or DockerApiException or DockerUnavailableException
+            catch (Exception ex) when (ex is RestoreFailedException or ArtifactFailedException or DockerApiException or DockerUnavailableException or StorageException
                 or UnsafeEntryException or IOException or InvalidDataException or TimeoutException or Runs.Stops.ContainerRestartException
                 or OperationCanceledException)
             {
@@ -163,9 +172,11 @@ internal sealed class RestoreRunner
             + (left.Count > 0 ? $"{Environment.NewLine}Not restored: {string.Join(", ", left)}" : string.Empty);
     }
 
-    private static List<ManifestArtifact> Select(BackupManifest manifest, RestoreRequest request, List<string> notes)
+    private static List<ManifestArtifact> Select(BackupManifest manifest, string storage, RestoreRequest request, List<string> notes)
     {
-        var usable = manifest.Artifacts.Where(a => a.Status == ManifestStatus.Succeeded && a.File is not null).ToList();
+        // What this storage's copy of the set holds: a volume kept as a snapshot here replaces its tar.
+        var held = manifest.Artifacts.Where(a => a.IsHeldBy(storage, manifest.Artifacts)).ToList();
+        var usable = held.Where(a => a.Status == ManifestStatus.Succeeded && (a.File is not null || a.Snapshot is not null)).ToList();
         List<ManifestArtifact> selected;
         if (request.Artifacts.Count == 0)
         {
@@ -177,7 +188,7 @@ internal sealed class RestoreRunner
             var unknown = new List<string>();
             foreach (var name in request.Artifacts)
             {
-                var matches = manifest.Artifacts.Where(a => Matches(a, name)).ToList();
+                var matches = held.Where(a => Matches(a, name)).ToList();
                 if (matches.Count == 0)
                 {
                     unknown.Add(name);
@@ -197,7 +208,7 @@ internal sealed class RestoreRunner
             if (unknown.Count > 0)
             {
                 throw new RestoreRefusedException(
-                    $"The set has no artifact {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Its artifacts: {string.Join(", ", manifest.Artifacts.Select(a => a.File ?? a.SourceName))}. "
+                    $"The set has no artifact {string.Join(", ", unknown.Select(u => $"'{u}'"))}. Its artifacts: {string.Join(", ", held.Select(a => a.File ?? a.SourceName))}. "
                     + "Name one by file name, source name or database name.");
             }
 
@@ -205,7 +216,7 @@ internal sealed class RestoreRunner
             selected = [.. manifest.Artifacts.Where(selected.Contains)];
         }
 
-        foreach (var failed in manifest.Artifacts.Where(a => !usable.Contains(a) && request.Artifacts.Count == 0))
+        foreach (var failed in held.Where(a => !usable.Contains(a) && request.Artifacts.Count == 0))
         {
             notes.Add($"{failed.File ?? failed.SourceName} is not restored: it failed when the backup ran ({failed.Error}).");
         }

@@ -53,6 +53,10 @@ internal sealed class ArtifactTargets(IReadOnlyList<StorageTarget> storages, Run
     public string NoneLeft() =>
         "No storage could take it: " + string.Join("; ", Storages.Where(s => s.Failure is not null).Select(s => $"{s.Label}: {s.Failure}"));
 
+    /// <summary>The same run's targets but <paramref name="some"/> (which take a source another way).</summary>
+    public ArtifactTargets Without(IReadOnlyCollection<StorageTarget> some) =>
+        new([.. Storages.Where(s => !some.Contains(s))], Activity) { Encryption = Encryption };
+
     /// <summary>The job's encryption of every artifact; null stores them as compression leaves them.</summary>
     public ArtifactEncryption? Encryption { get; init; }
 }

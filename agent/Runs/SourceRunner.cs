@@ -40,6 +40,20 @@ internal sealed class SourceRunner
     {
         var source = planned.Source;
         using var limits = new SourceLimits(planned.Options, _time, targets.Activity, cancellationToken);
+
+        // Storages that store a file tree themselves (restic) get the volume that way; the tar goes to the others only.
+        var trees = Trees.FileTreeRunner.TreeTargetsOf(source, targets);
+        if (trees.Count > 0)
+        {
+            await Trees.FileTreeRunner.RunAsync(source, trees, limits, _time, artifacts, progress, log, cancellationToken);
+            if (trees.Count == targets.Live.Count)
+            {
+                return;
+            }
+
+            targets = targets.Without(trees);
+        }
+
         IReadOnlyList<IArtifactProducer> producers;
         var plannedAt = _time.GetUtcNow();
         using (var watchdog = limits.Watch($"{source.DisplayName}: finding what to back up"))

@@ -10,12 +10,13 @@
 #   volume-agent-test/redis:7           Debian's Redis 7.0, started like the official image
 #   volume-agent-test/sshd:bookworm     Debian's OpenSSH server, one SFTP user (the sftp storage's tests)
 #   volume-agent-test/restic:bookworm   Debian + restic (the helper image of the restic storage's tests)
+#   volume-agent-test/restic-ssh:bookworm  Debian + restic + ssh (the restic storage's sftp: repository test)
 #
 # An image whose tag already exists is skipped, so re-runs take a second. Each image carries a
 # label with a digest of its recipe (its folder here, plus the base image's id); when the recipe
 # changed since the image was built, the image is rebuilt even without --force.
 #
-# Usage: bash tests/images/build.sh [--force] [debian|helper|tools|postgres|mariadb|redis|sshd|restic]...
+# Usage: bash tests/images/build.sh [--force] [debian|helper|tools|postgres|mariadb|redis|sshd|restic|restic-ssh]...
 #   --force   rebuild the named images (all when none are named) even when they exist
 # Environment:
 #   DEBIAN_MIRROR            mirror for debootstrap and apt (default http://deb.debian.org/debian)
@@ -34,8 +35,9 @@ readonly MARIADB_TAG="$PREFIX/mariadb:10.11"
 readonly REDIS_TAG="$PREFIX/redis:7"
 readonly SSHD_TAG="$PREFIX/sshd:bookworm"
 readonly RESTIC_TAG="$PREFIX/restic:bookworm"
+readonly RESTIC_SSH_TAG="$PREFIX/restic-ssh:bookworm"
 readonly RECIPE_LABEL=org.volume-agent-test.recipe
-readonly ALL_IMAGES=(debian helper tools postgres mariadb redis sshd restic)
+readonly ALL_IMAGES=(debian helper tools postgres mariadb redis sshd restic restic-ssh)
 
 DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 DEBIAN_SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
@@ -51,7 +53,7 @@ for arg in "$@"; do
   case "$arg" in
     --force) force=true ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
-    debian|helper|tools|postgres|mariadb|redis|sshd|restic) selected+=("$arg") ;;
+    debian|helper|tools|postgres|mariadb|redis|sshd|restic|restic-ssh) selected+=("$arg") ;;
     *) echo "build.sh: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -317,7 +319,7 @@ fi
 total_started="$(now)"
 needs_base=false
 for name in "${selected[@]}"; do
-  case "$name" in debian|tools|postgres|mariadb|redis|sshd|restic) needs_base=true ;; esac
+  case "$name" in debian|tools|postgres|mariadb|redis|sshd|restic|restic-ssh) needs_base=true ;; esac
 done
 if is_selected debian; then
   build_debian
@@ -331,6 +333,7 @@ if is_selected mariadb; then build_from_base "$MARIADB_TAG" "$HERE/mariadb"; fi
 if is_selected redis; then build_from_base "$REDIS_TAG" "$HERE/redis"; fi
 if is_selected sshd; then build_from_base "$SSHD_TAG" "$HERE/sshd"; fi
 if is_selected restic; then build_from_base "$RESTIC_TAG" "$HERE/restic"; fi
+if is_selected restic-ssh; then build_from_base "$RESTIC_SSH_TAG" "$HERE/restic-ssh"; fi
 remove_replaced
 
 log "images ready in $(elapsed "$total_started"):"
@@ -338,7 +341,7 @@ for name in "${selected[@]}"; do
   case "$name" in
     debian) tag="$BASE_TAG" ;; helper) tag="$HELPER_TAG" ;; tools) tag="$TOOLS_TAG" ;;
     postgres) tag="$POSTGRES_TAG" ;; mariadb) tag="$MARIADB_TAG" ;; redis) tag="$REDIS_TAG" ;;
-    sshd) tag="$SSHD_TAG" ;; restic) tag="$RESTIC_TAG" ;;
+    sshd) tag="$SSHD_TAG" ;; restic) tag="$RESTIC_TAG" ;; restic-ssh) tag="$RESTIC_SSH_TAG" ;;
   esac
   printf '  %-36s %s\n' "$tag" "$(docker image inspect --format '{{.Size}}' "$tag" |
     awk '{ printf "%.1f MB", $1 / 1000000 }')"

@@ -70,6 +70,7 @@ internal sealed class AgentDaemon
             Skipped = (job, at) => runs.Skipped(job, ManifestTrigger.Schedule, at),
         };
         _verifications = new JobScheduler(PolicySchedules.Verifications(_policy), VerifyAsync, _time, _log, shutdownGrace: _options.ShutdownGrace);
+        var upkeep = StorageMaintenance.Create(_policy, stores, _time, _log, _options.ShutdownGrace);
         var identity = ConfigIdentity.Of(_options.ConfigPath, _policy.StateDir);
         var handler = new DaemonControlHandler(_policy, identity, runs, _session.Task, _broadcast, Snapshot, stores, _time, _log);
 
@@ -117,7 +118,7 @@ internal sealed class AgentDaemon
 
             _session.SetResult(session);
             _log.ForEvent(LogEvents.DaemonConnected).Information("Connected to the Docker engine; agent instance {Instance}", session.Instance.Id);
-            var schedulers = Task.WhenAll(_backups.RunAsync(cancellationToken), _verifications.RunAsync(cancellationToken));
+            var schedulers = Task.WhenAll(_backups.RunAsync(cancellationToken), _verifications.RunAsync(cancellationToken), upkeep.RunAsync(cancellationToken));
             await WhenCancelledAsync(cancellationToken);
             _log.ForEvent(LogEvents.DaemonStopping).Information("Stopping: running jobs get up to {Grace} to end cleanly", _options.ShutdownGrace);
             await Task.WhenAll(schedulers, server.DisposeAsync().AsTask(), StopHttpAsync(http, triggered));

@@ -40,6 +40,9 @@ internal sealed class SetWriter : IBackupSetWriter
 
     public SetAddress Address { get; }
 
+    /// <summary>The storage's own operations (a run asks them whether they store file trees themselves).</summary>
+    public IObjectStore Objects => _objects;
+
     public async Task<IArtifactWriter> CreateArtifactAsync(string fileName, CancellationToken cancellationToken)
     {
         BackupSetLayout.ThrowIfInvalidArtifactName(fileName);
@@ -173,9 +176,11 @@ internal sealed class SetWriter : IBackupSetWriter
         var problems = new List<string>();
         var named = new HashSet<string>(StringComparer.Ordinal);
         var byName = committed.ToDictionary(pair => pair.Key, pair => pair.Value, StringComparer.Ordinal);
+        // A file a snapshot of this storage replaces is stored elsewhere only (IFileTreeStore).
+        var storage = (_objects as IFileTreeStore)?.StorageName;
         foreach (var artifact in manifest.Artifacts)
         {
-            if (artifact?.File is not { } file)
+            if (artifact?.File is not { } file || (storage is not null && !artifact.IsHeldBy(storage, manifest.Artifacts)))
             {
                 continue;
             }

@@ -21,7 +21,7 @@ internal sealed class DrillContext
     public static bool IsDrillFailure(Exception ex, CancellationToken cancellationToken) => ex switch
     {
         OperationCanceledException => !cancellationToken.IsCancellationRequested,
-        RestoreFailedException or RestoreRefusedException or ArtifactFailedException or UnsafeEntryException => true,
+        RestoreFailedException or RestoreRefusedException or ArtifactFailedException or UnsafeEntryException or Storage.StorageException => true,
         DockerApiException or DockerUnavailableException or IOException or InvalidDataException or TimeoutException => true,
         _ => false,
     };

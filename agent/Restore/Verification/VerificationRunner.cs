@@ -86,6 +86,21 @@ internal sealed class VerificationRunner
         {
             foreach (var artifact in manifest.Artifacts)
             {
+                if (!artifact.IsHeldBy(set.StorageName, manifest.Artifacts))
+                {
+                    var name = artifact.File ?? artifact.SourceName;
+                    outcomes.Add(new ArtifactOutcome(name, true, $"{name}: not in this storage's copy of the set ({(artifact.Snapshot is { } other ? $"a snapshot in storage '{other.Storage}'" : "the file-level snapshot here replaces it")})", Skipped: true));
+                    continue;
+                }
+
+                if (artifact.Snapshot is not null && artifact.Status == ManifestStatus.Succeeded)
+                {
+                    var tree = await FileTreeScan.CheckAsync(set, artifact, cancellationToken);
+                    scans.Add(tree.Scan);
+                    outcomes.Add(tree.Outcome);
+                    continue;
+                }
+
                 if (artifact.File is null || artifact.Status != ManifestStatus.Succeeded)
                 {
                     outcomes.Add(new ArtifactOutcome(artifact.File ?? artifact.SourceName, true, $"{artifact.File ?? artifact.SourceName}: not checked; it failed when the backup ran ({artifact.Error})", Skipped: true));

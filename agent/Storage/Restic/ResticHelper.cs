@@ -22,9 +22,24 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
 
     public ResticStorageOptions Options => options;
 
-    /// <summary>Starts restic with <paramref name="arguments"/>; the caller reads its output, feeds its input, waits and disposes it.</summary>
+    /// <summary>
+    /// Starts restic with <paramref name="arguments"/>; the caller reads its output, feeds its input, waits and disposes it.
+    /// <paramref name="mounts"/> (a tree to back up or restore into), <paramref name="capabilities"/> (beyond reading) and
+    /// <paramref name="environment"/> (no secrets: those come from the storage) are added to the helper's own.
+    /// </summary>
     /// <exception cref="StorageException">The helper image is missing or the helper could not be started.</exception>
-    public async Task<HelperContainer> StartAsync(IReadOnlyList<string> arguments, bool stdin, string purpose, CancellationToken cancellationToken)
+    public Task<HelperContainer> StartAsync(IReadOnlyList<string> arguments, bool stdin, string purpose, CancellationToken cancellationToken) =>
+        StartAsync(arguments, stdin, purpose, mounts: null, capabilities: null, environment: null, cancellationToken);
+
+    /// <inheritdoc cref="StartAsync(IReadOnlyList{string}, bool, string, CancellationToken)"/>
+    public async Task<HelperContainer> StartAsync(
+        IReadOnlyList<string> arguments,
+        bool stdin,
+        string purpose,
+        IReadOnlyList<MountSpec>? mounts,
+        IReadOnlyList<string>? capabilities,
+        IReadOnlyList<string>? environment,
+        CancellationToken cancellationToken)
     {
         await EnsureImageAsync(cancellationToken);
         var spec = new HelperSpec
@@ -32,11 +47,10 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
             Image = options.Image,
             Command = ["restic", "--no-cache", .. arguments],
             // `restic version` needs no repository: validate runs it where a local repository may not exist yet.
-            Mounts = options.IsLocal && arguments[0] != "version"
-                ? [new MountSpec { Type = "bind", Source = options.Repository, Target = ResticStorageOptions.LocalMountPoint }]
-                : [],
+            Mounts = [.. RepositoryMounts(arguments[0]), .. mounts ?? []],
             Labels = AgentLabels.For("none", "restic"),
-            Environment = Environment(),
+            Capabilities = capabilities ?? ["DAC_READ_SEARCH"],
+            Environment = [.. Environment(), .. environment ?? []],
             NetworkMode = options.IsLocal ? "none" : "bridge",
             Stdin = stdin,
             Purpose = purpose,
@@ -114,6 +128,36 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
         var message = $"restic storage '{options.Name}': the helper image {options.Image} does not run restic ({detail}). "
             + "Name an image with restic 0.14 or newer in 'image' (the agent's own image has it).";
         return cause is null ? new StorageException(message) : new StorageException(message, cause);
+    }
+
+    /// <summary>
+    /// A local repository's directory; an sftp: repository's key and known_hosts, read-only where root's ssh finds them
+    /// (ssh reads a key of any type from a default identity file). <c>restic version</c> needs none.
+    /// </summary>
+    private List<MountSpec> RepositoryMounts(string command)
+    {
+        var result = new List<MountSpec>();
+        if (command == "version")
+        {
+            return result;
+        }
+
+        if (options.IsLocal)
+        {
+            result.Add(new MountSpec { Type = "bind", Source = options.Repository, Target = ResticStorageOptions.LocalMountPoint });
+        }
+
+        if (options.PrivateKeyFile is { } key)
+        {
+            result.Add(new MountSpec { Type = "bind", Source = key, Target = "/root/.ssh/id_ed25519", ReadOnly = true });
+        }
+
+        if (options.KnownHostsFile is { } knownHosts)
+        {
+            result.Add(new MountSpec { Type = "bind", Source = knownHosts, Target = "/root/.ssh/known_hosts", ReadOnly = true });
+        }
+
+        return result;
     }
 
     private List<string> Environment()

@@ -76,6 +76,40 @@ internal static class ResticJson
         }
     }
 
+    /// <summary>
+    /// One node line of <c>restic ls --json</c> as an entry relative to <paramref name="root"/>; null for the snapshot
+    /// line, the root itself and paths outside it. Go's file mode becomes Unix permission bits (set-id and sticky included).
+    /// </summary>
+    public static FileTreeEntry? ParseNode(string line, string root)
+    {
+        if (string.IsNullOrWhiteSpace(line) || !line.TrimStart().StartsWith('{'))
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(line);
+        var node = document.RootElement;
+        if (!node.TryGetProperty("struct_type", out var kind) || kind.GetString() != "node"
+            || !node.TryGetProperty("path", out var pathElement) || pathElement.GetString() is not { } path)
+        {
+            return null;
+        }
+
+        var prefix = root.TrimEnd('/') + "/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var type = node.TryGetProperty("type", out var t) ? t.GetString() ?? "other" : "other";
+        var goMode = node.TryGetProperty("mode", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetUInt32() : 0u;
+        var mode = (int)(goMode & 0x1FF)
+            | ((goMode & (1u << 23)) != 0 ? 0x800 : 0)
+            | ((goMode & (1u << 22)) != 0 ? 0x400 : 0)
+            | ((goMode & (1u << 20)) != 0 ? 0x200 : 0);
+        return new FileTreeEntry(path[prefix.Length..], type, mode, Count(node, "uid"), Count(node, "gid"), type == "file" ? Count(node, "size") : 0);
+    }
+
     /// <summary>The version in <c>restic version</c>'s line, e.g. <c>restic 0.14.0 compiled with go1.19.8 on linux/amd64</c>.</summary>
     public static Version? ParseVersion(string output)
     {

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Serilog.Core;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 using VolumeAgent.Manifest.Sets;
 
 namespace VolumeAgent.Storage.Restic;
@@ -12,7 +14,7 @@ namespace VolumeAgent.Storage.Restic;
 /// <c>restic snapshots --json</c>; objects are read back by <c>restic dump</c>, sets deleted by <c>restic forget</c>
 /// of their snapshots and <c>restic prune</c>. There is no latest pointer.
 /// </summary>
-internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck
+internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileTreeStore, IScheduledMaintenance
 {
     /// <summary>The tag on every snapshot the agent writes; listings see only these.</summary>
     public const string AgentTag = "volume-agent";
@@ -25,13 +27,45 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck
 
     private readonly ResticStorageOptions _options;
     private readonly ResticHelper _restic;
+    private readonly ResticTrees _trees;
     private IReadOnlyList<ResticSnapshot>? _snapshots;
 
     public ResticObjectStore(ResticStorageOptions options, IDockerEngine? docker = null)
     {
         _options = options;
         _restic = new ResticHelper(options, docker ?? SharedEngine.Value, Logger.None);
+        _trees = new ResticTrees(_restic, SnapshotsAsync);
     }
+
+    public string StorageName => _options.Name;
+
+    public Scheduling.CronExpression? MaintenanceSchedule => _options.PruneSchedule;
+
+    /// <summary><c>restic prune</c> on <c>prune_schedule</c>; a lock another process holds fails it, naming <c>restic unlock</c>.</summary>
+    public async Task<string> RunMaintenanceAsync(CancellationToken cancellationToken)
+    {
+        await _restic.CaptureAsync(["prune"], cancellationToken);
+        return $"restic prune of repository {_options.Repository}";
+    }
+
+    /// <summary>A volume or host path backed up by restic itself, against the source's previous snapshot (<see cref="ResticTrees"/>).</summary>
+    public async Task<FileTreeBackup> BackUpTreeAsync(SetAddress set, FileTreeSource source, Action progress, CancellationToken cancellationToken)
+    {
+        var backup = await _trees.BackUpAsync(set, source, progress, cancellationToken);
+        _snapshots = null;
+
+        // restic's summary names the snapshot by its short id: the manifest records the full one.
+        var id = backup.Snapshot.Id;
+        var full = (await SnapshotsAsync(cancellationToken)).FirstOrDefault(s => s.Id.StartsWith(id, StringComparison.Ordinal))?.Id ?? id;
+        return backup with { Snapshot = backup.Snapshot with { Id = full } };
+    }
+
+    public Task<string?> CheckTreeAsync(ManifestSnapshot snapshot, CancellationToken cancellationToken) => _trees.CheckAsync(snapshot, cancellationToken);
+
+    public Task RestoreTreeAsync(ManifestSnapshot snapshot, MountSpec target, CancellationToken cancellationToken) => _trees.RestoreAsync(snapshot, target, cancellationToken);
+
+    public Task<IReadOnlyList<FileTreeEntry>> ListTreeAsync(ManifestSnapshot snapshot, string root, CancellationToken cancellationToken) =>
+        _trees.ListAsync(snapshot, root, cancellationToken);
 
     public string Location => "restic repository " + _options.Repository;
 
@@ -113,6 +147,13 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck
     /// <summary>A small object (SHA256SUMS, manifest.json) as its own snapshot; a newer snapshot of the same name is the one listed.</summary>
     public async Task PutAsync(SetAddress set, string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
+        // restic backup --stdin refuses an empty input: the empty SHA256SUMS of a set whose only artifacts are trees is
+        // stored as one blank line, which reads as the same empty list.
+        if (content.IsEmpty && name == BackupSetLayout.ChecksumsFileName)
+        {
+            content = "\n"u8.ToArray();
+        }
+
         _snapshots = null;
         var upload = await ResticUpload.StartAsync(_restic, set, name, cancellationToken);
         await using (upload)
@@ -139,10 +180,14 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck
         return await ResticDumpStream.OpenAsync(_restic, snapshot.Id, path, cancellationToken);
     }
 
-    /// <summary><c>restic check</c> of the whole repository (its structure and indexes; pack contents are read by dumping each artifact).</summary>
+    /// <summary>
+    /// <c>restic check</c> of the whole repository (its structure and indexes; pack contents are read by dumping each
+    /// artifact), with <c>--read-data-subset</c> when the storage's <c>check_read_data_subset</c> asks for it.
+    /// </summary>
     public async Task<string?> CheckRepositoryAsync(CancellationToken cancellationToken)
     {
-        var (exit, _, stderr) = await _restic.TryCaptureAsync(["check"], cancellationToken);
+        var (exit, _, stderr) = await _restic.TryCaptureAsync(
+            _options.CheckReadDataSubset is { } subset ? ["check", "--read-data-subset", subset] : ["check"], cancellationToken);
         return exit == 0 ? null : ResticErrors.Failed(_options, "check", exit, stderr).Message;
     }
 
@@ -175,12 +220,13 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck
 
     /// <summary>
     /// Forgets every snapshot tagged with the set (<c>restic forget</c> by id: restic forgets nothing by tag alone), then
-    /// runs <c>restic prune</c> so the data only they used leaves the repository. A set without snapshots is a no-op.
+    /// runs <c>restic prune</c> so the data only they used leaves the repository, unless <c>prune_schedule</c> leaves
+    /// that to the daemon. A set without snapshots is a no-op.
     /// </summary>
     public async Task DeleteSetAsync(SetAddress set, CancellationToken cancellationToken)
     {
         var snapshots = (await SnapshotsAsync(cancellationToken)).Where(s => s.Tag("job") == set.Job && s.Tag("set") == set.Name).ToList();
-        await ForgetAsync(snapshots, prune: true, cancellationToken);
+        await ForgetAsync(snapshots, prune: _options.PruneSchedule is null, cancellationToken);
     }
 
     /// <summary>

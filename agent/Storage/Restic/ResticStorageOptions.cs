@@ -28,6 +28,28 @@ internal sealed record ResticStorageOptions : StorageOptions
     /// <summary>Backend credentials for the helper's environment (e.g. AWS_SECRET_ACCESS_KEY), each read from a file or the agent's environment.</summary>
     public IReadOnlyDictionary<string, Secret> Environment { get; init; } = new Dictionary<string, Secret>(StringComparer.Ordinal);
 
+    /// <summary><c>check_read_data_subset</c>: what <c>verify</c>'s <c>restic check</c> also reads of the pack data (<c>5%</c>, <c>1/10</c>, <c>500M</c>); null reads none.</summary>
+    public string? CheckReadDataSubset { get; init; }
+
+    /// <summary>
+    /// <c>prune_schedule</c>: retention then only forgets, and the daemon runs <c>restic prune</c> on this schedule while
+    /// no job writing to the storage runs; null prunes right after each retention's forget.
+    /// </summary>
+    public Scheduling.CronExpression? PruneSchedule { get; init; }
+
+    /// <summary>
+    /// For an <c>sftp:</c> repository: the private key restic's <c>ssh</c> logs in with and the known_hosts file it checks
+    /// the server against, paths on the Docker host bind-mounted read-only into each helper at <c>/root/.ssh/</c>
+    /// (never their content on a command line).
+    /// </summary>
+    public string? PrivateKeyFile { get; init; }
+
+    /// <inheritdoc cref="PrivateKeyFile"/>
+    public string? KnownHostsFile { get; init; }
+
+    /// <summary>An <c>sftp:</c> repository, reached by restic through <c>ssh</c> in the helper.</summary>
+    public bool IsSftp => Repository.StartsWith("sftp:", StringComparison.Ordinal);
+
     public override string Type => TypeName;
 
     /// <summary>A repository that is a directory the helper gets bind-mounted, rather than a backend it reaches over the network.</summary>

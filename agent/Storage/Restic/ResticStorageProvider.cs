@@ -11,7 +11,12 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
 
     public string TypeName => ResticStorageOptions.TypeName;
 
-    public IReadOnlyList<string> Keys { get; } = ["type", "repository", "password_file", "init", "image", EnvironmentFilesKey, "environment"];
+    private const string ReadDataSubsetKey = "check_read_data_subset";
+    private const string PruneScheduleKey = "prune_schedule";
+    private const string PrivateKeyKey = "private_key_file";
+    private const string KnownHostsKey = "known_hosts_file";
+
+    public IReadOnlyList<string> Keys { get; } = ["type", "repository", "password_file", "init", "image", EnvironmentFilesKey, "environment", ReadDataSubsetKey, PruneScheduleKey, PrivateKeyKey, KnownHostsKey];
 
     public bool IsAvailable => true;
 
@@ -42,6 +47,14 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
         var init = reader.Boolean(map, "init") ?? false;
         var image = reader.Text(map, "image", required: true, missingHint: "; an image with restic 0.14 or newer for the helper containers that run restic (the agent's own image has it)");
         var environment = ReadEnvironment(reader, map);
+        var subset = reader.Text(map, ReadDataSubsetKey, required: false);
+        if (subset is not null && !IsDataSubset(subset))
+        {
+            reader.Report(NodeReader.ValueMark(map, ReadDataSubsetKey), map.PathOf(ReadDataSubsetKey), $"'{subset}' is not a part of the data restic check can read: a percentage (5%), a share n/t (1/10) or a size (500M)");
+        }
+
+        var pruneSchedule = reader.Cron(map, PruneScheduleKey);
+        var (privateKey, knownHosts) = ReadSsh(reader, map, repository);
         if (reader.Problems.Count > problemsBefore || repository is null || password is null || image is null || environment is null)
         {
             return null;
@@ -55,6 +68,10 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
             Init = init,
             Image = image,
             Environment = environment,
+            CheckReadDataSubset = subset,
+            PruneSchedule = pruneSchedule,
+            PrivateKeyFile = privateKey,
+            KnownHostsFile = knownHosts,
         };
     }
 
@@ -62,13 +79,19 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
     {
         var restic = (ResticStorageOptions)options;
         var credentials = restic.Environment.Count == 0 ? string.Empty : ", credentials " + string.Join(", ", restic.Environment.Keys.Order(StringComparer.Ordinal));
-        return $"restic repository {restic.Repository} (helper image {restic.Image}{(restic.Init ? ", created when missing" : string.Empty)}{credentials})";
+        var prune = restic.PruneSchedule is { } schedule ? $", pruned on '{schedule.Expression}'" : string.Empty;
+        return $"restic repository {restic.Repository} (helper image {restic.Image}{(restic.Init ? ", created when missing" : string.Empty)}{prune}{credentials})";
     }
 
     /// <summary>What can be checked without the engine: a local repository (or, with <c>init: true</c>, its parent) exists.</summary>
     public string? FindProblem(StorageOptions options)
     {
         var restic = (ResticStorageOptions)options;
+        if (new[] { restic.PrivateKeyFile, restic.KnownHostsFile }.FirstOrDefault(f => f is not null && !File.Exists(f)) is { } missingFile)
+        {
+            return $"restic storage '{restic.Name}': {missingFile} does not exist; the helpers mount it from the Docker host at that path (run the agent on the host, or mount it at the same path).";
+        }
+
         if (!restic.IsLocal)
         {
             return null;
@@ -154,6 +177,55 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
         }
 
         return failed ? null : result;
+    }
+
+    /// <summary>
+    /// <c>private_key_file</c> and <c>known_hosts_file</c>: required for an <c>sftp:</c> repository (restic's ssh logs in
+    /// with the key only, and checks the server's host key strictly), refused for any other.
+    /// </summary>
+    private static (string? PrivateKey, string? KnownHosts) ReadSsh(NodeReader reader, MapNode map, string? repository)
+    {
+        var privateKey = reader.AbsolutePath(map, PrivateKeyKey);
+        var knownHosts = reader.AbsolutePath(map, KnownHostsKey);
+        if (repository is null)
+        {
+            return (privateKey, knownHosts);
+        }
+
+        var sftp = repository.StartsWith("sftp:", StringComparison.Ordinal);
+        foreach (var (key, value, what) in new[] { (PrivateKeyKey, privateKey, "the private key restic's ssh logs in with"), (KnownHostsKey, knownHosts, "the known_hosts file with the server's host key") })
+        {
+            if (sftp && value is null && !map.Has(key))
+            {
+                reader.ReportMissing(map, key, $"; an sftp: repository needs {what} (a path on the Docker host, mounted read-only into the helpers)");
+            }
+            else if (!sftp && map.Has(key))
+            {
+                reader.Report(NodeReader.ValueMark(map, key), map.PathOf(key), $"applies to an sftp: repository only, and this one is {repository}");
+            }
+        }
+
+        return (privateKey, knownHosts);
+    }
+
+    /// <summary>What <c>restic check --read-data-subset</c> takes: <c>5%</c> or <c>2.5%</c>, <c>n/t</c> with 1 ≤ n ≤ t, or a size like <c>500M</c>.</summary>
+    internal static bool IsDataSubset(string value)
+    {
+        static bool Digits(string s) => s.Length is > 0 and <= 12 && s.All(char.IsAsciiDigit);
+        if (value.EndsWith('%'))
+        {
+            var number = value[..^1].Split('.');
+            return number.Length <= 2 && number.All(Digits);
+        }
+
+        if (value.Split('/') is [var n, var t])
+        {
+            return Digits(n) && Digits(t) && long.Parse(n, System.Globalization.CultureInfo.InvariantCulture) is var part and > 0
+                && part <= long.Parse(t, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var size = value.Length > 1 && "KMGT".Contains(value[^1], StringComparison.Ordinal) ? value[..^1] : value;
+        return Digits(size) && size[0] != '0';
     }
 
     internal static bool IsVariableName(string name) =>

@@ -44,7 +44,7 @@ public sealed class ResticRetentionTests
             var run = await workspace.RunAsync(ct, "run-now", job);
             run.ExitCode.Should().Be(0, run.ToString());
             run.Output.Should().NotContain(repository.Password);
-            sets.Add((await repository.SnapshotsAsync(ct)).Select(s => s.Path.Split('/')[2]).Order(StringComparer.Ordinal).Last());
+            sets.Add((await repository.SnapshotsAsync(ct)).Where(s => s.Path != "/data").Select(s => s.Path.Split('/')[2]).Order(StringComparer.Ordinal).Last());
         }
 
         var snapshots = await repository.SnapshotsAsync(ct);
@@ -67,6 +67,33 @@ public sealed class ResticRetentionTests
             await DockerCli.RunAsync(CancellationToken.None, "volume", "rm", "-f", target);
         }
 
+        await workspace.AssertNoAgentLeftoversAsync(ct);
+    }
+
+    [Fact]
+    public async Task WithAPruneSchedule_RetentionOnlyForgets_AndTheDataStaysUntilAPrune()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var ct = timeout.Token;
+        await using var docker = new CliDocker(_docker);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var repository = new ResticRepository(workspace);
+        var volume = await docker.CreateVolumeAsync("restic-sched", ct);
+        var job = workspace.Job("restic-sched");
+        var storage = repository.StorageYaml("vault").Replace(" }\n", ", prune_schedule: \"0 5 * * 0\" }\n", StringComparison.Ordinal);
+        workspace.WriteWholeConfig(ResticStorageTests.Config(workspace, storage, job, volume, extra: "    retention: { keep_last: 1 }\n"));
+        for (var i = 0; i < 2; i++)
+        {
+            await docker.ShellAsync(volume, Churn, ct);
+            var run = await workspace.RunAsync(ct, "run-now", job);
+            run.ExitCode.Should().Be(0, run.ToString());
+        }
+
+        var sets = (await repository.SnapshotsAsync(ct)).Select(s => s.Tags.Single(t => t.StartsWith("set=", StringComparison.Ordinal))).Distinct().ToList();
+        sets.Should().ContainSingle("keep_last: 1 forgot the older set's snapshots");
+        RepositoryBytes(repository).Should().BeGreaterThan(4_000_000, "without a prune both runs' 2 MB of random data stay");
+        await repository.RunAsync(ct, "prune");
+        RepositoryBytes(repository).Should().BeLessThan(4_000_000, "the forgotten set's data goes with the prune the daemon runs on prune_schedule");
         await workspace.AssertNoAgentLeftoversAsync(ct);
     }
 

@@ -91,6 +91,7 @@ public sealed class ManifestSerializerTests
     [InlineData("Sql", "sql")]
     [InlineData("Sqlite", "sqlite")]
     [InlineData("Rdb", "rdb")]
+    [InlineData("FileTree", "file_tree")]
     public void Serialize_ArtifactFormat_UsesDocumentedName(string member, string expected)
     {
         var format = SourceKinds.Formats.Single(f => f.Name == JsonNamingPolicy.SnakeCaseLower.ConvertName(member));

@@ -1,9 +1,11 @@
 using System.Security.Cryptography;
 using VolumeAgent.Docker;
+using VolumeAgent.Docker.Models;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Restore.Drill;
 using VolumeAgent.Restore.Verification;
+using VolumeAgent.Storage;
 
 namespace VolumeAgent.Sources.Shared.Archives;
 
@@ -36,6 +38,11 @@ internal sealed class ArchiveDrill : ISourceDrill
             created = true;
             var target = VolumeRestorer.Volume(volume);
             var restorer = new VolumeRestorer(context);
+            if (scan.Artifact.Snapshot is not null)
+            {
+                return await DrillTreeAsync(drill, scan, target, $"scratch volume {volume}", cancellationToken);
+            }
+
             await using (var source = await drill.Environment.OpenAsync(scan, cancellationToken))
             {
                 await using var archive = new TarFilterStream(source.Content, TarExcludeMatcher.None, leaveOpen: true, new EntryNameGuard().Check);
@@ -60,6 +67,21 @@ internal sealed class ArchiveDrill : ISourceDrill
                 await RemoveVolumeAsync(drill, volume);
             }
         }
+    }
+
+    /// <summary>A snapshot a storage keeps (restic) restored by the storage into the scratch volume, and compared with the snapshot's own listing.</summary>
+    private static async Task<ArtifactOutcome> DrillTreeAsync(DrillContext drill, ArtifactScan scan, MountSpec target, string what, CancellationToken cancellationToken)
+    {
+        var snapshot = scan.Artifact.Snapshot!;
+        var trees = FileTrees.Of(drill.Environment.Set.Store)
+            ?? throw new RestoreFailedException($"Storage '{drill.Environment.Set.StorageName}' does not keep file trees; snapshot {snapshot.Id} is in storage '{snapshot.Storage}'.");
+        await trees.RestoreTreeAsync(snapshot, target, cancellationToken);
+        var restored = await new VolumeRestorer(drill.Context).ReadTreeAsync(target, what, cancellationToken);
+        var listed = await trees.ListTreeAsync(snapshot, VolumeRestorer.MountPoint, cancellationToken);
+        var difference = FileTreeComparison.Compare(listed, restored);
+        return difference is null
+            ? new ArtifactOutcome(scan.File, true, $"{scan.File}: snapshot {snapshot.Id[..Math.Min(8, snapshot.Id.Length)]} restored into a scratch volume; its {listed.Count} entries are identical to the snapshot's own list (paths, types, modes, owners, sizes)")
+            : new ArtifactOutcome(scan.File, false, $"{scan.File}: snapshot {snapshot.Id} restored into a scratch volume, but the tree differs from the snapshot's list: {difference}");
     }
 
     /// <summary>Removes the scratch volume within a bound of its own, whatever the drill's token says; logs when it cannot.</summary>

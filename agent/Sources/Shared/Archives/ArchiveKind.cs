@@ -16,6 +16,9 @@ internal abstract class ArchiveKind : ISourceKind
 {
     public static readonly ManifestArtifactFormat Tar = new("tar");
 
+    /// <summary>A tree a storage keeps itself (a restic snapshot), recorded with the artifact's <c>snapshot</c>.</summary>
+    public static readonly ManifestArtifactFormat FileTree = new("file_tree");
+
     public abstract string Key { get; }
 
     public IReadOnlyList<string> OptionKeys { get; } = ["exclude"];
@@ -24,7 +27,7 @@ internal abstract class ArchiveKind : ISourceKind
 
     public IReadOnlyList<ManifestSourceKind> ManifestKinds => [ManifestKind];
 
-    public IReadOnlyList<ManifestArtifactFormat> Formats { get; } = [Tar];
+    public IReadOnlyList<ManifestArtifactFormat> Formats { get; } = [Tar, FileTree];
 
     public IArtifactVerifier Verifier { get; } = new ArchiveVerifier();
 

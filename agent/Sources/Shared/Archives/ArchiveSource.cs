@@ -10,7 +10,7 @@ namespace VolumeAgent.Sources.Shared.Archives;
 /// A named volume or a host directory, mounted read-only into a helper container that is never started; the engine's
 /// archive API reads it (see <see cref="HelperArchiveProducer"/>).
 /// </summary>
-internal sealed class ArchiveSource : IBackupSource
+internal sealed class ArchiveSource : IBackupSource, IFileTreeSource
 {
     private const string MountPoint = "/data";
     private readonly SourceContext _context;
@@ -42,6 +42,16 @@ internal sealed class ArchiveSource : IBackupSource
     public ManifestArtifactFormat Format => ArchiveKind.Tar;
 
     public string DisplayName => $"{Kind} {Target}";
+
+    public string ArtifactName => _artifactName;
+
+    /// <summary>The tree mounted read-only at <see cref="VolumeRestorer.MountPoint"/>, where its restore mounts the target too.</summary>
+    public Task<FileTreeSource> PlanTreeAsync(CancellationToken cancellationToken) =>
+        Task.FromResult(new FileTreeSource(
+            // Must exist, as for the tar: the storage's helper's creation fails for a missing volume, never makes one.
+            new MountSpec { Type = _mountType, Source = Target, Target = VolumeRestorer.MountPoint, ReadOnly = true, MustExist = true },
+            $"{Kind}:{Target}",
+            _exclude));
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {

@@ -76,11 +76,22 @@ internal sealed class VolumeRestoreStep : IRestoreStep
                 await restorer.ClearAsync(Target, TargetName, cancellationToken);
             }
 
-            await using var source = await environment.OpenAsync(Scan, cancellationToken);
-            await using var archive = new TarFilterStream(source.Content, TarExcludeMatcher.None, leaveOpen: true, new EntryNameGuard().Check);
-            await restorer.ExtractAsync(Target, archive, TargetName, cancellationToken);
-            await source.EnsureIntactAsync(cancellationToken);
-            entries = archive.Entries.Count;
+            if (Scan.Artifact.Snapshot is { } snapshot)
+            {
+                // A tree the storage keeps itself (restic): restored by the storage in a helper that mounts the target.
+                var trees = FileTrees.Of(environment.Set.Store)
+                    ?? throw new RestoreFailedException($"Storage '{environment.Set.StorageName}' does not keep file trees; snapshot {snapshot.Id} is in storage '{snapshot.Storage}'.");
+                await trees.RestoreTreeAsync(snapshot, Target, cancellationToken);
+                entries = Scan.EntryCount ?? 0;
+            }
+            else
+            {
+                await using var source = await environment.OpenAsync(Scan, cancellationToken);
+                await using var archive = new TarFilterStream(source.Content, TarExcludeMatcher.None, leaveOpen: true, new EntryNameGuard().Check);
+                await restorer.ExtractAsync(Target, archive, TargetName, cancellationToken);
+                await source.EnsureIntactAsync(cancellationToken);
+                entries = archive.Entries.Count;
+            }
         }
         catch
         {

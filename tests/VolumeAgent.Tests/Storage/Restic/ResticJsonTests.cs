@@ -1,4 +1,5 @@
 using System.Text;
+using VolumeAgent.Storage;
 using VolumeAgent.Storage.Restic;
 
 namespace VolumeAgent.Tests.Storage.Restic;
@@ -87,4 +88,42 @@ public sealed class ResticJsonTests
         ResticErrors.TooOld(options, new Version(0, 14, 0)).Should().BeNull();
         ResticErrors.TooOld(options, new Version(0, 17, 3)).Should().BeNull();
     }
+
+    [Fact]
+    public void ParseNode_ReadsAnEntryRelativeToTheRoot_WithUnixPermissionBits()
+    {
+        // Go's mode of a setuid 0755 file: 1<<23 | 0o755.
+        const string line = """{"name":"private.txt","type":"file","path":"/data/deep/private.txt","uid":1234,"gid":5678,"size":12,"mode":8389101,"mtime":"2001-02-03T04:05:06Z","struct_type":"node"}""";
+
+        ResticJson.ParseNode(line, "/data").Should().Be(new FileTreeEntry("deep/private.txt", "file", 0x9ED, 1234, 5678, 12));
+    }
+
+    [Theory]
+    [InlineData("""{"time":"2026-12-06T17:42:29Z","tree":"e3a8","paths":["/data"],"id":"1a99","short_id":"1a99","struct_type":"snapshot"}""")]
+    [InlineData("""{"name":"data","type":"dir","path":"/data","uid":0,"gid":0,"mode":2147484141,"struct_type":"node"}""")]
+    [InlineData("""{"name":"x","type":"file","path":"/elsewhere/x","uid":0,"gid":0,"mode":420,"struct_type":"node"}""")]
+    [InlineData("")]
+    public void ParseNode_TheSnapshotLineTheRootAndOtherPaths_AreNoEntries(string line) => ResticJson.ParseNode(line, "/data").Should().BeNull();
+
+    [Fact]
+    public void ParseNode_ADirectory_HasNoSize_AndLosesGosTypeBits()
+    {
+        const string line = """{"name":"locked","type":"dir","path":"/data/deep/locked","uid":0,"gid":0,"size":4096,"mode":2147484096,"struct_type":"node"}""";
+
+        ResticJson.ParseNode(line, "/data").Should().Be(new FileTreeEntry("deep/locked", "dir", 0x1C0, 0, 0, 0));
+    }
+
+    [Theory]
+    [InlineData("*.tmp", "*.tmp")]
+    [InlineData("cache", "cache")]
+    [InlineData("cache/", "cache")]
+    [InlineData("cache/*", "/data/cache/*")]
+    [InlineData("/cache", "/data/cache")]
+    [InlineData("./logs/**", "/data/logs/**")]
+    [InlineData("a/b", "/data/a/b")]
+    public void ExcludeOf_AnchorsPatternsWithASlashAtTheTreesMountPoint(string pattern, string expected) =>
+        ResticTrees.ExcludeOf("/data", pattern).Should().Be(expected);
+
+    [Fact]
+    public void SourceTag_KeepsTheTagListUnsplit() => ResticTrees.SourceTag("path:/srv/a,b").Should().Be("source=path:/srv/a%2Cb");
 }

@@ -27,6 +27,31 @@ public sealed class ResticStorageProviderTests
     }
 
     [Fact]
+    public void Read_CheckSubsetAndPruneSchedule()
+    {
+        var policy = PolicyTestHelpers.Load(Storage("type: restic, repository: /r, password_file: /run/secrets/restic, image: r, check_read_data_subset: 2.5%, prune_schedule: \"0 5 * * 0\""), Env);
+
+        var restic = policy.Storage["vault"].Should().BeOfType<ResticStorageOptions>().Which;
+        restic.CheckReadDataSubset.Should().Be("2.5%");
+        restic.PruneSchedule!.Expression.Should().Be("0 5 * * 0");
+        new ResticStorageProvider().Describe(restic).Should().Contain("pruned on '0 5 * * 0'");
+    }
+
+    [Theory]
+    [InlineData("5%", true)]
+    [InlineData("2.5%", true)]
+    [InlineData("1/10", true)]
+    [InlineData("10/10", true)]
+    [InlineData("500M", true)]
+    [InlineData("2G", true)]
+    [InlineData("11/10", false)]
+    [InlineData("%", false)]
+    [InlineData("1/0", false)]
+    [InlineData("05M", false)]
+    [InlineData("all", false)]
+    public void IsDataSubset_TakesWhatResticCheckTakes(string value, bool expected) => ResticStorageProvider.IsDataSubset(value).Should().Be(expected);
+
+    [Fact]
     public void Read_RemoteRepository_CredentialsFromFilesAndTheAgentsEnvironment_InitOffByDefault()
     {
         var policy = PolicyTestHelpers.Load(
@@ -55,6 +80,12 @@ public sealed class ResticStorageProviderTests
     [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, environment_files: { B2_ACCOUNT_KEY: relative }", "storage.vault.environment_files.B2_ACCOUNT_KEY", "absolute path")]
     [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, environment: [B2_ACCOUNT_ID]", "storage.vault.environment", "B2_ACCOUNT_ID is not set")]
     [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, bucket: b", "storage.vault.bucket", "applies to s3 storage only")]
+    [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, check_read_data_subset: some", "storage.vault.check_read_data_subset", "a percentage (5%), a share n/t (1/10) or a size (500M)")]
+    [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, check_read_data_subset: 0/10", "storage.vault.check_read_data_subset", "a percentage")]
+    [InlineData("repository: \"sftp:u@h:/r\", password_file: /run/secrets/restic, image: r, known_hosts_file: /etc/kh", "storage.vault.private_key_file", "an sftp: repository needs the private key")]
+    [InlineData("repository: \"sftp:u@h:/r\", password_file: /run/secrets/restic, image: r, private_key_file: /etc/key", "storage.vault.known_hosts_file", "the known_hosts file")]
+    [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, private_key_file: /etc/key", "storage.vault.private_key_file", "applies to an sftp: repository only")]
+    [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, prune_schedule: \"0 5 * *\"", "storage.vault.prune_schedule", "has 4 fields")]
     public void Read_Mistakes_AreReportedWithTheKeyAndTheFix(string keys, string path, string message)
     {
         var failure = PolicyTestHelpers.LoadFailure(Storage("type: restic, " + keys), Env);
