@@ -122,6 +122,10 @@ internal static class LogEvents
     public static readonly LogEventId HttpRunRefusedBusy = new(1804, nameof(HttpRunRefusedBusy));
     public static readonly LogEventId HttpRunFailed = new(1805, nameof(HttpRunFailed));
     public static readonly LogEventId HttpRunsNotDrained = new(1806, nameof(HttpRunsNotDrained));
+
+    // What the fault suite showed (a killed agent's execs): 2200–2299.
+    public static readonly LogEventId LeftoverExecEnded = new(2200, nameof(LeftoverExecEnded));
+    public static readonly LogEventId LeftoverExecNotEnded = new(2201, nameof(LeftoverExecNotEnded));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>
