@@ -61,7 +61,10 @@ FAULTS = [
      "failed, naming the cause", "the run failed naming the server; the next run aborted the upload the dead server kept and succeeded", "nothing"),
     ("S3 wrong credentials", "cited", "S3FaultTests.WrongAccessKey_FailsNamingStorageBucketAndTheSettingToCheck",
      "failed, naming the cause", "the run failed before reading a source, naming the access key setting to check", "nothing"),
-    ("SFTP server hangs mid-upload (beyond stall_timeout)", "suite"),
+    ("SFTP server hangs mid-upload (beyond stall_timeout)", "open defect",
+     "OffsiteFaultTests.SftpServerHangsMidUpload_StallTimeoutEndsTheArtifactNamingTheStorage_NextRunSucceeds",
+     "open defect (test skipped)", "the artifact failed after stall_timeout (3s) naming the storage, but the run then waited on the hung "
+     "server (partial-file removal, SHA256SUMS, manifest) and had not ended after 4 minutes, holding the job's lock", "nothing (the earlier sets are untouched)"),
     ("SFTP server killed mid-upload", "cited", "SftpFailureTests.ServerKilledMidUpload_LeavesNoSet_AndAfterTheNextRunNoTemporaryFile",
      "failed, naming the cause", "the run failed and left no set; the next run removed the temporary file", "nothing"),
     ("SFTP wrong credentials, missing or read-only path, server unreachable", "cited",
@@ -115,6 +118,9 @@ def rows(records, problems):
         elif kind == "cited":
             test, outcome, happened, lost = entry[2:]
             out.append([fault, f"`{test}` (earlier test)", outcome, happened, lost, "—", "—"])
+        elif kind == "open defect":
+            test, outcome, happened, lost = entry[2:]
+            out.append([fault, f"`{test}`", outcome, happened, lost, "—", "not within 4 min"])
         else:
             out.append([fault, "—", "not run", entry[2], "—", "—", "—"])
     return out
@@ -151,7 +157,7 @@ def cited_tests_missing():
     for folder, _, files in os.walk(TESTS):
         sources += [os.path.join(folder, f) for f in files if f.endswith(".cs")]
     text = "".join(open(f, encoding="utf-8").read() for f in sources)
-    return [e[2] for e in FAULTS if e[1] == "cited" and f"Task {e[2].split('.', 1)[1]}(" not in text]
+    return [e[2] for e in FAULTS if e[1] in ("cited", "open defect") and f"Task {e[2].split('.', 1)[1]}(" not in text]
 
 
 def main():

@@ -205,7 +205,7 @@ public sealed class AgentKillTests : IClassFixture<S3ServerFixture>
         await fault.ExpectAsync(
             new FaultExpectation(FaultResult.RepairedAtNextStart, "the target volume held a partial restore; the next start removed the restore helper; the restore run again replaced it whole")
             {
-                NextRun = restore,
+                NextRun = [.. restore, "-v"],
                 Repairs = ["Removed container", "an interrupted run"],
                 Lost = "nothing: the target's content before the restore is in the pre-restore safety copy",
             },

@@ -159,16 +159,18 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
-        var (fault, _) = await BeginAsync(workspace, "database never answers (the dump waits for a lock forever)", "hang", string.Empty, cts.Token, "        timeout: 8s\n");
+        // A small database of its own, so that its dump takes well under the timeout on a loaded machine.
+        await Server.PsqlAsync("postgres", "DROP DATABASE IF EXISTS hang; CREATE DATABASE hang; \\connect hang\nCREATE TABLE t AS SELECT i FROM generate_series(1, 100) i;", cts.Token);
+        var (fault, _) = await BeginAsync(workspace, "database never answers (the dump waits for a lock forever)", "hang", string.Empty, cts.Token, "        timeout: 8s\n", database: "hang");
 
         // Another session holds the table locked: pg_dump waits for it and sends nothing, for ever.
         var holder = Server.ExecAsync(
-            ["psql", "-X", "-U", "postgres", "-d", "big", "-c", "BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);"], cts.Token);
+            ["psql", "-X", "-U", "postgres", "-d", "hang", "-c", "BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);"], cts.Token);
         try
         {
             await DaemonWait.UntilAsync("the lock to be held", TimeSpan.FromSeconds(30), async () =>
             {
-                var locked = await Server.PsqlAsync("big", "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND mode = 'AccessExclusiveLock' AND granted;", cts.Token);
+                var locked = await Server.PsqlAsync("hang", "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND mode = 'AccessExclusiveLock' AND granted;", cts.Token);
                 return (locked.Trim() == "1", locked);
             }, cts.Token);
             fault.Injected();
@@ -180,7 +182,7 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
                 new FaultExpectation(FaultResult.FailedNamingCause, "the source's timeout (8s) ended the waiting pg_dump and every process it started; the lock was released by the operator")
                 {
                     Run = result,
-                    Causes = [$"postgres {Server.Name} did not finish within its timeout of 8s", "pg_dump of database 'big'"],
+                    Causes = [$"postgres {Server.Name} did not finish within its timeout of 8s", "pg_dump of database 'hang'"],
                     Repair = ct => ReleaseLockAsync(holder, ct),
                 },
                 cts.Token);
@@ -204,7 +206,7 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
 
     /// <summary>The fault's case, its job (one source: the database big) and the job's earlier good set.</summary>
     private async Task<(FaultCase Fault, EarlierSet Earlier)> BeginAsync(
-        AgentWorkspace workspace, string name, string prefix, string jobKeys, CancellationToken cancellationToken, string sourceKeys = "", [CallerMemberName] string test = "")
+        AgentWorkspace workspace, string name, string prefix, string jobKeys, CancellationToken cancellationToken, string sourceKeys = "", string database = "big", [CallerMemberName] string test = "")
     {
         var fault = await FaultCase.BeginAsync(_docker, workspace, _output, name, cancellationToken, test: test);
         fault.Containers.Add(Server.Name);
@@ -214,7 +216,7 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
               {job}:
             {jobKeys}    sources:
                   - postgres: {Server.Name}
-                    databases: [big]
+                    databases: [{database}]
             {sourceKeys}
             """, cancellationToken);
         return (fault, earlier);
