@@ -144,6 +144,10 @@ internal static class LogEvents
     public static readonly LogEventId ContainerPausing = new(2103, nameof(ContainerPausing));
     public static readonly LogEventId ContainerUnpaused = new(2104, nameof(ContainerUnpaused));
     public static readonly LogEventId SwarmHookSkipped = new(2105, nameof(SwarmHookSkipped));
+
+    // What the fault suite showed (a killed agent's execs): 2200–2299.
+    public static readonly LogEventId LeftoverExecEnded = new(2200, nameof(LeftoverExecEnded));
+    public static readonly LogEventId LeftoverExecNotEnded = new(2201, nameof(LeftoverExecNotEnded));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using VolumeAgent.Docker;
 
 namespace VolumeAgent.Runs;
 
@@ -41,6 +42,7 @@ internal sealed class AgentInstance : IDisposable
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var path = Path.Combine(folder, id + ".lock");
         var file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        ExecTags.Owner = id;
         return new AgentInstance(id, path, file);
     }
 

@@ -65,6 +65,7 @@ internal static class LeftoverSweeper
     {
         var owned = new Dictionary<string, string?> { [AgentLabels.Owner] = AgentLabels.OwnerValue };
         var removed = 0;
+        removed += await EndLeftExecsAsync(docker, stateDir, verdicts, unfinished, log, cancellationToken);
         foreach (var container in await docker.Containers.ListAsync(cancellationToken, all: true, labels: owned))
         {
             var instance = container.Labels?.GetValueOrDefault(AgentLabels.Instance) ?? string.Empty;
@@ -144,6 +145,54 @@ internal static class LeftoverSweeper
                 AgentLabels.OwnerValue);
             return [];
         }
+    }
+
+    /// <summary>
+    /// Ends the dumps and hooks a killed agent left running in containers: the engine does not end an exec whose client
+    /// went away, so a dump blocks for ever on output nobody reads (its transaction open) and a hook runs on. They are
+    /// found by their tags (<see cref="ExecTags"/>) and ended with every process they started, as a run ends its own.
+    /// </summary>
+    private static async Task<int> EndLeftExecsAsync(
+        IDockerEngine docker, string stateDir, Dictionary<string, bool> verdicts, HashSet<string> unfinished, ILogger log, CancellationToken cancellationToken)
+    {
+        if (AgentInstance.ListLockFiles(stateDir).All(instance => AgentInstance.IsAlive(stateDir, instance)))
+        {
+            return 0;
+        }
+
+        var ended = 0;
+        foreach (var container in await docker.Containers.ListAsync(cancellationToken, all: false))
+        {
+            IReadOnlyList<TaggedExec> execs;
+            try
+            {
+                execs = await docker.Exec.ListTaggedAsync(container.Id, cancellationToken);
+            }
+            catch (DockerApiException ex) when (ex.IsNotFound)
+            {
+                continue;
+            }
+
+            foreach (var exec in execs.Where(e => IsOrphanOfThisStateDir(stateDir, e.Owner, verdicts)))
+            {
+                try
+                {
+                    await docker.Exec.StopTaggedAsync(exec, cancellationToken);
+                }
+                catch (ExecStopException ex)
+                {
+                    log.ForEvent(LogEvents.LeftoverExecNotEnded).Warning("Could not end '{Program}' that an interrupted run left running in container {Container}: {Error}; the next start tries again", exec.Program, container.DisplayName, ex.Message);
+                    unfinished.Add(exec.Owner);
+                    continue;
+                }
+
+                log.ForEvent(LogEvents.LeftoverExecEnded).Information(
+                    "Ended '{Program}' that an interrupted run left running in container {Container}", exec.Program, container.DisplayName);
+                ended++;
+            }
+        }
+
+        return ended;
     }
 
     /// <summary>

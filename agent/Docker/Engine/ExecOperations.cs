@@ -33,6 +33,8 @@ internal sealed class ExecOperations : IExecOperations
             ExitCode = inspect.ExitCode,
             Pid = checked((int)inspect.Pid),
             ContainerID = inspect.ContainerID,
+            Entrypoint = inspect.ProcessConfig?.Entrypoint,
+            Arguments = inspect.ProcessConfig?.Arguments?.ToList(),
         };
     }
 
@@ -43,11 +45,13 @@ internal sealed class ExecOperations : IExecOperations
         ArgumentNullException.ThrowIfNull(command);
         options ??= new ExecStartOptions();
 
-        // A stoppable command carries a marker in its environment, which every process it starts inherits.
-        var marker = options.StopOnDispose ? $"{ExecProcess.MarkerVariable}={Guid.NewGuid():N}" : null;
+        // A stoppable command carries a marker in its environment, which every process it starts inherits; its tag
+        // (the marker's value) is also the announcing shell's $0, so an agent started later sees it (ExecTags).
+        var tag = options.StopOnDispose ? ExecTags.New() : null;
+        var marker = tag is not null ? $"{ExecProcess.MarkerVariable}={tag}" : null;
         var create = new ContainerExecCreateParameters
         {
-            Cmd = marker is not null ? [.. ExecProcess.PidAnnouncingShell, .. command] : command.ToList(),
+            Cmd = tag is not null ? [.. ExecProcess.PidAnnouncingShell(tag), .. command] : command.ToList(),
             Env = (marker is not null ? [.. options.Environment ?? [], marker] : options.Environment?.ToList())!,
             User = options.User ?? string.Empty,
             WorkingDir = options.WorkingDir ?? string.Empty,
@@ -67,6 +71,43 @@ internal sealed class ExecOperations : IExecOperations
             cancellationToken);
         return new ExecProcess(this, containerId, created.ID, command[0], connection, options.StderrSink, marker, options.Log ?? Log);
     }
+
+    /// <summary>The stoppable execs an agent started that run in the container now, with their tags.</summary>
+    public async Task<IReadOnlyList<TaggedExec>> ListTaggedAsync(string containerId, CancellationToken cancellationToken)
+    {
+        var found = new List<TaggedExec>();
+        foreach (var execId in (await Containers.InspectAsync(containerId, cancellationToken)).ExecIds ?? [])
+        {
+            ExecInspect exec;
+            try
+            {
+                exec = await InspectAsync(execId, cancellationToken);
+            }
+            catch (DockerApiException ex) when (ex.IsNotFound)
+            {
+                continue;
+            }
+
+            if (exec.Running && ExecTags.TryRead(exec, out var owner, out var tag, out var program))
+            {
+                found.Add(new TaggedExec(containerId, execId, owner, tag, program));
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>Ends a tagged exec and every process it started, as <see cref="ExecProcess.StopAsync"/> does.</summary>
+    public Task<ExecStopReport> StopTaggedAsync(TaggedExec exec, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(exec);
+        return ExecStopper.StopAsync(this, exec.ContainerId, exec.ExecId, exec.Program, null, $"{ExecProcess.MarkerVariable}={exec.Tag}", cancellationToken);
+    }
+
+    async Task<IReadOnlyList<TaggedExec>> IExecOperations.ListTaggedAsync(string containerId, CancellationToken cancellationToken) =>
+        await ListTaggedAsync(containerId, cancellationToken);
+
+    Task<ExecStopReport> IExecOperations.StopTaggedAsync(TaggedExec exec, CancellationToken cancellationToken) => StopTaggedAsync(exec, cancellationToken);
 
     async Task<IExecProcess> IExecOperations.RunAsync(
         string containerId, IReadOnlyList<string> command, CancellationToken cancellationToken, ExecStartOptions? options) =>

@@ -53,9 +53,11 @@ internal sealed class ExecProcess : IExecProcess
     /// <summary>The environment variable whose value, unique to each stoppable exec, its processes inherit.</summary>
     internal const string MarkerVariable = "VOLUME_AGENT_EXEC";
 
-    /// <summary>A shell prefix that prints the command's pid (in the container) on stderr, then becomes the command.</summary>
-    internal static IReadOnlyList<string> PidAnnouncingShell { get; } =
-        ["sh", "-c", $"printf '{PidMarker}%s\\n' $$ >&2; exec \"$@\"", "sh"];
+    /// <summary>The announcing shell's script: it prints the command's pid (in the container) on stderr, then becomes the command.</summary>
+    internal const string PidAnnouncingScript = $"printf '{PidMarker}%s\\n' $$ >&2; exec \"$@\"";
+
+    /// <summary>A shell prefix that runs <see cref="PidAnnouncingScript"/> with <paramref name="tag"/> as its $0 (what `ps` and exec inspect show).</summary>
+    internal static IReadOnlyList<string> PidAnnouncingShell(string tag) => ["sh", "-c", PidAnnouncingScript, tag];
 
     public string ContainerId { get; }
 

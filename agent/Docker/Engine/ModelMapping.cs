@@ -33,6 +33,7 @@ internal static class ModelMapping
     public static ContainerInspect FromLibrary(Lib.ContainerInspectResponse inspect) => new()
     {
         Id = inspect.ID,
+        ExecIds = inspect.ExecIDs?.ToList(),
         Name = inspect.Name,
         Image = inspect.Image,
         State = inspect.State is { } state

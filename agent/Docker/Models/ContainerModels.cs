@@ -96,6 +96,9 @@ internal sealed class ContainerInspect
     public ContainerConfig? Config { get; init; }
 
     public IReadOnlyList<MountPoint>? Mounts { get; init; }
+
+    /// <summary>The container's execs the engine lists (engine 20.10: those running).</summary>
+    public IReadOnlyList<string>? ExecIds { get; init; }
 }
 
 internal sealed class ContainerState

@@ -11,4 +11,10 @@ internal sealed class ExecInspect
     public int Pid { get; init; }
 
     public string? ContainerID { get; init; }
+
+    /// <summary>The exec's program, as it was created.</summary>
+    public string? Entrypoint { get; init; }
+
+    /// <summary>The exec's arguments after its program, as it was created.</summary>
+    public IReadOnlyList<string>? Arguments { get; init; }
 }

@@ -28,7 +28,11 @@ internal sealed class DatabaseContainer
     /// PostgreSQL through Testcontainers' PostgreSQL module (its pg_isready wait), as superuser postgres of database
     /// postgres; <paramref name="environment"/> (KEY=value) sets POSTGRES_PASSWORD and anything else the image reads.
     /// </summary>
-    public static async Task<DatabaseContainer> StartPostgresAsync(TestScope scope, string prefix, CancellationToken cancellationToken, params string[] environment)
+    public static Task<DatabaseContainer> StartPostgresAsync(TestScope scope, string prefix, CancellationToken cancellationToken, params string[] environment) =>
+        StartPostgresAsync(scope, prefix, memoryLimit: 0, cancellationToken, environment);
+
+    /// <summary>As above, with the container's memory limited to <paramref name="memoryLimit"/> bytes and no swap (0: no limit).</summary>
+    public static async Task<DatabaseContainer> StartPostgresAsync(TestScope scope, string prefix, long memoryLimit, CancellationToken cancellationToken, params string[] environment)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var variables = Variables(environment);
@@ -41,6 +45,15 @@ internal sealed class DatabaseContainer
             .WithPassword(password)
             .WithDatabase("postgres")
             .WithEnvironment(variables)
+            .WithCreateParameterModifier(request =>
+            {
+                if (memoryLimit > 0)
+                {
+                    request.HostConfig ??= new HostConfig();
+                    request.HostConfig.Memory = memoryLimit;
+                    request.HostConfig.MemorySwap = memoryLimit;
+                }
+            })
             .Build();
         return new DatabaseContainer(scope, await ServiceContainers.StartAsync(scope, container, name, cancellationToken), name);
     }

@@ -37,6 +37,7 @@ public sealed partial class DockerFixture : IAsyncLifetime
     private readonly ConcurrentDictionary<string, byte> _images = new(StringComparer.Ordinal);
     private DockerClient? _client;
     private IAsyncDisposable? _engine;
+    private IReadOnlySet<string>? _danglingAtStart;
     private int _names;
     private bool _ready;
 
@@ -81,6 +82,13 @@ public sealed partial class DockerFixture : IAsyncLifetime
 
         using var sweep = new CancellationTokenSource(CleanupTimeout);
         await SweepEarlierRunsAsync(sweep.Token);
+
+        // The whole run's anonymous-volume leak check, where nothing else shares the engine (CI).
+        if (Environment.GetEnvironmentVariable("CI") == "true")
+        {
+            _danglingAtStart = await AnonymousVolumes.DanglingAsync(_client, sweep.Token);
+        }
+
         _ready = true;
     }
 
@@ -100,6 +108,11 @@ public sealed partial class DockerFixture : IAsyncLifetime
                 if (failures.Count > 0)
                 {
                     throw new AggregateException($"Test run {TestRunId} could not remove everything it created.", failures);
+                }
+
+                if (_danglingAtStart is not null && await AnonymousVolumes.NewSinceAsync(_client, _danglingAtStart, timeout.Token) is { Count: > 0 } leaked)
+                {
+                    throw new InvalidOperationException(AnonymousVolumes.Describe(leaked, $"test run {TestRunId}"));
                 }
             }
         }

@@ -19,6 +19,9 @@ internal enum Fault
 
     /// <summary>Read part of the body, then reset the connection (RST).</summary>
     Reset,
+
+    /// <summary>Read the request's head, then answer nothing and keep the connection open (a server that hangs).</summary>
+    Hang,
 }
 
 /// <summary>One request as the proxy saw it: method and target (path and query).</summary>
@@ -125,6 +128,9 @@ internal sealed class FaultProxy : IAsyncDisposable
                     return;
                 case Fault.Reset:
                     client.Client.LingerState = new LingerOption(true, 0);
+                    return;
+                case Fault.Hang:
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
                     return;
             }
 
