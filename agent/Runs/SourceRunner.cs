@@ -42,17 +42,12 @@ internal sealed class SourceRunner
         using var limits = new SourceLimits(planned.Options, _time, targets.Activity, cancellationToken);
 
         // Storages that store a file tree themselves (restic) get the volume that way; the tar goes to the others only.
-        var trees = Trees.FileTreeRunner.TreeTargetsOf(source, targets);
-        if (trees.Count > 0)
+        if (await Trees.FileTreeRunner.RunFirstAsync(source, targets, limits, _time, artifacts, progress, log, cancellationToken) is not { } rest)
         {
-            await Trees.FileTreeRunner.RunAsync(source, trees, limits, _time, artifacts, progress, log, cancellationToken);
-            if (trees.Count == targets.Live.Count)
-            {
-                return;
-            }
-
-            targets = targets.Without(trees);
+            return;
         }
+
+        targets = rest;
 
         IReadOnlyList<IArtifactProducer> producers;
         var plannedAt = _time.GetUtcNow();

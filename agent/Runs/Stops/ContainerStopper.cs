@@ -21,7 +21,6 @@ internal sealed class ContainerStopper
     public const string DependsOnLabel = "com.docker.compose.depends_on";
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan StartBound = TimeSpan.FromMinutes(2);
-
     // Another process holds the journal's lock only while it stops or starts containers, each step bounded.
     private static readonly TimeSpan JournalBound = TimeSpan.FromMinutes(10);
     private readonly IDockerEngine _docker;

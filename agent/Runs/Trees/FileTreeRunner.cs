@@ -19,6 +19,30 @@ internal static class FileTreeRunner
     public static IReadOnlyList<StorageTarget> TreeTargetsOf(IBackupSource source, ArtifactTargets targets) =>
         source is IFileTreeSource && targets.Encryption is null ? [.. targets.Live.Where(t => FileTrees.Of(t.Writer) is not null)] : [];
 
+    /// <summary>
+    /// Gives the storages of <paramref name="targets"/> that store trees themselves the source as a tree, first;
+    /// returns the targets left for its tar, or null when none is left.
+    /// </summary>
+    public static async Task<ArtifactTargets?> RunFirstAsync(
+        IBackupSource source,
+        ArtifactTargets targets,
+        SourceLimits limits,
+        TimeProvider time,
+        List<ManifestArtifact> artifacts,
+        IProgress<ManifestArtifact>? progress,
+        ILogger log,
+        CancellationToken cancellationToken)
+    {
+        var trees = TreeTargetsOf(source, targets);
+        if (trees.Count == 0)
+        {
+            return targets;
+        }
+
+        await RunAsync(source, trees, limits, time, artifacts, progress, log, cancellationToken);
+        return trees.Count == targets.Live.Count ? null : targets.Without(trees);
+    }
+
     public static async Task RunAsync(
         IBackupSource source,
         IReadOnlyList<StorageTarget> storages,

@@ -23,10 +23,11 @@ public sealed partial class ManifestDocumentationTests
     [Theory]
     [InlineData("Top level", "")]
     [InlineData("Artifact", "artifacts")]
+    [InlineData("Snapshot", "artifacts.snapshot")]
     [InlineData("Verification", "verification")]
     public void Tables_ListExactlyThePropertiesTheCodeWrites(string heading, string jsonPath)
     {
-        var section = Document.Value.Split($"## {heading}\n")[1].Split("\n## ")[0];
+        var section = Section(heading);
         var documented = TableRow().Matches(section).Select(m => m.Groups["name"].Value).ToList();
 
         documented.Should().Equal(WrittenNames(jsonPath));
@@ -35,10 +36,11 @@ public sealed partial class ManifestDocumentationTests
     [Theory]
     [InlineData("Top level", "format_version,job,run_id,trigger,status,started_at,finished_at,agent_version,artifacts")]
     [InlineData("Artifact", "file,source_kind,source_name,format,compression,raw_bytes,stored_bytes,sha256,status,started_at,duration_ms")]
+    [InlineData("Snapshot", "storage,id")]
     [InlineData("Verification", "verified_at,kind,status")]
     public void Tables_MarkAsRequiredExactlyWhatTheReaderRequires(string heading, string required)
     {
-        var section = Document.Value.Split($"## {heading}\n")[1].Split("\n## ")[0];
+        var section = Section(heading);
 
         var documented = TableRow().Matches(section).Where(m => m.Groups["required"].Value == "yes").Select(m => m.Groups["name"].Value);
 
@@ -63,16 +65,30 @@ public sealed partial class ManifestDocumentationTests
 
     private static List<string> WrittenNames(string jsonPath)
     {
+        // The first artifact sets every property but a snapshot (a file_tree, which has no file): the last one has it.
         var manifest = ManifestSamples.Full();
-        manifest = manifest with { Artifacts = [manifest.Artifacts[0] with { Error = "set so that every property is written" }] };
+        var tree = manifest.Artifacts.Single(a => a.Snapshot is not null);
+        manifest = manifest with { Artifacts = [manifest.Artifacts[0] with { Error = "set so that every property is written" }, tree] };
         using var json = JsonDocument.Parse(ManifestSerializer.SerializeToUtf8Bytes(manifest));
-        var element = jsonPath switch
+        var artifacts = json.RootElement.GetProperty("artifacts");
+        IEnumerable<JsonElement> elements = jsonPath switch
         {
-            "" => json.RootElement,
-            "artifacts" => json.RootElement.GetProperty("artifacts")[0],
-            _ => json.RootElement.GetProperty(jsonPath),
+            "" => [json.RootElement],
+            "artifacts" => [artifacts[0], artifacts[1]],
+            "artifacts.snapshot" => [artifacts[1].GetProperty("snapshot")],
+            _ => [json.RootElement.GetProperty(jsonPath)],
         };
-        return [.. element.EnumerateObject().Select(p => p.Name)];
+        return [.. elements.SelectMany(e => e.EnumerateObject().Select(p => p.Name)).Distinct()];
+    }
+
+    /// <summary>The text under a <c>##</c> or <c>###</c> heading, up to the next heading of either level.</summary>
+    private static string Section(string heading)
+    {
+        var start = Regex.Match(Document.Value, $"^###? {Regex.Escape(heading)}\n", RegexOptions.Multiline);
+        start.Success.Should().BeTrue($"docs/manifest.md has a heading '{heading}'");
+        var rest = Document.Value[(start.Index + start.Length)..];
+        var next = Regex.Match(rest, "^##", RegexOptions.Multiline);
+        return next.Success ? rest[..next.Index] : rest;
     }
 
     private static string FindRepositoryRoot()

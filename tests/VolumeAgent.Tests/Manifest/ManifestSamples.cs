@@ -100,6 +100,31 @@ internal static class ManifestSamples
                 DurationMs = 10,
                 Error = "helper container exited with code 2",
             },
+            new ManifestArtifact
+            {
+                File = null,
+                SourceKind = VolumeKind.Volume,
+                SourceName = "app_photos",
+                Format = ArchiveKind.FileTree,
+                Compression = ManifestCompression.None,
+                RawBytes = 5000,
+                StoredBytes = 4096,
+                Sha256 = null,
+                Status = ManifestStatus.Succeeded,
+                StartedAt = Started.AddSeconds(3),
+                DurationMs = 900,
+                Entries = 42,
+                Snapshot = new ManifestSnapshot
+                {
+                    Storage = "repository",
+                    Id = new string('d', 64),
+                    Parent = new string('e', 64),
+                    FilesNew = 1,
+                    FilesChanged = 2,
+                    FilesUnmodified = 39,
+                    DataAdded = 4096,
+                },
+            },
         ],
         Verification = new ManifestVerification
         {

@@ -17,7 +17,7 @@ public sealed class ManifestSerializerTests
 
     private static readonly string[] ArtifactNames =
     [
-        "file", "source_kind", "source_name", "database", "container", "image", "tool_version", "format",
+        "file", "source_kind", "source_name", "database", "container", "engine", "image", "tool_version", "format",
         "compression", "raw_bytes", "stored_bytes", "sha256", "encryption", "plaintext_sha256", "status", "started_at", "duration_ms", "error",
         "tree_digest", "entries",
     ];
