@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace VolumeAgent.IntegrationTests.Backups;
 
 /// <summary>`validate`, `run-now JOB` and `list` as a person meets them: exit codes, every problem located, a readable listing.</summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed partial class CommandLineTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(2);

@@ -9,7 +9,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// A set whose manifest.json is damaged exists and is bad: `list` says corrupt in its STATUS column and gives the
 /// reason below the table; `verify` and `restore` of it fail with exit code 1, not 2 ("no such set").
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed partial class CorruptSetTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

@@ -7,7 +7,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// `volume-agent run-now` on a real MariaDB container; each dump is loaded into a fresh server with the mariadb
 /// client, as a person restores (`gunzip -c | mariadb DB` after CREATE DATABASE).
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class MariaDbBackupTests : IClassFixture<MariaDbServersFixture>
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

@@ -7,7 +7,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// `volume-agent run-now` on a real PostgreSQL container, restored as the docs tell a person to: globals with
 /// psql, each database with createdb and pg_restore reading the gunzipped dump on its standard input.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class PostgresBackupTests : IClassFixture<PostgresServersFixture>
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

@@ -7,7 +7,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// A PostgreSQL source that cannot be dumped: `run-now` exits 1 naming the container and the cause, keeps no
 /// file for what failed, records it in a failed set's manifest, and leaves the job's earlier good set alone.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class PostgresFailureTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

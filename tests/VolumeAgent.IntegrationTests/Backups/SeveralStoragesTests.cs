@@ -10,7 +10,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// that closes it, and once there is room <c>sync</c> copies the set, which then verifies in both storages, passes
 /// <c>sha256sum -c</c> there, and is what each storage's <c>latest</c> link points at.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class SeveralStoragesTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

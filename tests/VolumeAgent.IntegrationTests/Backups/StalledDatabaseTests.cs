@@ -12,7 +12,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// job's other sources are backed up; under the daemon, `health` is unhealthy while the run makes no progress, and
 /// the scheduled start that finds the run still going is skipped and counted in `status`.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class StalledDatabaseTests : IClassFixture<StalledDatabaseFixture>
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(5);

@@ -11,7 +11,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// failure (the table, the "job FAILED" line naming storage, file and cause) and removes the set, which without
 /// its manifest is no backup. The disk is a real tmpfs sized to the page so the artifact fits and the rest does not.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class StorageFullTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

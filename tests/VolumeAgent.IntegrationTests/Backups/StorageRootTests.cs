@@ -12,7 +12,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// `create: true` lets the agent make it, one level, in a parent that exists; otherwise the run fails before any
 /// hook runs or container stops.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class StorageRootTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

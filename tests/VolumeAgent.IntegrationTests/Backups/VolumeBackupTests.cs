@@ -7,7 +7,7 @@ namespace VolumeAgent.IntegrationTests.Backups;
 /// `volume-agent run-now` on a real volume, restored the way a person would: plain GNU tar on the host, as root,
 /// keeping numeric owners and modes; the restored tree must equal the volume entry by entry.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class VolumeBackupTests : IClassFixture<FilledVolumeFixture>
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

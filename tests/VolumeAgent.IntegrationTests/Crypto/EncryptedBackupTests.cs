@@ -9,7 +9,7 @@ namespace VolumeAgent.IntegrationTests.Crypto;
 /// A job with <c>encryption</c>, end to end: the agent as a subprocess, a real volume, and the reference <c>age</c>
 /// 1.1.1 and <c>sha256sum</c> reading what it stored, as a person restoring by hand would.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Storages)]
 public sealed class EncryptedBackupTests
 {
     private readonly DockerFixture _fixture;

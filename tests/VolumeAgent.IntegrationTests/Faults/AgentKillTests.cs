@@ -17,7 +17,7 @@ namespace VolumeAgent.IntegrationTests.Faults;
 /// repair what it can, report it, and succeed. Killed while archiving, and while containers are stopped, are shown by
 /// <c>CrashRecoveryTests</c> and <c>StopContainersTests</c>; killed while dumping is in <see cref="DatabaseFaultTests"/>.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 [Trait("Category", "Fault")]
 public sealed class AgentKillTests : IClassFixture<S3ServerFixture>
 {

@@ -11,7 +11,7 @@ namespace VolumeAgent.IntegrationTests.Faults;
 /// ends failed, naming the cause, within its stall_timeout or timeout, and after the operator's repair the next run
 /// succeeds; the shared assertion set of <see cref="FaultCase"/> checks the rest.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 [Trait("Category", "Fault")]
 public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
 {

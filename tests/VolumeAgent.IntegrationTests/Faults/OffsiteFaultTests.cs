@@ -13,7 +13,7 @@ namespace VolumeAgent.IntegrationTests.Faults;
 /// again. S3 answering 500s, resetting connections, stopped mid-upload, or refusing the key are in <c>S3FaultTests</c>;
 /// SFTP killed mid-upload and refusing the login in <c>SftpFailureTests</c>.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 [Trait("Category", "Fault")]
 public sealed class OffsiteFaultTests : IClassFixture<S3ServerFixture>
 {

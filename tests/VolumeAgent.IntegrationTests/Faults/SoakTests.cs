@@ -16,7 +16,7 @@ namespace VolumeAgent.IntegrationTests.Faults;
 /// The number of runs is <c>$VA_SOAK_RUNS</c> (CI's default keeps the test near two minutes; the issue's figure is
 /// 200: <c>VA_SOAK_RUNS=200 bash tests/run.sh --filter "FullyQualifiedName~SoakTests"</c>).
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Alone)]
 [Trait("Category", "Fault")]
 public sealed class SoakTests
 {
@@ -79,7 +79,6 @@ public sealed class SoakTests
             {string.Concat(volumes.Select(v => $"      - volume: {v}\n"))}      - postgres: {pg.Name}
                   - mysql: {maria.Name}
             """);
-        workspace.Variables["VOLUME_AGENT_CONTROL"] = Path.Combine(workspace.Root, "control.sock");
         var engineBefore = await EngineCountsAsync(job, ct);
         var danglingBefore = await AnonymousVolumes.DanglingAsync(_docker.Client, ct);
 

@@ -12,7 +12,7 @@ namespace VolumeAgent.IntegrationTests.Faults;
 /// repair the next run succeeds (<see cref="FaultCase"/> checks the rest). The tmpfs is mounted over the workspace's
 /// storage directory, so the workspace's own paths stay right (the tests run as root, as CI does).
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 [Trait("Category", "Fault")]
 public sealed class StorageFaultTests
 {

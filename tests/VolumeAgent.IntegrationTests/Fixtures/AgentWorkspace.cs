@@ -46,6 +46,9 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     /// <summary>Variables set for every agent process this workspace runs (e.g. <c>VOLUME_AGENT_CONTROL</c>).</summary>
     public Dictionary<string, string> Variables { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Where an agent's daemon listens for its commands (agent/Control/Protocol/ControlEndpoint).</summary>
+    public const string ControlVariable = "VOLUME_AGENT_CONTROL";
+
     /// <summary>The top of every backup.yml written here: the busybox helper, this state_dir and this storage.</summary>
     public string Header => $"""
         helper_image: {TestImages.Helper}
@@ -62,6 +65,10 @@ internal sealed class AgentWorkspace : IAsyncDisposable
         var root = Directory.CreateTempSubdirectory(string.Create(CultureInfo.InvariantCulture, $"{DirectoryPrefix}{Environment.ProcessId}-")).FullName;
         var workspace = new AgentWorkspace(docker, output, root);
         Directory.CreateDirectory(workspace.StorePath);
+
+        // Each workspace's daemon listens on its own control socket, and each command asks only that one: tests run
+        // side by side, and the default socket (/run/volume-agent/control.sock) would be one daemon's for all of them.
+        workspace.Variables[ControlVariable] = Path.Combine(root, "control.sock");
         return workspace;
     }
 

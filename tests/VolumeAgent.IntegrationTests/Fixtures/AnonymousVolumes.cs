@@ -24,11 +24,25 @@ internal static partial class AnonymousVolumes
         return volumes.Where(IsAnonymous).Select(v => v.Name).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>The dangling anonymous volumes now that were not in <paramref name="before"/>.</summary>
+    /// <summary>
+    /// While another collection's container is created or removed with its volumes, its anonymous volume is briefly
+    /// unused: a volume found dangling counts as leaked only if it is still there, and still unused, this long after.
+    /// </summary>
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(3);
+
+    /// <summary>The dangling anonymous volumes now that were not in <paramref name="before"/>, and still are after <see cref="Settle"/>.</summary>
     public static async Task<IReadOnlyList<string>> NewSinceAsync(DockerClient client, IReadOnlySet<string> before, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(before);
-        return [.. (await DanglingAsync(client, cancellationToken)).Where(v => !before.Contains(v)).Order(StringComparer.Ordinal)];
+        var found = (await DanglingAsync(client, cancellationToken)).Where(v => !before.Contains(v)).ToList();
+        if (found.Count == 0)
+        {
+            return [];
+        }
+
+        await Task.Delay(Settle, cancellationToken);
+        var still = await DanglingAsync(client, cancellationToken);
+        return [.. found.Where(still.Contains).Order(StringComparer.Ordinal)];
     }
 
     /// <summary>Why the check failed: the leaked volumes, what created them (if the engine still knows) and the fix.</summary>

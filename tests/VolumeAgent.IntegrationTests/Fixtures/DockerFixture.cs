@@ -12,7 +12,7 @@ using Xunit.Abstractions;
 namespace VolumeAgent.IntegrationTests.Fixtures;
 
 /// <summary>
-/// One engine client for the "docker" collection: the library client of <see cref="TestDockerClient"/>, not the
+/// One engine client for each collection of Fixtures/DockerTests.cs: the library client of <see cref="TestDockerClient"/>, not the
 /// agent's engine layer (which only the tests of that layer reach, through <c>Engine</c>). Everything a test creates
 /// carries this run's labels, so that the end of the run (and the start of the next, after a crash) can find and
 /// remove it: the label sweep stands in for Testcontainers' Ryuk, which is disabled here. When the engine
@@ -80,14 +80,10 @@ public sealed partial class DockerFixture : IAsyncLifetime
             throw new InvalidOperationException(UnreachableMessage(Environment.GetEnvironmentVariable("DOCKER_HOST") ?? "unix:///var/run/docker.sock", ex), ex);
         }
 
+        // Once per test process, before any collection creates anything: the collections run side by side, and one
+        // starting later must not sweep (say) a registry tag another collection is about to push.
         using var sweep = new CancellationTokenSource(CleanupTimeout);
-        await SweepEarlierRunsAsync(sweep.Token);
-
-        // The whole run's anonymous-volume leak check, where nothing else shares the engine (CI).
-        if (Environment.GetEnvironmentVariable("CI") == "true")
-        {
-            _danglingAtStart = await AnonymousVolumes.DanglingAsync(_client, sweep.Token);
-        }
+        _danglingAtStart = await ProcessStart.GetOrCreate(() => StartProcessAsync(_client, sweep.Token)).WaitAsync(sweep.Token);
 
         _ready = true;
     }
@@ -209,6 +205,31 @@ public sealed partial class DockerFixture : IAsyncLifetime
         + "Start one: `bash .ci/run` installs and starts the engine and runs every test; or by hand "
         + "`apt-get install -y docker.io && setsid dockerd >/tmp/dockerd.log 2>&1 &` (socket /var/run/docker.sock after a few seconds). "
         + "Set DOCKER_HOST to use an engine elsewhere.";
+
+    /// <summary>The earlier runs' sweep and the leak check's snapshot, shared by every collection of this process.</summary>
+    private static class ProcessStart
+    {
+        private static readonly Lock Gate = new();
+        private static Task<IReadOnlySet<string>?>? _started;
+
+        public static Task<IReadOnlySet<string>?> GetOrCreate(Func<Task<IReadOnlySet<string>?>> start)
+        {
+            lock (Gate)
+            {
+                return _started ??= start();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sweeps what crashed runs left, and (where nothing else shares the engine: CI) takes the whole run's
+    /// anonymous-volume snapshot that every collection's end compares with.
+    /// </summary>
+    private async Task<IReadOnlySet<string>?> StartProcessAsync(DockerClient client, CancellationToken cancellationToken)
+    {
+        await SweepEarlierRunsAsync(cancellationToken);
+        return Environment.GetEnvironmentVariable("CI") == "true" ? await AnonymousVolumes.DanglingAsync(client, cancellationToken) : null;
+    }
 
     private async Task<List<Exception>> RemoveRunObjectsAsync(CancellationToken cancellationToken)
     {

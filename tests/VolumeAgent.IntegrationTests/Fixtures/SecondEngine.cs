@@ -6,7 +6,7 @@ namespace VolumeAgent.IntegrationTests.Fixtures;
 /// <summary>
 /// A second Docker engine on this machine, for the several-engines tests (and the fault suite, which stops, starts
 /// and kills it mid-run): its own dockerd in its own network namespace, with its own data-root, exec-root, pid file,
-/// config file and socket, all under <see cref="Root"/> (<c>/tmp/va-e2-PID</c>, PID the test process's). Never in the
+/// config file and socket, all under <see cref="Root"/> (<c>/tmp/va-e2-PID-N</c>, PID the test process's, N its count of them). Never in the
 /// host's network namespace: there a second dockerd takes the first engine's <c>docker0</c> bridge away
 /// (/work/shared/ENVIRONMENT.md). It is started by <c>nsenter --net</c> into a namespace of <c>ip netns add</c>, and runs with <c>--bridge=none</c> and <c>--iptables=false</c>, so containers on it
 /// have no network (<c>--network none</c>, as the agent's helpers), and with its own containerd namespaces.
@@ -24,11 +24,13 @@ public sealed class SecondEngine : IAsyncLifetime
     private const string Prefix = "va-e2-";
     private static readonly TimeSpan StartBound = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(20);
+    private static int _instances;
     private Process? _dockerd;
 
     public SecondEngine()
     {
-        Name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}");
+        // Several may run at once (the collections run side by side): the number tells this process's apart.
+        Name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}-{Interlocked.Increment(ref _instances)}");
         Root = Path.Combine("/tmp", Name);
     }
 
@@ -160,7 +162,7 @@ public sealed class SecondEngine : IAsyncLifetime
         await HostProcess.RunCheckedAsync("sh", ["-c", $"docker save {Quote(image)} | docker -H {Quote(DockerHost)} load -q"], cancellationToken);
 
     /// <summary>
-    /// What crashed test runs left: folders /tmp/va-e2-PID whose PID no longer runs, with every process started under
+    /// What crashed test runs left: folders /tmp/va-e2-PID-N whose PID no longer runs, with every process started under
     /// them (dockerd, its containerd and shims: found by the folder in their command line), their mounts and namespace.
     /// </summary>
     private static async Task RemoveLeftoversAsync(CancellationToken cancellationToken)
@@ -168,7 +170,7 @@ public sealed class SecondEngine : IAsyncLifetime
         foreach (var directory in Directory.EnumerateDirectories("/tmp", Prefix + "*"))
         {
             var name = Path.GetFileName(directory);
-            if (int.TryParse(name[Prefix.Length..], CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
+            if (int.TryParse(name[Prefix.Length..].Split('-')[0], CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
             {
                 await RemoveAsync(directory, name, cancellationToken);
             }

@@ -10,7 +10,7 @@ namespace VolumeAgent.IntegrationTests.Redis;
 /// The redis source end to end against real Redis 7 containers: run-now takes the snapshot, verify and its drill
 /// check and load it, restore loads it into another container; and the ways each of them must refuse or fail.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class RedisSourceTests
 {
     private const string Password = "source-secret";

@@ -10,7 +10,7 @@ namespace VolumeAgent.IntegrationTests.Restic;
 /// <c>restore</c> of a volume and a PostgreSQL database give back what was backed up; a wrong password or a repository
 /// that has gone fails naming the storage.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Restic)]
 public sealed class ResticReadBackTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(8);

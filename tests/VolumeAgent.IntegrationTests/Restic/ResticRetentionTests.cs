@@ -10,7 +10,7 @@ namespace VolumeAgent.IntegrationTests.Restic;
 /// data (<c>restic prune</c>), the newest set still restores, and a repository another restic process holds locked
 /// is reported with the fix rather than unlocked.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Restic)]
 public sealed class ResticRetentionTests
 {
     private const string Churn = "head -c 2000000 /dev/urandom > /data/random.bin; date +%s%N > /data/stamp";

@@ -11,7 +11,7 @@ namespace VolumeAgent.IntegrationTests.Restic;
 /// repository without <c>init</c>, then backup, retention (forget + prune), list, a drill, a restore that is identical,
 /// and a wrong password, all against the remote repository.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Restic)]
 public sealed class ResticSftpTests
 {
     private const string Image = "volume-agent-test/restic-ssh:bookworm";

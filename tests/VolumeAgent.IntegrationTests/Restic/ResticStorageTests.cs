@@ -9,7 +9,7 @@ namespace VolumeAgent.IntegrationTests.Restic;
 /// (backed up file by file by restic) and a PostgreSQL dump stored as tagged snapshots that restic itself reads back, the set listed, and the errors a
 /// user meets (no repository without <c>init: true</c>, a wrong password) in words.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Restic)]
 public sealed class ResticStorageTests
 {
     internal const string PostgresPassword = "pg-restic-secret";

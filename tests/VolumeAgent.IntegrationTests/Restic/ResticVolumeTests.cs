@@ -12,7 +12,7 @@ namespace VolumeAgent.IntegrationTests.Restic;
 /// while the local storage gets the tar; verify, a drill against the snapshot's own listing and restores (into a new
 /// volume; into the non-empty original only with --force, after a safety copy) read the snapshot back.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Restic)]
 public sealed class ResticVolumeTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(8);

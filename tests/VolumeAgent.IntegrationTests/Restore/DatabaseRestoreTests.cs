@@ -3,7 +3,7 @@ using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Restore;
 
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class DatabaseRestoreTests
 {
     internal const string PostgresPassword = "source-secret";

@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Restore;
 
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class RestoreSafetyTests
 {
     private readonly DockerFixture _fixture;

@@ -8,7 +8,7 @@ namespace VolumeAgent.IntegrationTests.Restore;
 /// <c>sqlite:</c> with <c>tables:</c>: an SQL script of just those tables (with their indexes) that <c>sqlite3 new.db &lt; file.sql</c>
 /// restores; verified by its trailer, drilled into a scratch database, restored by <c>restore</c> into a database file.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class SqliteTablesTests
 {
     // users is not exported; posts has an index and a name with an underscore pattern (post_tags vs postXtags) that a

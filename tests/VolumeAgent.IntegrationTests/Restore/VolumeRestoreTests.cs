@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Restore;
 
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class VolumeRestoreTests
 {
     /// <summary>Nested and empty directories, links of every kind, owners, modes, odd names, a few MB of random data.</summary>

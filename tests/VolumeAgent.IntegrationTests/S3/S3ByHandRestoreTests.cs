@@ -7,7 +7,7 @@ namespace VolumeAgent.IntegrationTests.S3;
 /// The by-hand restore of docs/backup-yml.md, without the agent: Debian's rclone fetches the set from the bucket,
 /// <c>sha256sum -c SHA256SUMS</c> passes, and <c>tar</c> unpacks the volume to the same files.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Storages)]
 public sealed class S3ByHandRestoreTests : IClassFixture<S3ServerFixture>
 {
     private readonly DockerFixture _docker;

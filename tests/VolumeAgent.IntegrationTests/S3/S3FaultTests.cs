@@ -9,7 +9,7 @@ namespace VolumeAgent.IntegrationTests.S3;
 /// upload that got parts was completed or aborted (the proxy saw it), and no upload marker stays. (s3rver answers
 /// neither ListMultipartUploads nor AbortMultipartUpload, so the proxy's record is what shows the abort was sent.)
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Storages)]
 public sealed class S3FaultTests : IClassFixture<S3ServerFixture>
 {
     private const int VolumeMebibytes = 40;

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace VolumeAgent.IntegrationTests.S3;
 
 /// <summary>Backups to a real S3 server (s3rver) and back: volumes, PostgreSQL, list, verify, restore, retention.</summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Storages)]
 public sealed class S3RoundTripTests : IClassFixture<S3ServerFixture>
 {
     private const string PostgresPassword = "pg-s3-secret";

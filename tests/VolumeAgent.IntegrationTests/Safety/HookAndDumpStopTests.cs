@@ -10,7 +10,7 @@ namespace VolumeAgent.IntegrationTests.Safety;
 /// it started, also one that ignores SIGTERM; and the agent says it stopped only when nothing of it is left. What
 /// runs in a container is read with `docker top`, not through the agent's engine client.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 public sealed class HookAndDumpStopTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(4);

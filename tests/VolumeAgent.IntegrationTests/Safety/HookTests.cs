@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace VolumeAgent.IntegrationTests.Safety;
 
 /// <summary>Before-hooks gate a run; after-hooks always run.</summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 public sealed class HookTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

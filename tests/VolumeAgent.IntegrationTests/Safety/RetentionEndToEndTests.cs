@@ -15,7 +15,7 @@ namespace VolumeAgent.IntegrationTests.Safety;
 /// Twelve runs of one job at fake-clock times across three ISO weeks, two of them failing, with retention
 /// applied after each successful run: exactly the sets the rules name are left on disk.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 public sealed class RetentionEndToEndTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(4);

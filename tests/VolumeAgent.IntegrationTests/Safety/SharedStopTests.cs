@@ -17,7 +17,7 @@ namespace VolumeAgent.IntegrationTests.Safety;
 /// (<c>sqlite3 .backup</c>, 60 s busy timeout) waits for it. The run is thus reading, its stop_containers
 /// stopped, until the test kills the gate: no timing decides what the test sees.
 /// </remarks>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 public sealed class SharedStopTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(4);

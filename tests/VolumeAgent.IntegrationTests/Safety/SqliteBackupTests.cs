@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace VolumeAgent.IntegrationTests.Safety;
 
 /// <summary>An SQLite database written to without pause is copied consistently, never as raw bytes of a live file.</summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 public sealed class SqliteBackupTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(3);

@@ -11,7 +11,7 @@ namespace VolumeAgent.IntegrationTests.Security;
 /// backups need CONTAINERS, EXEC and POST only, restores add VOLUMES, drills VOLUMES and IMAGES; every request is one
 /// docs/security.md lists for what ran; a refused request fails the run naming it and the category to allow.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 public sealed class SocketProxyTests
 {
     private readonly DockerFixture _fixture;

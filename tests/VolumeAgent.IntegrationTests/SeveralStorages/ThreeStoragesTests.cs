@@ -14,7 +14,7 @@ namespace VolumeAgent.IntegrationTests.SeveralStorages;
 /// once the server is back, <c>sync</c> copies the set to S3, the upload the dead server kept is aborted, and
 /// <c>verify</c> passes in each of the three storages, which hold the same files and point <c>latest</c> at the set.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Storages)]
 public sealed class ThreeStoragesTests : IClassFixture<S3ServerFixture>
 {
     private const string PostgresPassword = "pg-three-secret";

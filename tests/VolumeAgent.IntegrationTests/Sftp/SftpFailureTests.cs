@@ -9,7 +9,7 @@ namespace VolumeAgent.IntegrationTests.Sftp;
 /// unknown host key (before any login), wrong credentials, a missing or read-only path; and a server that dies
 /// mid-upload leaves nothing that looks like a set, nor a temporary file once the next run has been.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Storages)]
 public sealed class SftpFailureTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(6);

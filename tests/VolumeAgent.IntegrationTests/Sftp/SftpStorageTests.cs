@@ -10,7 +10,7 @@ namespace VolumeAgent.IntegrationTests.Sftp;
 /// <c>type: sftp</c> against a real OpenSSH server in a container: sets written, listed, verified, restored and pruned
 /// there as in a local storage, with key and password logins, and usable by hand with OpenSSH's own sftp client.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Storages)]
 public sealed class SftpStorageTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(6);

@@ -10,7 +10,7 @@ namespace VolumeAgent.IntegrationTests.Sources;
 /// The custom-format check against a stand-in pg_restore in a real container: the engine's exec connection is
 /// what the check has to cope with, not PostgreSQL's.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Databases)]
 public sealed class PgListCheckTests
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(2);

@@ -13,7 +13,7 @@ namespace VolumeAgent.IntegrationTests.Swarm;
 /// task of <c>stop_containers</c> and skipping a service with no task on this node; `list` shows the node; restores put
 /// the volume and the database back.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Alone)]
 public sealed class SwarmStackTests
 {
     private const string BackupYml = """
