@@ -10,13 +10,21 @@
 #   restic-churn2x10   ten runs, each after 2% churn (wall: their total)
 #   restic-host        `restic backup DIR` on the host into an empty repository of its own (the reference)
 # and prints the issue's ratios: unchanged / first wall (<= 10%) and added size (<= 1%), churn / first wall
-# (<= 25%), repository after ten churned runs / after the first (<= 1.5x), agent first / host first wall.
+# (<= 25%), repository after ten churned runs / after the first (<= 1.5x) beside what ten tar.gz sets of the same
+# volume take (the volume's tar.gz, pigz -6 as the agent's gzip level, times ten: ~10x), agent first / host first
+# wall, and the agent's peak RSS over all its restic runs (<= 100 MiB) beside restic's own.
+#
+# Only these rows, at full size (the 1 GiB volume), about 5 minutes on an idle 2-core machine:
+#   bash bench/run.sh --restic-only
 #
 # BENCH_RESTIC_IMAGE (default volume-agent-test/restic:bookworm) is the helper image with restic.
 # BENCH_RESTIC_SMALL=1 runs the rows on a small volume of its own (about 20 MB, 400 files) instead of a copy of
-# the 1 GiB one: for checking the script, not for figures.
+# the 1 GiB one (with --restic-only, the 1 GiB volume is then not made at all): for checking the script, not for
+# figures.
 
 readonly RESTIC_IMAGE="${BENCH_RESTIC_IMAGE:-volume-agent-test/restic:bookworm}"
+# The largest agent RSS and restic RSS (KiB) of the agent runs so far, for the summary.
+RESTIC_MAX_AGENT_KB=0 RESTIC_MAX_RESTIC_KB=0
 
 restic_peak_sampler() { # out-file: the largest RSS (KiB) of any restic process on the host, every 0.2 s
   set +e
@@ -66,10 +74,14 @@ restic_agent_run() { # variant (- records no row) rep config volume-dir reposito
     exit 1
   fi
   RESTIC_LAST_WALL="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')"
+  RESTIC_LAST_RSS_KB="$(timefield "$tv" 'Maximum resident set size \\(kbytes\\)')"
+  RESTIC_LAST_PEAK_KB="$(cat "$peak")"
+  if ((RESTIC_LAST_RSS_KB > RESTIC_MAX_AGENT_KB)); then RESTIC_MAX_AGENT_KB="$RESTIC_LAST_RSS_KB"; fi
+  if ((RESTIC_LAST_PEAK_KB > RESTIC_MAX_RESTIC_KB)); then RESTIC_MAX_RESTIC_KB="$RESTIC_LAST_PEAK_KB"; fi
   [[ "$variant" != - ]] || return 0
   record "$variant" "$rep" "$RESTIC_LAST_WALL" "$raw" "$(restic_repo_bytes "$5")" \
-    "$(timefield "$tv" 'Maximum resident set size \\(kbytes\\)')" "$(timefield "$tv" 'User time \\(seconds\\)')" \
-    "$(timefield "$tv" 'System time \\(seconds\\)')" "$(($(cat "$peak") * 1024))" "$(engine_delta "$e0")"
+    "$RESTIC_LAST_RSS_KB" "$(timefield "$tv" 'User time \\(seconds\\)')" \
+    "$(timefield "$tv" 'System time \\(seconds\\)')" "$((RESTIC_LAST_PEAK_KB * 1024))" "$(engine_delta "$e0")"
 }
 
 restic_rows() {
@@ -123,16 +135,20 @@ EOF2
 
   log "restic: ten runs with 2% churn each, into a new repository"
   rm -rf "$repo"
-  local total=0 i ten_first=""
+  local total=0 i ten_first="" ten_rss=0 ten_restic=0
   for i in $(seq 1 10); do
     restic_churn "$dir" "$((i + 1))"
     restic_agent_run - 1 "$WORK/restic.yml" "$dir" "$repo"
     total="$(awk -v a="$total" -v b="$RESTIC_LAST_WALL" 'BEGIN{printf "%.3f", a+b}')"
+    if ((RESTIC_LAST_RSS_KB > ten_rss)); then ten_rss="$RESTIC_LAST_RSS_KB"; fi
+    if ((RESTIC_LAST_PEAK_KB > ten_restic)); then ten_restic="$RESTIC_LAST_PEAK_KB"; fi
     [[ -n "$ten_first" ]] || ten_first="$(restic_repo_bytes "$repo")"
   done
-  local ten_size
+  local ten_size targz
   ten_size="$(restic_repo_bytes "$repo")"
-  record restic-churn2x10 1 "$total" "$(du -sb "$dir" | cut -f1)" "$ten_size" 0 0 0 0 0
+  record restic-churn2x10 1 "$total" "$(du -sb "$dir" | cut -f1)" "$ten_size" "$ten_rss" 0 0 "$((ten_restic * 1024))" 0
+  # What a tar.gz store keeps for the same ten sets: ten full archives (each churned state compresses alike).
+  targz="$(tar -cf - -C "$dir" . | pigz -p "$CORES" -6 | wc -c)"
 
   log "restic: restic backup DIR on the host, the reference"
   RESTIC_PASSWORD_FILE="$password" restic --no-cache -q -r "$host_repo" init
@@ -144,7 +160,13 @@ EOF2
   log "restic: unchanged / first wall $(awk -v a="$unchanged_wall" -v b="$first_wall" 'BEGIN{printf "%.1f%%", 100*a/b}') (target <= 10%)," \
     "added by the unchanged run $(awk -v a="$unchanged_size" -v b="$first_size" 'BEGIN{printf "%.2f%%", 100*(a-b)/b}') of the first (<= 1%)"
   log "restic: 2% churn / first wall $(awk -v a="$churn_wall" -v b="$first_wall" 'BEGIN{printf "%.1f%%", 100*a/b}') (target <= 25%)"
-  log "restic: repository after ten churned runs / after its first $(awk -v a="$ten_size" -v b="$ten_first" 'BEGIN{printf "%.2fx", a/b}') (target <= 1.5x)"
-  log "restic: agent first run / host restic backup $(awk -v a="$first_wall" -v b="$host_wall" 'BEGIN{printf "%.2fx", a/b}')"
+  log "restic: repository after ten churned runs / after its first $(awk -v a="$ten_size" -v b="$ten_first" 'BEGIN{printf "%.2fx", a/b}') (target <= 1.5x);" \
+    "ten tar.gz sets $(awk -v t="$targz" -v b="$ten_first" 'BEGIN{printf "%.1f MB = %.2fx", 10*t/1e6, 10*t/b}') of it," \
+    "the repository $(awk -v a="$ten_size" 'BEGIN{printf "%.1f MB", a/1e6}')"
+  log "restic: agent first run / host restic backup $(awk -v a="$first_wall" -v b="$host_wall" 'BEGIN{printf "%.2fx", a/b}')" \
+    "($first_wall s / $host_wall s)"
+  log "restic: agent peak RSS $(awk -v k="$RESTIC_MAX_AGENT_KB" 'BEGIN{printf "%.1f MiB", k/1024}') over all its restic runs (target <= 100 MiB)," \
+    "restic's own peak RSS $(awk -v k="$RESTIC_MAX_RESTIC_KB" 'BEGIN{printf "%.1f MiB", k/1024}') (in its helpers)," \
+    "host restic backup $(awk -F'\t' '$1 == "restic-host" { k = $6 } END { printf "%.1f MiB", k/1024 }' "$RESULTS_TSV")"
   docker volume rm -f "$vol" >/dev/null
 }

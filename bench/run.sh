@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # VolumeAgent against the alternatives, on the local Docker engine.
 #
-#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--no-s3] [--restic] [--baseline REV [--native]]
+#   bash bench/run.sh [--quick] [--reps N] [--big] [--no-pg] [--no-aot] [--no-s3] [--restic | --restic-only] [--baseline REV [--native]]
 #
 #   --quick   one repetition (for development); the default is 3
 #   --reps N  N repetitions; each reported figure is the median
@@ -10,6 +10,7 @@
 #   --no-aot  skip the native (NativeAOT) binary's rows and the start-up rows (saves its publish, minutes)
 #   --no-s3   skip the S3 rows (agent-gzip-s3 and its -aot; they need s3rver, see below)
 #   --restic  also the restic rows, once after the repetitions (see bench/restic.sh)
+#   --restic-only  the restic rows alone: no repetitions, no PostgreSQL, native or S3 rows
 #   --baseline REV   A/B mode: builds the agent also at git revision REV (a worktree in .artifacts/) and runs
 #             only archive-api, agent-none, agent-gzip and agent-pg, old and new binaries alternating (the
 #             first of each pair swaps every repetition); prints each row's new/old ratio and both peak RSS.
@@ -48,7 +49,7 @@ readonly LABEL="io.volume-agent.bench=1"
 readonly RUN_LABEL="io.volume-agent.bench.run=$$"
 readonly CORES="$(nproc)"
 
-reps=3 big=0 pg=1 aot=1 s3=1 restic=0 baseline="" ab_native=0
+reps=3 big=0 pg=1 aot=1 s3=1 restic=0 restic_only=0 baseline="" ab_native=0
 while (($#)); do
   case "$1" in
     --quick) reps=1 ;;
@@ -58,9 +59,10 @@ while (($#)); do
     --no-aot) aot=0 ;;
     --no-s3) s3=0 ;;
     --restic) restic=1 ;;
+    --restic-only) restic=1 reps=0 pg=0 aot=0 s3=0 restic_only=1 ;;
     --baseline) baseline="$2"; shift ;;
     --native) ab_native=1 ;;
-    -h|--help) sed -n '2,37p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,38p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -163,10 +165,15 @@ make_mixed() { # volume scale
   log "volume $1: $(du -sh "$mp" | cut -f1), $(find "$mp" -type f | wc -l) files, made in $(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.0f", b-a}') s"
 }
 
-log "creating the 1 GiB mixed volume"
-make_mixed "$VOL" 1
-readonly MP="$(mountpoint "$VOL")"
-readonly RAW="$(tar -cf - -C "$MP" . | wc -c)"
+if ((restic_only)) && [[ "${BENCH_RESTIC_SMALL:-0}" == 1 ]]; then
+  log "the restic rows alone, on their small volume: no 1 GiB volume"
+  readonly MP="" RAW=0
+else
+  log "creating the 1 GiB mixed volume"
+  make_mixed "$VOL" 1
+  readonly MP="$(mountpoint "$VOL")"
+  readonly RAW="$(tar -cf - -C "$MP" . | wc -c)"
+fi
 
 log "creating 20 tiny volumes"
 tiny=()
@@ -382,7 +389,7 @@ load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "load average at start: $load_start; $reps repetition(s)"
 
 # Warm the page cache once so no variant pays for the first read.
-tar -cf - -C "$MP" . >/dev/null
+[[ -z "$MP" ]] || tar -cf - -C "$MP" . >/dev/null
 
 archive_api() { # variant rep
   local reader

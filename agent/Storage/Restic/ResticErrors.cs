@@ -11,8 +11,8 @@ internal static class ResticErrors
         + "Set `init: true` on the storage to let the agent create it, or correct 'repository' (is the backup disk mounted?).";
 
     /// <summary>Why the helper image's restic cannot be used, or null when it is new enough.</summary>
-    public static string? TooOld(ResticStorageOptions options, Version version) => version < MinimumVersion
-        ? $"restic storage '{options.Name}': the helper image {options.Image} has restic {version}, older than {MinimumVersion.ToString(3)}, the first with compression and the `backup --stdin` the agent uses. Name an image with restic {MinimumVersion.ToString(3)} or newer in 'image'."
+    public static string? TooOld(ResticStorageOptions options, string image, Version version) => version < MinimumVersion
+        ? $"restic storage '{options.Name}': the helper image {image} has restic {version}, older than {MinimumVersion.ToString(3)}, the first with compression and the `backup --stdin` the agent uses. Name an image with restic {MinimumVersion.ToString(3)} or newer in 'image'."
         : null;
 
     /// <summary>A restic command that ended with an error, classified by what restic printed on stderr.</summary>

@@ -18,9 +18,12 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
     /// <summary>The most a listing restic prints is read into memory; beyond it the listing fails rather than fill memory.</summary>
     private const int MaxCapturedBytes = 64 * 1024 * 1024;
 
-    private bool _imageChecked;
+    private ResticImage.Choice? _image;
 
     public ResticStorageOptions Options => options;
+
+    /// <summary>How messages name the helper image (known once a helper ran; the configured one until then).</summary>
+    public string ImageShown => _image?.Shown ?? options.Image ?? "the agent's own";
 
     /// <summary>
     /// Starts restic with <paramref name="arguments"/>; the caller reads its output, feeds its input, waits and disposes it.
@@ -41,10 +44,10 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
         IReadOnlyList<string>? environment,
         CancellationToken cancellationToken)
     {
-        await EnsureImageAsync(cancellationToken);
+        var image = await EnsureImageAsync(cancellationToken);
         var spec = new HelperSpec
         {
-            Image = options.Image,
+            Image = image,
             Command = ["restic", "--no-cache", .. arguments],
             // `restic version` needs no repository: validate runs it where a local repository may not exist yet.
             Mounts = [.. RepositoryMounts(arguments[0]), .. mounts ?? []],
@@ -120,12 +123,12 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
             throw NoRestic($"`restic version`: exit {exit}, {(text + " " + stderr).Trim()}", null);
         }
 
-        return ResticErrors.TooOld(options, version) is { } tooOld ? throw new StorageException(tooOld) : version;
+        return ResticErrors.TooOld(options, ImageShown, version) is { } tooOld ? throw new StorageException(tooOld) : version;
     }
 
     private StorageException NoRestic(string detail, Exception? cause)
     {
-        var message = $"restic storage '{options.Name}': the helper image {options.Image} does not run restic ({detail}). "
+        var message = $"restic storage '{options.Name}': the helper image {ImageShown} does not run restic ({detail}). "
             + "Name an image with restic 0.14 or newer in 'image' (the agent's own image has it).";
         return cause is null ? new StorageException(message) : new StorageException(message, cause);
     }
@@ -171,25 +174,28 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
         return environment;
     }
 
-    private async Task EnsureImageAsync(CancellationToken cancellationToken)
+    /// <summary>The image to run (<see cref="ResticImage"/>), present on the engine (pulled when missing); resolved once.</summary>
+    private async Task<string> EnsureImageAsync(CancellationToken cancellationToken)
     {
-        if (_imageChecked)
+        if (_image is { } known)
         {
-            return;
+            return known.Reference;
         }
 
+        var choice = await ResticImage.ResolveAsync(options, docker, cancellationToken);
         try
         {
-            await docker.Images.EnsureAsync(options.Image, null, cancellationToken);
+            await docker.Images.EnsureAsync(choice.Reference, null, cancellationToken);
         }
         catch (DockerApiException ex)
         {
             throw new StorageException(
-                $"restic storage '{options.Name}': the helper image {options.Image} is not on this engine and could not be pulled: {ex.EngineMessage ?? ex.Message}. "
+                $"restic storage '{options.Name}': the helper image {choice.Shown} is not on this engine and could not be pulled: {ex.EngineMessage ?? ex.Message}. "
                 + "Load it (docker load) or name an image with restic the engine has in 'image'.",
                 ex);
         }
 
-        _imageChecked = true;
+        _image = choice;
+        return choice.Reference;
     }
 }

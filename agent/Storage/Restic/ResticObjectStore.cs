@@ -135,6 +135,9 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     /// <summary>The helper image's restic version, refused when too old (see <see cref="ResticHelper.CheckVersionAsync"/>).</summary>
     public Task<Version> CheckVersionAsync(CancellationToken cancellationToken) => _restic.CheckVersionAsync(cancellationToken);
 
+    /// <summary>How messages name the helper image: the configured one, or the agent's own once resolved.</summary>
+    public string ImageShown => _restic.ImageShown;
+
     /// <summary>Nothing to make: a set exists once its first object's snapshot does.</summary>
     public Task CreateSetAsync(SetAddress set, CancellationToken cancellationToken) => Task.CompletedTask;
 

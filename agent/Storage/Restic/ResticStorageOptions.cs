@@ -22,8 +22,11 @@ internal sealed record ResticStorageOptions : StorageOptions
     /// <summary><c>init: true</c>: a missing repository is created (<c>restic init</c>); otherwise a missing one is an error.</summary>
     public bool Init { get; init; }
 
-    /// <summary>The helper image with restic (0.14 or newer) on its PATH.</summary>
-    public required string Image { get; init; }
+    /// <summary>
+    /// The helper image with restic (0.14 or newer) on its PATH; null: the agent's own image, when the agent runs in a
+    /// container (<see cref="ResticImage"/>).
+    /// </summary>
+    public string? Image { get; init; }
 
     /// <summary>Backend credentials for the helper's environment (e.g. AWS_SECRET_ACCESS_KEY), each read from a file or the agent's environment.</summary>
     public IReadOnlyDictionary<string, Secret> Environment { get; init; } = new Dictionary<string, Secret>(StringComparer.Ordinal);

@@ -45,7 +45,8 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
         }
 
         var init = reader.Boolean(map, "init") ?? false;
-        var image = reader.Text(map, "image", required: true, missingHint: "; an image with restic 0.14 or newer for the helper containers that run restic (the agent's own image has it)");
+        // Without it, the agent's own image when the agent runs in a container; on the host, the run and validate say to set it.
+        var image = reader.Text(map, "image", required: false);
         var environment = ReadEnvironment(reader, map);
         var subset = reader.Text(map, ReadDataSubsetKey, required: false);
         if (subset is not null && !IsDataSubset(subset))
@@ -55,7 +56,7 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
 
         var pruneSchedule = reader.Cron(map, PruneScheduleKey);
         var (privateKey, knownHosts) = ReadSsh(reader, map, repository);
-        if (reader.Problems.Count > problemsBefore || repository is null || password is null || image is null || environment is null)
+        if (reader.Problems.Count > problemsBefore || repository is null || password is null || environment is null)
         {
             return null;
         }
@@ -80,7 +81,7 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
         var restic = (ResticStorageOptions)options;
         var credentials = restic.Environment.Count == 0 ? string.Empty : ", credentials " + string.Join(", ", restic.Environment.Keys.Order(StringComparer.Ordinal));
         var prune = restic.PruneSchedule is { } schedule ? $", pruned on '{schedule.Expression}'" : string.Empty;
-        return $"restic repository {restic.Repository} (helper image {restic.Image}{(restic.Init ? ", created when missing" : string.Empty)}{prune}{credentials})";
+        return $"restic repository {restic.Repository} (helper image {restic.Image ?? "the agent's own"}{(restic.Init ? ", created when missing" : string.Empty)}{prune}{credentials})";
     }
 
     /// <summary>What can be checked without the engine: a local repository (or, with <c>init: true</c>, its parent) exists.</summary>
@@ -119,8 +120,9 @@ internal sealed class ResticStorageProvider : IStorageProvider, IStorageToolChec
     public async Task<string> CheckToolAsync(StorageOptions options, CancellationToken cancellationToken)
     {
         var restic = (ResticStorageOptions)options;
-        var version = await ((ResticObjectStore)Open(restic)).CheckVersionAsync(cancellationToken);
-        return $"restic {version.ToString(3)} in image {restic.Image}";
+        var store = (ResticObjectStore)Open(restic);
+        var version = await store.CheckVersionAsync(cancellationToken);
+        return $"restic {version.ToString(3)} in image {store.ImageShown}";
     }
 
     /// <summary>

@@ -8,7 +8,8 @@ namespace VolumeAgent.IntegrationTests.Daemon;
 /// Two configurations on one host (or in one agent container), A with a daemon and B without: B's commands never
 /// use A's daemon. Found by default they pass it over and run B themselves; through the socket
 /// $VOLUME_AGENT_CONTROL names they are refused, naming both files, and nothing runs. A's commands, however they
-/// name A's file, still reach A's daemon.
+/// name A's file, still reach A's daemon. In the agent's container, a restic storage without <c>image</c> runs its
+/// helpers from the agent's own image.
 /// </summary>
 [Collection(DockerTests.Name)]
 public sealed class DaemonOtherConfigTests
@@ -117,8 +118,11 @@ public sealed class DaemonOtherConfigTests
         {
             // B has its own state_dir and jobs; both keep their sets in /backups, in folders named after their jobs.
             await File.WriteAllTextAsync(Path.Combine(folderB, "b.yml"), ImageConfig(jobB, volumeB, "state_dir: /var/lib/volume-agent-b\n"), ct);
+            await File.WriteAllTextAsync(Path.Combine(folderB, "r.yml"), ResticWithoutImage(jobB, volumeB), ct);
+            await File.WriteAllTextAsync(Path.Combine(folderB, "restic-password"), "image-test\n", ct);
             await using var agent = await AgentContainer.StartAsync(
-                _docker, ImageConfig(jobA, volumeA, string.Empty), ct, detach: true, "-v", $"{Path.Combine(folderB, "b.yml")}:/etc/volume-agent/b.yml:ro");
+                _docker, ImageConfig(jobA, volumeA, string.Empty), ct, detach: true, "-v", $"{Path.Combine(folderB, "b.yml")}:/etc/volume-agent/b.yml:ro",
+                "-v", $"{Path.Combine(folderB, "r.yml")}:/etc/volume-agent/r.yml:ro", "-v", $"{Path.Combine(folderB, "restic-password")}:/etc/volume-agent/restic-password:ro");
             agent.Started.ExitCode.Should().Be(0, agent.Started.ToString());
             await DaemonWait.UntilAsync(
                 "the daemon to answer health on its control socket",
@@ -158,6 +162,11 @@ public sealed class DaemonOtherConfigTests
             runNowA.ExitCode.Should().Be(0, runNowA.ToString());
             setsOfA().Should().ContainSingle("`docker exec agent run-now` runs the image's configuration");
             logs.Output.Should().Contain("requested on the control socket", "it went through the daemon");
+
+            // A restic storage without `image`, in the agent's container: its helpers run the agent's own image, which has restic.
+            var restic = await CommandLine.DockerAsync(ct, "exec", agent.Name, "validate", "--config", "/etc/volume-agent/r.yml");
+            restic.ExitCode.Should().Be(0, restic.ToString());
+            restic.Stdout.Should().MatchRegex(@"storage 'vault': restic 0\.(1[4-9]|[2-9][0-9])\.[0-9]+ in image the agent's own, " + AgentImage.Tag + @" \(sha256:[0-9a-f]{12}\)");
         }
         finally
         {
@@ -193,6 +202,20 @@ public sealed class DaemonOtherConfigTests
           local: {"{"} type: local, path: /backups {"}"}
         jobs:
           {job}:
+            sources:
+              - volume: {volume}
+        """;
+
+    /// <summary>A restic storage with no <c>image</c>: in the agent's container, its own image runs restic.</summary>
+    private static string ResticWithoutImage(string job, string volume) => $"""
+        helper_image: {TestImages.Helper}
+        state_dir: /var/lib/volume-agent-r
+        storage:
+          vault: {"{"} type: restic, repository: /backups/restic, password_file: /etc/volume-agent/restic-password, init: true {"}"}
+        jobs:
+          {job}:
+            storage: [vault]
+            compression: none
             sources:
               - volume: {volume}
         """;

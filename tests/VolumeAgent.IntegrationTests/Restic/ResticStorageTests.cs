@@ -121,7 +121,7 @@ public sealed class ResticStorageTests
     }
 
     [Fact]
-    public async Task Validate_ReportsTheHelperImagesResticVersion_AndRefusesAnImageWithoutRestic()
+    public async Task Validate_ReportsTheHelperImagesResticVersion_AndRefusesAnImageWithoutRestic_OrNoImageOnTheHost()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         var ct = timeout.Token;
@@ -141,6 +141,19 @@ public sealed class ResticStorageTests
         refused.ExitCode.Should().NotBe(0, refused.ToString());
         refused.Output.Should().Contain($"restic storage 'vault': the helper image {TestImages.Helper} does not run restic").And.Contain("restic 0.14 or newer");
         refused.Stdout.Should().NotContain("is valid");
+
+        // No image, and the agent runs on the host (not in a container of this engine): validate and the run say to set one.
+        workspace.WriteWholeConfig(Config(workspace, repository.StorageYaml("vault").Replace($", image: {ResticRepository.Image}", string.Empty, StringComparison.Ordinal), job, "some-volume"));
+        var unset = await workspace.RunAsync(ct, "validate");
+        var run = await workspace.RunAsync(ct, "run-now", job);
+
+        foreach (var result in new[] { unset, run })
+        {
+            result.ExitCode.Should().NotBe(0, result.ToString());
+            result.Output.Should().Contain("restic storage 'vault': 'image' is not set").And.Contain("Name an image with restic 0.14.0 or newer in the storage's 'image'");
+        }
+
+        File.Exists(Path.Combine(repository.Path, "config")).Should().BeFalse("no restic ran without an image");
         await workspace.AssertNoAgentLeftoversAsync(ct);
     }
 

@@ -84,9 +84,9 @@ public sealed class ResticJsonTests
     {
         var options = new ResticStorageOptions { Name = "vault", Repository = "/srv/restic", Password = new VolumeAgent.Policy.Secret("x"), Image = "old/restic:1" };
 
-        ResticErrors.TooOld(options, new Version(0, 13, 1)).Should().Contain("restic storage 'vault'").And.Contain("old/restic:1 has restic 0.13.1").And.Contain("0.14.0 or newer in 'image'");
-        ResticErrors.TooOld(options, new Version(0, 14, 0)).Should().BeNull();
-        ResticErrors.TooOld(options, new Version(0, 17, 3)).Should().BeNull();
+        ResticErrors.TooOld(options, options.Image!, new Version(0, 13, 1)).Should().Contain("restic storage 'vault'").And.Contain("old/restic:1 has restic 0.13.1").And.Contain("0.14.0 or newer in 'image'");
+        ResticErrors.TooOld(options, options.Image!, new Version(0, 14, 0)).Should().BeNull();
+        ResticErrors.TooOld(options, options.Image!, new Version(0, 17, 3)).Should().BeNull();
     }
 
     [Fact]

@@ -73,7 +73,6 @@ public sealed class ResticStorageProviderTests
     [InlineData("repository: backups, password_file: /run/secrets/restic, image: r", "storage.vault.repository", "neither an absolute path nor a restic backend")]
     [InlineData("repository: /r, image: r", "storage.vault.password_file", "a file holding the repository's password")]
     [InlineData("repository: /r, password: pw, password_file: /run/secrets/restic, image: r", "storage.vault.password", "name that file in 'password_file'")]
-    [InlineData("repository: /r, password_file: /run/secrets/restic", "storage.vault.image", "an image with restic 0.14 or newer")]
     [InlineData("repository: /r, password_file: /run/secrets/missing, image: r", "storage.vault.password_file", "cannot read the password")]
     [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, init: maybe", "storage.vault.init", "true or false")]
     [InlineData("repository: /r, password_file: /run/secrets/restic, image: r, environment_files: { RESTIC_PASSWORD: /run/secrets/aws }", "storage.vault.environment_files.RESTIC_PASSWORD", "comes from 'password_file'")]
