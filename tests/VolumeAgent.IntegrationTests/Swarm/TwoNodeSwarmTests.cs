@@ -127,7 +127,8 @@ public sealed class TwoNodeSwarmTests
             var artifacts = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var node in swarm.Nodes)
             {
-                var set = Directory.EnumerateDirectories(Path.Combine(backups, $"nightly@{node.Node}")).Should().ContainSingle().Subject;
+                var set = Directory.EnumerateDirectories(Path.Combine(backups, $"nightly@{node.Node}")).Where(d => new DirectoryInfo(d).LinkTarget is null).Should().ContainSingle().Subject;
+                new FileInfo(Path.Combine(backups, $"nightly@{node.Node}", "latest")).LinkTarget.Should().Be(Path.GetFileName(set));
                 using var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(set, "manifest.json"), ct));
                 manifest.RootElement.GetProperty("node").GetString().Should().Be(node.Node);
                 artifacts[node.Node!] = [.. manifest.RootElement.GetProperty("artifacts").EnumerateArray()
