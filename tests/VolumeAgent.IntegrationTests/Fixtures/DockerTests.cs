@@ -11,7 +11,7 @@ namespace VolumeAgent.IntegrationTests.Fixtures;
 [CollectionDefinition(Name)]
 public sealed class DockerTests : ICollectionFixture<DockerFixture>
 {
-    /// <summary>The engine layer, the agent's commands, its daemon and image, HTTP, notifiers, other engines.</summary>
+    /// <summary>The engine layer, the agent's commands, its daemon and image, HTTP, notifiers.</summary>
     public const string Name = "docker";
 
     /// <summary>Backups and restores of volumes and databases to local storage.</summary>
@@ -25,6 +25,9 @@ public sealed class DockerTests : ICollectionFixture<DockerFixture>
 
     /// <summary>The fault suite, stops and hooks, the socket proxy.</summary>
     public const string Faults = "docker-faults";
+
+    /// <summary>Other engines: remote (TLS, ssh), several, a two-node swarm of engines the tests start.</summary>
+    public const string Engines = "docker-engines";
 
     /// <summary>Tests that need the engine to themselves: they run last, with no other collection beside them.</summary>
     public const string Alone = "docker-alone";
@@ -41,6 +44,9 @@ public sealed class DockerResticTests : ICollectionFixture<DockerFixture>;
 
 [CollectionDefinition(DockerTests.Faults)]
 public sealed class DockerFaultTests : ICollectionFixture<DockerFixture>;
+
+[CollectionDefinition(DockerTests.Engines)]
+public sealed class DockerEngineTests : ICollectionFixture<DockerFixture>;
 
 [CollectionDefinition(DockerTests.Alone, DisableParallelization = true)]
 public sealed class DockerAloneTests : ICollectionFixture<DockerFixture>;

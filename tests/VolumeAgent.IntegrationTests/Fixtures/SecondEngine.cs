@@ -28,11 +28,27 @@ public sealed class SecondEngine : IAsyncLifetime
     private Process? _dockerd;
 
     public SecondEngine()
+        : this(null)
     {
+    }
+
+    /// <summary>
+    /// An engine as a node of a swarm of several (<c>Swarm/TwoNodeSwarm</c>): besides its network namespace, its own UTS
+    /// namespace with <paramref name="node"/> as host name (Swarm's node name), and its own mount namespace with a tmpfs
+    /// on /run, where it also listens at /var/run/docker.sock, so a service bind-mounting that path gets this engine,
+    /// never the first one. Null: a plain second engine.
+    /// </summary>
+    internal SecondEngine(string? node)
+    {
+        Node = node;
         // Several may run at once (the collections run side by side): the number tells this process's apart.
-        Name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}-{Interlocked.Increment(ref _instances)}");
+        var number = Interlocked.Increment(ref _instances);
+        Name = string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Environment.ProcessId}-{number}{(node is null ? string.Empty : "-" + node)}");
         Root = Path.Combine("/tmp", Name);
     }
+
+    /// <summary>The host name of a swarm node's engine, null for a plain second engine.</summary>
+    public string? Node { get; }
 
     /// <summary>The network namespace's name, and the folder's.</summary>
     public string Name { get; }
@@ -88,6 +104,14 @@ public sealed class SecondEngine : IAsyncLifetime
             "--config-file", Path.Combine(Root, "daemon.json"), "-H", DockerHost, "--bridge=none", "--iptables=false", "--ip6tables=false",
             "--ip-masq=false", "--containerd-namespace", Name, "--containerd-plugins-namespace", Name + "-plugins", "--log-level", "warn",
         ];
+        if (Node is not null)
+        {
+            // In its own UTS and mount namespaces (nsenter has entered the network one): its own host name, and its own /run,
+            // so the socket it also serves at /var/run/docker.sock never replaces the first engine's.
+            var dockerd = string.Join(' ', command[3..].Select(Quote)) + " -H unix:///var/run/docker.sock";
+            command = [.. command[..3], "unshare", "--uts", "--mount", "--propagation", "private", "--", "sh", "-c", $"mount -t tmpfs tmpfs /run && hostname {Quote(Node)} && exec {dockerd}"];
+        }
+
         var start = new ProcessStartInfo("sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add($"exec {string.Join(' ', command.Select(Quote))} >>{Quote(LogPath)} 2>&1");
@@ -162,7 +186,7 @@ public sealed class SecondEngine : IAsyncLifetime
         await HostProcess.RunCheckedAsync("sh", ["-c", $"docker save {Quote(image)} | docker -H {Quote(DockerHost)} load -q"], cancellationToken);
 
     /// <summary>
-    /// What crashed test runs left: folders /tmp/va-e2-PID-N whose PID no longer runs, with every process started under
+    /// What crashed test runs left: folders /tmp/va-e2-PID-N (or /tmp/va-e2-PID-N-NODE) whose PID no longer runs, with every process started under
     /// them (dockerd, its containerd and shims: found by the folder in their command line), their mounts and namespace.
     /// </summary>
     private static async Task RemoveLeftoversAsync(CancellationToken cancellationToken)

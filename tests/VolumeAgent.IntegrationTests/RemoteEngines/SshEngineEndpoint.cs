@@ -9,16 +9,19 @@ namespace VolumeAgent.IntegrationTests.RemoteEngines;
 /// engine's socket and this host's (static) docker CLI bind-mounted, and a login user in the socket's group, so
 /// `ssh … docker system dial-stdio` reaches the engine as on a real host. Keys, known_hosts and an ssh_config
 /// (for <c>VOLUME_AGENT_SSH_CONFIG</c>) are made here. Disposing removes the container (labelled with the test run,
-/// so the run's sweep removes it after a crash) and the folder.
+/// so the run's sweep removes it after a crash) and the folder. The engine behind it is the test engine, or another
+/// engine's socket (a <see cref="SecondEngine"/>'s, for a named engine of backup.yml's <c>engines</c>).
 /// </summary>
 internal sealed class SshEngineEndpoint : IAsyncDisposable
 {
     public const string User = "dockerer";
     private readonly ITestOutputHelper _output;
     private readonly SshdContainer _container;
+    private readonly string _socket;
 
-    private SshEngineEndpoint(DockerFixture docker, ITestOutputHelper output, string root)
+    private SshEngineEndpoint(DockerFixture docker, ITestOutputHelper output, string root, string socket)
     {
+        _socket = socket;
         _output = output;
         _container = new SshdContainer(docker, output, "ssh-engine", "ssh server");
         Root = root;
@@ -45,10 +48,11 @@ internal sealed class SshEngineEndpoint : IAsyncDisposable
 
     private string OtherKey => Path.Combine(Root, "other_ed25519_key");
 
-    public static async Task<SshEngineEndpoint> StartAsync(DockerFixture docker, ITestOutputHelper output, CancellationToken cancellationToken)
+    /// <summary>Starts the server in front of <paramref name="socket"/> (the test engine's by default).</summary>
+    public static async Task<SshEngineEndpoint> StartAsync(DockerFixture docker, ITestOutputHelper output, CancellationToken cancellationToken, string socket = "/var/run/docker.sock")
     {
         var root = Directory.CreateTempSubdirectory("va-test-ssh-engine-").FullName;
-        var endpoint = new SshEngineEndpoint(docker, output, root);
+        var endpoint = new SshEngineEndpoint(docker, output, root, socket);
         try
         {
             await endpoint.StartServerAsync(cancellationToken);
@@ -99,7 +103,7 @@ internal sealed class SshEngineEndpoint : IAsyncDisposable
             await HostProcess.RunCheckedAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", string.Empty, "-C", comment, "-f", key], cancellationToken);
         }
 
-        var socketGroup = (await HostProcess.RunCheckedAsync("stat", ["-c", "%g", "/var/run/docker.sock"], cancellationToken)).Trim();
+        var socketGroup = (await HostProcess.RunCheckedAsync("stat", ["-c", "%g", _socket], cancellationToken)).Trim();
         var docker = (await HostProcess.RunCheckedAsync("sh", ["-c", "command -v docker"], cancellationToken)).Trim();
 
         // The entrypoint creates its user unless one with the uid exists: made here first, in the socket's group.
@@ -107,7 +111,7 @@ internal sealed class SshEngineEndpoint : IAsyncDisposable
         var hostKeyLine = await _container.RunAsync(
             [
                 "-v", $"{HostKey}:/etc/ssh/host/ssh_host_ed25519_key:ro",
-                "-v", "/var/run/docker.sock:/var/run/docker.sock",
+                "-v", $"{_socket}:/var/run/docker.sock",
                 "-v", $"{docker}:/usr/local/bin/docker:ro",
                 "-e", $"SFTP_USER={User}",
                 "-e", "SFTP_UID=1000",

@@ -9,7 +9,7 @@ namespace VolumeAgent.IntegrationTests.RemoteEngines;
 /// OpenSSH server whose user runs the docker CLI against the engine: a backup and a restore, and the host key and
 /// login it must refuse.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Engines)]
 public sealed class SshEngineTests
 {
     private readonly DockerFixture _fixture;

@@ -13,17 +13,20 @@ namespace VolumeAgent.IntegrationTests.RemoteEngines;
 /// free 127.0.0.1 port with a server certificate, asking for a client certificate signed by the same CA, and
 /// forwarding to /var/run/docker.sock. Certificates are made here with openssl: a CA, the server's (for 127.0.0.1
 /// and localhost), a client's, and a second CA with a client certificate of its own. Each folder is laid out as
-/// DOCKER_CERT_PATH expects (ca.pem, cert.pem, key.pem). Disposing ends socat (by its process id) and removes the folder.
+/// DOCKER_CERT_PATH expects (ca.pem, cert.pem, key.pem). The engine behind it is the test engine, or another engine's
+/// socket (a <see cref="SecondEngine"/>'s, for a named engine of backup.yml's <c>engines</c>). Disposing ends socat (by its process id) and removes the folder.
 /// </summary>
 internal sealed class TlsEngineEndpoint : IAsyncDisposable
 {
     private readonly ITestOutputHelper _output;
     private readonly StringBuilder _log = new();
     private readonly Lock _gate = new();
+    private readonly string _socket;
     private Process? _socat;
 
-    private TlsEngineEndpoint(ITestOutputHelper output, string root, int port)
+    private TlsEngineEndpoint(ITestOutputHelper output, string root, int port, string socket)
     {
+        _socket = socket;
         _output = output;
         Root = root;
         Port = port;
@@ -59,10 +62,11 @@ internal sealed class TlsEngineEndpoint : IAsyncDisposable
         }
     }
 
-    public static async Task<TlsEngineEndpoint> StartAsync(ITestOutputHelper output, CancellationToken cancellationToken)
+    /// <summary>Starts the endpoint in front of <paramref name="socket"/> (the test engine's by default).</summary>
+    public static async Task<TlsEngineEndpoint> StartAsync(ITestOutputHelper output, CancellationToken cancellationToken, string socket = "/var/run/docker.sock")
     {
         var root = Directory.CreateTempSubdirectory("va-test-tls-").FullName;
-        var endpoint = new TlsEngineEndpoint(output, root, TcpPorts.Free());
+        var endpoint = new TlsEngineEndpoint(output, root, TcpPorts.Free(), socket);
         try
         {
             await endpoint.MakeCertificatesAsync(cancellationToken);
@@ -169,7 +173,7 @@ internal sealed class TlsEngineEndpoint : IAsyncDisposable
         {
             "-d", "-d", "-t", "600",
             string.Create(CultureInfo.InvariantCulture, $"OPENSSL-LISTEN:{Port},bind=127.0.0.1,fork,reuseaddr,cert={Pem("server")},key={Pem("server-key")},cafile={Pem("ca")},verify=1"),
-            "UNIX-CONNECT:/var/run/docker.sock",
+            "UNIX-CONNECT:" + _socket,
         })
         {
             start.ArgumentList.Add(argument);

@@ -9,7 +9,7 @@ namespace VolumeAgent.IntegrationTests.RemoteEngines;
 /// DOCKER_CERT_PATH), run as a user runs it: backups and restores of a volume and a PostgreSQL database (archive
 /// GET/PUT, exec with stdout, exec with stdin half-closed), and the certificates it must refuse.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Engines)]
 public sealed class TlsEngineTests
 {
     /// <summary>One database without roles of its own, so it restores alone into a fresh server.</summary>

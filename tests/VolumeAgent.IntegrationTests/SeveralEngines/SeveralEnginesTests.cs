@@ -14,7 +14,7 @@ namespace VolumeAgent.IntegrationTests.SeveralEngines;
 /// manifest, restores and drills each where it was read; a stopped second engine fails only its own sources; the
 /// second engine's stop_containers are stopped and started there.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Engines)]
 public sealed class SeveralEnginesTests : IClassFixture<SecondEngine>
 {
     private const string Engine = "second";
