@@ -34,7 +34,7 @@ public sealed class EngineFaultTests : IClassFixture<EngineFaultFixture>
 
     private SecondEngine Engine => _engine.Engine;
 
-    [Fact(Skip = "Not deterministic yet: a dockerd 20.10 stopped with SIGTERM closes its socket but serves the archive in flight until it exits, after stopping its containers; in two runs here the 64 MiB archive ended first and the run succeeded, so whether it fails depends on how long the engine takes to stop (docs/reliability.md, Open defects)")]
+    [Fact(Skip = "Not deterministic yet: a dockerd 20.10 stopped with SIGTERM closes its socket but serves the archive in flight until it exits, after stopping its containers; in two runs here the 64 MiB archive ended first and the run succeeded, so whether it fails depends on how long the engine takes to stop (docs/reliability.md, Not yet run)")]
     public Task EngineRestartedMidArchive_RunFailsNamingTheEngine_TheAgentStartsItsAppAgain_NextRunSucceeds() =>
         FaultAsync("engine restarted mid-archive", "erestart-a", dump: false, kill: false,
             "the archive failed naming the engine; the engine's restart started PostgreSQL (restart policy), the agent started the app it had stopped");
@@ -53,6 +53,24 @@ public sealed class EngineFaultTests : IClassFixture<EngineFaultFixture>
     public Task EngineKilledMidDump_RunFailsNamingTheEngine_NextRunSucceeds() =>
         FaultAsync("engine killed mid-dump (SIGKILL)", "ekill-d", dump: true, kill: true,
             "the dump failed: \"Docker engine unreachable at … Connection refused\"; the operator started the engine, PostgreSQL and the app (a killed engine, live-restore off, starts no container again)");
+
+    /// <summary>
+    /// Starts the killed engine, twice if the first start fails, as systemd's <c>Restart=on-failure</c> does: on a loaded
+    /// machine the first dockerd after a SIGKILL can give up waiting for its containerd ("timeout waiting for containerd to
+    /// start"), which is the engine's start-up, not the agent's behaviour under test.
+    /// </summary>
+    private async Task StartAfterKillAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Engine.StartAsync(cancellationToken);
+        }
+        catch (InvalidOperationException ex)
+        {
+            _output.WriteLine($"--- the engine's first start after the kill failed; starting it again: {ex.Message}");
+            await Engine.StartAsync(cancellationToken);
+        }
+    }
 
     /// <summary>
     /// One engine fault: an earlier good set, a run hit while its archive (or dump) streams, the engine restarted or
@@ -95,7 +113,7 @@ public sealed class EngineFaultTests : IClassFixture<EngineFaultFixture>
                     result = await run.WaitAsync(RunBound, ct);
 
                     // A crashed engine stays down until systemd or the operator starts it; here, once the run has ended.
-                    await Engine.StartAsync(ct);
+                    await StartAfterKillAsync(ct);
                 }
                 else
                 {
