@@ -11,6 +11,7 @@ namespace VolumeAgent.Runs;
 internal sealed class AgentInstance : IDisposable
 {
     private const string Folder = "instances";
+    private static int s_leftBehind;
     private readonly FileStream _lock;
 
     private AgentInstance(string id, string lockPath, FileStream lockFile)
@@ -99,11 +100,22 @@ internal sealed class AgentInstance : IDisposable
         }
     }
 
+    /// <summary>
+    /// Something this process made could not be removed (the engine was down): its lock file stays when it ends, so
+    /// the next start's sweep sees a dead instance of this state directory and removes what it left.
+    /// </summary>
+    public static void LeftSomethingBehind() => Interlocked.Exchange(ref s_leftBehind, 1);
+
     private static bool IsInstanceId(string value) => value.Length > 0 && value.All(char.IsAsciiHexDigitLower);
 
     public void Dispose()
     {
         _lock.Dispose();
+        if (Volatile.Read(ref s_leftBehind) != 0)
+        {
+            return;
+        }
+
         try
         {
             File.Delete(LockPath);

@@ -70,10 +70,13 @@ FAULTS = [
     ("SFTP wrong credentials, missing or read-only path, server unreachable", "cited",
      "SftpFailureTests.WrongCredentials_MissingPath_ReadOnlyPath_UnreachableServer_EachFailClearly",
      "failed, naming the cause", "each failed naming the storage, the cause and the fix", "nothing"),
-    ("engine restarted mid-archive and mid-dump", "not run",
-     "not yet run: it needs an engine the tests start and own (the second-engine fixture being written for several engines); CI's shared engine is never restarted"),
-    ("engine killed mid-archive and mid-dump", "not run",
-     "not yet run: it needs an engine the tests start and own (the second-engine fixture being written for several engines); CI's shared engine is never killed"),
+    ("engine restarted mid-archive", "not run",
+     "not deterministic yet (`EngineFaultTests.EngineRestartedMidArchive_…` is skipped): a dockerd stopped with SIGTERM closes "
+     "its socket but serves the archive in flight until it exits, after stopping its containers; in two runs the 64 MiB archive "
+     "ended first, the run succeeded and the agent started its app again once the engine was back"),
+    ("engine restarted mid-dump", "suite"),
+    ("engine killed mid-archive (SIGKILL)", "suite"),
+    ("engine killed mid-dump (SIGKILL)", "suite"),
     ("soak: consecutive runs of 20 volumes and 2 databases through one daemon", "suite"),
 ]
 

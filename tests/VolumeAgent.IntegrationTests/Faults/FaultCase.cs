@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Docker.DotNet;
 using VolumeAgent.IntegrationTests.Backups;
 using VolumeAgent.IntegrationTests.Daemon;
 using VolumeAgent.IntegrationTests.Fixtures;
@@ -26,6 +27,12 @@ internal sealed record FaultExpectation(FaultResult Result, string Happened)
     /// <summary>The next run's command (default `run-now JOB -v`); it must exit 0.</summary>
     public IReadOnlyList<string>? NextRun { get; init; }
 
+    /// <summary>
+    /// The engine was down when the faulted run ended, so the agent could not remove its helper then: the next start
+    /// removes it (say so in <see cref="Repairs"/>); the check for leftovers after the next run stands.
+    /// </summary>
+    public bool HelpersLeftToNextStart { get; init; }
+
     /// <summary>What was lost, as the table says it.</summary>
     public string Lost { get; init; } = "nothing";
 }
@@ -48,15 +55,17 @@ internal sealed class FaultCase
 {
     private static readonly TimeSpan ExecsEndWithin = TimeSpan.FromSeconds(30);
     private readonly DockerFixture _docker;
+    private readonly DockerClient _engine;
     private readonly AgentWorkspace _workspace;
     private readonly ITestOutputHelper _output;
     private readonly IReadOnlySet<string> _danglingBefore;
     private readonly List<(string Job, string Set, Func<CancellationToken, Task> ExpectUntouched)> _earlier = [];
     private Stopwatch? _injected;
 
-    private FaultCase(DockerFixture docker, AgentWorkspace workspace, ITestOutputHelper output, string fault, string test, IReadOnlySet<string> danglingBefore)
+    private FaultCase(DockerFixture docker, DockerClient engine, AgentWorkspace workspace, ITestOutputHelper output, string fault, string test, IReadOnlySet<string> danglingBefore)
     {
         _docker = docker;
+        _engine = engine;
         _workspace = workspace;
         _output = output;
         Fault = fault;
@@ -74,13 +83,15 @@ internal sealed class FaultCase
     /// <summary>Containers that must run (not stopped, not paused) and run no exec at the end.</summary>
     public List<string> Containers { get; } = [];
 
+    /// <param name="engine">The engine the agent's jobs and the test's containers are on (default: the fixture's).</param>
     public static async Task<FaultCase> BeginAsync(
         DockerFixture docker, AgentWorkspace workspace, ITestOutputHelper output, string fault, CancellationToken cancellationToken,
-        [CallerFilePath] string file = "", [CallerMemberName] string test = "")
+        [CallerFilePath] string file = "", [CallerMemberName] string test = "", DockerClient? engine = null)
     {
         ArgumentNullException.ThrowIfNull(docker);
-        var dangling = await AnonymousVolumes.DanglingAsync(docker.Client, cancellationToken);
-        return new FaultCase(docker, workspace, output, fault, $"{Path.GetFileNameWithoutExtension(file)}.{test}", dangling);
+        engine ??= docker.Client;
+        var dangling = await AnonymousVolumes.DanglingAsync(engine, cancellationToken);
+        return new FaultCase(docker, engine, workspace, output, fault, $"{Path.GetFileNameWithoutExtension(file)}.{test}", dangling);
     }
 
     /// <summary>Writes <paramref name="config"/>, runs the job once expecting success, and remembers its set as one to keep intact.</summary>
@@ -130,7 +141,7 @@ internal sealed class FaultCase
             expected.Run!.Output.Should().Contain(cause, "the error names the cause");
         }
 
-        if (expected.Result != FaultResult.RepairedAtNextStart)
+        if (expected.Result != FaultResult.RepairedAtNextStart && !expected.HelpersLeftToNextStart)
         {
             await _workspace.AssertNoAgentLeftoversAsync(cancellationToken);
         }
@@ -167,7 +178,7 @@ internal sealed class FaultCase
             Directory.EnumerateFiles(journal, "*.json").Should().BeEmpty("no run holds a container stopped any more");
         }
 
-        var leaked = await AnonymousVolumes.NewSinceAsync(_docker.Client, _danglingBefore, cancellationToken);
+        var leaked = await AnonymousVolumes.NewSinceAsync(_engine, _danglingBefore, cancellationToken);
         leaked.Should().BeEmpty(AnonymousVolumes.Describe(leaked, Test));
         _output.WriteLine($"--- {Fault}: detected after {detected.TotalSeconds:0.0} s, recovered after {recovered.TotalSeconds:0.0} s");
         FaultJournal.Write(_docker.TestRunId, new FaultRecord(Fault, Test, expected.Result, expected.Happened, expected.Lost, detected, recovered));
@@ -183,14 +194,14 @@ internal sealed class FaultCase
     {
         foreach (var name in Containers)
         {
-            var state = (await _docker.Client.Containers.InspectContainerAsync(name, cancellationToken)).State!;
+            var state = (await _engine.Containers.InspectContainerAsync(name, cancellationToken)).State!;
             state.Running.Should().BeTrue($"container {name} is not left stopped");
             state.Paused.Should().BeFalse($"container {name} is not left paused");
 
             // An exec the agent abandoned in a container it could not reach ends once the container runs again.
             await DaemonWait.UntilAsync($"the execs in {name} to end", ExecsEndWithin, async () =>
             {
-                var execs = await _docker.Client.InspectExecsAsync(name, cancellationToken);
+                var execs = await _engine.InspectExecsAsync(name, cancellationToken);
                 var running = execs.Where(e => e.Running).Select(e => $"{e.ProcessConfig?.Entrypoint} {string.Join(' ', e.ProcessConfig?.Arguments ?? [])}").ToList();
                 return (running.Count == 0, string.Join("; ", running));
             }, cancellationToken);

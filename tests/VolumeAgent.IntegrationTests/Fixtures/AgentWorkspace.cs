@@ -43,6 +43,14 @@ internal sealed class AgentWorkspace : IAsyncDisposable
 
     public string ConfigPath { get; }
 
+    private DockerClient Client => Engine ?? _docker.Client;
+
+    /// <summary>
+    /// The engine the agent's jobs run on, where its leftovers are looked for and removed: the fixture's engine unless
+    /// a test points the agent elsewhere (DOCKER_HOST in <see cref="Variables"/>).
+    /// </summary>
+    public DockerClient? Engine { get; set; }
+
     /// <summary>Variables set for every agent process this workspace runs (e.g. <c>VOLUME_AGENT_CONTROL</c>).</summary>
     public Dictionary<string, string> Variables { get; } = new(StringComparer.Ordinal);
 
@@ -119,7 +127,7 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     /// <summary>Containers the agent created for this workspace's jobs that still exist (running or not).</summary>
     public async Task<IReadOnlyList<ContainerListResponse>> AgentContainersAsync(CancellationToken cancellationToken)
     {
-        var containers = await _docker.Client.ListContainersAsync(AgentLabelNames.OwnedByAgent(), cancellationToken);
+        var containers = await Client.ListContainersAsync(AgentLabelNames.OwnedByAgent(), cancellationToken);
         return [.. containers.Where(c => IsMine(c.Labels))];
     }
 
@@ -128,7 +136,7 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     {
         var containers = await AgentContainersAsync(cancellationToken);
         containers.Should().BeEmpty("the agent removes its helper containers when a run ends (left: {0})", string.Join(", ", containers.Select(c => c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID)));
-        var volumes = (await _docker.Client.ListVolumesAsync(AgentLabelNames.OwnedByAgent(), cancellationToken)).Where(v => IsMine(v.Labels)).ToList();
+        var volumes = (await Client.ListVolumesAsync(AgentLabelNames.OwnedByAgent(), cancellationToken)).Where(v => IsMine(v.Labels)).ToList();
         volumes.Should().BeEmpty("the agent removes its scratch volumes when a run ends");
     }
 
@@ -144,14 +152,14 @@ internal sealed class AgentWorkspace : IAsyncDisposable
         {
             foreach (var container in await AgentContainersAsync(timeout.Token))
             {
-                await _docker.Client.RemoveContainerForcedAsync(container.ID, timeout.Token);
+                await Client.RemoveContainerForcedAsync(container.ID, timeout.Token);
             }
 
-            foreach (var volume in await _docker.Client.ListVolumesAsync(AgentLabelNames.OwnedByAgent(), timeout.Token))
+            foreach (var volume in await Client.ListVolumesAsync(AgentLabelNames.OwnedByAgent(), timeout.Token))
             {
                 if (IsMine(volume.Labels))
                 {
-                    await _docker.Client.RemoveVolumeForcedAsync(volume.Name, timeout.Token);
+                    await Client.RemoveVolumeForcedAsync(volume.Name, timeout.Token);
                 }
             }
         }

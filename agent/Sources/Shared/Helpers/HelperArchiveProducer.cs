@@ -69,7 +69,7 @@ internal sealed class HelperArchiveProducer : IArtifactProducer
         if (_tar is not { IsComplete: true })
         {
             throw new ArtifactFailedException(
-                $"The archive of {Descriptor.SourceName} ended before tar's end-of-archive marker: the engine stopped reading it part way (see the engine's log, e.g. `journalctl -u docker`).");
+                $"The archive of {Descriptor.SourceName} from the engine at {_context.Docker.Endpoint.Display} ended before tar's end-of-archive marker: the engine stopped reading it part way (was it stopped or restarted? see the engine's log, e.g. `journalctl -u docker`).");
         }
 
         if (_tar.OrphanedHardLinks.Count > 0)

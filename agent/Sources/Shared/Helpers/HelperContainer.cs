@@ -1,6 +1,7 @@
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Runs;
 using VolumeAgent.Sources.Shared.Exec;
 
 namespace VolumeAgent.Sources.Shared.Helpers;
@@ -199,7 +200,8 @@ internal sealed class HelperContainer : IAsyncDisposable
         }
         catch (Exception ex) when (ex is DockerApiException or DockerUnavailableException or OperationCanceledException)
         {
-            // A later start sweeps it by label; the run's own error is what the user needs to see.
+            // A later start sweeps it by label (this process keeps its lock file for it); the run's own error is what the user needs to see.
+            AgentInstance.LeftSomethingBehind();
             log.ForEvent(LogEvents.HelperNotRemoved).Warning("Could not remove helper container {Container}: {Error}. The next start removes it.", id[..12], ex.Message);
         }
     }
