@@ -14,7 +14,7 @@ namespace VolumeAgent.IntegrationTests.Faults;
 /// agent stopped (the app of <c>stop_containers</c>) the agent starts again, from its stop journal if the engine was
 /// down when the run ended; what the engine stopped (PostgreSQL, the app's helper) the engine's restart policy starts.
 /// </summary>
-[Collection(DockerTests.Name)]
+[Collection(DockerTests.Faults)]
 [Trait("Category", "Fault")]
 public sealed class EngineFaultTests : IClassFixture<EngineFaultFixture>
 {
