@@ -26,6 +26,15 @@ internal sealed class StorageTarget(string name, string label)
 
     public bool IsLive => Writer is not null && Failure is null;
 
+    /// <summary>
+    /// True once an operation on the storage went stall_timeout without an answer (a server that hangs): nothing more
+    /// of this run waits on it, not even the removal of its partial file (the next run's sweep removes that).
+    /// </summary>
+    public bool Stalled { get; private set; }
+
+    /// <summary>Marks the storage stalled; <see cref="Fail"/> then gives it up with the stall as the reason.</summary>
+    public void MarkStalled() => Stalled = true;
+
     /// <summary>Gives the storage up for the rest of the run (the first reason is kept).</summary>
     public void Fail(string reason, ILogger log)
     {
@@ -48,6 +57,9 @@ internal sealed class ArtifactTargets(IReadOnlyList<StorageTarget> storages, Run
 
     /// <summary>The storages still taking artifacts.</summary>
     public IReadOnlyList<StorageTarget> Live => [.. Storages.Where(s => s.IsLive)];
+
+    /// <summary>The names of the storages that stalled in this run: nothing after the run's sources may wait on them either.</summary>
+    public IReadOnlyList<string> StalledNames => [.. Storages.Where(s => s.Stalled).Select(s => s.Name)];
 
     /// <summary>Why no storage is left, for an artifact's error: each storage's reason.</summary>
     public string NoneLeft() =>
