@@ -208,37 +208,12 @@ internal sealed class SourceRunner
         }
     }
 
-    /// <summary>
-    /// Removes the partial files; bounded, since a storage that stopped answering would hold the run here too. On a storage
-    /// that stalled the removal is started but not waited for: the next run's sweep removes what it could not.
-    /// </summary>
+    /// <summary>Removes the partial files, each as its storage allows (<see cref="StorageTarget.AbortAsync"/>).</summary>
     private async Task AbortAsync(List<(StorageTarget Target, IArtifactWriter Writer)> outputs, ILogger log)
     {
         foreach (var (target, output) in outputs)
         {
-            if (target.Stalled)
-            {
-                log.ForEvent(LogEvents.PartialFileLeft).Warning(
-                    "{Storage} stalled: the removal of the partial file of {File} is not waited for; the next run of the job sweeps it if it is still there",
-                    target.Label,
-                    output.FileName);
-                _ = Task.Run(output.AbortAsync).ContinueWith(
-                    static (aborted, state) => ((ILogger)state!).ForEvent(LogEvents.StalledStorageAbortFailed).Debug(aborted.Exception, "Removing a partial file on a stalled storage failed"),
-                    log,
-                    CancellationToken.None,
-                    TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-                continue;
-            }
-
-            try
-            {
-                await output.AbortAsync().WaitAsync(AbortBound, _time);
-            }
-            catch (TimeoutException)
-            {
-                log.ForEvent(LogEvents.PartialFileLeft).Warning("Removing a partial file took longer than {Bound}; it is left for the next run of the job to sweep", AbortBound);
-            }
+            await target.AbortAsync(output, AbortBound, _time, log);
         }
     }
 
