@@ -142,6 +142,17 @@ internal sealed class JobRunner
     private async Task<RunResult> CatchUpAsync(JobOptions job, RunResult result, RunActivity activity, ILogger log, CancellationToken cancellationToken)
     {
         activity.Begin("copying sets to storages that lack them");
+        if (result.StalledStorages.Count > 0)
+        {
+            // A storage that stalled in this run is given up until the run ends: the copies go between the others only.
+            log.ForEvent(LogEvents.StalledStorageNotSynced).Warning("Storage(s) {Storages} stalled in this run and get no copies from sync_after_run; the next run or `volume-agent sync` copies them", result.StalledStorages);
+            job = job with { StorageNames = [.. job.StorageNames.Except(result.StalledStorages, StringComparer.Ordinal)] };
+            if (job.StorageNames.Count < 2)
+            {
+                return result;
+            }
+        }
+
         var copies = await SetSync.SyncJobAsync(
             job, _stores, from: null, to: null, _time, log, storage => LatestPointer.RefreshAsync(_stores[storage], storage, job.Name, log, cancellationToken), cancellationToken);
         var failed = copies.Where(c => !c.Succeeded).Select(c => $"Copying set {c.Set} from storage '{c.From}' to '{c.To}' failed: {c.Error}").ToList();
@@ -229,13 +240,21 @@ internal sealed class JobRunner
                 throw;
             }
 
-            return await RunCompletion.CompleteAsync(job, trigger, runId, activity.Tag, started, artifacts, runErrors, targets, _stores, _time, log);
+            return await RunCompletion.CompleteAsync(job, trigger, runId, activity.Tag, started, artifacts, runErrors, targets, _stores, _time, log)
+                with { StalledStorages = targets.StalledNames };
         }
         finally
         {
-            foreach (var writer in targets.Storages.Select(t => t.Writer).OfType<IBackupSetWriter>())
+            foreach (var target in targets.Storages.Where(t => t.Writer is not null))
             {
-                await writer.DisposeAsync();
+                if (target.Stalled)
+                {
+                    // Nothing waits on a storage that stalled: its set's open artifacts are let go in the background.
+                    _ = Task.Run(async () => await target.Writer!.DisposeAsync(), CancellationToken.None);
+                    continue;
+                }
+
+                await target.Writer!.DisposeAsync();
             }
         }
     }

@@ -31,6 +31,9 @@ internal sealed record RunResult
     public IReadOnlyDictionary<string, IReadOnlyList<RetentionDecision>> Retention { get; init; } =
         new Dictionary<string, IReadOnlyList<RetentionDecision>>(StringComparer.Ordinal);
 
+    /// <summary>The storages that stalled in this run and were given up for the rest of it (nothing after the run's sources waits on them).</summary>
+    public IReadOnlyList<string> StalledStorages { get; init; } = [];
+
     public bool Succeeded => Status == ManifestStatus.Succeeded;
 
     /// <summary>A run that failed before it touched anything: no set was written.</summary>

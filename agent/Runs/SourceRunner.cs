@@ -133,7 +133,7 @@ internal sealed class SourceRunner
             }
 
             ThrowIfNoneLeft(targets, outputs);
-            await AbortAsync([.. outputs.Where(o => o.Target.Failure is not null).Select(o => o.Writer)], log);
+            await AbortAsync([.. outputs.Where(o => o.Target.Failure is not null)], log);
 
             var facts = producer.Facts;
             var artifact = Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with
@@ -160,23 +160,25 @@ internal sealed class SourceRunner
         }
         catch (Exception ex) when (IsSourceFailure(ex, cancellationToken) || IsEndedByLimits(watchdog, limits, cancellationToken))
         {
-            await AbortAsync([.. outputs.Select(o => o.Writer)], log);
+            // A storage that hangs ends this artifact at the stall timeout and is given up for the rest of the run (one
+            // storage or several): nothing of the run waits on it again, not even the removal of this partial file.
+            var stalled = watchdog.Fired && watchdog.Side == StallSide.Storage ? targets.Storages.FirstOrDefault(t => t.Label == watchdog.Storage) : null;
+            stalled?.MarkStalled();
+            await AbortAsync(outputs, log);
             var ended = watchdog.Fired || limits.TimedOut;
             var error = ended
                 ? limits.Explain(watchdog, sourceName, producer.Subject, await SourceLimits.DiagnoseAsync(producer), fileName)!
                 : Describe(ex);
-            if (targets.Storages.Count > 1 && watchdog.Fired && watchdog.Side == StallSide.Storage)
-            {
-                // A storage that hangs ends this artifact at the stall timeout; the rest of the run goes to the others.
-                targets.Storages.FirstOrDefault(t => t.Label == watchdog.Storage)?.Fail(error, log);
-            }
+
+            // The rest of the run goes to the other storages; with none left, each later artifact fails at once naming this one.
+            stalled?.Fail(error, log);
 
             log.ForEvent(LogEvents.ArtifactFailed).Error("{File} failed: {Error}", fileName, error);
             return Describe(descriptor, compressor.Kind, started, _time.GetElapsedTime(clock)) with { Error = error, ToolVersion = producer.Facts.ToolVersion ?? descriptor.ToolVersion };
         }
         catch
         {
-            await AbortAsync([.. outputs.Select(o => o.Writer)], log);
+            await AbortAsync(outputs, log);
             throw;
         }
     }
@@ -206,19 +208,12 @@ internal sealed class SourceRunner
         }
     }
 
-    /// <summary>Removes the partial files; bounded, since a storage that stopped answering would hold the run here too.</summary>
-    private async Task AbortAsync(List<IArtifactWriter> outputs, ILogger log)
+    /// <summary>Removes the partial files, each as its storage allows (<see cref="StorageTarget.AbortAsync"/>).</summary>
+    private async Task AbortAsync(List<(StorageTarget Target, IArtifactWriter Writer)> outputs, ILogger log)
     {
-        foreach (var output in outputs)
+        foreach (var (target, output) in outputs)
         {
-            try
-            {
-                await output.AbortAsync().WaitAsync(AbortBound, _time);
-            }
-            catch (TimeoutException)
-            {
-                log.ForEvent(LogEvents.PartialFileLeft).Warning("Removing a partial file took longer than {Bound}; it is left for the next run of the job to sweep", AbortBound);
-            }
+            await target.AbortAsync(output, AbortBound, _time, log);
         }
     }
 

@@ -30,7 +30,9 @@ internal sealed class StallWatchdog : IDisposable
     private readonly Lock _gate = new();
     private long _lastProgress;
     private int _pendingReads;
-    private string? _pendingStorage;
+    // Storages with a write pending, and how many: with several storages each is written at once, so one that answers
+    // must not hide one that hangs.
+    private readonly Dictionary<string, int> _pendingStorages = new(StringComparer.Ordinal);
     private bool _fired;
     private bool _disposed;
 
@@ -89,7 +91,7 @@ internal sealed class StallWatchdog : IDisposable
         }
         finally
         {
-            EndStorage(done);
+            EndStorage(storage, done);
         }
     }
 
@@ -128,11 +130,28 @@ internal sealed class StallWatchdog : IDisposable
         }
     }
 
-    internal void BeginStorage(string storage) => Volatile.Write(ref _pendingStorage, storage);
-
-    internal void EndStorage(bool progressed)
+    internal void BeginStorage(string storage)
     {
-        Volatile.Write(ref _pendingStorage, null);
+        lock (_pendingStorages)
+        {
+            _pendingStorages[storage] = _pendingStorages.GetValueOrDefault(storage) + 1;
+        }
+    }
+
+    internal void EndStorage(string storage, bool progressed)
+    {
+        lock (_pendingStorages)
+        {
+            if (_pendingStorages.GetValueOrDefault(storage) <= 1)
+            {
+                _pendingStorages.Remove(storage);
+            }
+            else
+            {
+                _pendingStorages[storage]--;
+            }
+        }
+
         if (progressed)
         {
             Progress();
@@ -155,7 +174,12 @@ internal sealed class StallWatchdog : IDisposable
                 return;
             }
 
-            var storage = Volatile.Read(ref _pendingStorage);
+            string? storage;
+            lock (_pendingStorages)
+            {
+                storage = _pendingStorages.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
+            }
+
             Side = storage is not null ? StallSide.Storage : Volatile.Read(ref _pendingReads) > 0 ? StallSide.Source : StallSide.Step;
             Storage = storage;
             _fired = true;

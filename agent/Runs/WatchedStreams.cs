@@ -56,7 +56,7 @@ internal sealed class WatchedWriteStream(Stream inner, string storage, StallWatc
         }
         finally
         {
-            watchdog.EndStorage(done);
+            watchdog.EndStorage(storage, done);
         }
     }
 
@@ -77,7 +77,7 @@ internal sealed class WatchedWriteStream(Stream inner, string storage, StallWatc
         }
         finally
         {
-            watchdog.EndStorage(done);
+            watchdog.EndStorage(storage, done);
         }
     }
 

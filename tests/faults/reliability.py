@@ -61,10 +61,7 @@ FAULTS = [
      "failed, naming the cause", "the run failed naming the server; the next run aborted the upload the dead server kept and succeeded", "nothing"),
     ("S3 wrong credentials", "cited", "S3FaultTests.WrongAccessKey_FailsNamingStorageBucketAndTheSettingToCheck",
      "failed, naming the cause", "the run failed before reading a source, naming the access key setting to check", "nothing"),
-    ("SFTP server hangs mid-upload (beyond stall_timeout)", "open defect",
-     "OffsiteFaultTests.SftpServerHangsMidUpload_StallTimeoutEndsTheArtifactNamingTheStorage_NextRunSucceeds",
-     "open defect (test skipped)", "the artifact failed after stall_timeout (3s) naming the storage, but the run then waited on the hung "
-     "server (partial-file removal, SHA256SUMS, manifest) and had not ended after 4 minutes, holding the job's lock", "nothing (the earlier sets are untouched)"),
+    ("SFTP server hangs mid-upload (beyond stall_timeout)", "suite"),
     ("SFTP server killed mid-upload", "cited", "SftpFailureTests.ServerKilledMidUpload_LeavesNoSet_AndAfterTheNextRunNoTemporaryFile",
      "failed, naming the cause", "the run failed and left no set; the next run removed the temporary file", "nothing"),
     ("SFTP wrong credentials, missing or read-only path, server unreachable", "cited",

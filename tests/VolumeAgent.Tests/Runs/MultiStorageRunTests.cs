@@ -43,6 +43,7 @@ public sealed class MultiStorageRunTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _engine.DisposeAsync();
+        _offsite.Dispose();
         _directory.Dispose();
     }
 

@@ -83,6 +83,19 @@ public sealed class StallWatchdogTests : IDisposable
     }
 
     [Fact]
+    public async Task WatchWrite_TwoStoragesWrittenAtOnce_TheOneThatAnswersDoesNotHideTheOneThatHangs()
+    {
+        using var watchdog = new StallWatchdog(Stall, _clock, null, CancellationToken.None);
+        var hung = watchdog.WatchWrite(new HungWriteStream(), "storage 'offsite' (sftp://nas/backups)").WriteAsync(new byte[16], _guard.Token).AsTask();
+        await watchdog.WatchWrite(new MemoryStream(), "storage 'local' (/backups)").WriteAsync(new byte[16], _guard.Token);
+
+        _clock.Advance(Stall);
+
+        await hung.Awaiting(w => w.WaitAsync(HangGuard)).Should().ThrowAsync<OperationCanceledException>();
+        (watchdog.Side, watchdog.Storage).Should().Be((StallSide.Storage, "storage 'offsite' (sftp://nas/backups)"));
+    }
+
+    [Fact]
     public async Task WatchStorageAsync_CommitHangs_IsGivenUpAndNamed()
     {
         using var watchdog = new StallWatchdog(Stall, _clock, null, CancellationToken.None);
