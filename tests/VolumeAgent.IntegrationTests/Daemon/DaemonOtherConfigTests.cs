@@ -38,6 +38,7 @@ public sealed class DaemonOtherConfigTests
         // listens on /run/volume-agent/control.sock, where every configuration's commands look: the same case.)
         var socket = Path.Combine(b.StateDir, "control.sock");
         a.Variables[ControlVariable] = socket;
+        b.Variables.Remove(ControlVariable);
         await using var daemon = await StartDaemonAsync(a, ct);
 
         var runNow = await b.RunAsync(ct, "run-now");

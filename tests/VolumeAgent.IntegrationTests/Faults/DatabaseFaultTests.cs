@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using VolumeAgent.IntegrationTests.Backups;
 using VolumeAgent.IntegrationTests.Daemon;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests.Faults;
@@ -85,6 +86,20 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
             new FaultExpectation(FaultResult.RepairedAtNextStart, "the dump kept running in the database container (blocked on output nobody reads, its transaction open); the next start ended it and said so")
             {
                 Repairs = [$"container {Server.Name}", "an interrupted run"],
+
+                // The premise, checked rather than assumed: the killed agent's dump is still running when the next
+                // start looks (the engine keeps an exec whose client is gone, blocked on its output). Every exec of the
+                // server is written out, so a failure here says what the engine had.
+                Repair = async ct =>
+                {
+                    var execs = await _docker.Client.InspectExecsAsync(Server.Name, ct);
+                    foreach (var exec in execs)
+                    {
+                        _output.WriteLine($"exec {exec.ID[..12]} running={exec.Running} exit={exec.ExitCode} pid={exec.Pid}: {exec.ProcessConfig?.Entrypoint} {string.Join(' ', exec.ProcessConfig?.Arguments ?? [])}");
+                    }
+
+                    execs.Should().Contain(e => e.Running, "the dump the killed agent started is still running before the next start");
+                },
             },
             cts.Token);
     }

@@ -5,7 +5,8 @@ namespace VolumeAgent.IntegrationTests.Fixtures;
 /// (TestParallelization.cs), each with its own <see cref="DockerFixture"/>: its own client, run id and sweep at the
 /// end. Tests of one collection run one at a time. A collection holds tests that would slow or disturb each other
 /// (the same kind of server, the same fixtures), and the collections are of about the same length, so the run takes
-/// about as long as the longest. Tests that look at the whole engine (a swarm, engine-wide counts) go in
+/// about as long as the longest. Tests that look at the whole engine (a swarm, engine-wide counts) or the whole test
+/// process (its allocated bytes) go in
 /// <see cref="DockerAloneTests"/>, which runs after the others, alone.
 /// </summary>
 [CollectionDefinition(Name)]

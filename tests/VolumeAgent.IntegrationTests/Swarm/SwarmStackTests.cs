@@ -68,7 +68,9 @@ public sealed class SwarmStackTests
         var agent = await stack.TaskAsync("agent", ct);
         var db = await stack.TaskAsync("db", ct);
         var app = await stack.TaskAsync("app", ct);
-        await DaemonWait.UntilAsync("PostgreSQL in the db task to accept connections", ReadyLimit, async () => Done(await CommandLine.DockerAsync(ct, "exec", db, "pg_isready", "-U", "postgres", "-d", "app")), ct);
+        // Over TCP: the image's first start runs a server for its init scripts on the unix socket only, then stops it
+        // ("the database system is shutting down"); only the real server listens on TCP.
+        await DaemonWait.UntilAsync("PostgreSQL in the db task to accept connections", ReadyLimit, async () => Done(await CommandLine.DockerAsync(ct, "exec", db, "pg_isready", "-h", "127.0.0.1", "-U", "postgres", "-d", "app")), ct);
         await DaemonWait.UntilAsync("the app task to fill its volume", ReadyLimit, async () => Done(await CommandLine.DockerAsync(ct, "exec", app, "test", "-f", "/data/ready")), ct);
         await DaemonWait.UntilAsync(
             "the agent's daemon to answer",

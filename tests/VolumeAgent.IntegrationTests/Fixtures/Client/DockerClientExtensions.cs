@@ -130,7 +130,14 @@ internal static class DockerClientExtensions
         var execs = new List<ContainerExecInspectResponse>();
         foreach (var id in inspect.ExecIDs ?? [])
         {
-            execs.Add(await client.Exec.InspectContainerExecAsync(id, cancellationToken));
+            try
+            {
+                execs.Add(await client.Exec.InspectContainerExecAsync(id, cancellationToken));
+            }
+            catch (DockerApiException ex) when (ex.IsNotFound())
+            {
+                // An ended exec the engine forgot between the container's inspect and this one.
+            }
         }
 
         return execs;
