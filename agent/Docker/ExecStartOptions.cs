@@ -18,8 +18,9 @@ internal sealed class ExecStartOptions
 
     /// <summary>
     /// Make the command stoppable (<see cref="IExecProcess.StopAsync"/>) and stop it when the process is disposed
-    /// before it ended. The engine does not end an exec whose client went away (it blocks writing to a pipe nobody
-    /// reads): a dump abandoned so would hold its database transaction open. Needs <c>sh</c> in the container, which
+    /// before it ended. The engine does not end an exec whose client went away (it reads the rest of its output and
+    /// drops it): a dump abandoned so runs on to its end with its database transaction open, and one that waits (on a
+    /// lock, say) for ever. Needs <c>sh</c> in the container, which
     /// announces the command's pid; the command's environment gets a marker its processes inherit.
     /// </summary>
     public bool StopOnDispose { get; init; }

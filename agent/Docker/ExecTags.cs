@@ -9,8 +9,8 @@ internal sealed record TaggedExec(string ContainerId, string ExecId, string Owne
 /// The name each stoppable exec carries (<see cref="ExecStartOptions.StopOnDispose"/>): <c>volume-agent-exec:OWNER:ID</c>,
 /// both the value of the marker variable its processes inherit and the $0 of the shell that starts it, which the
 /// engine's exec inspect shows. OWNER is the agent instance of this process (<see cref="Owner"/>): the engine does not
-/// end an exec whose client went away, so a dump or hook of an agent that was killed runs on (a dump blocked for ever
-/// on output nobody reads, its transaction open), and the next agent start finds it by its tag and ends it
+/// end an exec whose client went away (it reads the rest of its output and drops it), so a dump or hook of an agent
+/// that was killed runs on (a dump to its end with its transaction open, for ever if it waits on a lock), and the next agent start finds it by its tag and ends it
 /// (Runs/LeftoverSweeper), as it removes a killed agent's helper containers.
 /// </summary>
 internal static class ExecTags

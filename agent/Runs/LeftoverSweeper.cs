@@ -149,7 +149,8 @@ internal static class LeftoverSweeper
 
     /// <summary>
     /// Ends the dumps and hooks a killed agent left running in containers: the engine does not end an exec whose client
-    /// went away, so a dump blocks for ever on output nobody reads (its transaction open) and a hook runs on. They are
+    /// went away (it reads the rest of their output and drops it), so a dump runs on to its end with its transaction open,
+    /// one waiting on a lock for ever, and a hook runs on. They are
     /// found by their tags (<see cref="ExecTags"/>) and ended with every process they started, as a run ends its own.
     /// </summary>
     private static async Task<int> EndLeftExecsAsync(
