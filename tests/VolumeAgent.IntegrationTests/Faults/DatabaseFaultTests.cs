@@ -81,13 +81,11 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
-        await Server.PsqlAsync("postgres", "DROP DATABASE IF EXISTS held; CREATE DATABASE held; \\connect held\nCREATE TABLE t AS SELECT i FROM generate_series(1, 100) i;", cts.Token);
+        await CreateSmallDatabaseAsync("held", cts.Token);
         var (fault, _) = await BeginAsync(workspace, "agent SIGKILLed while dumping", "dumpkill", string.Empty, cts.Token, database: "held");
-        var holder = Server.ExecAsync(
-            ["psql", "-X", "-U", "postgres", "-d", "held", "-c", "BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);"], cts.Token);
+        var holder = await HoldTableLockedAsync("held", cts.Token);
         try
         {
-            await UntilAsync("the lock to be held", "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND mode = 'AccessExclusiveLock' AND granted;", "held", cts.Token);
             await using (var run = await workspace.StartAsync(cts.Token, "run-now", fault.Job))
             {
                 await UntilAsync("pg_dump to wait for the lock", "SELECT count(*) FROM pg_stat_activity WHERE datname = 'held' AND application_name = 'pg_dump' AND wait_event_type = 'Lock';", "postgres", cts.Token);
@@ -121,8 +119,8 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
     }
 
     /// <summary>Waits until <paramref name="sql"/> answers 1 in <paramref name="database"/>.</summary>
-    private Task UntilAsync(string what, string sql, string database, CancellationToken cancellationToken) =>
-        DaemonWait.UntilAsync(what, TimeSpan.FromSeconds(60), async () =>
+    private Task UntilAsync(string what, string sql, string database, CancellationToken cancellationToken, int seconds = 60) =>
+        DaemonWait.UntilAsync(what, TimeSpan.FromSeconds(seconds), async () =>
         {
             var answer = await Server.PsqlAsync(database, sql, cancellationToken);
             return (answer.Trim() == "1", answer);
@@ -198,20 +196,12 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         await using var workspace = AgentWorkspace.Create(_docker, _output);
-        // A small database of its own, so that its dump takes well under the timeout on a loaded machine.
-        await Server.PsqlAsync("postgres", "DROP DATABASE IF EXISTS hang; CREATE DATABASE hang; \\connect hang\nCREATE TABLE t AS SELECT i FROM generate_series(1, 100) i;", cts.Token);
+        await CreateSmallDatabaseAsync("hang", cts.Token);
         var (fault, _) = await BeginAsync(workspace, "database never answers (the dump waits for a lock forever)", "hang", string.Empty, cts.Token, "        timeout: 8s\n", database: "hang");
 
-        // Another session holds the table locked: pg_dump waits for it and sends nothing, for ever.
-        var holder = Server.ExecAsync(
-            ["psql", "-X", "-U", "postgres", "-d", "hang", "-c", "BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);"], cts.Token);
+        var holder = await HoldTableLockedAsync("hang", cts.Token);
         try
         {
-            await DaemonWait.UntilAsync("the lock to be held", TimeSpan.FromSeconds(30), async () =>
-            {
-                var locked = await Server.PsqlAsync("hang", "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND mode = 'AccessExclusiveLock' AND granted;", cts.Token);
-                return (locked.Trim() == "1", locked);
-            }, cts.Token);
             fault.Injected();
             var result = await workspace.RunAsync(cts.Token, "run-now", fault.Job);
             var top = await CommandLine.DockerOkAsync(cts.Token, "top", Server.Name, "-o", "pid,args");
@@ -229,6 +219,30 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
         finally
         {
             await ReleaseLockAsync(holder, CancellationToken.None);
+        }
+    }
+
+    /// <summary>A small database of its own (table t, 100 rows), so that its dump takes well under any timeout on a loaded machine.</summary>
+    private async Task CreateSmallDatabaseAsync(string database, CancellationToken cancellationToken) =>
+        await Server.PsqlAsync("postgres", $"DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database}; \\connect {database}\nCREATE TABLE t AS SELECT i FROM generate_series(1, 100) i;", cancellationToken);
+
+    /// <summary>
+    /// Another session holds table t of <paramref name="database"/> locked, until <see cref="ReleaseLockAsync"/>: a
+    /// pg_dump of it waits and sends nothing, for ever. Returns once the lock is held.
+    /// </summary>
+    private async Task<Task<Fixtures.ProcessResult>> HoldTableLockedAsync(string database, CancellationToken cancellationToken)
+    {
+        var holder = Server.ExecAsync(
+            ["psql", "-X", "-U", "postgres", "-d", database, "-c", "BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600);"], cancellationToken);
+        try
+        {
+            await UntilAsync("the lock to be held", "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND mode = 'AccessExclusiveLock' AND granted;", database, cancellationToken, seconds: 30);
+            return holder;
+        }
+        catch
+        {
+            await ReleaseLockAsync(holder, CancellationToken.None);
+            throw;
         }
     }
 
