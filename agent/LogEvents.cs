@@ -35,11 +35,11 @@ internal static class LogEvents
     public static readonly LogEventId LeftoverVolumeRemoved = new(1043, nameof(LeftoverVolumeRemoved));
     public static readonly LogEventId LeftoverVolumeNotRemoved = new(1044, nameof(LeftoverVolumeNotRemoved));
 
-    // A storage given up for the rest of a run after it stalled (s9-sftp): 2400–2449.
+    // A storage given up for the rest of a run after it stalled (Storage/): 2400–2449.
     public static readonly LogEventId StalledStorageAbortFailed = new(2400, nameof(StalledStorageAbortFailed));
     public static readonly LogEventId StalledStorageNotSynced = new(2401, nameof(StalledStorageNotSynced));
 
-    // Least privilege (s8-proxy): 2300–2399.
+    // Least privilege (Docker/Engine/): 2300–2399.
     public static readonly LogEventId ScratchVolumesNotListed = new(2300, nameof(ScratchVolumesNotListed));
     public static readonly LogEventId StorageFailed = new(1045, nameof(StorageFailed));
     public static readonly LogEventId LatestNotUpdated = new(1046, nameof(LatestNotUpdated));
