@@ -41,6 +41,13 @@ internal static class ResticErrors
         return new StorageException($"restic storage '{options.Name}': `restic {command}` on {options.Repository} failed (exit {exit}): {Last(text)}");
     }
 
+    /// <summary>Whether restic's message is one <see cref="Failed"/> explains: no repository, a wrong password, a lock.</summary>
+    public static bool IsExplained(string stderr) =>
+        IsMissing(stderr)
+        || stderr.Contains("wrong password", StringComparison.OrdinalIgnoreCase)
+        || stderr.Contains("repository is already locked", StringComparison.OrdinalIgnoreCase)
+        || stderr.Contains("unable to create lock", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Whether restic's message says there is no repository at the location.</summary>
     public static bool IsMissing(string stderr) =>
         stderr.Contains("Is there a repository at the following location?", StringComparison.Ordinal)

@@ -19,6 +19,7 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
     private const int MaxCapturedBytes = 64 * 1024 * 1024;
 
     private ResticImage.Choice? _image;
+    private Version? _version;
 
     public ResticStorageOptions Options => options;
 
@@ -73,7 +74,25 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
     public async Task<byte[]> CaptureAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
         var (exit, output, stderr) = await TryCaptureAsync(arguments, cancellationToken);
-        return exit == 0 ? output : throw ResticErrors.Failed(options, arguments[0], exit, stderr);
+        return exit == 0 ? output : throw await FailureAsync(arguments[0], exit, stderr, cancellationToken);
+    }
+
+    /// <summary>
+    /// A failed command's error (<see cref="ResticErrors.Failed"/>). When restic's message is none the agent knows (no
+    /// repository, wrong password, a lock), the helper image's restic is checked first, once per image: one too old
+    /// fails on what it lacks, and that is the error to show. Runs check the version only then, not at every start:
+    /// each check is a helper container of its own.
+    /// </summary>
+    /// <exception cref="StorageException">Thrown instead of returned when the helper image has no restic or one too old.</exception>
+    public async Task<StorageException> FailureAsync(string command, long exit, string stderr, CancellationToken cancellationToken)
+    {
+        if (ResticErrors.IsExplained(stderr) || _version is not null)
+        {
+            return ResticErrors.Failed(options, command, exit, stderr);
+        }
+
+        await CheckVersionAsync(cancellationToken);
+        return ResticErrors.Failed(options, command, exit, stderr);
     }
 
     /// <summary>Runs restic to its end: its exit code, stdout and the tail of its stderr.</summary>
@@ -104,6 +123,11 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
     /// <exception cref="StorageException">restic is missing from the image, or too old.</exception>
     public async Task<Version> CheckVersionAsync(CancellationToken cancellationToken)
     {
+        if (_version is { } known)
+        {
+            return known;
+        }
+
         long exit;
         string text, stderr;
         try
@@ -123,7 +147,13 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
             throw NoRestic($"`restic version`: exit {exit}, {(text + " " + stderr).Trim()}", null);
         }
 
-        return ResticErrors.TooOld(options, ImageShown, version) is { } tooOld ? throw new StorageException(tooOld) : version;
+        if (ResticErrors.TooOld(options, ImageShown, version) is { } tooOld)
+        {
+            throw new StorageException(tooOld);
+        }
+
+        _version = version;
+        return version;
     }
 
     private StorageException NoRestic(string detail, Exception? cause)

@@ -28,13 +28,14 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     private readonly ResticStorageOptions _options;
     private readonly ResticHelper _restic;
     private readonly ResticTrees _trees;
-    private IReadOnlyList<ResticSnapshot>? _snapshots;
+    private readonly ResticSnapshots _snapshots;
 
     public ResticObjectStore(ResticStorageOptions options, IDockerEngine? docker = null)
     {
         _options = options;
         _restic = new ResticHelper(options, docker ?? SharedEngine.Value, Logger.None);
-        _trees = new ResticTrees(_restic, SnapshotsAsync);
+        _snapshots = new ResticSnapshots(_restic);
+        _trees = new ResticTrees(_restic, _snapshots.ParentsAsync);
     }
 
     public string StorageName => _options.Name;
@@ -52,11 +53,10 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     public async Task<FileTreeBackup> BackUpTreeAsync(SetAddress set, FileTreeSource source, Action progress, CancellationToken cancellationToken)
     {
         var backup = await _trees.BackUpAsync(set, source, progress, cancellationToken);
-        _snapshots = null;
+        _snapshots.Invalidate();
 
         // restic's summary names the snapshot by its short id: the manifest records the full one.
-        var id = backup.Snapshot.Id;
-        var full = (await SnapshotsAsync(cancellationToken)).FirstOrDefault(s => s.Id.StartsWith(id, StringComparison.Ordinal))?.Id ?? id;
+        var full = await _snapshots.FullIdAsync(backup.Snapshot.Id, cancellationToken);
         return backup with { Snapshot = backup.Snapshot with { Id = full } };
     }
 
@@ -72,8 +72,10 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     public string Describe(SetAddress set) => $"the snapshots tagged set={set.Name} in restic repository {_options.Repository}";
 
     /// <summary>
-    /// The helper's restic is new enough and the repository opens with the password; a missing repository is created
-    /// with <c>init: true</c>, else refused with the fix.
+    /// The repository opens with the password, checked by listing its snapshots (the list the run's trees need next,
+    /// so one helper does both); a missing repository is created with <c>init: true</c> by a restic new enough, else
+    /// refused with the fix. A helper that cannot run restic, or a failure restic's message does not explain, is
+    /// explained by the helper image's restic version (<see cref="ResticHelper.FailureAsync"/>).
     /// </summary>
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
@@ -83,8 +85,18 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
             PrepareLocalDirectory();
         }
 
-        await _restic.CheckVersionAsync(cancellationToken);
-        var (exit, _, stderr) = await _restic.TryCaptureAsync(["cat", "config"], cancellationToken);
+        long exit;
+        string stderr;
+        try
+        {
+            (exit, stderr) = await _snapshots.TryListAsync(cancellationToken);
+        }
+        catch (StorageException)
+        {
+            await _restic.CheckVersionAsync(cancellationToken);
+            throw;
+        }
+
         if (exit == 0)
         {
             return;
@@ -92,10 +104,12 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
 
         if (!ResticErrors.IsMissing(stderr) || !_options.Init)
         {
-            throw ResticErrors.Failed(_options, "cat config", exit, stderr);
+            throw await _restic.FailureAsync("snapshots", exit, stderr, cancellationToken);
         }
 
+        await _restic.CheckVersionAsync(cancellationToken);
         await _restic.CaptureAsync(["init"], cancellationToken);
+        _snapshots.SetEmpty();
     }
 
     /// <summary>
@@ -143,7 +157,7 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
 
     public async Task<IObjectUpload> StartUploadAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
-        _snapshots = null;
+        _snapshots.Invalidate();
         return await ResticUpload.StartAsync(_restic, set, name, cancellationToken);
     }
 
@@ -157,7 +171,7 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
             content = "\n"u8.ToArray();
         }
 
-        _snapshots = null;
+        _snapshots.Invalidate();
         var upload = await ResticUpload.StartAsync(_restic, set, name, cancellationToken);
         await using (upload)
         {
@@ -173,7 +187,7 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     public async Task<Stream> OpenReadAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
         var path = PathOf(set, name);
-        var snapshot = (await NewestByPathAsync(cancellationToken)).GetValueOrDefault(path)
+        var snapshot = (await _snapshots.NewestByPathAsync(cancellationToken)).GetValueOrDefault(path)
             ?? throw new FileNotFoundException($"The restic repository {_options.Repository} has no snapshot of {set}/{name}.", path);
         if (name is BackupSetLayout.ManifestFileName or BackupSetLayout.ChecksumsFileName)
         {
@@ -218,7 +232,7 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     public async Task DeleteAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
         var path = PathOf(set, name);
-        await ForgetAsync([.. (await SnapshotsAsync(cancellationToken)).Where(s => s.Paths.Count == 1 && s.Paths[0] == path)], prune: false, cancellationToken);
+        await ForgetAsync([.. (await _snapshots.GetAsync(cancellationToken)).Where(s => s.Paths.Count == 1 && s.Paths[0] == path)], prune: false, cancellationToken);
     }
 
     /// <summary>
@@ -228,7 +242,7 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     /// </summary>
     public async Task DeleteSetAsync(SetAddress set, CancellationToken cancellationToken)
     {
-        var snapshots = (await SnapshotsAsync(cancellationToken)).Where(s => s.Tag("job") == set.Job && s.Tag("set") == set.Name).ToList();
+        var snapshots = (await _snapshots.GetAsync(cancellationToken)).Where(s => s.Tag("job") == set.Job && s.Tag("set") == set.Name).ToList();
         await ForgetAsync(snapshots, prune: _options.PruneSchedule is null, cancellationToken);
     }
 
@@ -242,42 +256,12 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     private static string PathOf(SetAddress set, string name) => $"/{set.Job}/{set.Name}/{name}";
 
     private async Task<IReadOnlyList<(string Job, string Set, string Name)>> ObjectsAsync(CancellationToken cancellationToken) =>
-        [.. (await NewestByPathAsync(cancellationToken)).Keys.Select(Split).Where(o => o.Job.Length > 0)];
+        [.. (await _snapshots.NewestByPathAsync(cancellationToken)).Keys.Select(Split).Where(o => o.Job.Length > 0)];
 
     private static (string Job, string Set, string Name) Split(string path)
     {
         var parts = path.TrimStart('/').Split('/');
         return parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (string.Empty, string.Empty, string.Empty);
-    }
-
-    /// <summary>The newest agent snapshot of each path.</summary>
-    private async Task<Dictionary<string, ResticSnapshot>> NewestByPathAsync(CancellationToken cancellationToken) =>
-        (await SnapshotsAsync(cancellationToken))
-            .Where(s => s.Paths.Count == 1)
-            .GroupBy(s => s.Paths[0], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Time).Last(), StringComparer.Ordinal);
-
-    /// <summary>Every snapshot the agent wrote, listed once per store (a write or a forget lists again).</summary>
-    private async Task<IReadOnlyList<ResticSnapshot>> SnapshotsAsync(CancellationToken cancellationToken)
-    {
-        if (_snapshots is null)
-        {
-            var (exit, output, stderr) = await _restic.TryCaptureAsync(["snapshots", "--json", "--tag", AgentTag], cancellationToken);
-            if (exit != 0)
-            {
-                // A storage that was never written has no repository yet: it holds no sets.
-                if (ResticErrors.IsMissing(stderr))
-                {
-                    return [];
-                }
-
-                throw ResticErrors.Failed(_options, "snapshots", exit, stderr);
-            }
-
-            _snapshots = ResticJson.ParseSnapshots(output);
-        }
-
-        return _snapshots;
     }
 
     private async Task ForgetAsync(List<ResticSnapshot> snapshots, bool prune, CancellationToken cancellationToken)
@@ -287,7 +271,7 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
             return;
         }
 
-        _snapshots = null;
+        _snapshots.Invalidate();
         await _restic.CaptureAsync(["forget", .. snapshots.Select(s => s.Id)], cancellationToken);
         if (prune)
         {

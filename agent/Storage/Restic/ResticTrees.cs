@@ -67,7 +67,7 @@ internal sealed class ResticTrees(ResticHelper restic, Func<CancellationToken, T
 
             if (exit != 0 || summary is null)
             {
-                throw ResticErrors.Failed(restic.Options, "backup", exit, helper.Stderr.ToString());
+                throw await restic.FailureAsync("backup", exit, helper.Stderr.ToString(), cancellationToken);
             }
 
             var snapshot = new ManifestSnapshot

@@ -66,7 +66,7 @@ internal sealed class ResticUpload : IObjectUpload
             var exit = await _helper.WaitAsync(cancellationToken);
             if (exit != 0 || !closed || summary is null)
             {
-                throw ResticErrors.Failed(_restic.Options, "backup --stdin", exit, _helper.Stderr.ToString());
+                throw await _restic.FailureAsync("backup --stdin", exit, _helper.Stderr.ToString(), cancellationToken);
             }
 
             Summary = summary;
