@@ -9,8 +9,10 @@
 #   restic-churn2      a run after 2% of the volume's files were rewritten
 #   restic-churn2x10   ten runs, each after 2% churn (wall: their total)
 #   restic-host        `restic backup DIR` on the host into an empty repository of its own (the reference)
+#   restic-host-unchanged, restic-host-churn2   the reference's second run, unchanged, and a third after 2% churn
 # and prints the issue's ratios: unchanged / first wall (<= 10%) and added size (<= 1%), churn / first wall
-# (<= 25%), repository after ten churned runs / after the first (<= 1.5x) beside what ten tar.gz sets of the same
+# (<= 25%), each beside the reference's own ratio (restic's fixed cost per run without the agent's helpers), and
+# how many helper containers each agent run started, repository after ten churned runs / after the first (<= 1.5x) beside what ten tar.gz sets of the same
 # volume take (the volume's tar.gz, pigz -6 as the agent's gzip level, times ten: ~10x), agent first / host first
 # wall, and the agent's peak RSS over all its restic runs (<= 100 MiB) beside restic's own.
 #
@@ -74,6 +76,10 @@ restic_agent_run() { # variant (- records no row) rep config volume-dir reposito
     exit 1
   fi
   RESTIC_LAST_WALL="$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b-a}')"
+  # The helper containers of the run (each one a container start and restic's key derivation): the fixed cost.
+  RESTIC_LAST_HELPERS="$(docker events --since "$t0" --until "$t1" --filter type=container --filter event=create \
+    --filter "image=$RESTIC_IMAGE" --format x | wc -l)"
+  [[ "$variant" == - ]] || log "restic: $variant took $RESTIC_LAST_WALL s with $RESTIC_LAST_HELPERS restic helper container(s)"
   RESTIC_LAST_RSS_KB="$(timefield "$tv" 'Maximum resident set size \\(kbytes\\)')"
   RESTIC_LAST_PEAK_KB="$(cat "$peak")"
   if ((RESTIC_LAST_RSS_KB > RESTIC_MAX_AGENT_KB)); then RESTIC_MAX_AGENT_KB="$RESTIC_LAST_RSS_KB"; fi
@@ -154,12 +160,23 @@ EOF2
   RESTIC_PASSWORD_FILE="$password" restic --no-cache -q -r "$host_repo" init
   run_shell restic-host 1 "$(du -sb "$dir" | cut -f1)" /dev/null \
     "RESTIC_PASSWORD_FILE=$password restic --no-cache -q -r $host_repo backup $dir"
-  local host_wall
+  # The reference's own unchanged and churned runs: restic's fixed cost per run (key derivation, index and tree
+  # loading, the scan) without the agent's helpers, so the issue's ratios can be read against what restic itself needs.
+  run_shell restic-host-unchanged 1 "$(du -sb "$dir" | cut -f1)" /dev/null \
+    "RESTIC_PASSWORD_FILE=$password restic --no-cache -q -r $host_repo backup $dir"
+  restic_churn "$dir" 99
+  run_shell restic-host-churn2 1 "$(du -sb "$dir" | cut -f1)" /dev/null \
+    "RESTIC_PASSWORD_FILE=$password restic --no-cache -q -r $host_repo backup $dir"
+  local host_wall host_unchanged host_churn
   host_wall="$(awk -F'\t' '$1 == "restic-host" { w = $3 } END { print w }' "$RESULTS_TSV")"
+  host_unchanged="$(awk -F'\t' '$1 == "restic-host-unchanged" { w = $3 } END { print w }' "$RESULTS_TSV")"
+  host_churn="$(awk -F'\t' '$1 == "restic-host-churn2" { w = $3 } END { print w }' "$RESULTS_TSV")"
 
   log "restic: unchanged / first wall $(awk -v a="$unchanged_wall" -v b="$first_wall" 'BEGIN{printf "%.1f%%", 100*a/b}') (target <= 10%)," \
+    "restic on the host $(awk -v a="$host_unchanged" -v b="$host_wall" 'BEGIN{printf "%.1f%%", 100*a/b}') ($host_unchanged s / $host_wall s);" \
     "added by the unchanged run $(awk -v a="$unchanged_size" -v b="$first_size" 'BEGIN{printf "%.2f%%", 100*(a-b)/b}') of the first (<= 1%)"
-  log "restic: 2% churn / first wall $(awk -v a="$churn_wall" -v b="$first_wall" 'BEGIN{printf "%.1f%%", 100*a/b}') (target <= 25%)"
+  log "restic: 2% churn / first wall $(awk -v a="$churn_wall" -v b="$first_wall" 'BEGIN{printf "%.1f%%", 100*a/b}') (target <= 25%);" \
+    "restic on the host $(awk -v a="$host_churn" -v b="$host_wall" 'BEGIN{printf "%.1f%%", 100*a/b}') ($host_churn s / $host_wall s)"
   log "restic: repository after ten churned runs / after its first $(awk -v a="$ten_size" -v b="$ten_first" 'BEGIN{printf "%.2fx", a/b}') (target <= 1.5x);" \
     "ten tar.gz sets $(awk -v t="$targz" -v b="$ten_first" 'BEGIN{printf "%.1f MB = %.2fx", 10*t/1e6, 10*t/b}') of it," \
     "the repository $(awk -v a="$ten_size" 'BEGIN{printf "%.1f MB", a/1e6}')"
