@@ -19,7 +19,8 @@
 #             so the comparison carries no JIT compilation of either side's code.
 #
 # Environment: VOLUME_AGENT_DLL=path/to/volume-agent.dll skips the Release build of agent/;
-# VOLUME_AGENT_AOT=path/to/volume-agent (a NativeAOT publish) skips the AOT publish.
+# VOLUME_AGENT_AOT=path/to/volume-agent (a NativeAOT publish) skips the AOT publish; with --baseline REV --native,
+# VOLUME_AGENT_OLD_AOT=path skips the publish of REV (a NativeAOT publish of that revision made beforehand).
 # BENCH_PG_ROWS (default 2000000, about 600 MB of dump) sizes the database.
 # S3RVER=path/to/node_modules/.bin/s3rver (default /opt/volume-agent-ci/s3rver/..., where .ci/run installs
 # s3rver 3.7.1); BENCH_S3_PART_MIB (default 16) and BENCH_S3_PARTS_IN_FLIGHT (default 2) set the S3 storage's
@@ -133,7 +134,7 @@ if [[ -n "$baseline" ]]; then
   log "baseline: a worktree of ${OLD_REV:0:12} in ${baseline_tree#"$REPO"/}"
   git -C "$REPO" worktree add --detach --quiet "$baseline_tree" "$OLD_REV"
   if ((ab_native)); then
-    OLD_AOT="$(publish_aot "$baseline_tree" "$WORK/aot-old")"
+    OLD_AOT="${VOLUME_AGENT_OLD_AOT:-$(publish_aot "$baseline_tree" "$WORK/aot-old")}"
     AOT_BIN="${VOLUME_AGENT_AOT:-$(publish_aot "$REPO" "$WORK/aot")}"
   else
     OLD_DLL="$(build_jit "$baseline_tree" "$WORK/agent-old")"
