@@ -152,6 +152,9 @@ internal static class LogEvents
     // What the fault suite showed (a killed agent's execs): 2200–2299.
     public static readonly LogEventId LeftoverExecEnded = new(2200, nameof(LeftoverExecEnded));
     public static readonly LogEventId LeftoverExecNotEnded = new(2201, nameof(LeftoverExecNotEnded));
+
+    // Execs through a socket proxy that drops the connection upgrade (Docker/Engine/, Sources/): 2750–2799.
+    public static readonly LogEventId PgListCheckNoStdin = new(2750, nameof(PgListCheckNoStdin));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

@@ -3,7 +3,7 @@ using System.Net;
 namespace VolumeAgent.Docker;
 
 /// <summary>The engine answered a request with an error.</summary>
-internal sealed class DockerApiException : Exception
+internal class DockerApiException : Exception
 {
     public DockerApiException(string operation, HttpStatusCode statusCode, string? engineMessage)
         : base(BuildMessage(operation, statusCode, engineMessage))
@@ -47,4 +47,38 @@ internal sealed class DockerApiException : Exception
         var detail = string.IsNullOrWhiteSpace(engineMessage) ? "no message" : engineMessage.Trim();
         return $"Docker engine refused to {operation} (HTTP {(int)statusCode}): {detail}";
     }
+}
+
+/// <summary>
+/// An exec that needs stdin was answered <c>200</c> instead of <c>101</c>: something between the agent and the engine
+/// (a socket proxy) dropped the connection upgrade, so nothing the agent writes would reach the command. Thrown before
+/// anything is written; an exec without stdin runs through the same proxy.
+/// </summary>
+internal sealed class ExecUpgradeRefusedException : DockerApiException
+{
+    public ExecUpgradeRefusedException(string operation, string detail)
+        : base(operation, HttpStatusCode.OK, detail)
+    {
+    }
+
+    public ExecUpgradeRefusedException()
+    {
+    }
+
+    public ExecUpgradeRefusedException(string message)
+        : base(message)
+    {
+    }
+
+    public ExecUpgradeRefusedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    /// <summary>What happened and the fix, for the exec start at <paramref name="path"/> (without API version).</summary>
+    public static string Explain(string path) =>
+        $"POST {path} was answered 200 instead of 101 Switching Protocols: a proxy in front of the engine dropped the connection "
+        + "upgrade (haproxy 2.4 to 3.0 do, haproxy#2684), so a command fed on stdin (a database restore, a dump check) gets no input "
+        + "through it. Put a proxy that passes the upgrade in front of the engine (haproxy 3.1 or later, or a release with the "
+        + "haproxy#2684 fix) or none; dumps and hooks, which take no stdin, do run through it";
 }

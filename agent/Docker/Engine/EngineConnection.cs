@@ -109,6 +109,21 @@ internal sealed class EngineConnection : IDisposable
         };
     }
 
+    /// <summary>
+    /// A new connection of the agent's own to the endpoint (the same the library's calls go over), for the one request
+    /// written by hand (<see cref="ExecStart"/>); a plain tcp endpoint gets a buffered socket like the unix one's.
+    /// </summary>
+    internal Task<Stream> OpenAsync(CancellationToken cancellationToken) => (_tls, _ssh) switch
+    {
+        ({ } tls, _) => tls.OpenAsync(cancellationToken),
+        (_, { } ssh) => ssh.OpenAsync(cancellationToken),
+        _ when Endpoint.SocketPath is { } socket => UnixSocketStream.ConnectAsync(socket, cancellationToken),
+        _ => UnixSocketStream.ConnectTcpAsync(Endpoint.Tcp!.Host, Endpoint.Tcp.Port, cancellationToken),
+    };
+
+    /// <summary>The Host header of a request written by hand: what the library's requests name.</summary>
+    internal string HostHeader => Endpoint.SocketPath is not null ? SocketRequestUri.Authority : LibraryUri(Endpoint).Authority;
+
     /// <summary>What requests over the socket name (the Host header; the engine does not look at it).</summary>
     private static readonly Uri SocketRequestUri = new("http://localhost");
 

@@ -64,11 +64,7 @@ internal sealed class ExecOperations : IExecOperations
             idempotent: false,
             (c, ct) => c.Exec.CreateContainerExecAsync(containerId, create, ct),
             cancellationToken);
-        var connection = await _engine.CallAsync(
-            $"start exec {created.ID}",
-            idempotent: false,
-            (c, ct) => c.Exec.StartContainerExecAsync(created.ID, new ContainerExecStartParameters { Detach = false, TTY = false }, ct),
-            cancellationToken);
+        var connection = await ExecStart.StartAsync(_engine, created.ID, options.Stdin, $"start exec {created.ID}", cancellationToken);
         return new ExecProcess(this, containerId, created.ID, command[0], connection, options.StderrSink, marker, options.Log ?? Log);
     }
 

@@ -1,4 +1,3 @@
-using Docker.DotNet;
 using Serilog;
 
 namespace VolumeAgent.Docker.Engine;
@@ -14,7 +13,7 @@ internal sealed class ExecProcess : IExecProcess
     private static readonly TimeSpan ExitPollLimit = TimeSpan.FromSeconds(30);
     private const string PidMarker = "volume-agent-exec-pid=";
     private readonly ExecOperations _exec;
-    private readonly ProcessStreams _streams;
+    private readonly ExecStream _streams;
     private readonly Action<ReadOnlySpan<byte>>? _stderrSink;
     private readonly string? _marker;
     private readonly ILogger _log;
@@ -29,7 +28,7 @@ internal sealed class ExecProcess : IExecProcess
         string containerId,
         string execId,
         string program,
-        MultiplexedStream connection,
+        ExecStream connection,
         Action<ReadOnlySpan<byte>>? stderrSink,
         string? marker,
         ILogger log)
@@ -47,7 +46,8 @@ internal sealed class ExecProcess : IExecProcess
         ExecId = execId;
         Program = program;
         Stderr = new OutputTail();
-        _streams = new ProcessStreams(connection, new OutputTail(64), OnStderr);
+        _streams = connection;
+        _streams.StderrSink = OnStderr;
     }
 
     /// <summary>The environment variable whose value, unique to each stoppable exec, its processes inherit.</summary>
@@ -65,9 +65,7 @@ internal sealed class ExecProcess : IExecProcess
 
     public string Program { get; }
 
-    public StdoutStream Stdout => _streams.Stdout;
-
-    Stream IProcessStreams.Stdout => Stdout;
+    public Stream Stdout => _streams.Stdout;
 
     public OutputTail Stderr { get; }
 
@@ -76,7 +74,7 @@ internal sealed class ExecProcess : IExecProcess
 
     public void CloseStdin() => _streams.CloseStdin();
 
-    public Task DrainAsync(CancellationToken cancellationToken) => Stdout.DrainAsync(cancellationToken);
+    public Task DrainAsync(CancellationToken cancellationToken) => _streams.DrainAsync(cancellationToken);
 
     /// <summary>
     /// Reads any output left (dropping stdout) and returns the exit code. The engine may report the exec as
@@ -92,7 +90,7 @@ internal sealed class ExecProcess : IExecProcess
     {
         if (drainOutput)
         {
-            await Stdout.DrainAsync(cancellationToken);
+            await _streams.DrainAsync(cancellationToken);
         }
 
         var waited = System.Diagnostics.Stopwatch.StartNew();

@@ -26,8 +26,11 @@ internal sealed class ProxyRefusals : IAuthProvider
 
     /// <summary>True for a 403 that the engine did not write (the engine answers every error with JSON).</summary>
     internal static bool IsProxyRefusal(HttpResponseMessage response) =>
-        response.StatusCode == HttpStatusCode.Forbidden
-        && response.Content.Headers.ContentType?.MediaType is not "application/json";
+        IsProxyRefusal(response.StatusCode, response.Content.Headers.ContentType?.MediaType);
+
+    /// <summary>As above, for an answer read by hand (<see cref="ExecStart"/>): its status and media type.</summary>
+    internal static bool IsProxyRefusal(HttpStatusCode status, string? mediaType) =>
+        status == HttpStatusCode.Forbidden && mediaType is not "application/json";
 
     private sealed class Handler(HttpMessageHandler inner) : DelegatingHandler(inner)
     {

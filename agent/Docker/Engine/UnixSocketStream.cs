@@ -9,7 +9,8 @@ namespace VolumeAgent.Docker.Engine;
 /// reads the rest of the chunk and the line after it separately, and its exec demultiplexer reads every 8-byte frame
 /// header on its own, so an archive or a dump cost several system calls per 32 KiB; here those small reads are served
 /// from memory and the socket is read in <see cref="BufferSize"/> pieces (a 407 MB archive: 8,050 socket reads instead
-/// of 25,382; docs/architecture.md). Half-closable, as an exec's stdin needs.
+/// of 25,382; docs/architecture.md). Half-closable, as an exec's stdin needs. A plain tcp endpoint's connection for
+/// <see cref="ExecStart"/> is one of these too (<see cref="ConnectTcpAsync"/>).
 /// </summary>
 internal sealed class UnixSocketStream : ConnectionStream
 {
@@ -34,6 +35,22 @@ internal sealed class UnixSocketStream : ConnectionStream
         try
         {
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+            return new UnixSocketStream(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Connects to a plain tcp endpoint, read through the same buffer.</summary>
+    public static async Task<Stream> ConnectTcpAsync(string host, int port, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(host, port, cancellationToken);
             return new UnixSocketStream(socket);
         }
         catch

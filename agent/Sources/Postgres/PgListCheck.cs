@@ -28,6 +28,11 @@ internal sealed class PgListCheck : IDumpCheck
     private readonly CancellationTokenSource _answered = new();
     private bool _sawFormat;
 
+    /// <summary>The dump's first bytes, kept when pg_restore cannot be fed (see <see cref="StartAsync"/>).</summary>
+    private OutputTail? _head;
+
+    private static ReadOnlySpan<byte> Magic => "PGDMP"u8;
+
     public PgListCheck(IDockerEngine docker, ILogger log, string containerId, IReadOnlyList<string> environment)
     {
         _docker = docker;
@@ -38,8 +43,19 @@ internal sealed class PgListCheck : IDumpCheck
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        _lister = await _docker.Exec.RunAsync(
-            _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true, StopOnDispose = true, Log = _log });
+        try
+        {
+            _lister = await _docker.Exec.RunAsync(
+                _containerId, ["pg_restore", "--list"], cancellationToken, new ExecStartOptions { Environment = _environment, Stdin = true, StopOnDispose = true, Log = _log });
+        }
+        catch (ExecUpgradeRefusedException ex)
+        {
+            // A socket proxy that drops the connection upgrade lets the dump out but no input in: the header is checked instead.
+            _log.ForEvent(LogEvents.PgListCheckNoStdin).Warning("Custom-format dump checked by its header only, pg_restore --list cannot be fed: {Reason}", ex.Message);
+            _head = new OutputTail(16);
+            return;
+        }
+
         _listed = ReadListingAsync(_lister, cancellationToken);
         _pump = PumpAsync(_lister, cancellationToken);
     }
@@ -48,6 +64,16 @@ internal sealed class PgListCheck : IDumpCheck
 
     public async Task VerifyAsync(string what, CancellationToken cancellationToken)
     {
+        if (_head is not null)
+        {
+            if (!_head.ToString().Equals(System.Text.Encoding.ASCII.GetString(Magic), StringComparison.Ordinal))
+            {
+                throw new ArtifactFailedException($"{what} produced an archive that does not start with PGDMP: not a pg_dump custom-format archive.");
+            }
+
+            return;
+        }
+
         var lister = _lister ?? throw new InvalidOperationException("The check was not started.");
         _queue.Writer.TryComplete();
         await _pump!;
@@ -93,6 +119,11 @@ internal sealed class PgListCheck : IDumpCheck
 
     private async ValueTask EnqueueAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        if (_head is { } head && head.TotalBytes < Magic.Length)
+        {
+            head.Append(data.Span[..Math.Min(data.Length, Magic.Length - (int)head.TotalBytes)]);
+        }
+
         if (_answered.IsCancellationRequested || _lister is null)
         {
             return;

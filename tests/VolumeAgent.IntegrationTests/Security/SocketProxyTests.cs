@@ -127,6 +127,77 @@ public sealed class SocketProxyTests
         (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task DatabaseBackups_ThroughHaproxy26_NeedOnlyContainersExecPost_RestoreDirectlyEqual_RestoreThroughItFailsNamingTheFix()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
+        var ct = timeout.Token;
+        var documented = DocumentedEndpoints.Load();
+        await using var scope = _fixture.CreateScope(_output);
+        await using var workspace = new RestoreWorkspace(scope, _output, "proxy-db");
+        var pg = await workspace.StartDatabaseAsync(TestImages.Postgres, "proxy-db-pg", [$"POSTGRES_PASSWORD={DatabaseRestoreTests.PostgresPassword}"], ct);
+        await DatabaseRestoreTests.Psql(workspace, pg, "postgres", DatabaseRestoreTests.PostgresSetup, ct);
+        var maria = await workspace.StartDatabaseAsync(
+            TestImages.MariaDb, "proxy-db-maria", [$"MARIADB_ROOT_PASSWORD={DatabaseRestoreTests.MariaDbPassword}", "MARIADB_INITDB_SKIP_TZINFO=1"], ct);
+        await DatabaseRestoreTests.Maria(workspace, maria, DatabaseRestoreTests.MariaDbPassword, DatabaseRestoreTests.MariaDbSetup, ct);
+
+        // Debian 12's haproxy 2.6 passes each exec start without its Upgrade header: the engine answers 200 with the output.
+        string pgSet;
+        await using (var proxy = await SocketProxy.StartAsync(["CONTAINERS", "EXEC", "POST"], _output, ct))
+        {
+            workspace.AgentEnvironment = proxy.AgentEnvironment;
+            workspace.Configure($"      - postgres: {pg}\n");
+            var pgBackup = await workspace.RunAsync(ct, "run-now", workspace.Job);
+            pgBackup.ExitCode.Should().Be(0, pgBackup.ToString());
+            pgBackup.Output.Should().Contain("checked by its header only, pg_restore --list cannot be fed").And.Contain("haproxy 3.1 or later");
+            pgSet = $"{workspace.Job}/{Path.GetFileName(workspace.SetDirectories().Should().ContainSingle().Subject)}";
+
+            workspace.Configure($"      - mysql: {maria}\n");
+            var mariaBackup = await workspace.RunAsync(ct, "run-now", workspace.Job);
+            mariaBackup.ExitCode.Should().Be(0, mariaBackup.ToString());
+
+            var requests = await proxy.RequestsAfterAsync(20, ct);
+            Report("run-now (postgres), run-now (mysql)", requests);
+            requests.Should().NotContain(r => r.Status == 403, proxy.Log);
+            requests.Should().Contain(r => r.Method == "POST" && r.Template == "/exec/{id}/start" && r.Status == 200, "the proxy passed the exec starts without their upgrade");
+            requests.Should().NotContain(r => r.Status == 101, "haproxy 2.6 upgrades no exec start that carries a body");
+            documented.Undocumented(requests, "start-up", "postgres", "mysql").Should().BeEmpty("docs/security.md lists every request of a database backup");
+        }
+
+        var freshPg = await workspace.StartDatabaseAsync(TestImages.Postgres, "proxy-db-pg-new", ["POSTGRES_PASSWORD=another-secret"], ct);
+        await using (var proxy = await SocketProxy.StartAsync(["CONTAINERS", "EXEC", "POST", "VOLUMES"], _output, ct))
+        {
+            workspace.AgentEnvironment = proxy.AgentEnvironment;
+            var refused = await workspace.RunAsync(ct, "restore", pgSet, "--to-container", freshPg, "--yes");
+
+            refused.ExitCode.Should().Be(1, refused.ToString());
+            refused.Output.Should().MatchRegex(@"POST /exec/[0-9a-f]+/start was answered 200 instead of 101")
+                .And.Contain("haproxy 3.1 or later, or a release with the haproxy#2684 fix");
+            (await DatabaseRestoreTests.Psql(workspace, freshPg, "postgres", "SELECT count(*) FROM pg_database WHERE datname IN ('shop', 'crm');", ct))
+                .Trim().Should().Be("0", "nothing was restored through the proxy");
+        }
+
+        // The same sets restored directly: the data is the data that was dumped through the proxy.
+        workspace.AgentEnvironment = null;
+        var pgRestore = await workspace.RunAsync(ct, "restore", pgSet, "--to-container", freshPg, "--yes");
+        pgRestore.ExitCode.Should().Be(0, pgRestore.ToString());
+        foreach (var database in new[] { "shop", "crm" })
+        {
+            var original = await DatabaseRestoreTests.PgDumpAsync(workspace, pg, database, ct);
+            (await DatabaseRestoreTests.PgDumpAsync(workspace, freshPg, database, ct)).Should().Be(original, $"database {database} restores exactly");
+            original.Should().Contain("COPY public.");
+        }
+
+        var freshMaria = await workspace.StartDatabaseAsync(TestImages.MariaDb, "proxy-db-maria-new", ["MARIADB_ROOT_PASSWORD=another-root", "MARIADB_INITDB_SKIP_TZINFO=1"], ct);
+        var mariaRestore = await workspace.RunAsync(ct, "restore", $"{workspace.Job}/latest", "--to-container", freshMaria, "--yes");
+        mariaRestore.ExitCode.Should().Be(0, mariaRestore.ToString());
+        const string checksums = "CHECKSUM TABLE app.orders, app.audit, other.t EXTENDED;";
+        var before = await DatabaseRestoreTests.Maria(workspace, maria, DatabaseRestoreTests.MariaDbPassword, checksums, ct);
+        (await DatabaseRestoreTests.Maria(workspace, freshMaria, "another-root", checksums, ct)).Should().Be(before);
+        before.Should().Contain("app.orders");
+        (await workspace.AgentLeftoversAsync(ct)).Should().BeEmpty();
+    }
+
     private void Report(string what, IReadOnlyList<ProxyRequest> requests)
     {
         _output.WriteLine($"--- {what}: {requests.Count} requests through the proxy");

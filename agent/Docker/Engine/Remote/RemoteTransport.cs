@@ -8,7 +8,7 @@ namespace VolumeAgent.Docker.Engine.Remote;
 /// The library's transport over connections the agent opens: its legacy HTTP handler (<see cref="ManagedHandler"/>, the
 /// one whose answers can be hijacked for an exec's stdin/stdout) over <see cref="TlsConnector"/>'s, <see cref="SshConnector"/>'s
 /// or a unix socket's (<see cref="UnixSocketStream"/>) instead of its own sockets. The library's calls, models and stream demultiplexing stay
-/// the library's; only the connection is ours (see <see cref="TlsConnector"/> for why).
+/// the library's (but an exec's start and output: <see cref="ExecStart"/>); only the connection is ours (see <see cref="TlsConnector"/> for why).
 /// </summary>
 internal sealed class RemoteTransport : IDockerHandlerFactory<RemoteTransport.Options>
 {
