@@ -183,7 +183,12 @@ public sealed class ResticSftpTests
         }
     }
 
-    private static IReadOnlyList<string> LockFiles(SftpServer server) => Files(server, "locks");
+    /// <summary>
+    /// The repository's lock files, by their final names (64 hex digits, the lock's id): restic's sftp backend writes
+    /// each file under a temporary name first and renames it, and a lock seen under that name is gone a moment later.
+    /// </summary>
+    private static IReadOnlyList<string> LockFiles(SftpServer server) =>
+        [.. Files(server, "locks").Where(name => name.Length == 64 && name.All(char.IsAsciiHexDigitLower))];
 
     private static IReadOnlyList<string> SnapshotFiles(SftpServer server) => Files(server, "snapshots");
 
