@@ -152,6 +152,9 @@ internal static class LogEvents
     // What the fault suite showed (a killed agent's execs): 2200–2299.
     public static readonly LogEventId LeftoverExecEnded = new(2200, nameof(LeftoverExecEnded));
     public static readonly LogEventId LeftoverExecNotEnded = new(2201, nameof(LeftoverExecNotEnded));
+
+    // Swarm volumes a moved task may have left behind (Swarm/LeftBehindVolumes): 2650–2699.
+    public static readonly LogEventId SwarmVolumeMaybeLeftBehind = new(2650, nameof(SwarmVolumeMaybeLeftBehind));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>
