@@ -32,18 +32,37 @@ internal static class LeftBehindVolumes
     {
         ArgumentNullException.ThrowIfNull(docker);
         ArgumentNullException.ThrowIfNull(node);
-        if ((await docker.Volumes.TryInspectAsync(volume, cancellationToken))?.Labels?.ContainsKey(SwarmNode.StackLabel) != true)
+        ArgumentNullException.ThrowIfNull(log);
+        string? reason;
+        try
         {
+            reason = await LeftBehindAsync(docker, node, volume, log, cancellationToken);
+        }
+        catch (DockerApiException ex)
+        {
+            // A socket proxy without VOLUMES, TASKS or NODES, or a manager that just lost its quorum: not certain, so kept.
+            log.ForEvent(LogEvents.SwarmVolumeMaybeLeftBehind).Information(
+                "Whether volume {Volume} was left behind on this node ({Node}) by a task that moved is unknown ({Error}); it is backed up", volume, node.Name, ex.Message);
             return;
         }
 
-        var users = await docker.Containers.ListUsingVolumeAsync(volume, cancellationToken);
-
-        // Running, paused, restarting or just created: in use here. Only task containers can have moved.
-        var ended = users.Where(c => c.State is "exited" or "dead").ToList();
-        if (ended.Count < users.Count || ended.Count == 0 || !ended.TrueForAll(IsTask))
+        if (reason is not null)
         {
-            return;
+            throw new NotOnThisNodeException(reason);
+        }
+    }
+
+    /// <summary>Why <paramref name="volume"/> is a copy a moved task left here, or null when it is to be backed up.</summary>
+    private static async Task<string?> LeftBehindAsync(IDockerEngine docker, SwarmNode node, string volume, ILogger log, CancellationToken cancellationToken)
+    {
+        // Running, paused, restarting or just created: in use here. Only task containers can have moved. A volume
+        // that is not here has no users either: the helper's creation says so.
+        var users = await docker.Containers.ListUsingVolumeAsync(volume, cancellationToken);
+        var ended = users.Where(c => c.State is "exited" or "dead").ToList();
+        if (ended.Count < users.Count || ended.Count == 0 || !ended.TrueForAll(IsTask)
+            || (await docker.Volumes.TryInspectAsync(volume, cancellationToken))?.Labels?.ContainsKey(SwarmNode.StackLabel) != true)
+        {
+            return null;
         }
 
         var services = ended
@@ -57,41 +76,25 @@ internal static class LeftBehindVolumes
                 volume,
                 node.Name,
                 services[0].Key.Name);
-            return;
+            return null;
         }
 
-        var movedTo = new List<(string Service, string NodeId)>();
+        string? movedTo = null;
         foreach (var service in services)
         {
-            IReadOnlyList<SwarmTask> tasks;
-            try
-            {
-                tasks = await docker.ListServiceTasksAsync(service.Key.Id, cancellationToken);
-            }
-            catch (DockerApiException ex)
-            {
-                log.ForEvent(LogEvents.SwarmVolumeMaybeLeftBehind).Information(
-                    "Volume {Volume} is used only by ended tasks of {Service} on this node ({Node}); where the service runs now is unknown ({Error}), so it is backed up",
-                    volume,
-                    service.Key.Name,
-                    node.Name,
-                    ex.Message);
-                return;
-            }
-
+            var tasks = await docker.ListServiceTasksAsync(service.Key.Id, cancellationToken);
             if (MovedTo(tasks, service.Select(c => c.Labels![SwarmNode.TaskLabel]).ToList(), node.Id) is not { } nodeId)
             {
-                return;
+                return null;
             }
 
-            movedTo.Add((service.Key.Name, nodeId));
+            movedTo ??= nodeId;
         }
 
-        var (name, to) = movedTo[0];
-        var toName = await docker.GetNodeNameAsync(to, cancellationToken);
-        throw new NotOnThisNodeException(
-            $"Volume '{volume}' was left behind on this node ({node.Name}) by a task of {name} that moved to node {toName}, whose agent backs up the "
-            + $"volume the task uses now; remove it with `docker volume rm {volume}` on {node.Name} once you no longer need it.");
+        var name = services[0].Key.Name;
+        var toName = await docker.GetNodeNameAsync(movedTo!, cancellationToken);
+        return $"Volume '{volume}' was left behind on this node ({node.Name}) by a task of {name} that moved to node {toName}, whose agent backs up the "
+            + $"volume the task uses now; remove it with `docker volume rm {volume}` on {node.Name} once you no longer need it.";
     }
 
     /// <summary>

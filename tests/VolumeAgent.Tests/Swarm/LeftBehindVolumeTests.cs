@@ -68,6 +68,17 @@ public sealed class LeftBehindVolumeTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task OnAManagerWhoseTasksApiIsRefused_TheVolumeIsBackedUp_AndTheLogSaysWhy()
+    {
+        _engine.TasksRefusal = "GET /v1.41/tasks refused by a socket proxy: allow TASKS";
+        AddEndedTask("task-1");
+        Tasks(Task("task-1", "node-id-a", 1, "shutdown", "shutdown"), Task("task-2", "node-id-b", 1, "running", "running"));
+
+        (await PlanAsync()).Should().ContainSingle();
+        _logged.Should().ContainSingle(e => e.RenderMessage(null).Contains("allow TASKS", StringComparison.Ordinal) && e.RenderMessage(null).Contains("it is backed up", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task ARunningContainerHereUsesIt_TheVolumeIsBackedUp_WithoutAskingSwarm()
     {
         AddEndedTask("task-1");
