@@ -155,6 +155,9 @@ internal static class LogEvents
 
     // Execs through a socket proxy that drops the connection upgrade (Docker/Engine/, Sources/): 2750–2799.
     public static readonly LogEventId PgListCheckNoStdin = new(2750, nameof(PgListCheckNoStdin));
+
+    // Swarm volumes a moved task may have left behind (Swarm/LeftBehindVolumes): 2650–2699.
+    public static readonly LogEventId SwarmVolumeMaybeLeftBehind = new(2650, nameof(SwarmVolumeMaybeLeftBehind));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

@@ -31,4 +31,13 @@ internal interface IDockerEngine : IAsyncDisposable
 
     /// <summary>The engine's host name and Swarm membership (<c>GET /info</c>).</summary>
     Task<EngineInfo> GetInfoAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The tasks of the Swarm service with the id <paramref name="serviceId"/>, its history included (<c>GET /tasks</c>).
+    /// Only a manager answers: elsewhere a <see cref="DockerApiException"/> (503, "not a swarm manager").
+    /// </summary>
+    Task<IReadOnlyList<SwarmTask>> ListServiceTasksAsync(string serviceId, CancellationToken cancellationToken);
+
+    /// <summary>A Swarm node's host name, as <c>docker node ls</c> shows it (<c>GET /nodes/{id}</c>, on a manager only).</summary>
+    Task<string> GetNodeNameAsync(string nodeId, CancellationToken cancellationToken);
 }

@@ -1,6 +1,7 @@
 using Serilog;
 using Serilog.Core;
 using VolumeAgent.Docker.Models;
+using Lib = Docker.DotNet.Models;
 
 namespace VolumeAgent.Docker.Engine;
 
@@ -65,6 +66,26 @@ internal sealed class LibraryEngine : IDockerEngine, IDisposable
     public async Task<EngineInfo> GetInfoAsync(CancellationToken cancellationToken) =>
         ModelMapping.FromLibrary(await _engine.CallAsync(
             "read the engine's system information", idempotent: true, (c, ct) => c.System.GetSystemInfoAsync(ct), cancellationToken));
+
+    public async Task<IReadOnlyList<SwarmTask>> ListServiceTasksAsync(string serviceId, CancellationToken cancellationToken)
+    {
+        var filters = ModelMapping.Filters(null, ("service", serviceId));
+        var tasks = await _engine.CallAsync(
+            $"list the tasks of Swarm service {serviceId}",
+            idempotent: true,
+            (c, ct) => c.Tasks.ListAsync(new Lib.TasksListParameters { Filters = filters }, ct),
+            cancellationToken);
+
+        // The filter also takes a name or an id's prefix: only the service's own tasks count.
+        return [.. tasks.Where(t => t.ServiceID == serviceId).Select(ModelMapping.FromLibrary)];
+    }
+
+    public async Task<string> GetNodeNameAsync(string nodeId, CancellationToken cancellationToken)
+    {
+        var node = await _engine.CallAsync(
+            $"inspect Swarm node {nodeId}", idempotent: true, (c, ct) => c.Swarm.InspectNodeAsync(nodeId, ct), cancellationToken);
+        return node.Description?.Hostname is { Length: > 0 } name ? name : nodeId;
+    }
 
     public void Dispose() => _engine.Dispose();
 

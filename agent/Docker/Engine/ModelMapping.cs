@@ -151,6 +151,15 @@ internal static class ModelMapping
         IsSwarmManager = info.Swarm?.ControlAvailable ?? false,
     };
 
+    public static SwarmTask FromLibrary(Lib.TaskResponse task) => new()
+    {
+        Id = task.ID,
+        NodeId = task.NodeID,
+        Slot = task.Slot ?? 0,
+        DesiredState = task.DesiredState?.ToString()?.ToLowerInvariant(),
+        State = task.Status?.State?.ToString()?.ToLowerInvariant(),
+    };
+
     public static ProgressMessage FromLibrary(Lib.JSONMessage message) => new()
     {
         Id = message.ID,

@@ -39,11 +39,16 @@ internal static class FileTreeRunner
             return targets;
         }
 
-        await RunAsync(source, trees, limits, time, artifacts, progress, log, cancellationToken);
+        if (!await RunAsync(source, trees, limits, time, artifacts, progress, log, cancellationToken))
+        {
+            return null;
+        }
+
         return trees.Count == targets.Live.Count ? null : targets.Without(trees);
     }
 
-    public static async Task RunAsync(
+    /// <summary>Backs the tree up into each of <paramref name="storages"/>; false when the source is another node's (skipped, nothing recorded).</summary>
+    public static async Task<bool> RunAsync(
         IBackupSource source,
         IReadOnlyList<StorageTarget> storages,
         SourceLimits limits,
@@ -101,6 +106,11 @@ internal static class FileTreeRunner
                         Bytes.Format(snapshot.DataAdded),
                         time.GetElapsedTime(clock).TotalSeconds);
                 }
+                catch (Swarm.NotOnThisNodeException ex)
+                {
+                    log.ForEvent(LogEvents.SwarmSourceSkipped).Information("Source {Source} skipped on this node: {Reason}", source.DisplayName, ex.Message);
+                    return false;
+                }
                 catch (Exception ex) when (IsFailure(ex, cancellationToken) || (!cancellationToken.IsCancellationRequested && (watchdog.Fired || limits.TimedOut)))
                 {
                     var error = limits.Explain(watchdog, source.DisplayName, subject, diagnosis: null) ?? ex.Message;
@@ -112,6 +122,8 @@ internal static class FileTreeRunner
             artifacts.Add(artifact);
             progress?.Report(artifact);
         }
+
+        return true;
     }
 
     private static bool IsFailure(Exception ex, CancellationToken runToken) => ex switch

@@ -11,7 +11,9 @@ namespace VolumeAgent.IntegrationTests.Swarm;
 /// on the manager runs the agent as a global service, one task per node, both writing to one storage (a host folder
 /// bind-mounted on both, as an NFS mount would be). A replicated service with one replica is backed up exactly once,
 /// by the node Swarm runs its task on, and skipped by the other; a service with a replica on each node is backed up
-/// on each, each node its own: nothing twice, nothing missed.
+/// on each, each node its own: nothing twice, nothing missed. When Swarm then moves the task from the manager to the
+/// worker, the volume it leaves behind on the manager is skipped there (the manager asks Swarm where the task runs now);
+/// once the service is scaled to 0, both nodes' copies are backed up again.
 /// </summary>
 [Collection(DockerTests.Engines)]
 public sealed class TwoNodeSwarmTests
@@ -45,7 +47,8 @@ public sealed class TwoNodeSwarmTests
             image: volume-agent-test/helper:busybox
             command: ["sh", "-c", "head -c 100000 /dev/urandom > /data/random.bin && echo solo > /data/ready && exec sleep 100000"]
             volumes: [solo-data:/data]
-            deploy: { replicas: 1 }
+            stop_grace_period: 1s          # sleep ignores SIGTERM as PID 1: a move need not wait 10 s for the SIGKILL
+            deploy: { replicas: 1, placement: { constraints: [node.role==manager] } }
           pair:
             image: volume-agent-test/helper:busybox
             command: ["sh", "-c", "cat /etc/hostname > /data/task && echo pair > /data/ready && exec sleep 100000"]
@@ -68,7 +71,7 @@ public sealed class TwoNodeSwarmTests
     }
 
     [Fact]
-    public async Task GlobalAgentOnTwoNodes_ReplicatedServiceIsBackedUpOnceByTheNodeRunningIt_AndEachNodeBacksUpItsOwnReplica()
+    public async Task GlobalAgentOnTwoNodes_ReplicatedServiceIsBackedUpOnceByTheNodeRunningIt_AndEachNodeBacksUpItsOwnReplica_AlsoAfterTheTaskMoved()
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         var ct = timeout.Token;
@@ -89,7 +92,7 @@ public sealed class TwoNodeSwarmTests
                 await DaemonWait.UntilAsync($"the pair replica on {node.Node} to fill its volume", ReadyLimit, async () => Done(await DockerAsync(node, ct, "exec", await TaskAsync(node, "pair", ct), "test", "-f", "/data/ready")), ct);
             }
 
-            // Swarm chose the node of the one solo replica: find it, and wait for its volume to be filled.
+            // The one solo replica runs on the manager (its constraint): find it, and wait for its volume to be filled.
             var running = new Dictionary<string, string>(StringComparer.Ordinal);
             await DaemonWait.UntilAsync(
                 "the solo replica to run on one node",
@@ -110,16 +113,13 @@ public sealed class TwoNodeSwarmTests
                 },
                 ct);
             var (soloNode, soloTask) = running.Single();
+            soloNode.Should().Be(swarm.Manager.Node, "solo is placed on the manager, whose agent can ask Swarm where a task went");
             var solo = swarm.Nodes.Single(n => n.Node == soloNode);
             var other = swarm.Nodes.Single(n => n.Node != soloNode);
             await DaemonWait.UntilAsync("the solo replica to fill its volume", ReadyLimit, async () => Done(await DockerAsync(solo, ct, "exec", soloTask, "test", "-f", "/data/ready")), ct);
             _output.WriteLine($"solo runs on {soloNode}; stack ready after {clock.Elapsed.TotalSeconds:0.0} s");
 
-            foreach (var node in swarm.Nodes)
-            {
-                var runNow = await DockerAsync(node, ct, "exec", agents[node.Node!], "run-now");
-                runNow.ExitCode.Should().Be(0, runNow.ToString());
-            }
+            await RunNowAsync(swarm, agents, ct);
 
             // One set per node under nightly@<node>; solo's volume in exactly one of them, its node's; pair's in both.
             var backups = Path.Combine(work, "backups");
@@ -127,12 +127,8 @@ public sealed class TwoNodeSwarmTests
             var artifacts = new Dictionary<string, List<string>>(StringComparer.Ordinal);
             foreach (var node in swarm.Nodes)
             {
-                var set = Directory.EnumerateDirectories(Path.Combine(backups, $"nightly@{node.Node}")).Where(d => new DirectoryInfo(d).LinkTarget is null).Should().ContainSingle().Subject;
-                new FileInfo(Path.Combine(backups, $"nightly@{node.Node}", "latest")).LinkTarget.Should().Be(Path.GetFileName(set));
-                using var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(set, "manifest.json"), ct));
-                manifest.RootElement.GetProperty("node").GetString().Should().Be(node.Node);
-                artifacts[node.Node!] = [.. manifest.RootElement.GetProperty("artifacts").EnumerateArray()
-                    .Where(a => a.GetProperty("status").GetString() == "succeeded").Select(a => a.GetProperty("source_name").GetString()!)];
+                Directory.EnumerateDirectories(Path.Combine(backups, $"nightly@{node.Node}")).Where(d => new DirectoryInfo(d).LinkTarget is null).Should().ContainSingle();
+                (artifacts[node.Node!], var set) = await NewestSetAsync(backups, node, ct);
                 if (node == solo)
                 {
                     var archive = Path.Combine(set, $"volume-{Stack}_solo-data.tar.gz");
@@ -150,6 +146,10 @@ public sealed class TwoNodeSwarmTests
             var list = await DockerAsync(other, ct, "exec", agents[other.Node!], "list");
             list.ExitCode.Should().Be(0, list.ToString());
             list.Stdout.Should().Contain("va-node-a").And.Contain("va-node-b");
+
+            // Swarm moves solo to the worker, then it is scaled to 0.
+            await MoveSoloAsync(swarm, agents, backups, ct);
+            await ScaleSoloToZeroAsync(swarm, agents, backups, ct);
             (await CommandLine.DockerOkAsync(ct, "info", "--format", "{{.Swarm.NodeID}}")).Should().Be(testEngineSwarm, "the test engine's swarm state is never touched");
             _output.WriteLine($"two-node swarm test (engines to backups, without the image build): {clock.Elapsed.TotalSeconds:0.0} s");
         }
@@ -164,6 +164,77 @@ public sealed class TwoNodeSwarmTests
                 _output.WriteLine($"cleanup: could not delete {work}: {ex.Message}");
             }
         }
+    }
+
+    /// <summary>
+    /// Moves solo's task from the manager to the worker, as a changed constraint (or a drained node) does: the manager keeps
+    /// the ended task's container and its volume, the worker makes a new volume of the same name. The next run on each
+    /// node stores solo's volume once, the worker's, which the task uses now; the manager skips the copy left with it.
+    /// </summary>
+    private async Task MoveSoloAsync(TwoNodeSwarm swarm, Dictionary<string, string> agents, string backups, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        await swarm.Manager.DockerAsync(
+            cancellationToken, "service", "update", "--detach=true", "--constraint-rm", "node.role==manager", "--constraint-add", $"node.hostname=={swarm.Worker.Node}", $"{Stack}_solo");
+        var moved = await TaskAsync(swarm.Worker, "solo", cancellationToken);
+        await DaemonWait.UntilAsync(
+            "the moved solo replica to fill its new volume", ReadyLimit, async () => Done(await DockerAsync(swarm.Worker, cancellationToken, "exec", moved, "test", "-f", "/data/ready")), cancellationToken);
+        _output.WriteLine($"solo moved to {swarm.Worker.Node} in {clock.Elapsed.TotalSeconds:0.0} s");
+        var left = await DockerAsync(swarm.Manager, cancellationToken, "ps", "-a", "--filter", $"label=com.docker.swarm.service.name={Stack}_solo", "--format", "{{.State}}");
+        CommandLine.Lines(left.Stdout).Should().Equal(["exited"], "Swarm keeps the ended task's container on the manager, as history");
+
+        await RunNowAsync(swarm, agents, cancellationToken);
+        var (onManager, _) = await NewestSetAsync(backups, swarm.Manager, cancellationToken);
+        var (onWorker, workerSet) = await NewestSetAsync(backups, swarm.Worker, cancellationToken);
+        onWorker.Should().BeEquivalentTo($"{Stack}_solo-data", $"{Stack}_pair-data");
+        onManager.Should().BeEquivalentTo([$"{Stack}_pair-data"], "the volume the moved task left on the manager is not backed up a second time");
+        (await HostProcess.RunCheckedAsync("tar", ["-tzf", Path.Combine(workerSet, $"volume-{Stack}_solo-data.tar.gz")], cancellationToken))
+            .Should().Contain("ready").And.Contain("random.bin");
+        (await DockerAsync(swarm.Manager, cancellationToken, "logs", agents[swarm.Manager.Node!])).Output.Should()
+            .Contain($"by a task of {Stack}_solo that moved to node {swarm.Worker.Node}").And.Contain($"docker volume rm {Stack}_solo-data");
+        (await DockerAsync(swarm.Manager, cancellationToken, "volume", "inspect", $"{Stack}_solo-data")).ExitCode.Should().Be(0, "the agent never removes a volume");
+    }
+
+    /// <summary>Scaled to 0, solo runs nowhere: each node's copy of its volume is backed up again, whichever is wanted.</summary>
+    private static async Task ScaleSoloToZeroAsync(TwoNodeSwarm swarm, Dictionary<string, string> agents, string backups, CancellationToken cancellationToken)
+    {
+        await swarm.Manager.DockerAsync(cancellationToken, "service", "scale", "--detach=true", $"{Stack}_solo=0");
+        await DaemonWait.UntilAsync(
+            $"solo's task on {swarm.Worker.Node} to end",
+            ReadyLimit,
+            async () =>
+            {
+                var listing = await DockerAsync(swarm.Worker, cancellationToken, "ps", "-q", "--filter", $"label=com.docker.swarm.service.name={Stack}_solo", "--filter", "status=running");
+                return (listing.ExitCode == 0 && CommandLine.Lines(listing.Stdout).Length == 0, listing.Output);
+            },
+            cancellationToken);
+
+        await RunNowAsync(swarm, agents, cancellationToken);
+        foreach (var node in swarm.Nodes)
+        {
+            (await NewestSetAsync(backups, node, cancellationToken)).Artifacts.Should().BeEquivalentTo(
+                [$"{Stack}_solo-data", $"{Stack}_pair-data"], $"a service scaled to 0 has its volume backed up on {node.Node}: its data is nowhere else");
+        }
+    }
+
+    private static async Task RunNowAsync(TwoNodeSwarm swarm, Dictionary<string, string> agents, CancellationToken cancellationToken)
+    {
+        foreach (var node in swarm.Nodes)
+        {
+            var runNow = await DockerAsync(node, cancellationToken, "exec", agents[node.Node!], "run-now");
+            runNow.ExitCode.Should().Be(0, runNow.ToString());
+        }
+    }
+
+    /// <summary>The sources stored (succeeded) in the set <c>nightly@NODE/latest</c> points at, and that set's folder.</summary>
+    private static async Task<(List<string> Artifacts, string Set)> NewestSetAsync(string backups, SecondEngine node, CancellationToken cancellationToken)
+    {
+        var set = Path.Combine(backups, $"nightly@{node.Node}", new FileInfo(Path.Combine(backups, $"nightly@{node.Node}", "latest")).LinkTarget!);
+        using var manifest = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(set, "manifest.json"), cancellationToken));
+        manifest.RootElement.GetProperty("node").GetString().Should().Be(node.Node);
+        List<string> artifacts = [.. manifest.RootElement.GetProperty("artifacts").EnumerateArray()
+            .Where(a => a.GetProperty("status").GetString() == "succeeded").Select(a => a.GetProperty("source_name").GetString()!)];
+        return (artifacts, set);
     }
 
     private static (bool Done, string Last) Done(Daemon.ProcessResult result) => (result.ExitCode == 0, result.Output);

@@ -27,6 +27,9 @@ internal sealed class FakeContainer
 
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The named volumes an application container mounts (a helper's are in its <see cref="Request"/>).</summary>
+    public IReadOnlyList<string> Volumes { get; init; } = [];
+
     /// <summary>What the agent asked for when it created this container (helpers only).</summary>
     public ContainerCreateRequest? Request { get; init; }
 

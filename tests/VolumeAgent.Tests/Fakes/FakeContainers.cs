@@ -19,9 +19,10 @@ internal sealed class FakeContainers : IContainerOperations
     public IReadOnlyList<FakeContainer> All => [.. _containers.Values];
 
     /// <summary>An application container the agent may find by name (or by compose labels).</summary>
-    public FakeContainer Add(string name, bool running = true, IReadOnlyList<string>? env = null, IReadOnlyDictionary<string, string>? labels = null)
+    public FakeContainer Add(
+        string name, bool running = true, IReadOnlyList<string>? env = null, IReadOnlyDictionary<string, string>? labels = null, IReadOnlyList<string>? volumes = null)
     {
-        var container = new FakeContainer(NewId(), name) { Env = env ?? [], Labels = labels ?? new Dictionary<string, string>() };
+        var container = new FakeContainer(NewId(), name) { Env = env ?? [], Labels = labels ?? new Dictionary<string, string>(), Volumes = volumes ?? [] };
         if (running)
         {
             container.Start();
@@ -141,7 +142,7 @@ internal sealed class FakeContainers : IContainerOperations
     public Task<IReadOnlyList<ContainerSummary>> ListUsingVolumeAsync(string volume, CancellationToken cancellationToken)
     {
         IReadOnlyList<ContainerSummary> users = _containers.Values
-            .Where(c => c.Request?.HostConfig?.Mounts?.Any(m => m.Type == "volume" && m.Source == volume) == true)
+            .Where(c => c.Request?.HostConfig?.Mounts?.Any(m => m.Type == "volume" && m.Source == volume) == true || c.Volumes.Contains(volume))
             .Select(c => c.Summary())
             .ToList();
         return Task.FromResult(users);

@@ -68,6 +68,34 @@ internal sealed class FakeDockerEngine : IDockerEngine
 
     public Task<EngineInfo> GetInfoAsync(CancellationToken cancellationToken) => Task.FromResult(Info);
 
+    /// <summary>What <see cref="ListServiceTasksAsync"/> answers, by service id; on an engine that is no manager (<see cref="EngineInfo.IsSwarmManager"/>) it refuses, as a worker does.</summary>
+    public Dictionary<string, List<SwarmTask>> SwarmTasks { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>When set, <see cref="ListServiceTasksAsync"/> is refused with this message (a socket proxy without TASKS).</summary>
+    public string? TasksRefusal { get; set; }
+
+    /// <summary>The host names of Swarm nodes, by id.</summary>
+    public Dictionary<string, string> SwarmNodeNames { get; } = new(StringComparer.Ordinal);
+
+    public Task<IReadOnlyList<SwarmTask>> ListServiceTasksAsync(string serviceId, CancellationToken cancellationToken)
+    {
+        Record($"list tasks {serviceId}");
+        if (!Info.IsSwarmManager)
+        {
+            throw new DockerApiException($"list the tasks of Swarm service {serviceId}", HttpStatusCode.ServiceUnavailable, "This node is not a swarm manager.");
+        }
+
+        if (TasksRefusal is { } refusal)
+        {
+            throw new DockerApiException($"list the tasks of Swarm service {serviceId}", HttpStatusCode.Forbidden, refusal);
+        }
+
+        return Task.FromResult<IReadOnlyList<SwarmTask>>([.. SwarmTasks.GetValueOrDefault(serviceId) ?? []]);
+    }
+
+    public Task<string> GetNodeNameAsync(string nodeId, CancellationToken cancellationToken) =>
+        Task.FromResult(SwarmNodeNames.GetValueOrDefault(nodeId) ?? nodeId);
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     /// <summary>A volume with the files of <paramref name="tar"/>.</summary>

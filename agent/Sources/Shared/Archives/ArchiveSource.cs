@@ -46,15 +46,19 @@ internal sealed class ArchiveSource : IBackupSource, IFileTreeSource
     public string ArtifactName => _artifactName;
 
     /// <summary>The tree mounted read-only at <see cref="VolumeRestorer.MountPoint"/>, where its restore mounts the target too.</summary>
-    public Task<FileTreeSource> PlanTreeAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new FileTreeSource(
+    public async Task<FileTreeSource> PlanTreeAsync(CancellationToken cancellationToken)
+    {
+        await SkipIfLeftBehindAsync(cancellationToken);
+        return new FileTreeSource(
             // Must exist, as for the tar: the storage's helper's creation fails for a missing volume, never makes one.
             new MountSpec { Type = _mountType, Source = Target, Target = VolumeRestorer.MountPoint, ReadOnly = true, MustExist = true },
             $"{Kind}:{Target}",
-            _exclude));
+            _exclude);
+    }
 
     public async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(CancellationToken cancellationToken)
     {
+        await SkipIfLeftBehindAsync(cancellationToken);
         var descriptor = new ArtifactDescriptor
         {
             BaseFileName = _artifactName + ".tar",
@@ -95,4 +99,10 @@ internal sealed class ArchiveSource : IBackupSource, IFileTreeSource
 
         return [producer];
     }
+
+    /// <summary>On a Swarm node, a stack's volume that a moved task left here is the new node's to back up (<see cref="Swarm.LeftBehindVolumes"/>).</summary>
+    private Task SkipIfLeftBehindAsync(CancellationToken cancellationToken) =>
+        _mountType == "volume" && _context.Containers.Node is { } node
+            ? Swarm.LeftBehindVolumes.SkipIfLeftBehindAsync(_context.Docker, node, Target, _context.Log, cancellationToken)
+            : Task.CompletedTask;
 }
