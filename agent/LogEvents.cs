@@ -158,6 +158,7 @@ internal static class LogEvents
 
     // Swarm volumes a moved task may have left behind (Swarm/LeftBehindVolumes): 2650–2699.
     public static readonly LogEventId SwarmVolumeMaybeLeftBehind = new(2650, nameof(SwarmVolumeMaybeLeftBehind));
+    public static readonly LogEventId SwarmVolumeBackedUpOnceMore = new(2651, nameof(SwarmVolumeBackedUpOnceMore));
 }
 
 /// <summary>A log event's stable id and name; added to each event written through <see cref="LogEventIds.ForEvent"/>.</summary>

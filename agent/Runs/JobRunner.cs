@@ -214,6 +214,7 @@ internal sealed class JobRunner
                 InstanceId = _instance.Id,
                 Containers = _containers,
                 Log = log,
+                LeftBehind = new Swarm.LeftBehindMarks(_policy.StateDir, job.Name),
             };
             var compressor = Compressors.Create(job.Compression, job.Compression == CompressionKind.None ? null : job.CompressionLevel);
             var sources = job.Sources.Select(options => new PlannedSource(options, SourceKinds.Of(options).CreateSource(context.On(options.Engine), options))).ToList();
@@ -240,8 +241,9 @@ internal sealed class JobRunner
                 throw;
             }
 
-            return await RunCompletion.CompleteAsync(job, trigger, runId, activity.Tag, started, artifacts, runErrors, targets, _stores, _time, log)
-                with { StalledStorages = targets.StalledNames };
+            var completed = await RunCompletion.CompleteAsync(job, trigger, runId, activity.Tag, started, artifacts, runErrors, targets, _stores, _time, log);
+            context.LeftBehind.Commit(artifacts);
+            return completed with { StalledStorages = targets.StalledNames };
         }
         finally
         {

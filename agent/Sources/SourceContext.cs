@@ -34,6 +34,9 @@ internal sealed class SourceContext
     /// <summary>The run's (or the command's) logger: its lines carry the job and the run id.</summary>
     public required ILogger Log { get; init; }
 
+    /// <summary>The left-behind Swarm volumes this run backs up once more, marked when their artifacts succeed; none when null.</summary>
+    public Swarm.LeftBehindMarks? LeftBehind { get; init; }
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SourceContext> _others = new(StringComparer.Ordinal);
 
@@ -67,6 +70,7 @@ internal sealed class SourceContext
                     InstanceId = InstanceId,
                     Containers = new ContainerResolver(docker, Containers.Project),
                     Log = Log,
+                    LeftBehind = LeftBehind,
                 };
             }
 

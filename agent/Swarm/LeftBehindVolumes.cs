@@ -1,6 +1,7 @@
 using Serilog;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 
 namespace VolumeAgent.Swarm;
 
@@ -28,15 +29,20 @@ internal static class LeftBehindVolumes
     /// Throws <see cref="NotOnThisNodeException"/> when <paramref name="volume"/> is a copy a moved task left on this
     /// node (its message names the volume, the service and the node that runs it now); returns when it is to be backed up.
     /// </summary>
-    public static async Task SkipIfLeftBehindAsync(IDockerEngine docker, SwarmNode node, string volume, ILogger log, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With <paramref name="marks"/>, the first run after a move still backs the volume up (once more, as the task left
+    /// it: what it wrote after this node's last set is in no other), and the runs after one whose set holds it skip it.
+    /// </remarks>
+    public static async Task SkipIfLeftBehindAsync(
+        IDockerEngine docker, SwarmNode node, string volume, ManifestSourceKind kind, LeftBehindMarks? marks, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(log);
-        string? reason;
+        (string Reason, string Tasks)? found;
         try
         {
-            reason = await LeftBehindAsync(docker, node, volume, log, cancellationToken);
+            found = await LeftBehindAsync(docker, node, volume, log, cancellationToken);
         }
         catch (DockerApiException ex)
         {
@@ -46,14 +52,24 @@ internal static class LeftBehindVolumes
             return;
         }
 
-        if (reason is not null)
+        if (found is not { } left)
         {
-            throw new NotOnThisNodeException(reason);
+            return;
         }
+
+        if (marks is null || marks.IsStored(volume, left.Tasks))
+        {
+            throw new NotOnThisNodeException(left.Reason);
+        }
+
+        marks.Pend(kind, volume, left.Tasks);
+        log.ForEvent(LogEvents.SwarmVolumeBackedUpOnceMore).Warning(
+            "Volume {Volume} is backed up once more on this node ({Node}), as a task that moved away left it, and skipped by the runs after this one: {Reason}",
+            volume, node.Name, left.Reason);
     }
 
-    /// <summary>Why <paramref name="volume"/> is a copy a moved task left here, or null when it is to be backed up.</summary>
-    private static async Task<string?> LeftBehindAsync(IDockerEngine docker, SwarmNode node, string volume, ILogger log, CancellationToken cancellationToken)
+    /// <summary>Why <paramref name="volume"/> is a copy a moved task left here and the ended tasks' ids, or null when it is in use.</summary>
+    private static async Task<(string Reason, string Tasks)?> LeftBehindAsync(IDockerEngine docker, SwarmNode node, string volume, ILogger log, CancellationToken cancellationToken)
     {
         // Running, paused, restarting or just created: in use here. Only task containers can have moved. A volume
         // that is not here has no users either: the helper's creation says so.
@@ -93,9 +109,10 @@ internal static class LeftBehindVolumes
 
         var name = services[0].Key.Name;
         var toName = await docker.GetNodeNameAsync(movedTo!, cancellationToken);
-        return $"Volume '{volume}' was left behind on this node ({node.Name}) by a task of {name} that moved to node {toName}, whose agent backs up the "
-            + $"volume the task uses now. What the task wrote here after this node's last set before the move is in no set: copy it before you "
-            + $"remove the volume (`docker volume rm {volume}` on {node.Name}).";
+        var endedTasks = string.Join(",", ended.Select(c => c.Labels![SwarmNode.TaskLabel]).Order(StringComparer.Ordinal));
+        return ($"Volume '{volume}' was left behind on this node ({node.Name}) by a task of {name} that moved to node {toName}, whose agent backs up the "
+            + $"volume the task uses now; this node's set of the first run after the move holds the volume as the task left it. "
+            + $"Remove it (`docker volume rm {volume}` on {node.Name}) once you no longer need it.", endedTasks);
     }
 
     /// <summary>

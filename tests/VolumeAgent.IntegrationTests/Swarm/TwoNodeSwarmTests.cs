@@ -168,8 +168,9 @@ public sealed class TwoNodeSwarmTests
 
     /// <summary>
     /// Moves solo's task from the manager to the worker, as a changed constraint (or a drained node) does: the manager keeps
-    /// the ended task's container and its volume, the worker makes a new volume of the same name. The next run on each
-    /// node stores solo's volume once, the worker's, which the task uses now; the manager skips the copy left with it.
+    /// the ended task's container and its volume, the worker makes a new volume of the same name. The next run on the
+    /// manager stores the copy left with it once more (as the task left it); the runs after that store solo's volume
+    /// once, the worker's, which the task uses now, and the manager skips its copy.
     /// </summary>
     private async Task MoveSoloAsync(TwoNodeSwarm swarm, Dictionary<string, string> agents, string backups, CancellationToken cancellationToken)
     {
@@ -183,11 +184,19 @@ public sealed class TwoNodeSwarmTests
         var left = await DockerAsync(swarm.Manager, cancellationToken, "ps", "-a", "--filter", $"label=com.docker.swarm.service.name={Stack}_solo", "--format", "{{.State}}");
         CommandLine.Lines(left.Stdout).Should().Equal(["exited"], "Swarm keeps the ended task's container on the manager, as history");
 
+        // The first run after the move stores the manager's copy once more: what the task wrote there after the
+        // manager's last set is in no other. The runs after it store it no more.
+        await RunNowAsync(swarm, agents, cancellationToken);
+        var (onceMore, _) = await NewestSetAsync(backups, swarm.Manager, cancellationToken);
+        onceMore.Should().BeEquivalentTo([$"{Stack}_solo-data", $"{Stack}_pair-data"], "the copy the task left is stored once more, as the task left it");
+        (await DockerAsync(swarm.Manager, cancellationToken, "logs", agents[swarm.Manager.Node!])).Output.Should()
+            .Contain($"Volume {Stack}_solo-data is backed up once more on this node");
+
         await RunNowAsync(swarm, agents, cancellationToken);
         var (onManager, _) = await NewestSetAsync(backups, swarm.Manager, cancellationToken);
         var (onWorker, workerSet) = await NewestSetAsync(backups, swarm.Worker, cancellationToken);
         onWorker.Should().BeEquivalentTo($"{Stack}_solo-data", $"{Stack}_pair-data");
-        onManager.Should().BeEquivalentTo([$"{Stack}_pair-data"], "the volume the moved task left on the manager is not backed up a second time");
+        onManager.Should().BeEquivalentTo([$"{Stack}_pair-data"], "the volume the moved task left on the manager, stored once more by the run before, is not backed up again");
         (await HostProcess.RunCheckedAsync("tar", ["-tzf", Path.Combine(workerSet, $"volume-{Stack}_solo-data.tar.gz")], cancellationToken))
             .Should().Contain("ready").And.Contain("random.bin");
         (await DockerAsync(swarm.Manager, cancellationToken, "logs", agents[swarm.Manager.Node!])).Output.Should()

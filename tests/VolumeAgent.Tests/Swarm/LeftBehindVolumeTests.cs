@@ -2,6 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 using VolumeAgent.Docker.Models;
+using VolumeAgent.Manifest;
 using VolumeAgent.Sources;
 using VolumeAgent.Swarm;
 using VolumeAgent.Tests.Fakes;
@@ -117,7 +118,51 @@ public sealed class LeftBehindVolumeTests : IAsyncDisposable
             .Should().BeNull("a global service's task on each node has its own data");
     }
 
+    [Fact]
+    public async Task WithTheRunsMarks_TheFirstRunAfterTheMove_BacksItUpOnceMore_AndOnlyRunsAfterASucceededArtifactSkipIt()
+    {
+        using var state = new VolumeAgent.Tests.Storage.TempDirectory();
+        AddEndedTask("task-1");
+        Tasks(Task("task-1", "node-id-a", 1, "shutdown", "shutdown"), Task("task-2", "node-id-b", 1, "running", "running"));
+
+        // The first run after the move: what the task wrote after this node's last set is in no set yet.
+        var first = new LeftBehindMarks(state.Path, "nightly");
+        (await PlanAsync(first)).Should().ContainSingle();
+        _logged.Should().ContainSingle(e => e.Level == LogEventLevel.Warning && e.RenderMessage(null).Contains("backed up once more", StringComparison.Ordinal));
+
+        // Its artifact failed: the next run backs it up again.
+        first.Commit([Artifact(ManifestStatus.Failed)]);
+        var second = new LeftBehindMarks(state.Path, "nightly");
+        (await PlanAsync(second)).Should().ContainSingle();
+
+        // Stored: the runs after it skip the volume.
+        second.Commit([Artifact(ManifestStatus.Succeeded)]);
+        var act = () => PlanAsync(new LeftBehindMarks(state.Path, "nightly"));
+        (await act.Should().ThrowAsync<NotOnThisNodeException>()).Which.Message.Should().Contain("moved to node node-b");
+
+        // Another job has not stored it; nor has this job after a new move (another ended task).
+        (await PlanAsync(new LeftBehindMarks(state.Path, "weekly"))).Should().ContainSingle();
+        AddEndedTask("task-3");
+        Tasks(Task("task-1", "node-id-a", 1, "shutdown", "shutdown"), Task("task-3", "node-id-a", 1, "shutdown", "shutdown"), Task("task-4", "node-id-b", 1, "running", "running"));
+        (await PlanAsync(new LeftBehindMarks(state.Path, "nightly"))).Should().ContainSingle();
+    }
+
     public ValueTask DisposeAsync() => _engine.DisposeAsync();
+
+    private static ManifestArtifact Artifact(ManifestStatus status) => new()
+    {
+        File = $"volume-{Volume}.tar.gz",
+        SourceKind = new ManifestSourceKind("volume"),
+        SourceName = Volume,
+        Format = new ManifestArtifactFormat("tar"),
+        Compression = ManifestCompression.Gzip,
+        RawBytes = 1,
+        StoredBytes = 1,
+        Sha256 = null,
+        Status = status,
+        StartedAt = DateTimeOffset.UnixEpoch,
+        DurationMs = 1,
+    };
 
     private static SwarmTask Task(string id, string node, long slot, string desired, string state) =>
         new() { Id = id, NodeId = node, Slot = slot, DesiredState = desired, State = state };
@@ -135,7 +180,7 @@ public sealed class LeftBehindVolumeTests : IAsyncDisposable
 
     private void Tasks(params SwarmTask[] tasks) => _engine.SwarmTasks[ServiceId] = [.. tasks];
 
-    private async Task<IReadOnlyList<IArtifactProducer>> PlanAsync()
+    private async Task<IReadOnlyList<IArtifactProducer>> PlanAsync(LeftBehindMarks? marks = null)
     {
         var log = new LoggerConfiguration().WriteTo.Sink(new ListSink(_logged)).CreateLogger();
         var context = EngineTestSupport.Context(_engine, log);
@@ -148,6 +193,7 @@ public sealed class LeftBehindVolumeTests : IAsyncDisposable
             InstanceId = context.InstanceId,
             Log = log,
             Containers = new ContainerResolver(_engine, "sw", NodeA),
+            LeftBehind = marks,
         };
         var producers = await EngineTestSupport.CreateSource(context, EngineTestSupport.Source($"- volume: {Volume}")).PlanAsync(CancellationToken.None);
         foreach (var producer in producers)

@@ -103,6 +103,6 @@ internal sealed class ArchiveSource : IBackupSource, IFileTreeSource
     /// <summary>On a Swarm node, a stack's volume that a moved task left here is the new node's to back up (<see cref="Swarm.LeftBehindVolumes"/>).</summary>
     private Task SkipIfLeftBehindAsync(CancellationToken cancellationToken) =>
         _mountType == "volume" && _context.Containers.Node is { } node
-            ? Swarm.LeftBehindVolumes.SkipIfLeftBehindAsync(_context.Docker, node, Target, _context.Log, cancellationToken)
+            ? Swarm.LeftBehindVolumes.SkipIfLeftBehindAsync(_context.Docker, node, Target, Kind, _context.LeftBehind, _context.Log, cancellationToken)
             : Task.CompletedTask;
 }
