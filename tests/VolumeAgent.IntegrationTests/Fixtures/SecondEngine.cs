@@ -315,8 +315,7 @@ public sealed class SecondEngine : IAsyncLifetime
 
     private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    /// <summary>The last 20 lines of the engine's log (warnings and errors).</summary>
-    internal string Tail()
+    private string Tail()
     {
         try
         {
