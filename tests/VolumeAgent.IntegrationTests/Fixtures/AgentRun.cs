@@ -67,6 +67,17 @@ internal sealed class AgentRun : IAsyncDisposable
     public Task TerminateAsync(CancellationToken cancellationToken) =>
         HostProcess.RunCheckedAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
 
+    /// <summary>
+    /// SIGSTOP: the process runs no instruction until <see cref="ResumeAsync"/>, so it reads nothing from its sockets (a
+    /// reader stalled by slow storage or an overloaded host, as the engine sees it). Disposing kills it even so.
+    /// </summary>
+    public Task SuspendAsync(CancellationToken cancellationToken) =>
+        HostProcess.RunCheckedAsync("kill", ["-STOP", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+
+    /// <summary>SIGCONT: a process of <see cref="SuspendAsync"/> runs on from where it stood.</summary>
+    public Task ResumeAsync(CancellationToken cancellationToken) =>
+        HostProcess.RunCheckedAsync("kill", ["-CONT", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+
     /// <summary>SIGKILL, then waits until the process is gone and its output read.</summary>
     public async Task KillAsync()
     {
