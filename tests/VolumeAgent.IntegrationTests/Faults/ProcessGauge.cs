@@ -2,8 +2,14 @@ using System.Globalization;
 
 namespace VolumeAgent.IntegrationTests.Faults;
 
-/// <summary>One look at a process from /proc: resident memory, open file descriptors, threads.</summary>
-internal sealed record ProcessSample(long RssBytes, int FileDescriptors, int Threads)
+/// <summary>
+/// One look at a process from /proc: resident memory, open file descriptors, threads. The descriptors of assembly
+/// files (<c>*.dll</c>) are counted apart: a JIT-run .NET process keeps each assembly it loads open for its life, and
+/// loads some only when a path first needs it (in a soak, runs later than the warm-up loaded
+/// System.Diagnostics.Process and System.Net.Requests, two descriptors each), so they are no per-run resource that
+/// could leak; sockets, pipes and files are.
+/// </summary>
+internal sealed record ProcessSample(long RssBytes, int FileDescriptors, int Threads, int AssemblyFiles = 0)
 {
     public static ProcessSample Of(int pid)
     {
@@ -21,11 +27,34 @@ internal sealed record ProcessSample(long RssBytes, int FileDescriptors, int Thr
             }
         }
 
-        var fds = Directory.EnumerateFileSystemEntries($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd").Count();
-        return new ProcessSample(rss, fds, threads);
+        int fds = 0, assemblies = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd"))
+        {
+            string? target;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget;
+            }
+            catch (IOException)
+            {
+                // Closed between the listing and the look: not open any more.
+                continue;
+            }
+
+            if (target?.EndsWith(".dll", StringComparison.Ordinal) == true)
+            {
+                assemblies++;
+            }
+            else
+            {
+                fds++;
+            }
+        }
+
+        return new ProcessSample(rss, fds, threads, assemblies);
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"RSS {RssBytes / 1048576.0:0.0} MiB, {FileDescriptors} fds, {Threads} threads");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"RSS {RssBytes / 1048576.0:0.0} MiB, {FileDescriptors} fds (and {AssemblyFiles} of assembly files), {Threads} threads");
 }
 
 /// <summary>
