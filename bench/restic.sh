@@ -61,6 +61,8 @@ PY
 restic_agent_run() { # variant (- records no row) rep config volume-dir repository
   local variant="$1" rep="$2" cfg="$3" raw tv="$WORK/restic-time.txt" peak="$WORK/restic-peak"
   raw="$(du -sb "$4" | cut -f1)"
+  # Each row starts with the previous row's repository writes on disk, not in the page cache's writeback.
+  sync
   echo 0 >"$peak"
   restic_peak_sampler "$peak" &
   local sampler=$!
@@ -158,13 +160,16 @@ EOF2
 
   log "restic: restic backup DIR on the host, the reference"
   RESTIC_PASSWORD_FILE="$password" restic --no-cache -q -r "$host_repo" init
+  sync
   run_shell restic-host 1 "$(du -sb "$dir" | cut -f1)" /dev/null \
     "RESTIC_PASSWORD_FILE=$password restic --no-cache -q -r $host_repo backup $dir"
   # The reference's own unchanged and churned runs: restic's fixed cost per run (key derivation, index and tree
   # loading, the scan) without the agent's helpers, so the issue's ratios can be read against what restic itself needs.
+  sync
   run_shell restic-host-unchanged 1 "$(du -sb "$dir" | cut -f1)" /dev/null \
     "RESTIC_PASSWORD_FILE=$password restic --no-cache -q -r $host_repo backup $dir"
   restic_churn "$dir" 99
+  sync
   run_shell restic-host-churn2 1 "$(du -sb "$dir" | cut -f1)" /dev/null \
     "RESTIC_PASSWORD_FILE=$password restic --no-cache -q -r $host_repo backup $dir"
   local host_wall host_unchanged host_churn
