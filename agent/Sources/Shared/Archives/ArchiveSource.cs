@@ -18,6 +18,7 @@ internal sealed class ArchiveSource : IBackupSource, IFileTreeSource
     private readonly IReadOnlyList<string> _exclude;
 
     private readonly string _mountType;
+    private Task? _leftBehind;
 
     /// <param name="mountType">How the helper mounts <paramref name="target"/>: <c>volume</c> (a named volume) or <c>bind</c> (a host path).</param>
     public ArchiveSource(SourceContext context, ManifestSourceKind kind, string mountType, string target, string artifactName, IReadOnlyList<string> exclude)
@@ -100,9 +101,12 @@ internal sealed class ArchiveSource : IBackupSource, IFileTreeSource
         return [producer];
     }
 
-    /// <summary>On a Swarm node, a stack's volume that a moved task left here is the new node's to back up (<see cref="Swarm.LeftBehindVolumes"/>).</summary>
+    /// <summary>
+    /// On a Swarm node, a stack's volume that a moved task left here is the new node's to back up (<see cref="Swarm.LeftBehindVolumes"/>).
+    /// Asked once per run: a job writing to a restic storage and a plain one plans the tree and the tar of one source.
+    /// </summary>
     private Task SkipIfLeftBehindAsync(CancellationToken cancellationToken) =>
-        _mountType == "volume" && _context.Containers.Node is { } node
+        _leftBehind ??= _mountType == "volume" && _context.Containers.Node is { } node
             ? Swarm.LeftBehindVolumes.SkipIfLeftBehindAsync(_context.Docker, node, Target, Kind, _context.LeftBehind, _context.Log, cancellationToken)
             : Task.CompletedTask;
 }
