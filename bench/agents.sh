@@ -1,5 +1,5 @@
 # The agent binaries run.sh measures, and its start-up rows. Sourced by run.sh (uses its log, now, WORK,
-# STORE, HELPER_IMAGE, DLL, AOT_BIN, AGENT_GEN0 and daemon_pid).
+# STORE, HELPER_IMAGE, DLL, AOT_BIN, AGENT_GC_ENV and daemon_pid).
 
 build_jit() { # checkout out-dir: the JIT build (Release) of checkout's agent/; prints the dll's path
   log "building ${1/#"$REPO"/.}/agent (Release, JIT)"
@@ -39,7 +39,7 @@ jobs:
       - volume: va-bench-startup-unused
 EOF
   export VOLUME_AGENT_CONTROL="$WORK/control.sock"
-  DOTNET_GCgen0size="$AGENT_GEN0" "$AOT_BIN" daemon -c "$cfg" >"$WORK/daemon.out" 2>&1 &
+  "$AOT_BIN" daemon -c "$cfg" >"$WORK/daemon.out" 2>&1 &
   daemon_pid=$!
   local ready=0
   for _ in $(seq 1 100); do
@@ -53,7 +53,7 @@ EOF
     cat "$WORK/daemon.out" >&2
     exit 1
   fi
-  DOTNET_GCgen0size="$AGENT_GEN0" python3 "$BENCH/startup.py" "$2" "$1" \
+  env "${AGENT_GC_ENV[@]}" python3 "$BENCH/startup.py" "$2" "$1" \
     "startup-version-jit=dotnet $DLL version" "startup-version-aot=$AOT_BIN version" \
     "startup-status-jit=dotnet $DLL status -c $cfg" "startup-status-aot=$AOT_BIN status -c $cfg"
   kill -TERM "$daemon_pid"

@@ -44,7 +44,9 @@ else
 fi
 
 # The agent runs with the runtime settings of its image (Dockerfile ENV).
-readonly AGENT_GEN0="$(sed -n 's/.*DOTNET_GCgen0size=\([0-9a-fx]*\).*/\1/p' "$REPO/Dockerfile")"
+# The GC settings the native binary has built in (agent/VolumeAgent.csproj), for the JIT build profiled here.
+gc_setting() { sed -n "s/.*<$1>\([0-9a-f]*\)<.*/\1/p" "$REPO/agent/VolumeAgent.csproj"; }
+readonly AGENT_GC_ENV=("DOTNET_GCgen0size=$(gc_setting AgentGcGen0Size)" "DOTNET_GCRegionSize=$(gc_setting AgentGcRegionSize)")
 
 docker volume create --label "$LABEL" "$VOL" >/dev/null
 python3 "$BENCH/gen.py" "$(docker volume inspect -f '{{.Mountpoint}}' "$VOL")" 1
@@ -87,7 +89,7 @@ for variant in "${variants[@]}"; do
   perf_pid=$!
   sleep 1
   t0="$(date +%s.%N)"
-  DOTNET_PerfMapEnabled=1 DOTNET_GCgen0size="$AGENT_GEN0" "${cmd[@]}" >"$WORK/out.txt" 2>&1 &
+  env DOTNET_PerfMapEnabled=1 "${AGENT_GC_ENV[@]}" "${cmd[@]}" >"$WORK/out.txt" 2>&1 &
   pid=$!
   wait "$pid"
   t1="$(date +%s.%N)"

@@ -1,6 +1,6 @@
 # The restic rows (bash bench/run.sh --restic): the agent's restic storage backing the 1 GiB mixed volume up file by
-# file, against issue 15's figures. Sourced by run.sh; uses its log, now, record, mountpoint, WORK, STATE, DLL,
-# AGENT_GEN0, HELPER_IMAGE, LABEL, RUN_LABEL, MP and RAW.
+# file, against issue 15's figures. Sourced by run.sh; uses its log, now, record, mountpoint, WORK, STATE,
+# AOT_BIN (the native binary, as the image runs it), HELPER_IMAGE, LABEL, RUN_LABEL, MP and RAW.
 #
 # Rows, each with the agent's peak RSS and, in the temp_bytes column, restic's own peak RSS in bytes (the restic
 # processes of the helpers, sampled from the host every 0.2 s); artifact_bytes is the repository's size after the row:
@@ -69,7 +69,7 @@ restic_agent_run() { # variant (- records no row) rep config volume-dir reposito
   local t0 t1 e0 rc=0
   e0="$(engine_cpu)"
   t0="$(now)"
-  DOTNET_GCgen0size="$AGENT_GEN0" /usr/bin/time -v -o "$tv" dotnet "$DLL" run-now --no-daemon -c "$cfg" restic-bench >"$WORK/restic-agent.out" 2>&1 || rc=$?
+  /usr/bin/time -v -o "$tv" "$AOT_BIN" run-now --no-daemon -c "$cfg" restic-bench >"$WORK/restic-agent.out" 2>&1 || rc=$?
   t1="$(now)"
   kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
   if ((rc != 0)); then

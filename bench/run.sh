@@ -149,10 +149,17 @@ elif ((aot)); then
     AOT_PUBLISH_S="$(awk -v a="$t0" -v b="$(now)" 'BEGIN{printf "%.0f", b-a}')"
   fi
 fi
+# The restic rows run the native binary, as the image does; with --restic-only, it is published for them alone.
+if ((restic)) && [[ -z "$AOT_BIN" ]]; then
+  AOT_BIN="${VOLUME_AGENT_AOT:-$(publish_aot "$REPO" "$WORK/aot")}"
+fi
 
-# The agent runs with the runtime settings of its image (Dockerfile ENV).
-readonly AGENT_GEN0="$(sed -n 's/.*DOTNET_GCgen0size=\([0-9a-fx]*\).*/\1/p' "$REPO/Dockerfile")"
-[[ -n "$AGENT_GEN0" ]] || { echo "bench/run.sh: DOTNET_GCgen0size not found in the Dockerfile" >&2; exit 1; }
+# The GC settings the native binary has built in (agent/VolumeAgent.csproj), given to JIT builds through their
+# environment so both run alike; a native binary (this tree's, or a baseline's) runs as it was built.
+gc_setting() { sed -n "s/.*<$1>\([0-9a-f]*\)<.*/\1/p" "$REPO/agent/VolumeAgent.csproj"; }
+gen0="$(gc_setting AgentGcGen0Size)" region="$(gc_setting AgentGcRegionSize)"
+[[ -n "$gen0" && -n "$region" ]] || { echo "bench/run.sh: AgentGcGen0Size or AgentGcRegionSize not found in agent/VolumeAgent.csproj" >&2; exit 1; }
+readonly AGENT_GC_ENV=("DOTNET_GCgen0size=$gen0" "DOTNET_GCRegionSize=$region")
 
 # ---------------------------------------------------------------- data
 mountpoint() { docker volume inspect -f '{{.Mountpoint}}' "$1"; }
@@ -339,10 +346,10 @@ artifact_bytes() { # dir
 
 run_agent() { # variant rep config job raw [jit|aot|old|old-aot] [store-dir]
   local variant="$1" rep="$2" cfg="$3" job="$4" raw="$5" kind="${6:-jit}" store="${7:-$STORE}"
-  local agent=(dotnet "$DLL")
+  local agent=(env "${AGENT_GC_ENV[@]}" dotnet "$DLL")
   case "$kind" in
     aot) agent=("$AOT_BIN") ;;
-    old) agent=(dotnet "$OLD_DLL") ;;
+    old) agent=(env "${AGENT_GC_ENV[@]}" dotnet "$OLD_DLL") ;;
     old-aot) agent=("$OLD_AOT") ;;
   esac
   rm -rf "${STORE:?}"/* "${store:?}"/*
@@ -353,7 +360,7 @@ run_agent() { # variant rep config job raw [jit|aot|old|old-aot] [store-dir]
   local t0 t1 e0 rc=0
   e0="$(engine_cpu)"
   t0="$(now)"
-  TMPDIR="$AGENT_TMP" DOTNET_GCgen0size="$AGENT_GEN0" /usr/bin/time -v -o "$tv" "${agent[@]}" run-now --no-daemon -c "$cfg" "$job" >"$WORK/agent.out" 2>&1 || rc=$?
+  TMPDIR="$AGENT_TMP" /usr/bin/time -v -o "$tv" "${agent[@]}" run-now --no-daemon -c "$cfg" "$job" >"$WORK/agent.out" 2>&1 || rc=$?
   t1="$(now)"
   kill "$sampler_pid" 2>/dev/null; wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
