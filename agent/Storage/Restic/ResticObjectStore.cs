@@ -128,7 +128,10 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
         return await ResticUpload.StartAsync(_restic, set, name, cancellationToken);
     }
 
-    /// <summary>A small object (a manifest updated by verify) as its own snapshot; a newer snapshot of the same name is the one listed.</summary>
+    /// <summary>
+    /// A small object as its own snapshot (a manifest verify updates; the closing files <see cref="PutManyAsync"/> cannot
+    /// put together); a newer snapshot of the same name is the one listed.
+    /// </summary>
     public async Task PutAsync(SetAddress set, string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         // restic backup --stdin refuses an empty input: the empty SHA256SUMS of a set whose only artifacts are trees is
