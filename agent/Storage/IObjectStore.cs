@@ -29,6 +29,21 @@ internal interface IObjectStore
     /// <summary>Writes a small object whole, replacing one of the same name: a reader sees the old content or the new, never a mix.</summary>
     Task PutAsync(SetAddress set, string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Writes a set's closing objects (SHA256SUMS, then manifest.json), each whole, in the order given: a reader never
+    /// sees one of them without every one before it, so the last (the manifest, the set's commit marker) makes the set
+    /// complete only once the others are there. By default each is put in turn; a storage that can write them in one
+    /// step (one restic snapshot holding them all: all or none) does.
+    /// </summary>
+    async Task PutManyAsync(SetAddress set, IReadOnlyList<(string Name, ReadOnlyMemory<byte> Content)> objects, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        foreach (var (name, content) in objects)
+        {
+            await PutAsync(set, name, content, cancellationToken);
+        }
+    }
+
     /// <exception cref="FileNotFoundException">The set has no such object.</exception>
     Task<Stream> OpenReadAsync(SetAddress set, string name, CancellationToken cancellationToken);
 

@@ -108,8 +108,7 @@ internal sealed class SetWriter : IBackupSetWriter
             var sums = ChecksumsFile.Format(committed.Select(pair => (pair.Key, pair.Value.Sha256)));
             try
             {
-                await _objects.PutAsync(Address, BackupSetLayout.ChecksumsFileName, sums, cancellationToken);
-                await _objects.PutAsync(Address, BackupSetLayout.ManifestFileName, manifestBytes, cancellationToken);
+                await _objects.PutManyAsync(Address, [(BackupSetLayout.ChecksumsFileName, sums), (BackupSetLayout.ManifestFileName, manifestBytes)], cancellationToken);
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {

@@ -36,13 +36,33 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
         StartAsync(arguments, stdin, purpose, mounts: null, capabilities: null, environment: null, cancellationToken);
 
     /// <inheritdoc cref="StartAsync(IReadOnlyList{string}, bool, string, CancellationToken)"/>
-    public async Task<HelperContainer> StartAsync(
+    public Task<HelperContainer> StartAsync(
         IReadOnlyList<string> arguments,
         bool stdin,
         string purpose,
         IReadOnlyList<MountSpec>? mounts,
         IReadOnlyList<string>? capabilities,
         IReadOnlyList<string>? environment,
+        CancellationToken cancellationToken) =>
+        StartAsync(arguments, stdin, purpose, mounts, capabilities, environment, prepare: null, cancellationToken);
+
+    /// <summary>
+    /// Starts restic once the files of <paramref name="tar"/> are in the created helper: the engine's archive API
+    /// extracts it at the helper's root before the start, so no shell and no stdin carry them.
+    /// </summary>
+    /// <exception cref="StorageException">The helper could not be created, take the files or start.</exception>
+    public Task<HelperContainer> StartWithFilesAsync(IReadOnlyList<string> arguments, Stream tar, string purpose, CancellationToken cancellationToken) =>
+        StartAsync(
+            arguments, stdin: false, purpose, mounts: null, capabilities: null, environment: null, (id, token) => docker.Containers.PutArchiveAsync(id, "/", tar, token), cancellationToken);
+
+    private async Task<HelperContainer> StartAsync(
+        IReadOnlyList<string> arguments,
+        bool stdin,
+        string purpose,
+        IReadOnlyList<MountSpec>? mounts,
+        IReadOnlyList<string>? capabilities,
+        IReadOnlyList<string>? environment,
+        Func<string, CancellationToken, Task>? prepare,
         CancellationToken cancellationToken)
     {
         var image = await EnsureImageAsync(cancellationToken);
@@ -61,7 +81,7 @@ internal sealed class ResticHelper(ResticStorageOptions options, IDockerEngine d
         };
         try
         {
-            return await HelperContainer.StartAsync(docker, spec, log, cancellationToken);
+            return await HelperContainer.StartAsync(docker, spec, log, prepare, cancellationToken);
         }
         catch (ArtifactFailedException ex)
         {

@@ -8,11 +8,12 @@ using VolumeAgent.Manifest.Sets;
 namespace VolumeAgent.Storage.Restic;
 
 /// <summary>
-/// A restic repository as the set store's byte operations: each object of a set (artifact, SHA256SUMS,
-/// manifest.json) is one snapshot of <c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>, made by <c>restic backup --stdin</c>
-/// and tagged with the job, set, run id and object (<see cref="ResticUpload.TagsOf"/>); sets are listed from
-/// <c>restic snapshots --json</c>; objects are read back by <c>restic dump</c>, sets deleted by <c>restic forget</c>
-/// of their snapshots and <c>restic prune</c>. There is no latest pointer.
+/// A restic repository as the set store's byte operations: each artifact of a set is one snapshot of
+/// <c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>, made by <c>restic backup --stdin</c> and tagged with the job, set, run id and
+/// object (<see cref="ResticUpload.TagsOf"/>); the set's SHA256SUMS and manifest.json are one snapshot of the directory
+/// <c>/&lt;job&gt;/&lt;set&gt;</c> (<see cref="ResticSetFiles"/>; sets written before hold them as a snapshot each, and read
+/// the same). Sets are listed from <c>restic snapshots --json</c>; objects are read back by <c>restic dump</c>, sets
+/// deleted by <c>restic forget</c> of their snapshots and <c>restic prune</c>. There is no latest pointer.
 /// </summary>
 internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileTreeStore, IScheduledMaintenance
 {
@@ -82,7 +83,7 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
         // A local repository is bind-mounted into every helper, so its directory must be there before the first one.
         if (_options.IsLocal)
         {
-            PrepareLocalDirectory();
+            _options.PrepareLocalDirectory();
         }
 
         long exit;
@@ -112,40 +113,6 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
         _snapshots.SetEmpty();
     }
 
-    /// <summary>
-    /// A local repository's directory: refused when it lacks a repository and <c>init</c> is not set, created (in a
-    /// parent that exists) when it is.
-    /// </summary>
-    private void PrepareLocalDirectory()
-    {
-        if (File.Exists(Path.Combine(_options.Repository, "config")))
-        {
-            return;
-        }
-
-        if (!_options.Init)
-        {
-            throw new StorageMissingException(ResticErrors.MissingMessage(_options)) { Path = _options.Repository };
-        }
-
-        if (Directory.Exists(_options.Repository))
-        {
-            return;
-        }
-
-        var parent = Path.GetDirectoryName(_options.Repository);
-        if (parent is not null && !Directory.Exists(parent))
-        {
-            throw new StorageMissingException(
-                $"restic storage '{_options.Name}': the repository {_options.Repository} is missing and so is its parent {parent}; `init: true` creates only the repository itself. Is the backup disk mounted?")
-            {
-                Path = _options.Repository,
-            };
-        }
-
-        Directory.CreateDirectory(_options.Repository);
-    }
-
     /// <summary>The helper image's restic version, refused when too old (see <see cref="ResticHelper.CheckVersionAsync"/>).</summary>
     public Task<Version> CheckVersionAsync(CancellationToken cancellationToken) => _restic.CheckVersionAsync(cancellationToken);
 
@@ -161,7 +128,10 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
         return await ResticUpload.StartAsync(_restic, set, name, cancellationToken);
     }
 
-    /// <summary>A small object (SHA256SUMS, manifest.json) as its own snapshot; a newer snapshot of the same name is the one listed.</summary>
+    /// <summary>
+    /// A small object as its own snapshot (a manifest verify updates; the closing files <see cref="PutManyAsync"/> cannot
+    /// put together); a newer snapshot of the same name is the one listed.
+    /// </summary>
     public async Task PutAsync(SetAddress set, string name, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
         // restic backup --stdin refuses an empty input: the empty SHA256SUMS of a set whose only artifacts are trees is
@@ -181,12 +151,33 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     }
 
     /// <summary>
+    /// The set's closing objects as ONE snapshot in one helper (<see cref="ResticSetFiles"/>): all of them or none. A
+    /// single object, or a job whose directory the helper's own mounts would hide, is put object by object as before.
+    /// </summary>
+    public async Task PutManyAsync(SetAddress set, IReadOnlyList<(string Name, ReadOnlyMemory<byte> Content)> objects, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        if (objects.Count < 2 || !ResticSetFiles.CanHold(set))
+        {
+            foreach (var (name, content) in objects)
+            {
+                await PutAsync(set, name, content, cancellationToken);
+            }
+
+            return;
+        }
+
+        _snapshots.Invalidate();
+        await ResticSetFiles.WriteAsync(_restic, set, objects, cancellationToken);
+    }
+
+    /// <summary>
     /// An object read back with <c>restic dump</c> of its newest snapshot: the manifest and SHA256SUMS read whole, an
     /// artifact streamed from the helper's output (<see cref="ResticDumpStream"/>).
     /// </summary>
     public async Task<Stream> OpenReadAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
-        var path = PathOf(set, name);
+        var path = ResticSetFiles.PathOf(set, name);
         var snapshot = (await _snapshots.NewestByPathAsync(cancellationToken)).GetValueOrDefault(path)
             ?? throw new FileNotFoundException($"The restic repository {_options.Repository} has no snapshot of {set}/{name}.", path);
         if (name is BackupSetLayout.ManifestFileName or BackupSetLayout.ChecksumsFileName)
@@ -228,11 +219,38 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     public async Task<IReadOnlyList<StoredObject>> ListObjectsAsync(SetAddress set, CancellationToken cancellationToken) =>
         [.. (await ObjectsAsync(cancellationToken)).Where(o => o.Job == set.Job && o.Set == set.Name).Select(o => new StoredObject(o.Name, 0))];
 
-    /// <summary>Forgets every snapshot of the object (<c>restic forget</c> by id); its data goes with the set's <c>restic prune</c>.</summary>
+    /// <summary>
+    /// Forgets every snapshot holding the object (<c>restic forget</c> by id); its data goes with the set's <c>restic
+    /// prune</c>. A snapshot that holds the set's other closing files too takes them with it when the object is the
+    /// manifest (the set's commit marker: without it the set is incomplete, and its SHA256SUMS serve nothing, as when
+    /// a set is deleted manifest first); for any other object the others are written again first, so only it goes.
+    /// </summary>
     public async Task DeleteAsync(SetAddress set, string name, CancellationToken cancellationToken)
     {
-        var path = PathOf(set, name);
-        await ForgetAsync([.. (await _snapshots.GetAsync(cancellationToken)).Where(s => s.Paths.Count == 1 && s.Paths[0] == path)], prune: false, cancellationToken);
+        var path = ResticSetFiles.PathOf(set, name);
+        var snapshots = await _snapshots.GetAsync(cancellationToken);
+        var holding = snapshots.Where(s => ResticSetFiles.ObjectPathsOf(s).Contains(path, StringComparer.Ordinal)).ToList();
+        if (name != BackupSetLayout.ManifestFileName)
+        {
+            // The companions whose newest copy is in a snapshot about to be forgotten are kept, read back and written again.
+            var newest = ResticSnapshots.NewestByPath(snapshots);
+            var kept = new List<(string Name, ReadOnlyMemory<byte> Content)>();
+            foreach (var companion in holding.SelectMany(ResticSetFiles.ObjectPathsOf).Where(p => p != path).Distinct(StringComparer.Ordinal))
+            {
+                if (holding.Contains(newest[companion]))
+                {
+                    var companionName = ResticSetFiles.Split(companion).Name;
+                    kept.Add((companionName, await _restic.CaptureAsync(["dump", newest[companion].Id, companion], cancellationToken)));
+                }
+            }
+
+            if (kept.Count > 0)
+            {
+                await PutManyAsync(set, [.. kept.OrderBy(k => k.Name == BackupSetLayout.ManifestFileName)], cancellationToken);
+            }
+        }
+
+        await ForgetAsync(holding, prune: false, cancellationToken);
     }
 
     /// <summary>
@@ -252,17 +270,8 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
     /// </summary>
     public Task PointLatestAsync(string job, string? setName, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>The snapshot path of an object: <c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>, as <c>--stdin-filename</c> makes it.</summary>
-    private static string PathOf(SetAddress set, string name) => $"/{set.Job}/{set.Name}/{name}";
-
     private async Task<IReadOnlyList<(string Job, string Set, string Name)>> ObjectsAsync(CancellationToken cancellationToken) =>
-        [.. (await _snapshots.NewestByPathAsync(cancellationToken)).Keys.Select(Split).Where(o => o.Job.Length > 0)];
-
-    private static (string Job, string Set, string Name) Split(string path)
-    {
-        var parts = path.TrimStart('/').Split('/');
-        return parts.Length == 3 ? (parts[0], parts[1], parts[2]) : (string.Empty, string.Empty, string.Empty);
-    }
+        [.. (await _snapshots.NewestByPathAsync(cancellationToken)).Keys.Select(ResticSetFiles.Split).Where(o => o.Job.Length > 0)];
 
     private async Task ForgetAsync(List<ResticSnapshot> snapshots, bool prune, CancellationToken cancellationToken)
     {

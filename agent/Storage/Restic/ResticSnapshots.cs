@@ -57,12 +57,19 @@ internal sealed class ResticSnapshots(ResticHelper restic)
         return ResticErrors.IsMissing(stderr) ? [] : throw await restic.FailureAsync("snapshots", exit, stderr, cancellationToken);
     }
 
-    /// <summary>The newest agent snapshot of each path.</summary>
+    /// <summary>
+    /// The newest agent snapshot holding each object path (<c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>), whether it holds that
+    /// object alone or with the set's other closing files (<see cref="ResticSetFiles.ObjectPathsOf"/>).
+    /// </summary>
     public async Task<Dictionary<string, ResticSnapshot>> NewestByPathAsync(CancellationToken cancellationToken) =>
-        (await GetAsync(cancellationToken))
-            .Where(s => s.Paths.Count == 1)
-            .GroupBy(s => s.Paths[0], StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Time).Last(), StringComparer.Ordinal);
+        NewestByPath(await GetAsync(cancellationToken));
+
+    /// <inheritdoc cref="NewestByPathAsync"/>
+    internal static Dictionary<string, ResticSnapshot> NewestByPath(IEnumerable<ResticSnapshot> snapshots) =>
+        snapshots
+            .SelectMany(s => ResticSetFiles.ObjectPathsOf(s).Select(path => (Path: path, Snapshot: s)))
+            .GroupBy(o => o.Path, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(o => o.Snapshot.Time).Last().Snapshot, StringComparer.Ordinal);
 
     /// <summary>
     /// The full id of a snapshot restic's backup summary named by its short id (restic 0.14 prints only that): the one

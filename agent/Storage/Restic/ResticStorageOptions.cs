@@ -3,8 +3,8 @@ using VolumeAgent.Policy;
 namespace VolumeAgent.Storage.Restic;
 
 /// <summary>
-/// A restic repository: every object of a set (artifacts, SHA256SUMS, manifest.json) is a snapshot made by
-/// <c>restic backup --stdin</c> in a throwaway helper container from <see cref="Image"/>.
+/// A restic repository: the sets' artifacts, SHA256SUMS and manifest.json are snapshots made by <c>restic backup</c>
+/// in throwaway helper containers from <see cref="Image"/> (<see cref="ResticObjectStore"/>).
 /// </summary>
 internal sealed record ResticStorageOptions : StorageOptions
 {
@@ -60,4 +60,38 @@ internal sealed record ResticStorageOptions : StorageOptions
 
     /// <summary>The repository string as restic inside the helper sees it.</summary>
     public string HelperRepository => IsLocal ? LocalMountPoint : Repository;
+
+    /// <summary>
+    /// A local repository's directory: refused when it lacks a repository and <c>init</c> is not set, created (in a
+    /// parent that exists) when it is.
+    /// </summary>
+    public void PrepareLocalDirectory()
+    {
+        if (File.Exists(Path.Combine(Repository, "config")))
+        {
+            return;
+        }
+
+        if (!Init)
+        {
+            throw new StorageMissingException(ResticErrors.MissingMessage(this)) { Path = Repository };
+        }
+
+        if (Directory.Exists(Repository))
+        {
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(Repository);
+        if (parent is not null && !Directory.Exists(parent))
+        {
+            throw new StorageMissingException(
+                $"restic storage '{Name}': the repository {Repository} is missing and so is its parent {parent}; `init: true` creates only the repository itself. Is the backup disk mounted?")
+            {
+                Path = Repository,
+            };
+        }
+
+        Directory.CreateDirectory(Repository);
+    }
 }

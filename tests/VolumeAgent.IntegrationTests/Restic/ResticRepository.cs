@@ -34,6 +34,45 @@ internal sealed class ResticRepository
     /// <summary>The file of the newest snapshot of <paramref name="path"/>, as text.</summary>
     public Task<string> DumpAsync(string path, CancellationToken cancellationToken) => RunAsync(cancellationToken, "dump", "--path", path, "latest", path);
 
+    /// <summary>
+    /// A closing file of a set (SHA256SUMS, manifest.json) as text, from the newest snapshot holding it: the set's
+    /// directory snapshot (<c>/&lt;job&gt;/&lt;set&gt;</c>, tagged <c>object=&lt;name&gt;</c>) or one of the file alone.
+    /// </summary>
+    public async Task<string> DumpSetFileAsync(string job, string set, string name, CancellationToken cancellationToken)
+    {
+        var path = $"/{job}/{set}/{name}";
+        using var json = JsonDocument.Parse(await RunAsync(cancellationToken, "snapshots", "--json"));
+        var holder = json.RootElement.EnumerateArray()
+            .Where(s => s.GetProperty("paths")[0].GetString() is var p && (p == path || (p == $"/{job}/{set}" && s.GetProperty("tags").EnumerateArray().Any(t => t.GetString() == "object=" + name))))
+            .MaxBy(s => DateTimeOffset.Parse(s.GetProperty("time").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
+        return await RunAsync(cancellationToken, "dump", holder.GetProperty("id").GetString()!, path);
+    }
+
+    /// <summary>
+    /// Stores a set's SHA256SUMS and manifest.json again as earlier versions of the agent did, a <c>restic backup
+    /// --stdin</c> snapshot of each (<c>/&lt;job&gt;/&lt;set&gt;/&lt;name&gt;</c>, tagged with the set and <c>object=&lt;name&gt;</c>,
+    /// an empty file as one blank line), and forgets the snapshot of the set's directory that held them.
+    /// </summary>
+    public async Task RewriteInTheOldLayoutAsync(string job, string set, CancellationToken cancellationToken)
+    {
+        var directory = (await SnapshotsAsync(cancellationToken)).Single(s => s.Path == $"/{job}/{set}");
+        var run = set[(set.IndexOf('-', StringComparison.Ordinal) + 1)..];
+        foreach (var name in (string[])["SHA256SUMS", "manifest.json"])
+        {
+            await HostProcess.RunCheckedAsync(
+                "sh",
+                ["-c", """
+                    content="$(restic --repo "$1" --password-file "$2" --no-cache dump "$3" "$4")" || exit 1
+                    printf '%s\n' "$content" | restic --repo "$1" --password-file "$2" --no-cache --quiet backup --stdin --stdin-filename "$5" \
+                      --host volume-agent --tag volume-agent --tag "job=$6" --tag "set=$7" --tag "run=$8" --tag "object=$9"
+                    """,
+                    "sh", Path, PasswordFile, directory.Id, $"/{job}/{set}/{name}", $"{job}/{set}/{name}", job, set, run, name],
+                cancellationToken);
+        }
+
+        await RunAsync(cancellationToken, "forget", directory.Id);
+    }
+
     /// <summary>Every snapshot as (id, path, tags), from <c>restic snapshots --json</c>.</summary>
     public async Task<IReadOnlyList<(string Id, string Path, IReadOnlyList<string> Tags)>> SnapshotsAsync(CancellationToken cancellationToken)
     {

@@ -49,7 +49,7 @@ public sealed class ResticRetentionTests
 
         var snapshots = await repository.SnapshotsAsync(ct);
         snapshots.Should().NotBeEmpty().And.OnlyContain(s => s.Tags.Contains("set=" + sets[2]), "keep_last: 1 forgets every snapshot of the two older sets");
-        snapshots.Select(s => s.Path).Should().Contain($"/{job}/{sets[2]}/manifest.json");
+        snapshots.Should().Contain(s => s.Path == $"/{job}/{sets[2]}" && s.Tags.Contains("object=manifest.json"), "the newest set's SHA256SUMS and manifest.json are one snapshot of its directory");
         RepositoryBytes(repository).Should().BeLessThan(4_000_000, "prune removed the older runs' 2 MB of random data each, leaving about one copy");
         await repository.RunAsync(ct, "check");
         var list = await workspace.RunAsync(ct, "list", job);

@@ -1,4 +1,5 @@
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.IntegrationTests.Restore;
 using VolumeAgent.IntegrationTests.S3;
 using Xunit.Abstractions;
 
@@ -50,18 +51,23 @@ public sealed class ResticStorageTests
         File.Exists(Path.Combine(repository.Path, "config")).Should().BeTrue("init: true created the repository");
         var snapshots = await repository.SnapshotsAsync(ct);
         var objects = snapshots.Where(s => s.Path != "/data").ToList();
-        var names = objects.Select(s => s.Path[(s.Path.LastIndexOf('/') + 1)..]).ToList();
-        names.Should().Contain(["manifest.json", "SHA256SUMS"]).And.Contain(n => n.StartsWith("postgres-", StringComparison.Ordinal) && n.EndsWith("-shop.sql", StringComparison.Ordinal));
+        var setFiles = objects.Should().ContainSingle(s => s.Tags.Contains("object=manifest.json"), "the set's closing files are one snapshot").Subject;
+        setFiles.Tags.Should().Contain("object=SHA256SUMS");
+        var setName = setFiles.Path.Split('/')[2];
+        setFiles.Path.Should().Be($"/{job}/{setName}", "SHA256SUMS and manifest.json are a snapshot of the set's directory");
+        (await repository.RunAsync(ct, "ls", setFiles.Id)).Should().Contain($"/{job}/{setName}/SHA256SUMS").And.Contain($"/{job}/{setName}/manifest.json");
+        var artifacts = objects.Where(s => s.Id != setFiles.Id).ToList();
+        var names = artifacts.Select(s => s.Path[(s.Path.LastIndexOf('/') + 1)..]).ToList();
+        names.Should().Contain(n => n.StartsWith("postgres-", StringComparison.Ordinal) && n.EndsWith("-shop.sql", StringComparison.Ordinal)).And.NotContain(["SHA256SUMS", "manifest.json"]);
         names.Should().NotContain($"volume-{volume}.tar", "restic backs the volume up file by file, as a snapshot of its own tree");
         snapshots.Should().ContainSingle(s => s.Path == "/data").Which.Tags.Should().Contain("source=volume:" + volume);
-        var setName = objects[0].Path.Split('/')[2];
         var runTag = "run=" + setName[(setName.IndexOf('-', StringComparison.Ordinal) + 1)..];
         snapshots.Should().OnlyContain(s => s.Tags.Contains("volume-agent") && s.Tags.Contains("job=" + job) && s.Tags.Contains("set=" + setName) && s.Tags.Contains(runTag));
-        objects.Should().OnlyContain(s => s.Path.StartsWith($"/{job}/{setName}/", StringComparison.Ordinal));
+        artifacts.Should().OnlyContain(s => s.Path.StartsWith($"/{job}/{setName}/", StringComparison.Ordinal));
 
         // restic alone reads the set back: SHA256SUMS matches each artifact's dump, the dump is the database's.
-        var sums = await repository.DumpAsync($"/{job}/{setName}/SHA256SUMS", ct);
-        foreach (var (id, path, _) in objects.Where(s => !s.Path.EndsWith("/SHA256SUMS", StringComparison.Ordinal) && !s.Path.EndsWith("/manifest.json", StringComparison.Ordinal)))
+        var sums = await repository.DumpSetFileAsync(job, setName, "SHA256SUMS", ct);
+        foreach (var (id, path, _) in artifacts)
         {
             sums.Should().Contain($"{await repository.DumpSha256Async(id, path, ct)}  {Path.GetFileName(path)}");
         }
@@ -69,13 +75,13 @@ public sealed class ResticStorageTests
         var dumpPath = snapshots.Single(s => s.Path.EndsWith("-shop.sql", StringComparison.Ordinal)).Path;
         var stored = await repository.DumpAsync(dumpPath, ct);
         WithoutRestrictKey(stored).Should().Be(await CliDocker.PgDumpAsync(postgres, "shop", ct), "the dump went uncompressed into restic --stdin and comes back byte for byte but for pg_dump's per-dump key");
-        (await repository.DumpAsync($"/{job}/{setName}/manifest.json", ct)).Should().Contain($"\"job\": \"{job}\"");
+        (await repository.DumpSetFileAsync(job, setName, "manifest.json", ct)).Should().Contain($"\"job\": \"{job}\"");
 
         // A second run of the unchanged sources: restic's chunks deduplicate the uncompressed streams.
         var firstSize = RepositoryBytes(repository);
         var second = await workspace.RunAsync(ct, "run-now", job);
         second.ExitCode.Should().Be(0, second.ToString());
-        (await repository.SnapshotsAsync(ct)).Should().HaveCount(2 * snapshots.Count, "every object of the second set is a snapshot of its own");
+        (await repository.SnapshotsAsync(ct)).Should().HaveCount(2 * snapshots.Count, "the second set has the same snapshots: the tree, the dump, and its closing files together");
         (RepositoryBytes(repository) - firstSize).Should().BeLessThan(firstSize / 10, "the unchanged 3 MB volume and dump add only snapshots and metadata the second time");
 
         var list = await workspace.RunAsync(ct, "list", job);
@@ -85,6 +91,79 @@ public sealed class ResticStorageTests
         status.ExitCode.Should().Be(0, status.ToString());
         (run.Output + second.Output + list.Output + status.Output).Should().NotContain(repository.Password).And.NotContain(PostgresPassword);
         await workspace.AssertNoAgentLeftoversAsync(ct);
+    }
+
+    [Fact]
+    public async Task AnUnchangedRun_StartsThreeHelpers_AndSetsOfBothLayouts_ListVerifyAndRestore()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        var ct = timeout.Token;
+        await using var docker = new CliDocker(_docker);
+        await using var workspace = AgentWorkspace.Create(_docker, _output);
+        var repository = new ResticRepository(workspace);
+        var volume = await docker.CreateVolumeAsync("restic-layout", ct);
+        await docker.ShellAsync(volume, VolumeRestoreTests.FillScript, ct);
+        var job = workspace.Job("restic-layout");
+
+        // This test's helpers alone are counted, by an image name no other test uses (a second tag of the restic image).
+        var image = docker.UniqueName("volume-agent-test/restic:count");
+        await DockerCli.RunAsync(ct, "tag", ResticRepository.Image, image);
+        try
+        {
+            workspace.WriteWholeConfig(Config(workspace, repository.StorageYaml("vault").Replace(ResticRepository.Image, image, StringComparison.Ordinal), job, volume));
+            var first = await workspace.RunAsync(ct, "run-now", job);
+            first.ExitCode.Should().Be(0, first.ToString());
+            var oldSet = SetOf((await repository.SnapshotsAsync(ct)).Single(s => s.Tags.Contains("object=manifest.json")));
+
+            var since = DateTimeOffset.UtcNow;
+            var second = await workspace.RunAsync(ct, "run-now", job);
+            var until = DateTimeOffset.UtcNow;
+
+            second.ExitCode.Should().Be(0, second.ToString());
+            var created = await DockerCli.RunAsync(
+                ct, "events", "--since", Unix(since), "--until", Unix(until), "--filter", "type=container", "--filter", "event=create", "--filter", "image=" + image, "--format", "{{.Actor.ID}}");
+            created.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().HaveCount(
+                3, "an unchanged run lists the snapshots (the storage check), backs the volume up, and stores SHA256SUMS with manifest.json, one helper each");
+            var newSet = SetOf((await repository.SnapshotsAsync(ct)).Single(s => s.Tags.Contains("object=manifest.json") && !s.Tags.Contains("set=" + oldSet)));
+
+            // The first set as an earlier version stored it: a snapshot per file, the directory's snapshot forgotten.
+            await repository.RewriteInTheOldLayoutAsync(job, oldSet, ct);
+            var snapshots = await repository.SnapshotsAsync(ct);
+            snapshots.Should().Contain(s => s.Path == $"/{job}/{oldSet}/manifest.json").And.Contain(s => s.Path == $"/{job}/{oldSet}/SHA256SUMS");
+            snapshots.Should().NotContain(s => s.Path == $"/{job}/{oldSet}").And.ContainSingle(s => s.Path == $"/{job}/{newSet}");
+
+            var list = await workspace.RunAsync(ct, "list", job);
+            list.ExitCode.Should().Be(0, list.ToString());
+            list.Stdout.Should().Contain(oldSet).And.Contain(newSet).And.NotContain("incomplete").And.NotContain("corrupt");
+            foreach (var set in new[] { oldSet, newSet })
+            {
+                var verify = await workspace.RunAsync(ct, "verify", $"{job}/{set}");
+                verify.ExitCode.Should().Be(0, verify.ToString());
+                verify.Stdout.Should().Contain("is in the repository").And.Contain("verify succeeded");
+            }
+
+            foreach (var set in new[] { oldSet, newSet })
+            {
+                var target = docker.UniqueName("restic-layout-restored");
+                try
+                {
+                    var restore = await workspace.RunAsync(ct, "restore", $"{job}/{set}", "--to-volume", target, "--yes");
+                    restore.ExitCode.Should().Be(0, restore.ToString());
+                    (await docker.TreeAsync(target, ct)).Should().Be(await docker.TreeAsync(volume, ct), $"set {set} restores the volume");
+                }
+                finally
+                {
+                    await DockerCli.RunAsync(CancellationToken.None, "volume", "rm", "-f", target);
+                }
+            }
+
+            await workspace.AssertNoAgentLeftoversAsync(ct);
+        }
+        finally
+        {
+            // Only this test's tag goes; the image keeps its own name.
+            await DockerCli.RunAsync(CancellationToken.None, "image", "rm", image);
+        }
     }
 
     [Fact]
@@ -156,6 +235,11 @@ public sealed class ResticStorageTests
         File.Exists(Path.Combine(repository.Path, "config")).Should().BeFalse("no restic ran without an image");
         await workspace.AssertNoAgentLeftoversAsync(ct);
     }
+
+    private static string SetOf((string Id, string Path, IReadOnlyList<string> Tags) snapshot) =>
+        snapshot.Tags.Single(t => t.StartsWith("set=", StringComparison.Ordinal))[4..];
+
+    private static string Unix(DateTimeOffset time) => (time.ToUnixTimeMilliseconds() / 1000.0).ToString("F3", System.Globalization.CultureInfo.InvariantCulture);
 
     private static long RepositoryBytes(ResticRepository repository) =>
         Directory.EnumerateFiles(repository.Path, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);

@@ -120,7 +120,7 @@ public sealed class ResticVolumeTests
     /// <summary>The manifest's <c>file_tree</c> artifact of the set, read from the repository with the host's restic.</summary>
     private static async Task<JsonElement> TreeArtifactAsync(ResticRepository repository, string job, string set, CancellationToken ct)
     {
-        using var manifest = JsonDocument.Parse(await repository.DumpAsync($"/{job}/{set}/manifest.json", ct));
+        using var manifest = JsonDocument.Parse(await repository.DumpSetFileAsync(job, set, "manifest.json", ct));
         return manifest.RootElement.GetProperty("artifacts").EnumerateArray().Single(a => a.GetProperty("format").GetString() == "file_tree").Clone();
     }
 }

@@ -41,12 +41,26 @@ internal sealed class HelperContainer : IAsyncDisposable
     public void CloseInput() => _connection.CloseStdin();
 
     /// <param name="log">Where a helper that could not be removed is reported: the run's or the command's logger.</param>
-    public static async Task<HelperContainer> StartAsync(IDockerEngine client, HelperSpec spec, ILogger log, CancellationToken cancellationToken)
+    public static Task<HelperContainer> StartAsync(IDockerEngine client, HelperSpec spec, ILogger log, CancellationToken cancellationToken) =>
+        StartAsync(client, spec, log, prepare: null, cancellationToken);
+
+    /// <param name="prepare">
+    /// Runs on the created helper (by its id) before it is started, e.g. to put files into it through the engine's
+    /// archive API; when it fails, the helper is removed and never started.
+    /// </param>
+    /// <inheritdoc cref="StartAsync(IDockerEngine, HelperSpec, ILogger, CancellationToken)"/>
+    public static async Task<HelperContainer> StartAsync(
+        IDockerEngine client, HelperSpec spec, ILogger log, Func<string, CancellationToken, Task>? prepare, CancellationToken cancellationToken)
     {
         var id = await CreateAsync(client, spec, attach: true, cancellationToken);
         IProcessStreams? connection = null;
         try
         {
+            if (prepare is not null)
+            {
+                await prepare(id, cancellationToken);
+            }
+
             connection = await client.Containers.AttachAsync(id, spec.Stdin, cancellationToken);
             await client.Containers.StartAsync(id, cancellationToken);
             return new HelperContainer(client, id, spec, connection, log);
