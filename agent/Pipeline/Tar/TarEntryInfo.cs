@@ -9,7 +9,7 @@ namespace VolumeAgent.Pipeline.Tar;
 /// and size is the content length of regular files (0 otherwise).
 /// </summary>
 /// <param name="LinkTarget">Symlink target as stored, or hard link target normalized like a path; null otherwise.</param>
-/// <param name="ContentSha256">Lowercase hex SHA-256 of a regular file's content; null otherwise.</param>
+/// <param name="ContentSha256">SHA-256 of a regular file's content; null otherwise.</param>
 /// <param name="ModifiedUnixSeconds">Modification time, whole seconds; kept for display, not part of the digest.</param>
 internal sealed record TarEntryInfo(
     string Path,
@@ -19,7 +19,7 @@ internal sealed record TarEntryInfo(
     long Gid,
     long Size,
     string? LinkTarget,
-    string? ContentSha256,
+    ContentDigest? ContentSha256,
     long ModifiedUnixSeconds)
 {
     /// <summary>The name exactly as the archive stores it, before normalization (a restore must refuse "/x" and "../x").</summary>
@@ -35,18 +35,23 @@ internal sealed record TarEntryInfo(
     public string ToCanonicalLine()
     {
         var builder = new StringBuilder(Path.Length + 128);
+        AppendCanonicalLine(builder);
+        return builder.ToString();
+    }
+
+    /// <summary>Appends <see cref="ToCanonicalLine"/>'s line to <paramref name="builder"/>.</summary>
+    public void AppendCanonicalLine(StringBuilder builder)
+    {
         AppendEscaped(builder, Path);
         builder.Append('\t').Append(TypeName(Type));
         builder.Append('\t').Append(Convert.ToString(Mode, 8).PadLeft(4, '0'));
         builder.Append('\t').Append(Uid.ToString(CultureInfo.InvariantCulture));
         builder.Append('\t').Append(Gid.ToString(CultureInfo.InvariantCulture));
         builder.Append('\t').Append(Size.ToString(CultureInfo.InvariantCulture));
-        builder.Append('\t').Append(ContentSha256 ?? "-");
+        builder.Append('\t').Append(ContentSha256?.ToString() ?? "-");
         // An empty link field cannot be confused with a real target: Linux refuses empty symlinks.
         builder.Append('\t');
         AppendEscaped(builder, LinkTarget ?? string.Empty);
-
-        return builder.ToString();
     }
 
     private static string TypeName(TarEntryType type) => type switch

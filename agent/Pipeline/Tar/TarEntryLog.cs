@@ -61,7 +61,7 @@ internal sealed class TarEntryLog : IDisposable
         {
             if (_hashContent)
             {
-                entry = entry with { ContentSha256 = Convert.ToHexStringLower(_contentHash.GetHashAndReset()) };
+                entry = entry with { ContentSha256 = ContentDigest.TakeFrom(_contentHash) };
             }
 
             _entries.Add(entry);

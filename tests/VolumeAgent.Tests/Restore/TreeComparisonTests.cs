@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using VolumeAgent.Pipeline.Tar;
 using VolumeAgent.Restore;
 using VolumeAgent.Sources.Shared.Archives;
@@ -56,7 +58,14 @@ public sealed class TreeComparisonTests
     private static TarEntryInfo Dir(string path) => new(path, TarEntryType.Directory, 0x1ED, 0, 0, 0, null, null, 0);
 
     private static TarEntryInfo File(string path, string content, int mode = 0x1A4, long uid = 0) =>
-        new(path, TarEntryType.File, mode, uid, 999, content.Length, null, content, 0);
+        new(path, TarEntryType.File, mode, uid, 999, content.Length, null, Digest(content), 0);
+
+    private static ContentDigest Digest(string content)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(content));
+        return ContentDigest.TakeFrom(hash);
+    }
 
     private static TarEntryInfo Link(string path, string target) => new(path, TarEntryType.HardLink, 0x1A4, 0, 0, 0, target, null, 0);
 

@@ -95,7 +95,7 @@ internal static class TreeComparison
         {
             fields.Add($"size {a.Size} → {b.Size}");
         }
-        else if (!string.Equals(a.ContentSha256, b.ContentSha256, StringComparison.Ordinal))
+        else if (a.ContentSha256 != b.ContentSha256)
         {
             fields.Add("content");
         }

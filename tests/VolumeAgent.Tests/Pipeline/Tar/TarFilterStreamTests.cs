@@ -76,16 +76,16 @@ public sealed class TarFilterStreamTests
         byPath["empty"].Type.Should().Be(TarEntryType.Directory);
         byPath["a/b/c/deep.txt"].Should().Match<TarEntryInfo>(entry =>
             entry.Type == TarEntryType.File && entry.Size == 13 && entry.LinkTarget == null);
-        byPath["a/b/c/deep.txt"].ContentSha256.Should().Be(tree.Sha256Of("a/b/c/deep.txt"));
-        byPath["a/big.bin"].ContentSha256.Should().Be(tree.Sha256Of("a/big.bin"));
+        byPath["a/b/c/deep.txt"].ContentSha256.ToString().Should().Be(tree.Sha256Of("a/b/c/deep.txt"));
+        byPath["a/big.bin"].ContentSha256.ToString().Should().Be(tree.Sha256Of("a/big.bin"));
         byPath["a/big.bin"].Size.Should().Be(1_234_567);
-        byPath["a/empty-file"].ContentSha256.Should().Be(tree.Sha256Of("a/empty-file"));
+        byPath["a/empty-file"].ContentSha256.ToString().Should().Be(tree.Sha256Of("a/empty-file"));
         byPath["a/link"].Should().Match<TarEntryInfo>(entry => entry.Type == TarEntryType.Symlink && entry.LinkTarget == "b/c/deep.txt" && entry.Size == 0);
         byPath["a/hard"].Should().Match<TarEntryInfo>(entry => entry.Type == TarEntryType.HardLink && entry.LinkTarget == "a/b/c/deep.txt");
         byPath["a/b/secret.conf"].Mode.Should().Be(Convert.ToInt32("640", 8));
         byPath["a/run.sh"].Mode.Should().Be(Convert.ToInt32("755", 8));
-        byPath["with space/é 日本.txt"].ContentSha256.Should().Be(tree.Sha256Of("with space/é 日本.txt"));
-        byPath[SampleTree.LongPath].ContentSha256.Should().Be(tree.Sha256Of(SampleTree.LongPath));
+        byPath["with space/é 日本.txt"].ContentSha256.ToString().Should().Be(tree.Sha256Of("with space/é 日本.txt"));
+        byPath[SampleTree.LongPath].ContentSha256.ToString().Should().Be(tree.Sha256Of(SampleTree.LongPath));
         entries.Should().OnlyContain(entry => entry.Uid == 0 && entry.Gid == 0 && entry.ModifiedUnixSeconds > 1_600_000_000);
         entries.Should().HaveCount(Directory.EnumerateFileSystemEntries(tree.Root, "*", SearchOption.AllDirectories).Count() + 1);
     }
