@@ -14,6 +14,9 @@ internal sealed class ContainerResolver
 {
     public const string ComposeProjectLabel = "com.docker.compose.project";
     public const string ComposeServiceLabel = "com.docker.compose.service";
+
+    /// <summary>The id's length `docker ps` shows: the shortest id prefix a source may name a container by.</summary>
+    public const int ShortIdLength = 12;
     private readonly IDockerEngine _docker;
     private readonly string? _project;
     private readonly SwarmNode? _node;
@@ -55,7 +58,7 @@ internal sealed class ContainerResolver
     public async Task<ContainerInspect> ResolveAsync(string nameOrService, CancellationToken cancellationToken)
     {
         var byName = await _docker.Containers.TryInspectAsync(nameOrService, cancellationToken);
-        if (byName is not null)
+        if (byName is not null && IsNamedBy(byName, nameOrService))
         {
             return byName;
         }
@@ -116,6 +119,15 @@ internal sealed class ContainerResolver
 
         return container;
     }
+
+    /// <summary>
+    /// Whether <paramref name="reference"/> is the container's name or id. The engine also finds a container by any
+    /// unique prefix of its id, so a compose service named "db" found an unrelated container whose id began with "db":
+    /// a reference is taken for an id only from the 12 characters `docker ps` shows.
+    /// </summary>
+    private static bool IsNamedBy(ContainerInspect container, string reference) =>
+        string.Equals(container.Name?.TrimStart('/'), reference, StringComparison.Ordinal)
+        || (reference.Length >= ShortIdLength && container.Id.StartsWith(reference, StringComparison.OrdinalIgnoreCase));
 
     public static string NameOf(ContainerInspect container) =>
         container.Name?.TrimStart('/') ?? container.Id[..Math.Min(12, container.Id.Length)];

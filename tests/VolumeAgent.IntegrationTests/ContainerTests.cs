@@ -3,6 +3,7 @@ using System.Text.Json;
 using VolumeAgent.Docker;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.IntegrationTests.Fixtures;
+using VolumeAgent.Sources;
 using Xunit.Abstractions;
 
 namespace VolumeAgent.IntegrationTests;
@@ -22,6 +23,36 @@ public sealed class ContainerTests
     }
 
     private IContainerOperations Containers => _docker.Engine.Containers;
+
+    /// <summary>
+    /// The engine finds a container by any unique prefix of its id: a compose service whose name is the first
+    /// characters of another container's id (a service "db", a container id "db4f…") is still the service, while
+    /// the 12-character id `docker ps` shows still names its container.
+    /// </summary>
+    [Fact]
+    public async Task Resolver_AServiceNamedLikeAnotherContainersIdPrefix_FindsTheService_AndAShortIdItsContainer()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        var other = await scope.CreateContainerAsync(new global::Docker.DotNet.Models.CreateContainerParameters { Image = TestImages.Helper, Cmd = ["true"], Labels = _docker.LabelsWith() }, cts.Token);
+        var prefix = other[..8];
+        var project = "va-test-resolve-" + Guid.NewGuid().ToString("N")[..8];
+        var service = await scope.RunContainerAsync(
+            new global::Docker.DotNet.Models.CreateContainerParameters
+            {
+                Image = TestImages.Helper,
+                Entrypoint = ["sleep"],
+                Cmd = ["3600"],
+                Labels = _docker.LabelsWith((ContainerResolver.ComposeProjectLabel, project), (ContainerResolver.ComposeServiceLabel, prefix)),
+                HostConfig = new global::Docker.DotNet.Models.HostConfig { NetworkMode = "none" },
+            },
+            cts.Token);
+        (await Containers.InspectAsync(prefix, cts.Token)).Id.Should().Be(other, "the engine itself resolves the id prefix");
+        var resolver = new ContainerResolver(_docker.Engine, project);
+
+        (await resolver.ResolveAsync(prefix, cts.Token)).Id.Should().Be(service);
+        (await resolver.ResolveAsync(other[..ContainerResolver.ShortIdLength], cts.Token)).Id.Should().Be(other);
+    }
 
     [Fact]
     public async Task CreateAsync_HardenedHelper_InspectShowsEveryOption()
