@@ -30,12 +30,14 @@ internal sealed class RestorePlanning
         ArgumentNullException.ThrowIfNull(artifact);
         if (Request.ToContainer is not null)
         {
-            var chosen = await Context.Docker.Containers.TryInspectAsync(Request.ToContainer, cancellationToken)
-                ?? throw new RestoreRefusedException($"No container is named '{Request.ToContainer}'. Check the name with `docker ps`.");
-            return (chosen, false);
+            var chosen = await Context.Docker.Containers.TryInspectAsync(Request.ToContainer, cancellationToken);
+            return chosen is not null && ContainerResolver.IsNamedBy(chosen, Request.ToContainer)
+                ? (chosen, false)
+                : throw new RestoreRefusedException($"No container is named '{Request.ToContainer}' (an id needs at least its first {ContainerResolver.ShortIdLength} characters). Check the name with `docker ps`.");
         }
 
-        if (artifact.Container is not null && await Context.Docker.Containers.TryInspectAsync(artifact.Container, cancellationToken) is { } byName)
+        if (artifact.Container is not null && await Context.Docker.Containers.TryInspectAsync(artifact.Container, cancellationToken) is { } byName
+            && ContainerResolver.IsNamedBy(byName, artifact.Container))
         {
             return (byName, true);
         }

@@ -125,7 +125,7 @@ internal sealed class ContainerResolver
     /// unique prefix of its id, so a compose service named "db" found an unrelated container whose id began with "db":
     /// a reference is taken for an id only from the 12 characters `docker ps` shows.
     /// </summary>
-    private static bool IsNamedBy(ContainerInspect container, string reference) =>
+    public static bool IsNamedBy(ContainerInspect container, string reference) =>
         string.Equals(container.Name?.TrimStart('/'), reference, StringComparison.Ordinal)
         || (reference.Length >= ShortIdLength && container.Id.StartsWith(reference, StringComparison.OrdinalIgnoreCase));
 
