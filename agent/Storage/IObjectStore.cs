@@ -35,12 +35,17 @@ internal interface IObjectStore
     /// complete only once the others are there. By default each is put in turn; a storage that can write them in one
     /// step (one restic snapshot holding them all: all or none) does.
     /// </summary>
-    async Task PutManyAsync(SetAddress set, IReadOnlyList<(string Name, ReadOnlyMemory<byte> Content)> objects, CancellationToken cancellationToken)
+    Task PutManyAsync(SetAddress set, IReadOnlyList<(string Name, ReadOnlyMemory<byte> Content)> objects, CancellationToken cancellationToken) =>
+        PutEachAsync(this, set, objects, cancellationToken);
+
+    /// <summary>The default of <see cref="PutManyAsync"/>: each object put in turn, in the order given.</summary>
+    protected static async Task PutEachAsync(
+        IObjectStore store, SetAddress set, IReadOnlyList<(string Name, ReadOnlyMemory<byte> Content)> objects, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(objects);
         foreach (var (name, content) in objects)
         {
-            await PutAsync(set, name, content, cancellationToken);
+            await store.PutAsync(set, name, content, cancellationToken);
         }
     }
 

@@ -159,11 +159,7 @@ internal sealed class ResticObjectStore : IObjectStore, IRepositoryCheck, IFileT
         ArgumentNullException.ThrowIfNull(objects);
         if (objects.Count < 2 || !ResticSetFiles.CanHold(set))
         {
-            foreach (var (name, content) in objects)
-            {
-                await PutAsync(set, name, content, cancellationToken);
-            }
-
+            await IObjectStore.PutEachAsync(this, set, objects, cancellationToken);
             return;
         }
 
