@@ -1,5 +1,5 @@
 # The agent binaries run.sh measures, and its start-up rows. Sourced by run.sh (uses its log, now, WORK,
-# STORE, HELPER_IMAGE, DLL, AOT_BIN, AGENT_GC_ENV and daemon_pid).
+# STORE, HELPER_IMAGE, DLL, AOT_BIN, AGENT_GC_ENV and daemon_pid) and, for publish_aot, by hot-code.sh (log, REPO).
 
 build_jit() { # checkout out-dir: the JIT build (Release) of checkout's agent/; prints the dll's path
   log "building ${1/#"$REPO"/.}/agent (Release, JIT)"
@@ -9,15 +9,19 @@ build_jit() { # checkout out-dir: the JIT build (Release) of checkout's agent/; 
   echo "$2/volume-agent.dll"
 }
 
-publish_aot() { # checkout out-dir: the NativeAOT publish the image ships (linux-x64); prints the executable's path
-  log "publishing ${1/#"$REPO"/.}/agent (NativeAOT, linux-x64; minutes)"
-  dotnet publish "$1/agent/VolumeAgent.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:DebugType=none \
-    --artifacts-path "$2.build" -o "$2" -nologo -v q >"$2.log" 2>&1 || { cat "$2.log" >&2; exit 1; }
+# publish_aot checkout out-dir [msbuild-argument...]: the NativeAOT publish the image ships (linux-x64), or with the
+# given arguments another; prints the executable's path. The compiler's files stay in out-dir.build (hot-code.sh reads
+# its object file) until the caller's WORK is removed.
+publish_aot() {
+  local checkout="$1" out="$2"
+  shift 2
+  log "publishing ${checkout/#"$REPO"/.}/agent (NativeAOT, linux-x64${*:+, $*}; minutes)"
+  dotnet publish "$checkout/agent/VolumeAgent.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:DebugType=none "$@" \
+    --artifacts-path "$out.build" -o "$out" -nologo -v q >"$out.log" 2>&1 || { cat "$out.log" >&2; exit 1; }
   # A publish stopped by signals (its compiler, then dotnet) was seen to end with 0: the executable decides.
-  [[ -x "$2/volume-agent" ]] || { echo "bench/run.sh: the NativeAOT publish made no $2/volume-agent:" >&2; cat "$2.log" >&2; exit 1; }
-  rm -rf "$2.build"
-  log "published: $(stat -c %s "$2/volume-agent") bytes"
-  echo "$2/volume-agent"
+  [[ -x "$out/volume-agent" ]] || { echo "bench: the NativeAOT publish made no $out/volume-agent:" >&2; cat "$out.log" >&2; exit 1; }
+  log "published: $(stat -c %s "$out/volume-agent") bytes"
+  echo "$out/volume-agent"
 }
 
 # `volume-agent version`, and `volume-agent status` answered by a running daemon (the native binary, on a

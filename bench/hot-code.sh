@@ -165,17 +165,11 @@ workload() { # binary directory-of-the-daemon
   unset VOLUME_AGENT_CONTROL
 }
 
-publish() { # directory order-file more-properties...
-  local out="$1" order="$2"
-  shift 2
-  dotnet publish "$REPO/agent/VolumeAgent.csproj" -c Release -r linux-x64 -p:PublishAot=true -p:StripSymbols=false \
-    -p:DebugType=none "-p:IlcOrderFile=$order" "$@" --artifacts-path "$out.build" -o "$out" -nologo -v q >"$out.log" 2>&1 \
-    || { cat "$out.log" >&3; exit 1; }
-}
+# shellcheck source=bench/agents.sh
+source "$BENCH/agents.sh"
 
 # ---------------------------------------------------------------- pass 1: the flagged methods that ran
-log "pass 1: publishing the agent with reachability instrumentation"
-publish "$WORK/pass1" "" -p:_InstrumentReachability=true -p:Optimize=false
+publish_aot "$REPO" "$WORK/pass1" -p:StripSymbols=false -p:IlcOrderFile= -p:_InstrumentReachability=true -p:Optimize=false >/dev/null
 log "pass 1: running the workload"
 # Each process adds its flags to reach.mprof in its working directory when it exits. The daemon has a directory of
 # its own: it writes back what it read at its start, which would drop the flags of the commands run meanwhile.
@@ -189,8 +183,7 @@ truncate -s 512M "$WORK/fs.img"
 mkfs.ext4 -q "$WORK/fs.img"
 mount -o loop "$WORK/fs.img" "$MNT"
 echo 0 >"/sys/block/$(basename "$(findmnt -no SOURCE "$MNT")")/queue/read_ahead_kb"
-log "pass 2: publishing the agent with those methods first"
-publish "$WORK/pass2" "$WORK/ran"
+publish_aot "$REPO" "$WORK/pass2" -p:StripSymbols=false "-p:IlcOrderFile=$WORK/ran" >/dev/null
 cp "$WORK/pass2/volume-agent" "$MNT/volume-agent"
 python3 "$BENCH/hot_code.py" evict "$MNT/volume-agent"
 log "pass 2: running the workload"

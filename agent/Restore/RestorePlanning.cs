@@ -30,14 +30,14 @@ internal sealed class RestorePlanning
         ArgumentNullException.ThrowIfNull(artifact);
         if (Request.ToContainer is not null)
         {
-            var chosen = await Context.Docker.Containers.TryInspectAsync(Request.ToContainer, cancellationToken);
-            return chosen is not null && ContainerResolver.IsNamedBy(chosen, Request.ToContainer)
+            var chosen = await ContainerResolver.TryInspectNamedAsync(Context.Docker, Request.ToContainer, cancellationToken);
+            return chosen is not null
                 ? (chosen, false)
                 : throw new RestoreRefusedException($"No container is named '{Request.ToContainer}' (an id needs at least its first {ContainerResolver.ShortIdLength} characters). Check the name with `docker ps`.");
         }
 
-        if (artifact.Container is not null && await Context.Docker.Containers.TryInspectAsync(artifact.Container, cancellationToken) is { } byName
-            && ContainerResolver.IsNamedBy(byName, artifact.Container))
+        if (artifact.Container is not null
+            && await ContainerResolver.TryInspectNamedAsync(Context.Docker, artifact.Container, cancellationToken) is { } byName)
         {
             return (byName, true);
         }

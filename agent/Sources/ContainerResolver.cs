@@ -57,8 +57,7 @@ internal sealed class ContainerResolver
 
     public async Task<ContainerInspect> ResolveAsync(string nameOrService, CancellationToken cancellationToken)
     {
-        var byName = await _docker.Containers.TryInspectAsync(nameOrService, cancellationToken);
-        if (byName is not null && IsNamedBy(byName, nameOrService))
+        if (await TryInspectNamedAsync(_docker, nameOrService, cancellationToken) is { } byName)
         {
             return byName;
         }
@@ -121,14 +120,20 @@ internal sealed class ContainerResolver
     }
 
     /// <summary>
-    /// Whether <paramref name="reference"/> is the container's name or id. The engine also finds a container by any
-    /// unique prefix of its id, so a compose service named "db" found an unrelated container whose id began with "db":
-    /// a reference is taken for an id only from the 12 characters `docker ps` shows.
+    /// The container <paramref name="reference"/> is the name or id of, else null. The engine also finds a container by
+    /// any unique prefix of its id, so a compose service named "db" found an unrelated container whose id began with
+    /// "db": a reference is taken for an id only from the 12 characters `docker ps` shows.
     /// </summary>
-    public static bool IsNamedBy(ContainerInspect container, string reference) =>
-        string.Equals(container.Name?.TrimStart('/'), reference, StringComparison.Ordinal)
-        || (reference.Length >= ShortIdLength && container.Id.StartsWith(reference, StringComparison.OrdinalIgnoreCase));
+    public static async Task<ContainerInspect?> TryInspectNamedAsync(IDockerEngine docker, string reference, CancellationToken cancellationToken)
+    {
+        var container = await docker.Containers.TryInspectAsync(reference, cancellationToken);
+        return container is not null
+            && (string.Equals(container.Name?.TrimStart('/'), reference, StringComparison.Ordinal)
+                || (reference.Length >= ShortIdLength && container.Id.StartsWith(reference, StringComparison.OrdinalIgnoreCase)))
+            ? container
+            : null;
+    }
 
     public static string NameOf(ContainerInspect container) =>
-        container.Name?.TrimStart('/') ?? container.Id[..Math.Min(12, container.Id.Length)];
+        container.Name?.TrimStart('/') ?? container.Id[..Math.Min(ShortIdLength, container.Id.Length)];
 }

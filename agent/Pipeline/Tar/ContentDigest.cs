@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using System.Text;
 
 namespace VolumeAgent.Pipeline.Tar;
 
@@ -24,9 +25,19 @@ internal readonly record struct ContentDigest(UInt128 High, UInt128 Low)
     /// <summary>The 64 lowercase hex digits, as <c>sha256sum</c> prints them.</summary>
     public override string ToString()
     {
+        var builder = new StringBuilder(64);
+        AppendTo(builder);
+        return builder.ToString();
+    }
+
+    /// <summary>Appends <see cref="ToString"/>'s digits without making a string (a tree digest writes one per file).</summary>
+    public void AppendTo(StringBuilder builder)
+    {
         Span<byte> bytes = stackalloc byte[32];
         BinaryPrimitives.WriteUInt128BigEndian(bytes, High);
         BinaryPrimitives.WriteUInt128BigEndian(bytes[16..], Low);
-        return Convert.ToHexStringLower(bytes);
+        Span<char> hex = stackalloc char[64];
+        Convert.TryToHexStringLower(bytes, hex, out _);
+        builder.Append(hex);
     }
 }

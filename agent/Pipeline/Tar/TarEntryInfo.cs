@@ -48,7 +48,16 @@ internal sealed record TarEntryInfo(
         builder.Append('\t').Append(Uid.ToString(CultureInfo.InvariantCulture));
         builder.Append('\t').Append(Gid.ToString(CultureInfo.InvariantCulture));
         builder.Append('\t').Append(Size.ToString(CultureInfo.InvariantCulture));
-        builder.Append('\t').Append(ContentSha256?.ToString() ?? "-");
+        builder.Append('\t');
+        if (ContentSha256 is { } digest)
+        {
+            digest.AppendTo(builder);
+        }
+        else
+        {
+            builder.Append('-');
+        }
+
         // An empty link field cannot be confused with a real target: Linux refuses empty symlinks.
         builder.Append('\t');
         AppendEscaped(builder, LinkTarget ?? string.Empty);
