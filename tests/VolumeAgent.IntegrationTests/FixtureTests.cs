@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Docker.DotNet.Models;
+using VolumeAgent.IntegrationTests.Daemon;
 using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
@@ -98,6 +99,53 @@ public sealed class FixtureTests
         var create = () => scope.CreateContainerAsync(new CreateContainerParameters { Image = TestImages.Helper }, CancellationToken.None);
 
         await create.Should().ThrowAsync<ArgumentException>().WithMessage("*run's labels*");
+    }
+
+    /// <summary>
+    /// A folder of a dead test process goes with its loop device; a live process's stays, and so does a folder named
+    /// like a Docker object even when its run id is all digits (an agent container's folder once was, and a sweep
+    /// read that run id as a pid of a process that had never run, and removed the folder from under the test).
+    /// </summary>
+    [Fact]
+    public async Task TestFolders_SweepOfDeadProcesses_RemovesTheirFoldersAndLoopDevices_AndNothingElse()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        var parent = Directory.CreateTempSubdirectory("va-test-folders-").FullName;
+        string? device = null;
+        try
+        {
+            var dead = Directory.CreateDirectory(Path.Combine(parent, "va-pid999999-loop-aaaa")).FullName;
+            var live = Directory.CreateDirectory(Path.Combine(parent, $"va-pid{Environment.ProcessId}-agent-bbbb")).FullName;
+            var dockerNamed = Directory.CreateDirectory(Path.Combine(parent, "va-test-agent-12345678-3")).FullName;
+            var notAPid = Directory.CreateDirectory(Path.Combine(parent, "va-pid12ab-agent-cccc")).FullName;
+            var image = Path.Combine(dead, "disk.img");
+            await using (var file = File.Create(image))
+            {
+                file.SetLength(1 << 20);
+            }
+
+            device = await LoopDevices.AttachAsync(image, cts.Token);
+
+            var removed = TestFolders.RemoveThoseOfDeadProcesses(parent, isRunning: pid => pid != 999999);
+
+            removed.Should().Equal(dead);
+            Directory.Exists(dead).Should().BeFalse();
+            Directory.Exists(live).Should().BeTrue();
+            Directory.Exists(dockerNamed).Should().BeTrue();
+            Directory.Exists(notAPid).Should().BeTrue();
+            var loops = await CommandLine.RunAsync("losetup", ["--list", "--noheadings", "--output", "NAME"], cts.Token);
+            CommandLine.Lines(loops.Stdout).Should().NotContain(device, "the dead run's loop device is detached with its folder");
+            device = null;
+        }
+        finally
+        {
+            if (device is not null)
+            {
+                await LoopDevices.DetachAsync(device);
+            }
+
+            Directory.Delete(parent, recursive: true);
+        }
     }
 
     private static Dictionary<string, string> Labels(string run, string process) => new(StringComparer.Ordinal)

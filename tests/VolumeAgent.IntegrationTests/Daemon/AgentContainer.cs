@@ -27,7 +27,7 @@ internal sealed class AgentContainer : IAsyncDisposable
         DockerFixture fixture, string backupYml, CancellationToken cancellationToken, bool detach = true, params string[] extraArguments)
     {
         var name = fixture.UniqueName("agent");
-        var directory = Path.Combine(Path.GetTempPath(), name);
+        var directory = TestFolders.Create("container");
         System.IO.Directory.CreateDirectory(Path.Combine(directory, "backups"));
         await File.WriteAllTextAsync(Path.Combine(directory, "backup.yml"), backupYml, cancellationToken);
         var container = new AgentContainer(name, directory);
@@ -67,7 +67,7 @@ internal sealed class AgentContainer : IAsyncDisposable
         }
         catch (IOException)
         {
-            // A leftover temp folder harms no later run.
+            // A later test process removes it (TestFolders).
         }
     }
 }

@@ -16,7 +16,6 @@ namespace VolumeAgent.IntegrationTests.Fixtures;
 internal sealed class AgentWorkspace : IAsyncDisposable
 {
     public const string StorageName = "local";
-    private const string DirectoryPrefix = "va-test-agent-";
     private static readonly TimeSpan CleanupTimeout = TimeSpan.FromSeconds(60);
     private readonly DockerFixture _docker;
     private readonly ITestOutputHelper? _output;
@@ -69,8 +68,7 @@ internal sealed class AgentWorkspace : IAsyncDisposable
     public static AgentWorkspace Create(DockerFixture docker, ITestOutputHelper? output)
     {
         ArgumentNullException.ThrowIfNull(docker);
-        RemoveDirectoriesOfDeadRuns();
-        var root = Directory.CreateTempSubdirectory(string.Create(CultureInfo.InvariantCulture, $"{DirectoryPrefix}{Environment.ProcessId}-")).FullName;
+        var root = TestFolders.Create("agent");
         var workspace = new AgentWorkspace(docker, output, root);
         Directory.CreateDirectory(workspace.StorePath);
 
@@ -137,7 +135,7 @@ internal sealed class AgentWorkspace : IAsyncDisposable
         var containers = await AgentContainersAsync(cancellationToken);
         containers.Should().BeEmpty("the agent removes its helper containers when a run ends (left: {0})", string.Join(", ", containers.Select(c => c.Names?.FirstOrDefault()?.TrimStart('/') ?? c.ID)));
         var volumes = (await Client.ListVolumesAsync(AgentLabelNames.OwnedByAgent(), cancellationToken)).Where(v => IsMine(v.Labels)).ToList();
-        volumes.Should().BeEmpty("the agent removes its scratch volumes when a run ends");
+        volumes.Should().BeEmpty("the agent removes its scratch volumes when a run ends (left: {0})", string.Join(", ", volumes.Select(v => v.Name)));
     }
 
     public async ValueTask DisposeAsync()
@@ -189,40 +187,6 @@ internal sealed class AgentWorkspace : IAsyncDisposable
         lock (_gate)
         {
             return _jobs.Contains(job);
-        }
-    }
-
-    /// <summary>Workspaces named after a test process that no longer runs.</summary>
-    private static void RemoveDirectoriesOfDeadRuns()
-    {
-        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
-        {
-            var rest = Path.GetFileName(directory)[DirectoryPrefix.Length..];
-            var dash = rest.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(rest[..dash], CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
-            {
-                try
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    // Another sweep got there first, or it is still being written.
-                }
-            }
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            return false;
         }
     }
 }

@@ -12,7 +12,6 @@ namespace VolumeAgent.IntegrationTests.Fixtures;
 public sealed class LocalRegistryFixture : IAsyncLifetime
 {
     public const string Binary = "/usr/bin/docker-registry";
-    private const string DirectoryPrefix = "va-test-registry-";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private Process? _process;
     private string? _directory;
@@ -30,8 +29,7 @@ public sealed class LocalRegistryFixture : IAsyncLifetime
                 $"The image-pull tests need a local registry, and {Binary} is missing. Install it with `apt-get install -y docker-registry` (CI: `bash .ci/run` does).");
         }
 
-        RemoveDirectoriesOfDeadRuns();
-        _directory = Directory.CreateTempSubdirectory($"{DirectoryPrefix}{Environment.ProcessId}-").FullName;
+        _directory = TestFolders.Create("registry");
         var storage = Directory.CreateDirectory(Path.Combine(_directory, "storage")).FullName;
         var errors = new List<string>();
 
@@ -175,40 +173,6 @@ public sealed class LocalRegistryFixture : IAsyncLifetime
         {
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
-        }
-    }
-
-    /// <summary>Storage of runs that crashed: directories named after a process that no longer runs.</summary>
-    private static void RemoveDirectoriesOfDeadRuns()
-    {
-        foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
-        {
-            var rest = Path.GetFileName(directory)[DirectoryPrefix.Length..];
-            var dash = rest.IndexOf('-', StringComparison.Ordinal);
-            if (dash > 0 && int.TryParse(rest[..dash], CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
-            {
-                try
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-                catch (IOException)
-                {
-                    // Someone else's sweep got there first.
-                }
-            }
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            return false;
         }
     }
 }
