@@ -82,3 +82,60 @@ internal sealed class ExecUpgradeRefusedException : DockerApiException
         + "through it. Put a proxy that passes the upgrade in front of the engine (haproxy 3.1 or later, or a release with the "
         + "haproxy#2684 fix) or none; dumps and hooks, which take no stdin, do run through it";
 }
+
+/// <summary>
+/// A pause the kernel could not carry out within the bound: a process in the container stayed in uninterruptible
+/// sleep (waiting on disk or network I/O), which the freezer cannot stop. The engine leaves the container running.
+/// </summary>
+internal sealed class ContainerFreezeException : DockerApiException
+{
+    public ContainerFreezeException(string container, int attempts, TimeSpan waited, DockerApiException refusal)
+        : base(Explain(container, attempts, waited, refusal?.EngineMessage ?? string.Empty), refusal!)
+    {
+        Container = container;
+        Attempts = attempts;
+        Waited = waited;
+    }
+
+    public ContainerFreezeException()
+    {
+        Container = string.Empty;
+    }
+
+    public ContainerFreezeException(string message)
+        : base(message)
+    {
+        Container = string.Empty;
+    }
+
+    public ContainerFreezeException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Container = string.Empty;
+    }
+
+    /// <summary>The container as the pause named it.</summary>
+    public string Container { get; }
+
+    public int Attempts { get; }
+
+    public TimeSpan Waited { get; }
+
+    /// <summary>
+    /// The engine's answer when the freezer gave up: runc says "unable to freeze" on cgroup v1 (after about 0.3 s) and
+    /// "timeout of 10s reached waiting for the cgroup to freeze" on cgroup v2.
+    /// </summary>
+    public static bool IsFreezeRefusal(DockerApiException exception) =>
+        exception is not ContainerFreezeException
+        && exception?.EngineMessage is { } message
+        && (message.Contains("unable to freeze", StringComparison.Ordinal) || message.Contains("waiting for the cgroup to freeze", StringComparison.Ordinal));
+
+    /// <summary>The same failure, naming the container as the user knows it.</summary>
+    public ContainerFreezeException Naming(string container) => new(container, Attempts, Waited, (DockerApiException)InnerException!);
+
+    private static string Explain(string container, int attempts, TimeSpan waited, string engineMessage) =>
+        $"Could not pause container {container}: for {waited.TotalSeconds:0.#} s ({attempts} attempts) the kernel could not freeze it, "
+        + "because a process in it stayed in uninterruptible sleep, waiting on disk or network I/O; the container was left running. "
+        + $"`docker top {container} -o pid,stat,comm` shows such a process in state D: find what its I/O waits on, or schedule the job "
+        + $"when the container is quieter. The engine said: {engineMessage.Trim()}";
+}

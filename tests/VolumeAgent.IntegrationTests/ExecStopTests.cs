@@ -1,4 +1,5 @@
 using VolumeAgent.Docker;
+using VolumeAgent.IntegrationTests.Daemon;
 using VolumeAgent.IntegrationTests.Fixtures;
 using VolumeAgent.IntegrationTests.Fixtures.Client;
 using Xunit.Abstractions;
@@ -92,7 +93,7 @@ public sealed class ExecStopTests
 
         // Paused while runc still sets the exec up, the engine would hang (the exec holds the container's lock, frozen).
         await WaitForAsync(container, ["sleep 100016"], cts.Token);
-        await DockerCli.RunAsync(cts.Token, "pause", container);
+        await CommandLine.DockerPauseAsync(container, cts.Token);
         try
         {
             var stop = async () => await process.StopAsync(cts.Token);

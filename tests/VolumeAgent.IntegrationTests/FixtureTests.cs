@@ -148,6 +148,22 @@ public sealed class FixtureTests
         }
     }
 
+    /// <summary>The tests' `docker pause` waits while the kernel cannot freeze the container (its process in state D).</summary>
+    [Fact]
+    public async Task DockerPauseAsync_ProcessInUninterruptibleSleep_PausesOnceTheKernelCanFreezeIt()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        await using var scope = _docker.CreateScope(_output);
+        await using var waiting = await DiskWaitContainer.StartAsync(scope, TimeSpan.FromSeconds(5), cts.Token);
+        var bare = await CommandLine.DockerAsync(cts.Token, "pause", waiting.Name);
+        bare.Stderr.Should().Contain("unable to freeze", "the premise: a bare `docker pause` is refused while dd is in state D");
+
+        await CommandLine.DockerPauseAsync(waiting.Name, cts.Token);
+
+        (await CommandLine.DockerOkAsync(cts.Token, "inspect", "--format", "{{.State.Paused}}", waiting.Name)).Should().Be("true");
+        await CommandLine.DockerOkAsync(cts.Token, "unpause", waiting.Name);
+    }
+
     private static Dictionary<string, string> Labels(string run, string process) => new(StringComparer.Ordinal)
     {
         [DockerFixture.OwnerLabel] = DockerFixture.OwnerValue,

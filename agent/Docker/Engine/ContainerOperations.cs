@@ -68,8 +68,36 @@ internal sealed class ContainerOperations : IContainerOperations
             (c, ct) => c.Containers.KillContainerAsync(id, new Lib.ContainerKillParameters { Signal = signal }, ct),
             cancellationToken);
 
-    public Task PauseAsync(string id, CancellationToken cancellationToken) =>
-        _engine.CallAsync($"pause container {id}", idempotent: false, (c, ct) => c.Containers.PauseContainerAsync(id, ct), cancellationToken);
+    /// <summary>
+    /// Pauses the container. The kernel cannot freeze a process in uninterruptible sleep (waiting on disk or network
+    /// I/O); the engine then answers that it could not freeze it and leaves the container running, and the same pause
+    /// succeeds once the process is out of it. Such a refusal is asked again every <see cref="EngineOptions.FreezeRetryDelay"/>
+    /// until <see cref="EngineOptions.FreezeBound"/> has passed, then thrown as <see cref="ContainerFreezeException"/>.
+    /// A loop rather than the retry pipeline: the bound is a time, not a count (one refusal takes 0.3 s on cgroup v1, 10 s on v2).
+    /// </summary>
+    public async Task PauseAsync(string id, CancellationToken cancellationToken)
+    {
+        var time = _engine.Options.Time;
+        var started = time.GetTimestamp();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _engine.CallAsync($"pause container {id}", idempotent: false, (c, ct) => c.Containers.PauseContainerAsync(id, ct), cancellationToken);
+                return;
+            }
+            catch (DockerApiException ex) when (ContainerFreezeException.IsFreezeRefusal(ex))
+            {
+                var waited = time.GetElapsedTime(started);
+                if (waited >= _engine.Options.FreezeBound)
+                {
+                    throw new ContainerFreezeException(id, attempt, waited, ex);
+                }
+
+                await Task.Delay(_engine.Options.FreezeRetryDelay, time, cancellationToken);
+            }
+        }
+    }
 
     public Task UnpauseAsync(string id, CancellationToken cancellationToken) =>
         _engine.CallAsync($"unpause container {id}", idempotent: false, (c, ct) => c.Containers.UnpauseContainerAsync(id, ct), cancellationToken);

@@ -27,7 +27,7 @@ internal sealed class EngineConnection : IDisposable
     public EngineConnection(DockerEndpoint endpoint, EngineOptions options)
     {
         Endpoint = endpoint ?? throw new ArgumentNullException(nameof(endpoint));
-        ArgumentNullException.ThrowIfNull(options);
+        Options = options ?? throw new ArgumentNullException(nameof(options));
         _tls = endpoint.Tls is null ? null : new TlsConnector(endpoint, options.Time);
         _ssh = endpoint.Ssh is null ? null : new SshConnector(endpoint, options.Environment);
         _unversioned = Build(null);
@@ -44,6 +44,8 @@ internal sealed class EngineConnection : IDisposable
     }
 
     public DockerEndpoint Endpoint { get; }
+
+    public EngineOptions Options { get; }
 
     /// <summary>The API version calls are made in, negotiated on first use: the engine's own when older than ours, else ours.</summary>
     public async Task<string> GetApiVersionAsync(CancellationToken cancellationToken)
@@ -197,6 +199,11 @@ internal sealed class EngineOptions
     public int RetryAttempts { get; init; } = 3;
 
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a pause the kernel cannot freeze yet is asked again (see <see cref="ContainerOperations.PauseAsync"/>).</summary>
+    public TimeSpan FreezeBound { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan FreezeRetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The clock certificates' validity is checked against.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

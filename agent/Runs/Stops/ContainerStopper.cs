@@ -131,7 +131,15 @@ internal sealed class ContainerStopper
                         "Pausing {Container}, a task of Swarm service {Service}, while its data is read (stopped, Swarm would replace it)",
                         ContainerResolver.NameOf(container),
                         SwarmNode.ServiceOf(container));
-                    await docker.Containers.PauseAsync(container.Id, cancellationToken);
+                    try
+                    {
+                        await docker.Containers.PauseAsync(container.Id, cancellationToken);
+                    }
+                    catch (ContainerFreezeException ex)
+                    {
+                        throw ex.Naming(ContainerResolver.NameOf(container));
+                    }
+
                     continue;
                 }
 
@@ -280,21 +288,4 @@ internal sealed class ContainerStopper
         (container.Config?.Labels?.GetValueOrDefault(DependsOnLabel) ?? string.Empty)
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(entry => entry.Split(':')[0]);
-}
-
-internal sealed class ContainerRestartException : Exception
-{
-    public ContainerRestartException()
-    {
-    }
-
-    public ContainerRestartException(string message)
-        : base(message)
-    {
-    }
-
-    public ContainerRestartException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
 }

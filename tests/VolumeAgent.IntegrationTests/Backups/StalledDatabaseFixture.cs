@@ -84,7 +84,7 @@ internal sealed class PausedDump : IAsyncDisposable
     {
         await FailureChecks.WhenDumpGrowsAsync(workspace, job, earlierSet: null, dumpFile, run, cancellationToken);
         var pause = new PausedDump(server);
-        await CommandLine.DockerOkAsync(cancellationToken, "pause", server.Name);
+        await CommandLine.DockerPauseAsync(server.Name, cancellationToken);
         pause._paused = true;
         return pause;
     }

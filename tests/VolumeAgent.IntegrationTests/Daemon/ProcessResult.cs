@@ -54,6 +54,11 @@ internal static class CommandLine
         return new ProcessResult(process.ExitCode, await stdout, await stderr, clock.Elapsed);
     }
 
+    /// <summary>How long <see cref="DockerPauseAsync"/> asks again while the kernel cannot freeze the container.</summary>
+    public static readonly TimeSpan FreezeBound = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan FreezeRetryDelay = TimeSpan.FromMilliseconds(200);
+
     public static Task<ProcessResult> DockerAsync(CancellationToken cancellationToken, params string[] arguments) =>
         RunAsync("docker", arguments, cancellationToken);
 
@@ -67,6 +72,34 @@ internal static class CommandLine
         }
 
         return result.Stdout.Trim();
+    }
+
+    /// <summary>
+    /// `docker pause`, as an operator would. The kernel cannot freeze a process in uninterruptible sleep (disk or
+    /// network I/O, which a loaded host makes last): the engine then refuses, "unable to freeze" (cgroup v1) or
+    /// "waiting for the cgroup to freeze" (v2), leaving the container running, and the same pause takes once the
+    /// process is out of it. Such a refusal is asked again for up to <see cref="FreezeBound"/>; any other failure throws.
+    /// </summary>
+    public static async Task DockerPauseAsync(string container, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await DockerAsync(cancellationToken, "pause", container);
+            if (result.ExitCode == 0)
+            {
+                return;
+            }
+
+            var refusedToFreeze = result.Stderr.Contains("unable to freeze", StringComparison.Ordinal)
+                || result.Stderr.Contains("waiting for the cgroup to freeze", StringComparison.Ordinal);
+            if (!refusedToFreeze || clock.Elapsed >= FreezeBound)
+            {
+                throw new InvalidOperationException($"`docker pause {container}` failed (attempt {attempt}, after {clock.Elapsed.TotalSeconds:0.0} s): {result}");
+            }
+
+            await Task.Delay(FreezeRetryDelay, cancellationToken);
+        }
     }
 
     public static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

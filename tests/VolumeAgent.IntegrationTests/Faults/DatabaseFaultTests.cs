@@ -135,7 +135,7 @@ public sealed class DatabaseFaultTests : IClassFixture<FaultDatabaseFixture>
 
         await using var run = await workspace.StartAsync(cts.Token, "run-now", fault.Job);
         await FailureChecks.WhenDumpGrowsAsync(workspace, fault.Job, earlier.Path, BigDump, run, cts.Token);
-        await CommandLine.DockerOkAsync(cts.Token, "pause", Server.Name);
+        await CommandLine.DockerPauseAsync(Server.Name, cts.Token);
         fault.Injected();
         try
         {

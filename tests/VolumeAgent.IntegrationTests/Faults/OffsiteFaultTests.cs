@@ -98,7 +98,7 @@ public sealed class OffsiteFaultTests : IClassFixture<S3ServerFixture>
 
         await using var run = await workspace.StartAsync(cts.Token, "run-now", job);
         await WhenUploadGrowsAsync(server, job, run, cts.Token);
-        await CommandLine.DockerOkAsync(cts.Token, "pause", container);
+        await CommandLine.DockerPauseAsync(container, cts.Token);
         fault.Injected();
         AgentResult result;
         try

@@ -1,5 +1,6 @@
 using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Backups;
+using VolumeAgent.IntegrationTests.Daemon;
 using VolumeAgent.IntegrationTests.Fixtures;
 using Xunit.Abstractions;
 
@@ -76,7 +77,7 @@ public sealed class HookAndDumpStopTests
         {
             // Seen by docker top, the exec is set up: pausing earlier could hang the engine (see the engine-level test).
             await WaitForProcessAsync(app, "sleep 100002", run, cts.Token);
-            await DockerCli.RunAsync(cts.Token, "pause", app);
+            await CommandLine.DockerPauseAsync(app, cts.Token);
             result = await run.WaitAsync(AgentCli.DefaultTimeout, cts.Token);
         }
         finally

@@ -15,6 +15,7 @@ public sealed partial class IntegrationEngineReferenceTests
     [
         "ArchiveStatTests.cs",
         "CancellationTests.cs",
+        "ContainerPauseTests.cs",
         "ContainerTests.cs",
         "EngineTests.cs",
         "ExecStopTests.cs",

@@ -7,13 +7,15 @@ namespace VolumeAgent.Tests.Docker;
 /// <summary>
 /// An engine on a unix socket that answers as the real one does to the few requests the engine tests make: its version
 /// (API <c>apiVersion</c>), container <c>db</c>, and 404 for anything else; volume <c>proxy-refused</c> is refused as a
-/// socket proxy refuses (403, haproxy's HTML page) and volume <c>plugin-denied</c> as an authorization plugin does (403, JSON). It keeps each request line, so a test can
-/// see which API version the client asked in.
+/// socket proxy refuses (403, haproxy's HTML page) and volume <c>plugin-denied</c> as an authorization plugin does (403, JSON); a pause of
+/// container <c>busy</c> is refused as runc refuses one it cannot freeze (500, "unable to freeze") the first <c>freezeRefusals</c> times, then
+/// done (204). It keeps each request line, so a test can see which API version the client asked in.
 /// </summary>
 internal sealed class FakeEngineSocket : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly string _apiVersion;
+    private int _freezeRefusals;
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentQueue<string> _requestLines = new();
     private Task _serving = Task.CompletedTask;
@@ -29,9 +31,12 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
 
     public IReadOnlyList<string> RequestLines => [.. _requestLines];
 
-    public static Task<FakeEngineSocket> StartAsync(string apiVersion)
+    public static Task<FakeEngineSocket> StartAsync(string apiVersion, int freezeRefusals = 0)
     {
-        var engine = new FakeEngineSocket(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"fake-engine-{Guid.NewGuid():N}.sock"), apiVersion);
+        var engine = new FakeEngineSocket(System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"fake-engine-{Guid.NewGuid():N}.sock"), apiVersion)
+        {
+            _freezeRefusals = freezeRefusals,
+        };
         engine._listener.Bind(new UnixDomainSocketEndPoint(engine.Path));
         engine._listener.Listen(8);
         engine._serving = engine.ServeAsync();
@@ -84,6 +89,13 @@ internal sealed class FakeEngineSocket : IAsyncDisposable
         if (path.EndsWith("/containers/db/json", StringComparison.Ordinal))
         {
             return ("200 OK", "{\"Id\":\"0123456789ab\",\"Name\":\"/db\",\"State\":{\"Status\":\"running\",\"Running\":true,\"Pid\":42},\"Config\":{\"Image\":\"postgres:15\",\"Tty\":false},\"Mounts\":[]}");
+        }
+
+        if (path.EndsWith("/containers/busy/pause", StringComparison.Ordinal))
+        {
+            return _freezeRefusals-- > 0
+                ? ("500 Internal Server Error", "{\"message\":\"Cannot pause container busy: OCI runtime pause failed: unable to freeze: unknown\"}")
+                : ("204 No Content", string.Empty);
         }
 
         var name = path.Split('/')[^1];
