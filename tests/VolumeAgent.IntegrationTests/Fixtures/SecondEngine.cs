@@ -204,7 +204,7 @@ public sealed class SecondEngine : IAsyncLifetime
         foreach (var directory in Directory.EnumerateDirectories("/tmp", Prefix + "*"))
         {
             var name = Path.GetFileName(directory);
-            if (int.TryParse(name[Prefix.Length..].Split('-')[0], CultureInfo.InvariantCulture, out var pid) && !IsRunning(pid))
+            if (int.TryParse(name[Prefix.Length..].Split('-')[0], CultureInfo.InvariantCulture, out var pid) && !TestFolders.IsRunning(pid))
             {
                 await RemoveAsync(directory, name, cancellationToken);
             }
@@ -300,18 +300,6 @@ public sealed class SecondEngine : IAsyncLifetime
         }
     }
 
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
 
     private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 

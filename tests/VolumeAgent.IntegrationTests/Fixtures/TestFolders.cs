@@ -57,7 +57,8 @@ internal static class TestFolders
         return dash > 0 && int.TryParse(rest.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : null;
     }
 
-    private static bool IsRunning(int pid)
+    /// <summary>Whether a process with this pid runs now (on this host, in this pid namespace).</summary>
+    internal static bool IsRunning(int pid)
     {
         try
         {
