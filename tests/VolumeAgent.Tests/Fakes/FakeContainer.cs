@@ -39,6 +39,9 @@ internal sealed class FakeContainer
     /// <summary>Fails the next start with this engine message (the container does not come back).</summary>
     public string? FailStart { get; set; }
 
+    /// <summary>Fails every pause with this (as the engine layer throws one the kernel cannot freeze); the container runs on.</summary>
+    public Exception? FailPause { get; set; }
+
     public void Start()
     {
         Running = true;

@@ -99,6 +99,11 @@ internal sealed class FakeContainers : IContainerOperations
     {
         var container = Require(id, "pause container");
         _engine.Record($"pause {container.Name}");
+        if (container.FailPause is { } failure)
+        {
+            return Task.FromException(failure);
+        }
+
         container.Paused = true;
         return Task.CompletedTask;
     }

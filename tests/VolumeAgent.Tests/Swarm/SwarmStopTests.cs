@@ -1,4 +1,5 @@
 using Serilog.Core;
+using VolumeAgent.Docker;
 using VolumeAgent.Docker.Engines;
 using VolumeAgent.Docker.Models;
 using VolumeAgent.Runs;
@@ -58,6 +59,24 @@ public sealed class SwarmStopTests : IDisposable
         _app.Paused.Should().BeFalse();
         _engine.Calls.Should().Equal("pause mystack_app.1.abc", "unpause mystack_app.1.abc");
         StopJournal.Exists(_state.Path).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task ServiceTaskTheKernelCannotFreeze_FailsNamingIt_AndIsLeftRunningAndOutOfTheJournal()
+    {
+        var refusal = new DockerApiException(
+            $"pause container {_app.Id}", System.Net.HttpStatusCode.InternalServerError, $"Cannot pause container {_app.Id}: OCI runtime pause failed: unable to freeze: unknown");
+        _app.FailPause = new ContainerFreezeException(_app.Id, 37, TimeSpan.FromSeconds(30.2), refusal);
+
+        var act = () => StopAsync(["app"]);
+
+        (await act.Should().ThrowAsync<ContainerFreezeException>()).Which.Message.Should()
+            .StartWith("Could not pause container mystack_app.1.abc: for 30.2 s (37 attempts) the kernel could not freeze it")
+            .And.Contain("`docker top mystack_app.1.abc -o pid,stat,comm`").And.EndWith("unable to freeze: unknown");
+        _app.Paused.Should().BeFalse();
+        _app.Running.Should().BeTrue();
+        _engine.Calls.Should().Equal(["pause mystack_app.1.abc"], "a pause that did not take is not undone");
+        StopJournal.Exists(_state.Path).Should().BeFalse("the journal holds nothing the run did not pause");
     }
 
     [Fact]
