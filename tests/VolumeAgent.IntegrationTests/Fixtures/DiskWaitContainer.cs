@@ -38,7 +38,17 @@ internal sealed class DiskWaitContainer : IAsyncDisposable
             image.SetLength(1 << 20);
         }
 
-        var device = await LoopDevices.AttachAsync(file, cancellationToken);
+        string device;
+        try
+        {
+            device = await LoopDevices.AttachAsync(file, cancellationToken);
+        }
+        catch
+        {
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+
         var container = new DiskWaitContainer(scope, folder, device, scope.Fixture.UniqueName("diskwait"));
         try
         {
@@ -75,10 +85,16 @@ internal sealed class DiskWaitContainer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await _scope.Client.RemoveContainerForcedAsync(Name, bound.Token);
-        await LoopDevices.DetachAsync(_device);
-        Directory.Delete(_folder, recursive: true);
+        try
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await _scope.Client.RemoveContainerForcedAsync(Name, bound.Token);
+        }
+        finally
+        {
+            await LoopDevices.DetachAsync(_device);
+            Directory.Delete(_folder, recursive: true);
+        }
     }
 
     /// <summary>The state letter of dd as `docker top` shows it (null once dd is gone) must satisfy <paramref name="done"/>.</summary>
