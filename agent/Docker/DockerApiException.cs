@@ -92,30 +92,23 @@ internal sealed class ContainerFreezeException : DockerApiException
     public ContainerFreezeException(string container, int attempts, TimeSpan waited, DockerApiException refusal)
         : base(Explain(container, attempts, waited, refusal?.EngineMessage ?? string.Empty), refusal!)
     {
-        Container = container;
         Attempts = attempts;
         Waited = waited;
     }
 
     public ContainerFreezeException()
     {
-        Container = string.Empty;
     }
 
     public ContainerFreezeException(string message)
         : base(message)
     {
-        Container = string.Empty;
     }
 
     public ContainerFreezeException(string message, Exception innerException)
         : base(message, innerException)
     {
-        Container = string.Empty;
     }
-
-    /// <summary>The container as the pause named it.</summary>
-    public string Container { get; }
 
     public int Attempts { get; }
 
@@ -126,8 +119,7 @@ internal sealed class ContainerFreezeException : DockerApiException
     /// "timeout of 10s reached waiting for the cgroup to freeze" on cgroup v2.
     /// </summary>
     public static bool IsFreezeRefusal(DockerApiException exception) =>
-        exception is not ContainerFreezeException
-        && exception?.EngineMessage is { } message
+        exception?.EngineMessage is { } message
         && (message.Contains("unable to freeze", StringComparison.Ordinal) || message.Contains("waiting for the cgroup to freeze", StringComparison.Ordinal));
 
     /// <summary>The same failure, naming the container as the user knows it.</summary>

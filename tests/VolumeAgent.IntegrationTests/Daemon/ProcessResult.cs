@@ -55,7 +55,7 @@ internal static class CommandLine
     }
 
     /// <summary>How long <see cref="DockerPauseAsync"/> asks again while the kernel cannot freeze the container.</summary>
-    public static readonly TimeSpan FreezeBound = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan FreezeBound = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan FreezeRetryDelay = TimeSpan.FromMilliseconds(200);
 

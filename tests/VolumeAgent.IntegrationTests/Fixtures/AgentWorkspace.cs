@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using VolumeAgent.IntegrationTests.Fixtures.Client;

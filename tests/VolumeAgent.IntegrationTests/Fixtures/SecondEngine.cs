@@ -300,7 +300,6 @@ public sealed class SecondEngine : IAsyncLifetime
         }
     }
 
-
     private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     private string Tail()
